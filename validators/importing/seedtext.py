@@ -1,0 +1,245 @@
+"""Seed text (a PDF converted to text) → a filled template workbook.
+
+The text has tables as tab-separated rows under their titles, headers and 合计 rows repeated at
+page breaks, OCR spaces inside numbers and names, and sometimes whole pages lost.  Every value is
+carried over as printed; where a table was cut off, a visible marker row says rows are missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .. import schemas
+from ..amounts import envelope, try_amount
+from ..hierarchy import groups
+from ..model import Column, RowKind
+from ..reading.grid import Grid
+from ..reading.tables import NON_AMOUNT_ROLES, _header_paths, _is_header_row, _make_columns, parse_table
+from ..workbook_writer import TableFill, WorkbookFill, spec_columns, template_header, write_workbook
+
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff（）()、])\s+(?=[\u4e00-\u9fff（）()])")
+_PART = re.compile(r"^第[一二三四五六七八九十]+部分$")
+_COVER = re.compile(r"^(\d{4})年度?(.+?)部门(预算|决算)")
+_DEPT_LINE = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
+_META = re.compile(r"^(部门(\(单位\))?|单位)[:：]")
+_NOTE = re.compile(r"^[(（]?注[:：]")
+
+
+class ImportError_(Exception):
+    """The seed cannot be imported; the message is Chinese."""
+
+
+@dataclass
+class Chunk:
+    kind: str
+    pages: list[list[list[str]]] = field(default_factory=list)
+    note: str | None = None
+
+
+def _clean(text: str) -> str:
+    return _CJK_GAP.sub("", text.strip())
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.rstrip("\n").split("\t")]
+
+
+def _parse(lines: list[str], kinds: set[str]):
+    """Split the text into table chunks (pages per kind) and narrative paragraphs."""
+    chunks: dict[str, Chunk] = {}
+    order: list[str] = []
+    narrative: list[tuple[str, str]] = []
+    department = year = None
+    section, pending_section = "", False
+    current: Chunk | None = None
+    in_toc = False
+    for raw in lines:
+        line = raw.rstrip("\n")
+        stripped = line.strip()
+        if not stripped:
+            continue
+        norm = schemas.norm(stripped)
+        if norm == "目录":
+            in_toc = True
+            continue
+        if in_toc:
+            if _PART.match(norm):
+                in_toc = False
+            else:
+                continue
+        kind = schemas.match_title(stripped) if "\t" not in line else None
+        if kind in kinds:
+            current = chunks.get(kind)
+            if current is None:
+                current = chunks[kind] = Chunk(kind)
+                order.append(kind)
+            current.pages.append([])
+            continue
+        if current is not None:
+            if "\t" in line:
+                current.pages[-1].append(_cells(line))
+                continue
+            if _META.match(norm):
+                m = _DEPT_LINE.match(norm)
+                if m and not department:
+                    department = m.group(1)
+                continue
+            if _NOTE.match(norm):
+                current.note = _clean(stripped)
+                continue
+            current = None
+        if year is None:
+            m = _COVER.match(norm)
+            if m:
+                year, department = int(m.group(1)), department or m.group(2)
+        if _PART.match(norm):
+            section, pending_section = norm, True
+            continue
+        if pending_section:
+            section, pending_section = f"{section} {_clean(stripped)}", False
+            continue
+        text = " | ".join(c for c in _cells(line) if c) if "\t" in line else _clean(stripped)
+        narrative.append((section, text))
+    return chunks, order, narrative, department, year
+
+
+def _split_header(page: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+    header = []
+    for row in page:
+        if len(header) < 4 and _is_header_row(row, first=not header):
+            header.append(row)
+        else:
+            break
+    return header, page[len(header):]
+
+
+def _is_total(row: list[str]) -> bool:
+    texts = [schemas.norm(c) for c in row if c.strip()]
+    return bool(texts) and texts[0] in ("合计", "总计")
+
+
+def _build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: list[str]) -> TableFill:
+    layout = schemas.table_kinds()[spec.kind].layout
+    first_header, _ = _split_header(chunk.pages[0])
+    header = template_header(spec, year)
+    if spec.year_headers and first_header:
+        years = re.findall(r"(\d{4})年", " ".join(first_header[0]))
+        if len(years) >= 2:
+            header = [[h.replace(f"{year - 1}年" if year else "上年", f"{years[0]}年").replace(f"{year}年" if year else "本年", f"{years[1]}年") for h in row] for row in header]
+    tcols = spec_columns(spec, header)
+    target = {(c.side, c.key): c.index for c in tcols if c.key}
+    seed_cols: list[Column] = []
+    if first_header:
+        width = max(len(r) for r in first_header)
+        seed_cols = _make_columns(_header_paths(Grid("seed", first_header), list(range(len(first_header))), width), layout)
+    mapping = {c.index: target.get((c.side, c.key)) for c in seed_cols}
+    seed_keys = [(c.side, c.key) for c in seed_cols if c.key]
+    if len(seed_keys) != len(set(seed_keys)):
+        # the printed header is shifted (conversion damage): the same role twice.  Data rows keep
+        # the published column order, so take the template's columns by position.
+        mapping = {c.index: c.index for c in tcols}
+        notes.append(f"{spec.title}：原表表头在转换中错位（同一栏目出现两次），已按模板栏目顺序逐列导入。")
+    if layout == "project" and not any(v == 0 for v in mapping.values()):
+        mapping.setdefault(0, 0)
+
+    rows: list[list[str]] = []
+    total_seen: list[str] | None = None
+    for page in chunk.pages:
+        _, data = _split_header(page)
+        for row in data:
+            if _is_total(row) or (layout == "project" and not row[0].strip() and not rows):
+                if total_seen is not None and [schemas.norm(c) for c in row] == total_seen:
+                    continue  # 合计 row repeated at a page break
+                total_seen = [schemas.norm(c) for c in row]
+            rows.append(row)
+
+    width = len(tcols) and max(c.index for c in tcols) + 1
+    extra: dict[int, int] = {}
+    fill_rows: list[dict[int, Any]] = []
+    amount_idx = {c.index for c in tcols if c.role and c.role not in NON_AMOUNT_ROLES}
+    for row in rows:
+        out: dict[int, Any] = {}
+        for i, cell in enumerate(row):
+            if not cell.strip():
+                continue
+            t = mapping.get(i)
+            if t is None:
+                if i not in extra:
+                    head = next((c.header for c in seed_cols if c.index == i), f"第{i + 1}列")
+                    extra[i] = width + len(extra)
+                    notes.append(f"{spec.title}：原表第 {i + 1} 列（{head}）无法对应到模板列，已原样保留在表格最右侧。")
+                t = extra[i]
+            if t in amount_idx:
+                amount, problem = try_amount(cell)
+                out[t] = amount if amount is not None and problem is None else cell
+            else:
+                out[t] = _clean(cell)
+        if layout == "project" and not fill_rows and 0 not in out and any(k in amount_idx for k in out):
+            out[0] = "合计"
+        fill_rows.append(out)
+    extra_headers = [f"未识别列：{next((c.header for c in seed_cols if c.index == i), '')}" for i in sorted(extra, key=extra.get)]
+    tf = TableFill(spec.kind, fill_rows, note=chunk.note, header=header, extra_headers=extra_headers)
+    tf.missing = _looks_truncated(spec, tf, header)
+    if tf.missing:
+        notes.append(f"{spec.title}：表尾的合计关系缺少行（PDF 转换时有页面丢失），已在表尾加“数据缺失”标记行，未补造任何数据。")
+    return tf
+
+
+def _looks_truncated(spec: schemas.TableSpec, tf: TableFill, header: list[list[str]]) -> bool:
+    """Rows lost at the end: the groups still open at the last row fall short of their totals."""
+    layout = schemas.table_kinds()[spec.kind].layout
+    grid_rows = [[spec.title]] + [list(r) for r in header]
+    for values in tf.rows:
+        width = max(values, default=-1) + 1
+        grid_rows.append([values.get(c, "") for c in range(width)])
+    table = parse_table(Grid("probe", grid_rows), spec.kind, spec.title, 0, 0, len(grid_rows))
+    if layout == "ledger":
+        keys = {r.key for r in table.rows}
+        return bool(table.rows) and not ({"收入总计", "支出总计"} & keys)
+    data = [r for r in table.rows if r.kind is RowKind.DATA]
+    if not data:
+        return False
+    last = data[-1]
+    for g in groups(table, layout):
+        open_at_end = g.level == "合计" or g.parent.index <= last.index and last in g.children or (
+            g.level == "类" and last.code and last.code.startswith(g.parent.code or "-"))
+        if not open_at_end:
+            continue
+        for key, total in g.parent.values.items():
+            parts = [c.values.get(key) for c in g.children]
+            if total.amount is None or any(p is not None and p.problem for p in parts):
+                continue
+            s = sum((p.number for p in parts if p is not None), Decimal(0))
+            if total.amount - s > envelope(len(parts) + 1):
+                return True
+    return False
+
+
+def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]]:
+    """Import one seed text file; returns (workbook path, import notes in Chinese)."""
+    source = Path(source)
+    try:
+        text = source.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ImportError_(f"无法读取文件：{source}（{exc.strerror}）") from exc
+    lines = text.splitlines()
+    titles = {schemas.match_title(l.strip()) for l in lines if "\t" not in l and not l.strip().startswith("-")}
+    profile = schemas.detect_profile({t for t in titles if t})
+    if profile is None:
+        raise ImportError_("文本中没有找到可识别的公开表表名，无法导入")
+    kinds = {t.kind for t in profile.tables}
+    chunks, _, narrative, department, year = _parse(lines, kinds)
+    notes: list[str] = [f"来源：{source.name}；格式：{profile.name}。"]
+    fill = WorkbookFill(department=department, year=year, source=source.name, narrative=narrative)
+    for spec in profile.tables:
+        chunk = chunks.get(spec.kind)
+        if chunk is None:
+            notes.append(f"{spec.title}：原文中没有找到这张表，模板中保留空表。")
+            continue
+        fill.tables[spec.kind] = _build_fill(chunk, spec, year, notes)
+    fill.import_notes = notes
+    return write_workbook(profile, output, fill), notes

@@ -1,0 +1,256 @@
+"""Domain model: cells, values, tables, the disclosure, findings.
+
+Data flows one way: reading/ builds a Disclosure, rules/ turn it into Findings,
+report/ and marking turn Findings into output.  Nothing here knows about files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Iterator
+
+
+class Severity(str, Enum):
+    """Finding severities, ordered from most to least serious."""
+
+    ERROR = "错误"  # must be fixed
+    UNVERIFIABLE = "无法校验"  # data the rule needs is missing or unreadable: fail closed
+    WARNING = "提示"  # needs an explanation
+    ROUNDING = "尾差"  # inside the rounding envelope; information only
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.ERROR: 0, Severity.UNVERIFIABLE: 1, Severity.WARNING: 2, Severity.ROUNDING: 3}
+SEVERITY_ORDER = sorted(Severity, key=lambda s: s.rank)
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True, order=True)
+class CellRef:
+    """A cell in the workbook: sheet name plus 0-based row/column."""
+
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def address(self) -> str:
+        return f"{column_letter(self.col)}{self.row + 1}"
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.address}"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One amount cell.  ``amount`` is None when the cell is blank or unreadable."""
+
+    amount: Decimal | None
+    raw: Any
+    ref: CellRef
+    problem: str | None = None  # Chinese description when the text is not an amount
+
+    @property
+    def blank(self) -> bool:
+        return self.amount is None and self.problem is None
+
+    @property
+    def number(self) -> Decimal:
+        """The amount with blank read as zero (a rule decides to do this)."""
+        return self.amount if self.amount is not None else Decimal(0)
+
+
+@dataclass
+class Column:
+    """A table column with its canonical role, mapped from the header text."""
+
+    index: int
+    header: str  # the header path as printed, e.g. "财政拨款收入/小计"
+    role: str | None  # canonical role, e.g. "财政拨款小计"; None when not recognised
+    group: str | None = None  # e.g. "2024年预算数" in the 三公 table
+    side: str | None = None  # "收入" / "支出" in two-sided summary tables
+
+    @property
+    def key(self) -> str | None:
+        if self.role is None:
+            return None
+        return f"{self.role}@{self.group}" if self.group else self.role
+
+
+class RowKind(str, Enum):
+    TOTAL = "total"  # 合计 / 总计 row of the whole table
+    DATA = "data"
+    MARKER = "marker"  # "rows missing here" marker written by the importer or a user
+
+
+@dataclass
+class Row:
+    """A row of a table.  Two-sided summary tables yield one Row per side per sheet row."""
+
+    index: int  # 0-based sheet row
+    kind: RowKind
+    label: str  # item / subject / project name, spaces removed
+    label_ref: CellRef | None
+    values: dict[str, Value] = field(default_factory=dict)
+    side: str | None = None  # "收入" / "支出" for summary tables
+    key: str | None = None  # canonical line key in summary tables, e.g. "本年收入合计"
+    code: str | None = None  # function classification code, 3/5/7 digits
+    econ_dept: str | None = None  # 部门 economic code, 3 or 5 digits (30101)
+    econ_gov: str | None = None  # 政府 economic code, 3 or 5 digits (50101)
+
+    def get(self, key: str) -> Value | None:
+        return self.values.get(key)
+
+    @property
+    def level(self) -> int:
+        """Hierarchy level: 0 total, 1 类, 2 款, 3 项 (function or economic codes)."""
+        if self.kind is RowKind.TOTAL:
+            return 0
+        code = self.code or self.econ_dept or ""
+        return {3: 1, 5: 2, 7: 3}.get(len(code), 0)
+
+    @property
+    def cells(self) -> list[CellRef]:
+        return [v.ref for v in self.values.values()]
+
+
+@dataclass
+class Table:
+    """A recognised table: kind, where it is, its columns and rows."""
+
+    kind: str  # canonical table kind id, e.g. "收支总表"
+    title: str  # the title as found in the workbook
+    sheet: str
+    title_ref: CellRef
+    columns: list[Column]
+    rows: list[Row]
+    unit: str | None = None
+    note: str | None = None  # e.g. "（注：2024年没有使用政府性基金预算拨款安排的支出。）"
+    missing_rows: list[CellRef] = field(default_factory=list)  # marker cells: rows lost here
+
+    @property
+    def truncated(self) -> bool:
+        return bool(self.missing_rows)
+
+    def has(self, key: str) -> bool:
+        return any(c.key == key for c in self.columns)
+
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns if c.key]
+
+    def total_row(self, side: str | None = None) -> Row | None:
+        for row in self.rows:
+            if row.kind is RowKind.TOTAL and row.side == side:
+                return row
+        return None
+
+    def data_rows(self) -> Iterator[Row]:
+        return (r for r in self.rows if r.kind is RowKind.DATA)
+
+    def line(self, key: str, side: str | None = None) -> Row | None:
+        """A summary-table line by canonical key."""
+        for row in self.rows:
+            if row.key == key and (side is None or row.side == side):
+                return row
+        return None
+
+    def by_code(self) -> dict[str, Row]:
+        return {r.code: r for r in self.data_rows() if r.code}
+
+
+@dataclass
+class Paragraph:
+    text: str
+    ref: CellRef
+    section: str = ""
+
+
+@dataclass
+class Disclosure:
+    """A department's disclosure as read from one workbook."""
+
+    source: str
+    kind: str | None = None  # 预算 | 决算
+    year: int | None = None
+    department: str | None = None
+    unit: str | None = None
+    profile: str | None = None
+    tables: dict[str, list[Table]] = field(default_factory=dict)
+    narrative: list[Paragraph] = field(default_factory=list)
+
+    def table(self, kind: str) -> Table | None:
+        found = self.tables.get(kind)
+        return found[0] if found else None
+
+    def all_tables(self) -> Iterator[Table]:
+        for tables in self.tables.values():
+            yield from tables
+
+
+@dataclass
+class Finding:
+    """One inconsistency.  Names every cell involved; never claims which side is wrong."""
+
+    code: str
+    severity: Severity
+    message: str
+    cells: list[CellRef] = field(default_factory=list)  # primary cells (e.g. the total)
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    difference: Decimal | None = None
+    related_cells: list[CellRef] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    rule_name: str = ""
+    table: str | None = None
+
+    @property
+    def all_cells(self) -> list[CellRef]:
+        return self.cells + [c for c in self.related_cells if c not in self.cells]
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: Decimal | None) -> str | None:
+            return None if x is None else format(x, "f")
+
+        return {
+            "code": self.code,
+            "rule": self.rule_name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "table": self.table,
+            "cells": [str(c) for c in self.cells],
+            "related_cells": [str(c) for c in self.related_cells if c not in self.cells],
+            "expected": num(self.expected),
+            "actual": num(self.actual),
+            "difference": num(self.difference),
+        }
+
+
+@dataclass
+class Report:
+    """Findings for one source file (or a read error that stopped it)."""
+
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None  # Chinese message when the file could not be validated at all
+    disclosure: Disclosure | None = None
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.count(Severity.ERROR) > 0

@@ -1,0 +1,90 @@
+"""Reading: a workbook (or any list of Grids) becomes a Disclosure.  Owns every Excel quirk."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .. import schemas
+from ..model import CellRef, Disclosure, Paragraph
+from .grid import Grid, ReadError, read_grids
+from .tables import find_titles, parse_table
+
+__all__ = ["Grid", "ReadError", "read_grids", "read_workbook", "disclosure_from_grids"]
+
+NARRATIVE_TITLES = {"情况说明", "部门预算情况说明", "部门决算情况说明", "预算情况说明", "决算情况说明", "情况和重要事项说明"}
+_COVER_KEYS = {"部门名称": "department", "部门": "department", "单位名称": "department", "年度": "year", "公开类型": "kind", "金额单位": "unit"}
+_DEPT = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
+
+
+def read_workbook(path: str | Path) -> Disclosure:
+    """Read an .xlsx/.xlsm into a Disclosure.  Raises ReadError with a Chinese message."""
+    return disclosure_from_grids(read_grids(path), source=str(path))
+
+
+def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
+    disclosure = Disclosure(source=source)
+    for grid in grids:
+        titles = find_titles(grid)
+        for i, (r, c, kind, title) in enumerate(titles):
+            r_end = titles[i + 1][0] if i + 1 < len(titles) else grid.height
+            if i + 1 < len(titles) and titles[i + 1][0] == r:
+                continue  # two titles on one row: keep the later one's own region
+            table = parse_table(grid, kind, title, r, c, max(r_end, r + 1))
+            disclosure.tables.setdefault(kind, []).append(table)
+        _read_cover(grid, disclosure)
+        _read_narrative(grid, disclosure)
+    profile = schemas.detect_profile(set(disclosure.tables))
+    if profile:
+        disclosure.profile = profile.id
+        disclosure.kind = disclosure.kind or profile.disclosure_kind
+        disclosure.unit = disclosure.unit or profile.unit
+    if disclosure.unit is None:
+        units = {t.unit for t in disclosure.all_tables() if t.unit}
+        disclosure.unit = units.pop() if len(units) == 1 else None
+    return disclosure
+
+
+def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
+    for r, row in enumerate(grid.rows[:60]):
+        texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
+        for c, v in texts:
+            n = schemas.norm(v)
+            m = _DEPT.match(n)
+            if m and not disclosure.department:
+                disclosure.department = m.group(1)
+            key = _COVER_KEYS.get(n.rstrip(":："))
+            if key and c + 1 < len(row):
+                value = row[c + 1]
+                if value in (None, ""):
+                    continue
+                if key == "year":
+                    m2 = re.search(r"\d{4}", str(value))
+                    if m2:
+                        disclosure.year = int(m2.group())
+                elif key == "kind":
+                    disclosure.kind = "决算" if "决算" in str(value) else "预算"
+                elif key == "unit":
+                    disclosure.unit = schemas.norm(value)
+                elif not getattr(disclosure, key):
+                    setattr(disclosure, key, schemas.norm(value))
+
+
+def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
+    start = None
+    for r, row in enumerate(grid.rows[:10]):
+        if any(isinstance(v, str) and schemas.norm(v) in NARRATIVE_TITLES for v in row):
+            start = r
+            break
+    if start is None:
+        return
+    for r in range(start + 1, grid.height):
+        row = grid.rows[r]
+        texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
+        if not texts:
+            continue
+        c, text = max(texts, key=lambda cv: len(cv[1]))
+        if schemas.norm(text) in ("段落", "内容", "序号", "部分"):
+            continue
+        section = texts[0][1] if len(texts) > 1 and texts[0][0] < c else ""
+        disclosure.narrative.append(Paragraph(text=text, ref=CellRef(grid.name, r, c), section=section))

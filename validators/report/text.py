@@ -1,0 +1,59 @@
+"""The readable Chinese console summary."""
+
+from __future__ import annotations
+
+from ..amounts import fmt
+from ..model import SEVERITY_ORDER, Report, Severity
+
+
+def counts_line(report: Report) -> str:
+    return "，".join(f"{s.value} {report.count(s)} 项" for s in SEVERITY_ORDER)
+
+
+def describe_source(report: Report) -> str:
+    d = report.disclosure
+    if d is None:
+        return report.source
+    bits = [b for b in (d.department, f"{d.year}年" if d.year else None, f"部门{d.kind}" if d.kind else None) if b]
+    return f"{report.source}（{' '.join(bits)}）" if bits else report.source
+
+
+def render_text(reports: list[Report], show_rounding: bool = True) -> str:
+    out: list[str] = []
+    for report in reports:
+        out.append(f"文件：{describe_source(report)}")
+        if report.error:
+            out.append(f"  无法校验：{report.error}")
+            out.append("")
+            continue
+        out.append(f"  结果：{counts_line(report)}")
+        for f in report.findings:
+            if f.severity is Severity.ROUNDING and not show_rounding:
+                continue
+            where = str(f.cells[0]) if f.cells else (f.table or "")
+            out.append(f"  [{f.severity.value}] {f.code} {where}")
+            out.append(f"      {f.message}")
+            nums = []
+            if f.expected is not None:
+                nums.append(f"应为 {fmt(f.expected)}")
+            if f.actual is not None:
+                nums.append(f"实际 {fmt(f.actual)}")
+            if f.difference is not None:
+                nums.append(f"差额 {fmt(f.difference)}")
+            if nums:
+                out.append("      " + "，".join(nums))
+            related = [c for c in f.related_cells if c not in f.cells]
+            if related:
+                shown = "、".join(str(c) for c in related[:8]) + (f" 等 {len(related)} 个单元格" if len(related) > 8 else "")
+                out.append(f"      相关单元格：{shown}")
+        out.append("")
+    if len(reports) > 1:
+        total = {s: sum(r.count(s) for r in reports) for s in SEVERITY_ORDER}
+        failed = sum(1 for r in reports if r.error)
+        out.append(f"共 {len(reports)} 个文件，无法读取 {failed} 个；" + "，".join(f"{s.value} {n} 项" for s, n in total.items()))
+    else:
+        r = reports[0]
+        if not r.error:
+            verdict = "未发现错误" if not r.has_errors else f"发现 {r.count(Severity.ERROR)} 项错误，请逐项核对"
+            out.append(f"校验完成：{verdict}。")
+    return "\n".join(out)

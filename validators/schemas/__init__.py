@@ -1,0 +1,230 @@
+"""Schemas as data: table kinds and their titles, header roles, profiles, classification codes."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..amounts import normalize_text
+
+HERE = Path(__file__).parent
+_QUOTES = re.compile("[\"'“”‘’「」『』〝〞]")
+_TITLE_PREFIXES = (
+    re.compile(r"^(?:表|附表|预算表|决算表|公开)[0-9一二三四五六七八九十]+表?[、.．:：-]?"),
+    re.compile(r"^[0-9一二三四五六七八九十]+[、.．:：]"),
+    re.compile(r"^\d{4}年度?"),
+    re.compile(r"^部门"),
+)
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[、.])")
+
+
+def norm(text: Any) -> str:
+    """Normalise text for matching: NFKC, no whitespace, no quotes."""
+    if text is None:
+        return ""
+    return _QUOTES.sub("", normalize_text(str(text)))
+
+
+@dataclass(frozen=True)
+class TableKind:
+    id: str
+    layout: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    role: str
+    leaf: re.Pattern[str]
+    parent: re.Pattern[str] | None
+
+
+@dataclass
+class TableSpec:
+    """How a profile lays out one table in its template workbook."""
+
+    kind: str
+    title: str
+    header: list[list[str]]
+    widths: list[int]
+    lines: list[list[str]] = field(default_factory=list)
+    total_row: bool = False
+    total_label_col: int = 3
+    data_rows: int = 0
+    year_headers: bool = False
+
+
+@dataclass
+class Profile:
+    id: str
+    name: str
+    disclosure_kind: str
+    unit: str
+    template: str
+    detect: list[str]
+    tables: list[TableSpec]
+
+    def spec(self, kind: str) -> TableSpec | None:
+        return next((t for t in self.tables if t.kind == kind), None)
+
+
+def _load(name: str) -> dict[str, Any]:
+    with open(HERE / name, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=None)
+def table_kinds() -> dict[str, TableKind]:
+    data = _load("tables.toml")
+    return {k["id"]: TableKind(k["id"], k["layout"], tuple(norm(a) for a in k["aliases"])) for k in data["kind"]}
+
+
+@lru_cache(maxsize=None)
+def _alias_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for kind in table_kinds().values():
+        for alias in kind.aliases:
+            index.setdefault(alias, kind.id)
+    return index
+
+
+def match_title(text: Any) -> str | None:
+    """The table kind whose title this cell text is, or None.  Never by position."""
+    t = norm(text)
+    if not t or len(t) > 40 or not t.endswith("表"):
+        return None
+    index = _alias_index()
+    if t in index:
+        return index[t]
+    for prefix in _TITLE_PREFIXES:
+        t = prefix.sub("", t, count=1)
+        if t in index:
+            return index[t]
+    return None
+
+
+@lru_cache(maxsize=None)
+def role_rules() -> tuple[RoleRule, ...]:
+    rules = []
+    for r in _load("roles.toml")["role"]:
+        parent = re.compile(r["parent"]) if r.get("parent") else None
+        rules.append(RoleRule(r["role"], re.compile(r["leaf"]), parent))
+    return tuple(rules)
+
+
+def role_for(path: list[str]) -> str | None:
+    """Canonical role for a header path (top to bottom), or None."""
+    parts = [norm(p) for p in path if norm(p)]
+    if not parts:
+        return None
+    leaf, parent = parts[-1], "/".join(parts[:-1])
+    for rule in role_rules():
+        if rule.leaf.search(leaf) and (rule.parent is None or rule.parent.search(parent)):
+            return rule.role
+    return None
+
+
+@lru_cache(maxsize=None)
+def classification() -> dict[str, dict[str, str]]:
+    return _load("data/classification.toml")
+
+
+@lru_cache(maxsize=None)
+def function_class_by_name() -> dict[str, str]:
+    return {norm(name): code for code, name in classification()["function_classes"].items()}
+
+
+# ---- summary (ledger) line keys -----------------------------------------------------------
+
+_LEDGER_KEYS = [
+    # (pattern on normalised label without numbering, key)
+    (r"^财政拨款(收入)?(合计)?$", "财政拨款"),
+    (r"^一般公共预算(拨款)?(收入)?$", "一般公共预算"),
+    (r"^政府性基金(预算)?(拨款)?(收入)?$", "政府性基金"),
+    (r"^国有资本经营(预算)?(拨款)?(收入)?$", "国有资本经营"),
+    (r"^财政专户管理资金(收入)?$", "财政专户"),
+    (r"^事业收入.*$", "事业收入"),
+    (r"^事业单位经营收入$", "经营收入"),
+    (r"^其他收入$", "其他收入"),
+    (r"^本年收入合计$", "本年收入合计"),
+    (r"^上级补助收入$", "上级补助收入"),
+    (r"^附属单位上缴收入$", "附属单位上缴收入"),
+    (r"^使用非财政拨款结余(和专用结余)?$", "使用非财政拨款结余"),
+    (r"^上年结转(结余)?$", "上年结转"),
+    (r"^(其中:)?一般公共预算(拨款)?结转$", "上年结转:一般公共预算"),
+    (r"^(其中:)?政府性基金(预算)?(拨款)?结转?$", "上年结转:政府性基金"),
+    (r"^(其中:)?国有资本经营(预算)?(拨款)?结转?$", "上年结转:国有资本经营"),
+    (r"^收入总计$", "收入总计"),
+    (r"^本年支出合计$", "本年支出合计"),
+    (r"^对附属单位补助支出$", "对附属单位补助支出"),
+    (r"^上缴上级支出$", "上缴上级支出"),
+    (r"^结转下年(结余)?$", "结转下年"),
+    (r"^支出总计$", "支出总计"),
+]
+_LEDGER_RE = [(re.compile(p), k) for p, k in _LEDGER_KEYS]
+
+
+def ledger_key(label: str) -> tuple[str | None, str | None]:
+    """(line key, function class code) for a summary-table label."""
+    t = norm(label)
+    t = _NUMBERING.sub("", t)
+    if not t:
+        return None, None
+    code = function_class_by_name().get(t)
+    if code:
+        return f"类{code}", code
+    for pattern, key in _LEDGER_RE:
+        if pattern.match(t):
+            return key, None
+    return None, None
+
+
+# ---- profiles ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def profiles() -> dict[str, Profile]:
+    result = {}
+    for path in sorted(HERE.glob("*.toml")):
+        if path.name in ("tables.toml", "roles.toml"):
+            continue
+        data = _load(path.name)
+        specs = []
+        for t in data["table"]:
+            specs.append(
+                TableSpec(
+                    kind=t["kind"],
+                    title=t["title"],
+                    header=t["header"],
+                    widths=t["widths"],
+                    lines=t.get("lines", []),
+                    total_row=t.get("total_row", False),
+                    total_label_col=t.get("total_label_col", 3),
+                    data_rows=t.get("data_rows", 0),
+                    year_headers=t.get("year_headers", False),
+                )
+            )
+        result[data["id"]] = Profile(
+            id=data["id"],
+            name=data["name"],
+            disclosure_kind=data["disclosure_kind"],
+            unit=data["unit"],
+            template=data["template"],
+            detect=data["detect"],
+            tables=specs,
+        )
+    return result
+
+
+def detect_profile(kinds_found: set[str]) -> Profile | None:
+    """The profile whose tables best cover the table kinds found in a workbook."""
+    best, best_score = None, 0
+    for profile in profiles().values():
+        score = sum(1 for t in profile.tables if t.kind in kinds_found)
+        if score > best_score:
+            best, best_score = profile, score
+    return best

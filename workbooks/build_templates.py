@@ -1,0 +1,44 @@
+"""Rebuild the template workbooks (workbooks/templates/) and the samples imported from the seeds
+(workbooks/samples/).  Run from the repository root:
+
+    .venv/bin/python workbooks/build_templates.py
+
+Templates are generated from the profiles in validators/schemas/*.toml; samples from the seed
+texts in ../shared/seeds (skipped when that folder is absent).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from validators import schemas  # noqa: E402
+from validators.importing import import_seed  # noqa: E402
+from validators.workbook_writer import write_workbook  # noqa: E402
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+# seed file prefix -> sample workbook name
+SAMPLES = {
+    "000": "yantai-2024-budget.xlsx",  # 烟台市医疗保障局 2024 部门预算
+    "004": "zibo-2024-budget.xlsx",  # 淄博市医疗保障局 2024 部门预算
+}
+
+
+def main() -> None:
+    for profile in schemas.profiles().values():
+        out = write_workbook(profile, ROOT / "workbooks" / "templates" / profile.template)
+        print(f"template: {out.relative_to(ROOT)}")
+    if not SEEDS.is_dir():
+        print(f"no seeds at {SEEDS}; samples not rebuilt")
+        return
+    for prefix, name in SAMPLES.items():
+        seed = next(SEEDS.glob(f"{prefix}_*.txt"))
+        out, notes = import_seed(seed, ROOT / "workbooks" / "samples" / name)
+        print(f"sample:   {out.relative_to(ROOT)}  ({len(notes)} import notes)")
+
+
+if __name__ == "__main__":
+    main()
