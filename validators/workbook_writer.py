@@ -5,6 +5,7 @@ by ``czcheck import``).  One sheet per table: title, 部门/单位 line, headers
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -57,8 +58,18 @@ def spec_columns(spec: schemas.TableSpec, header: list[list[str]] | None = None)
 def template_header(spec: schemas.TableSpec, year: int | None) -> list[list[str]]:
     if not spec.year_headers:
         return spec.header
-    prev, cur = (f"{year - 1}年", f"{year}年") if year else ("上年", "本年")
-    return [[h.replace("2023年", prev).replace("2024年", cur) for h in row] for row in spec.header]
+    return with_years(spec.header, (f"{year - 1}年", f"{year}年") if year else ("上年", "本年"))
+
+
+def with_years(header: list[list[str]], years: tuple[str, str]) -> list[list[str]]:
+    """Replace the previous/current year labels of a 三公 header in one pass."""
+    def sub(text: str) -> str:
+        return _YEAR_LABEL.sub(lambda m: years[0] if m.group(1) in ("2023", "上") else years[1], text)
+
+    return [[sub(h) for h in row] for row in header]
+
+
+_YEAR_LABEL = re.compile(r"(2023|2024|上|本)年(?=预算数|决算数)")
 
 
 def _header_merges(header: list[list[str]]) -> list[tuple[int, int, int, int]]:

@@ -19,7 +19,7 @@ from ..hierarchy import groups
 from ..model import Column, RowKind
 from ..reading.grid import Grid
 from ..reading.tables import NON_AMOUNT_ROLES, _header_paths, _is_header_row, _make_columns, parse_table
-from ..workbook_writer import TableFill, WorkbookFill, spec_columns, template_header, write_workbook
+from ..workbook_writer import TableFill, WorkbookFill, spec_columns, template_header, with_years, write_workbook
 
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff（）()、])\s+(?=[\u4e00-\u9fff（）()])")
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分$")
@@ -129,7 +129,7 @@ def _build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: 
     if spec.year_headers and first_header:
         years = re.findall(r"(\d{4})年", " ".join(first_header[0]))
         if len(years) >= 2:
-            header = [[h.replace(f"{year - 1}年" if year else "上年", f"{years[0]}年").replace(f"{year}年" if year else "本年", f"{years[1]}年") for h in row] for row in header]
+            header = with_years(spec.header, (f"{years[0]}年", f"{years[1]}年"))
     tcols = spec_columns(spec, header)
     target = {(c.side, c.key): c.index for c in tcols if c.key}
     seed_cols: list[Column] = []

@@ -1,0 +1,139 @@
+"""Reading: titles and aliases (never position), header paths to roles, codes, amounts, cells."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from validators import schemas
+from validators.model import RowKind
+from validators.reading import Grid, disclosure_from_grids, read_workbook
+from validators.workbook_writer import spec_columns
+
+PROFILE = schemas.profiles()["shandong-budget"]
+
+EXPECTED_KEYS = {
+    "收入总表": {"类", "款", "项", "名称", "合计", "财政拨款小计", "一般公共预算", "政府性基金", "国有资本经营", "财政专户",
+                "事业收入", "经营收入", "其他收入", "上级补助收入", "附属单位上缴收入", "使用非财政拨款结余", "上年结转"},
+    "支出总表": {"类", "款", "项", "名称", "合计", "基本支出", "项目支出", "结转下年"},
+    "一般公共预算支出表": {"类", "款", "项", "名称", "合计", "基本支出", "人员支出", "公用支出", "项目支出"},
+    "一般公共预算基本支出表": {"部门类", "部门款", "部门经济分类名称", "政府类", "政府款", "政府经济分类名称", "基本支出", "人员支出", "公用支出"},
+    "项目支出表": {"项目名称", "项目类别", "合计", "财政拨款小计", "一般公共预算", "政府性基金", "国有资本经营", "财政专户", "单位资金", "使用非财政拨款结余", "上年结转"},
+    "政府采购表": {"类", "款", "项", "名称", "合计", "财政拨款小计", "一般公共预算", "政府性基金", "国有资本经营", "财政专户", "单位资金", "使用非财政拨款结余", "上年结转"},
+}
+
+
+@pytest.mark.parametrize("spec", PROFILE.tables, ids=lambda s: s.kind)
+def test_every_template_header_maps_to_roles(spec):
+    columns = spec_columns(spec)
+    assert all(c.role for c in columns), [c.header for c in columns if not c.role]
+    keys = [c.key for c in columns]
+    if spec.kind in EXPECTED_KEYS:
+        assert set(keys) == EXPECTED_KEYS[spec.kind]
+    if schemas.table_kinds()[spec.kind].layout == "ledger":
+        assert {c.side for c in columns} == {"收入", "支出"}
+
+
+def test_template_reads_as_twelve_tables_and_passes(template_path):
+    d = read_workbook(template_path)
+    assert {t.kind for t in d.all_tables()} == {s.kind for s in PROFILE.tables}
+    assert d.profile == "shandong-budget" and d.unit == "万元"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("收支总体情况表", "收支总表"),
+    ("表一、收支总体情况表", "收支总表"),
+    ("2024年收入总体情况表", "收入总表"),
+    ("一般公共预算“三公”经费支出情况表", "三公经费表"),
+    ("一般公共预算\"三公\"经费支出情况表", "三公经费表"),
+    ("政府采购预算表", "政府采购表"),
+    ("部门收支总表", "收支总表"),
+    ("十二、政府采购预算情况表", "政府采购表"),
+])
+def test_titles_are_recognised_with_aliases(text, kind):
+    assert schemas.match_title(text) == kind
+
+
+@pytest.mark.parametrize("text", ["目录", "第二部分", "2024年部门预算表", "收支总体情况表说明了本年收支", ""])
+def test_non_titles_are_not_tables(text):
+    assert schemas.match_title(text) is None
+
+
+def _expenditure_grid(top: int = 0, left: int = 0) -> Grid:
+    rows = [
+        ["支出总体情况表"],
+        ["部门（单位）：某局", "", "", "", "", "", "单位：万元"],
+        ["科目编码", "", "", "科目名称", "合计", "基本支出", "项目支出"],
+        ["类", "款", "项", "", "", "", ""],
+        ["", "", "", "合 计", "2, 315. 76", "2,000.00", "315.76"],
+        ["208", "", "", "社会保障和就业支出", "２，３１５.７６", 2000.0, "315.76"],
+        ["", "05", "", "行政事业单位养老支出", 2315.76, 2000, "315.76"],
+        ["", "", "01", "行政单位离退休", 2315.76, "2000", "315.76"],
+        ["", "", "", "（注：本表不含结转。）"],
+    ]
+    shifted = [[""] * left + r for r in rows]
+    return Grid("任意名称", [[] for _ in range(top)] + shifted)
+
+
+def test_table_at_odd_position_with_text_amounts_and_inherited_codes():
+    d = disclosure_from_grids([Grid("封面", [["无关内容"]]), _expenditure_grid(top=7, left=2)])
+    t = d.table("支出总表")
+    assert t is not None and t.title_ref.address == "C8" and t.unit == "万元"
+    assert t.note == "（注：本表不含结转。）"
+    total = t.total_row()
+    assert total.kind is RowKind.TOTAL and total.values["合计"].amount == Decimal("2315.76")
+    assert total.values["合计"].ref.address == "G12"
+    codes = [r.code for r in t.data_rows()]
+    assert codes == ["208", "20805", "2080501"]
+    assert [r.values["合计"].amount for r in t.data_rows()] == [Decimal("2315.76")] * 3
+    assert d.department == "某局"
+
+
+def test_blank_is_not_zero_and_text_is_a_problem():
+    g = _expenditure_grid()
+    g.rows[5][5] = ""
+    g.rows[6][5] = "一百"
+    t = disclosure_from_grids([g]).table("支出总表")
+    rows = list(t.data_rows())
+    assert rows[0].values["基本支出"].blank and rows[0].values["基本支出"].amount is None
+    assert rows[1].values["基本支出"].problem and "一百" in rows[1].values["基本支出"].problem
+
+
+def test_single_code_column_is_read():
+    rows = [["支出总体情况表"], ["科目编码", "科目名称", "合计"], ["", "合计", 10], ["208", "社会保障和就业支出", 10],
+            ["20805", "行政事业单位养老支出", 10], ["2080501", "行政单位离退休", 10]]
+    t = disclosure_from_grids([Grid("s", rows)]).table("支出总表")
+    assert [r.code for r in t.data_rows()] == ["208", "20805", "2080501"]
+
+
+def test_sheet_names_do_not_matter(yantai, tmp_path):
+    wb = openpyxl.load_workbook(yantai)
+    for i, ws in enumerate(wb.worksheets):
+        ws.title = f"Sheet{i + 1}"
+    wb.move_sheet(wb.worksheets[-1], offset=-(len(wb.worksheets) - 1))
+    out = tmp_path / "renamed.xlsx"
+    wb.save(out)
+    a, b = read_workbook(yantai), read_workbook(out)
+    assert set(a.tables) == set(b.tables)
+    for kind in a.tables:
+        ra = [(r.code, r.label, {k: v.amount for k, v in r.values.items()}) for r in a.table(kind).rows]
+        rb = [(r.code, r.label, {k: v.amount for k, v in r.values.items()}) for r in b.table(kind).rows]
+        assert ra == rb, kind
+
+
+def test_economic_rows_carry_department_and_government_codes(yantai):
+    t = read_workbook(yantai).table("一般公共预算基本支出表")
+    rows = list(t.data_rows())
+    assert (rows[0].econ_dept, rows[0].econ_gov) == ("301", "501")
+    assert (rows[1].econ_dept, rows[1].econ_gov, rows[1].label) == ("30101", "50101", "基本工资")
+    assert any(r.econ_dept == "302" and r.econ_gov == "505" for r in rows)
+
+
+def test_narrative_is_read_paragraph_by_paragraph(yantai):
+    d = read_workbook(yantai)
+    texts = [p.text for p in d.narrative]
+    assert any(t.startswith("（一）收入预算：2024年收入预算112,250.18万元") for t in texts)
+    p = next(p for p in d.narrative if "三公" in p.text and "5.70" in p.text)
+    assert p.ref.sheet == "情况说明" and p.ref.col == 2

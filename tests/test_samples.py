@@ -1,0 +1,76 @@
+"""The shipped samples (real 部门预算 disclosures imported from the seeds) reconcile, and a change
+of 1.00 in any single amount cell is reported as 错误 naming that cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from validators.engine import validate_file
+from validators.model import Severity
+from validators.reading import disclosure_from_grids, read_grids
+from validators.rules import run_rules
+
+TRUNCATED = {
+    "yantai-2024-budget.xlsx": {"一般公共预算支出表"},
+    "zibo-2024-budget.xlsx": {"支出总表", "一般公共预算支出表", "一般公共预算基本支出表", "基本支出表"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRUNCATED))
+def test_sample_has_no_errors_and_only_missing_rows_beyond_rounding(name, sample_paths):
+    path = next(p for p in sample_paths if p.name == name)
+    report = validate_file(path)
+    assert report.error is None
+    d = report.disclosure
+    assert d.profile == "shandong-budget" and d.kind == "预算" and d.year == 2024
+    assert len(d.tables) == 12
+    assert {t.kind for t in d.all_tables() if t.truncated} == TRUNCATED[name]
+    assert report.count(Severity.ERROR) == 0, [f.message for f in report.findings if f.severity is Severity.ERROR]
+    for f in report.findings:
+        if f.severity is Severity.ROUNDING:
+            continue
+        assert f.severity is Severity.UNVERIFIABLE
+        assert "缺" in f.message, f.message  # says rows are missing
+        tables = {f.table} | {c.sheet for c in f.all_cells}
+        truncated_sheets = {t.sheet for t in d.all_tables() if t.truncated}
+        assert tables & (TRUNCATED[name] | truncated_sheets), f.message
+
+
+@pytest.mark.parametrize("name", sorted(TRUNCATED))
+def test_every_amount_cell_takes_part_in_a_relation(name, sample_paths):
+    """+1.00 on each non-blank amount cell, one at a time, is reported as 错误 naming that cell."""
+    path = next(p for p in sample_paths if p.name == name)
+    grids = read_grids(path)
+    by_name = {g.name: g for g in grids}
+    base = disclosure_from_grids(grids, str(path))
+    cells = [v for t in base.all_tables() for r in t.rows for v in r.values.values() if v.amount is not None]
+    assert len(cells) > 400
+    missed = []
+    for value in cells:
+        grid = by_name[value.ref.sheet]
+        original = grid.rows[value.ref.row][value.ref.col]
+        grid.rows[value.ref.row][value.ref.col] = float(value.amount) + 1.0
+        try:
+            findings = run_rules(disclosure_from_grids(grids, str(path)))
+        finally:
+            grid.rows[value.ref.row][value.ref.col] = original
+        if not any(f.severity is Severity.ERROR and value.ref in f.all_cells for f in findings):
+            missed.append(str(value.ref))
+    assert missed == []
+
+
+def test_a_real_file_edit_is_reported_on_the_cell(yantai, tmp_path):
+    """The same check through a real file written with openpyxl, for one cell."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(yantai)
+    ws = wb["支出总体情况表"]
+    target = next(c for row in ws.iter_rows() for c in row if c.value == "行政运行")
+    amount = ws.cell(target.row, target.column + 1)
+    amount.value = amount.value + 1
+    out = tmp_path / "edited.xlsx"
+    wb.save(out)
+    report = validate_file(out)
+    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    assert errors
+    assert any(c.sheet == "支出总体情况表" and c.address == amount.coordinate for f in errors for c in f.all_cells)
