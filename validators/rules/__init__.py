@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from ..model import Disclosure, Finding, Severity, Table
 
-FAMILIES = ("读取", "收支总表", "表内", "表间", "三公", "完整性")
+FAMILIES = ("读取", "收支总表", "表内", "表间", "三公", "机关运行经费", "文表一致", "完整性", "决算")
 DOC_PARTS = ("检查内容", "依据", "错误示例", "正确示例")
 
 
@@ -73,7 +73,7 @@ class Context:
 
 def _load_all() -> None:
     # importing the modules registers their rules
-    from . import crosstable, reading, sangong, summary, within  # noqa: F401
+    from . import completeness, crosstable, final_accounts, narrative, reading, sangong, summary, within  # noqa: F401
 
 
 def all_rules() -> list[Rule]:

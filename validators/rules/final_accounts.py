@@ -1,0 +1,1 @@
+"""final_accounts rules (see module owner)."""

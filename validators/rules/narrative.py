@@ -1,0 +1,1 @@
+"""narrative rules (see module owner)."""
