@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
 
 EXIT_OK, EXIT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
+FORMATS = ("text", "json", "junit", "sarif")
+REPORT_SUFFIXES = (".html", ".htm", ".xlsx")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
+    return n
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,10 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="命令")
 
     v = sub.add_parser("validate", help="校验一个或多个工作簿（文件、文件夹或通配符）")
-    v.add_argument("paths", nargs="+", metavar="文件")
-    v.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
+    v.add_argument("paths", nargs="+", metavar="文件", help="工作簿、文件夹（含子文件夹）或通配符，可写多个")
+    v.add_argument("--format", choices=FORMATS, default="text",
+                   help="屏幕/输出文件格式：text（默认）、json、junit（CI 测试报告）或 sarif（代码扫描）")
     v.add_argument("--no-rounding", action="store_true", help="文字输出中不列出尾差")
     v.add_argument("--output", "-o", metavar="文件", help="把报告写入文件而不是屏幕")
+    v.add_argument("--report", action="append", default=[], metavar="文件",
+                   help="另外生成汇总报告：.html（网页，可筛选）或 .xlsx（Excel 汇总）；可写多次")
+    v.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N", help="并行进程数（默认：全部 CPU 核）")
+    v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
+    v.add_argument("--scheduler", metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786（与 --engine dask 一起用）")
 
     sub.add_parser("rules", help="列出全部校验规则")
     e = sub.add_parser("explain", help="显示一条规则的说明")
@@ -45,31 +64,78 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _write(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text + "\n", encoding="utf-8")
-    else:
+def _write(text: str, output: str | None) -> bool:
+    if not output:
         print(text)
+        return True
+    try:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"czcheck：无法写入 {output}：{exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def cmd_validate(args) -> int:
-    from .engine import collect_files, validate_file
-    from .report import render_json, render_text
+    from .batch import Progress, validate_many
+    from .engine import collect_files
+    from .report import render_json, render_junit, render_sarif, render_text
 
+    for report_path in args.report:
+        if Path(report_path).suffix.lower() not in REPORT_SUFFIXES:
+            print(f"czcheck：--report 只支持 .html 或 .xlsx 文件：{report_path}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+    if args.engine == "dask" and not args.scheduler:
+        print("czcheck：使用 --engine dask 时必须用 --scheduler 指定调度器地址", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     files, problems = collect_files(args.paths)
+    # never validate this run's own outputs (a summary written into the folder being checked)
+    own = {Path(p).resolve() for p in [*args.report, *([args.output] if args.output else [])]}
+    files = [f for f in files if f.resolve() not in own]
     for problem in problems:
         print(f"czcheck：{problem}", file=sys.stderr)
     if not files:
         print("czcheck：没有可校验的工作簿（.xlsx/.xlsm）", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    reports = [validate_file(f) for f in files]
-    if args.format == "json":
-        _write(render_json(reports), args.output)
-    else:
-        _write(render_text(reports, show_rounding=not args.no_rounding), args.output)
+    progress = Progress(len(files)) if len(files) > 1 else None
+    try:
+        result = validate_many(files, args.jobs, engine=args.engine, scheduler=args.scheduler, progress=progress)
+    except (RuntimeError, OSError) as exc:  # cluster unreachable, Dask not installed
+        if progress is not None:
+            progress.close()
+        print(f"czcheck：{exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    reports = result.reports
+    marked = result.outputs or None
+    renderers = {
+        "json": lambda: render_json(reports),
+        "junit": lambda: render_junit(reports),
+        "sarif": lambda: render_sarif(reports),
+        "text": lambda: render_text(reports, show_rounding=not args.no_rounding),
+    }
+    if not _write(renderers[args.format](), args.output):
+        return EXIT_CANNOT_RUN
+    for report_path in args.report:
+        try:
+            written = _write_report(reports, Path(report_path), marked)
+        except OSError as exc:
+            print(f"czcheck：无法写入报告 {report_path}：{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        print(f"已生成报告：{written}", file=sys.stderr)
     if problems or any(r.error for r in reports):
         return EXIT_CANNOT_RUN
     return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
+
+
+def _write_report(reports, path: Path, marked) -> Path:
+    from .report import render_html, write_xlsx
+
+    if path.suffix.lower() == ".xlsx":
+        return write_xlsx(reports, path, marked=marked)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(reports, report_path=path, marked=marked), encoding="utf-8")
+    return path
 
 
 def cmd_rules(args) -> int:
@@ -152,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except KeyboardInterrupt:
         print("czcheck：已中断", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except BrokenPipeError:  # output piped into head/less that closed early
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown quiet
+        except OSError:
+            pass
         return EXIT_CANNOT_RUN
 
 
