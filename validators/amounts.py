@@ -6,6 +6,7 @@ Published tables print amounts like "112,250.18", "2, 315. 76" (OCR spaces), "�
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -24,9 +25,71 @@ class AmountError(ValueError):
     """Text that is not an amount; the message is Chinese and names the text."""
 
 
+class FormulaError(str):
+    """A cell holding a formula error (``#REF!``, ``#DIV/0!`` …); the text is the error code.
+
+    python-calamine returns error cells as empty strings, which would read as blank; the reader
+    (reading/safety.py) puts this sentinel in the grid instead.
+    """
+
+
+class UncachedFormula(str):
+    """A formula cell without a cached result (written by a program, never recalculated).
+
+    The text is the formula ("=SUM(E6:E9)").  Read naively it is blank; czcheck reports it.
+    """
+
+
+UNCACHED_FORMULA_PROBLEM = (
+    "公式没有计算结果（文件由程序生成、未经 Excel 重新计算），请在 Excel 中打开并保存后再校验"
+)
+
+FORMULA_ERRORS = {
+    "#REF!": "引用的单元格已被删除",
+    "#DIV/0!": "除数为零",
+    "#VALUE!": "参与计算的值类型不对",
+    "#N/A": "查找的值不存在",
+    "#NAME?": "公式中有无法识别的名称",
+    "#NUM!": "数值无效",
+    "#NULL!": "区域引用不相交",
+    "#SPILL!": "溢出区域被占用",
+    "#CALC!": "计算出错",
+    "#GETTING_DATA": "数据尚未取得",
+}
+
+_CHINESE_NUMERALS = set("零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟两")
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-", "\ufe63": "-"})
+
+
 def normalize_text(text: str) -> str:
     """NFKC (fullwidth digits and punctuation to ASCII) and no whitespace at all."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
+def formula_error_problem(code: str) -> str:
+    code = code.strip().upper()
+    meaning = FORMULA_ERRORS.get(code)
+    if meaning:
+        return f"公式错误 {code}（{meaning}），没有可用的金额"
+    return f"公式错误 {code[:20]}，没有可用的金额"
+
+
+def _text_problem(original: str, text: str) -> str:
+    """A Chinese explanation of why ``text`` (normalised) is not an amount."""
+    shown = original.strip()[:40]
+    if text.upper() in FORMULA_ERRORS or (text.startswith("#") and text[-1:] in "!?"):
+        return formula_error_problem(text)
+    if text and all(ch in _CHINESE_NUMERALS or ch in "元角分整点" for ch in text):
+        return f"“{shown}”是中文大写或汉字数字，请填写阿拉伯数字（如 100.00）"
+    if text.endswith(("万元", "元")) and _PLAIN.match(text.rstrip("万元")):
+        return f"“{shown}”带有单位，请只填写数字（单位写在表头“单位：万元”中）"
+    if text.count(".") > 1 and re.fullmatch(r"[+-]?[\d.,]+", text):
+        return f"“{shown}”有多个小数点，不是可识别的金额"
+    if "," in text and re.fullmatch(r"[+-]?[\d.,]+", text):
+        return f"“{shown}”的千分位逗号位置不对，不是可识别的金额"
+    if text.endswith("%"):
+        return f"“{shown}”是百分比，不是金额"
+    return f"“{shown}”不是可识别的金额"
 
 
 def parse_amount(raw: Any) -> Decimal | None:
@@ -38,6 +101,10 @@ def parse_amount(raw: Any) -> Decimal | None:
     """
     if raw is None:
         return None
+    if isinstance(raw, UncachedFormula):
+        raise AmountError(UNCACHED_FORMULA_PROBLEM)
+    if isinstance(raw, FormulaError):
+        raise AmountError(formula_error_problem(raw))
     if isinstance(raw, bool):
         raise AmountError(f"“{raw}”不是金额")
     if isinstance(raw, int):
@@ -47,8 +114,12 @@ def parse_amount(raw: Any) -> Decimal | None:
             raise AmountError("单元格不是有效数字")
         return Decimal(repr(raw))
     if isinstance(raw, Decimal):
+        if not raw.is_finite():
+            raise AmountError("单元格不是有效数字")
         return raw
-    text = normalize_text(str(raw))
+    if isinstance(raw, (_dt.date, _dt.time, _dt.timedelta)):
+        raise AmountError("单元格是日期或时间格式，不是金额（请把单元格格式改为“数值”）")
+    text = normalize_text(str(raw)).translate(_MINUS_SIGNS)
     if not text or text in _DASHES:
         return None
     negative = False
@@ -59,7 +130,9 @@ def parse_amount(raw: Any) -> Decimal | None:
     elif _GROUPED.match(text):
         value = Decimal(text.replace(",", ""))
     else:
-        raise AmountError(f"“{str(raw).strip()[:40]}”不是可识别的金额")
+        raise AmountError(_text_problem(str(raw), text))
+    if negative and text.startswith(("-", "+")):
+        raise AmountError(_text_problem(str(raw), "(" + text + ")"))
     return -value if negative else value
 
 

@@ -6,10 +6,12 @@ becomes a list of Grids; everything after this works on Grids only.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any
+
+from . import safety
 
 
 class ReadError(Exception):
@@ -35,50 +37,167 @@ class Grid:
         return len(self.rows)
 
 
-def check_container(path: Path) -> None:
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _utf16(name: str) -> bytes:
+    return name.encode("utf-16-le")
+
+
+def _ole_kind(head: bytes) -> str:
+    """'encrypted', 'xls' or 'ole' for a Compound File (CFB) by its directory stream names."""
+    if _utf16("EncryptedPackage") in head or _utf16("EncryptionInfo") in head:
+        return "encrypted"
+    if _utf16("Workbook") in head or _utf16("Book") in head:
+        return "xls"
+    return "ole"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    for enc in ("utf-8", "gb18030"):
+        try:
+            text = head.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return "\x00" not in text
+    return False
+
+
+def check_container(path: Path, limits: safety.Limits | None = None) -> None:
     """Refuse what is not an Office Open XML workbook, with a Chinese message."""
+    limits = limits or safety.LIMITS
     if not path.exists():
         raise ReadError(f"文件不存在：{path}")
     if path.is_dir():
         raise ReadError(f"这是一个文件夹，不是工作簿：{path}")
+    if not path.is_file():
+        raise ReadError(f"这不是普通文件（设备、管道等），不能作为工作簿读取：{path}")
     size = path.stat().st_size
     if size == 0:
         raise ReadError("文件为空（0 字节），请重新导出或保存工作簿")
+    if size > limits.max_file_bytes:
+        raise ReadError(
+            f"文件过大（{size / safety.MIB:,.0f} MB），超过 czcheck 的读取上限 {limits.max_file_bytes / safety.MIB:,.0f} MB。"
+            "部门预算、决算公开表通常小于 5 MB，请检查是否误选了文件"
+        )
     with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        if path.suffix.lower() == ".xls":
+        head = fh.read(64 * 1024)
+    _check_head(path, head)
+
+
+def _check_head(path: Path, head: bytes) -> None:
+    if head.startswith(_OLE_MAGIC[:4]):
+        kind = _ole_kind(head)
+        if kind == "encrypted":
+            raise ReadError(
+                "工作簿设置了打开密码（已加密），czcheck 无法读取。请在 Excel 或 WPS 中取消密码"
+                "（文件→信息→保护工作簿→用密码进行加密，清空密码）后另存为 .xlsx 再校验"
+            )
+        if kind == "xls" or path.suffix.lower() == ".xls":
             raise ReadError(
                 "这是旧版 Excel 97-2003 工作簿（.xls），czcheck 只能读取 .xlsx/.xlsm。"
                 "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再校验"
             )
         raise ReadError("工作簿已加密（设置了打开密码）或为旧版 .xls 格式，无法读取。请取消密码后另存为 .xlsx 再校验")
     if not head.startswith(b"PK"):
+        if _looks_like_text(head[:4096]):
+            raise ReadError(
+                "文件内容是纯文本（如 CSV 或网页），不是 Excel 工作簿，可能是改了扩展名。"
+                "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再校验"
+            )
         raise ReadError("文件不是 Excel 工作簿（.xlsx）：内容格式不符，可能是改了扩展名的其他文件")
-    if not zipfile.is_zipfile(path):
-        raise ReadError("工作簿文件已损坏（不是完整的 zip 包），可能下载或复制不完整")
 
 
-def read_grids(path: str | Path) -> list[Grid]:
-    """All sheets of a workbook as Grids (values only, fast: python-calamine)."""
+def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Grid]:
+    """All sheets of a workbook as Grids (values only).  Raises ReadError (Chinese).
+
+    The file is read once into memory and checked (safety.py: zip structure, inflated sizes,
+    DTD/entities, per-sheet extent and row limits) before python-calamine sees the same bytes.
+    Formula errors and formulas without a cached result, which calamine returns as empty
+    strings, are put into the grid as sentinels (amounts.FormulaError / UncachedFormula).
+    Sheets whose used range is huge but sparse are read by safety.scan_sheet into SparseRows.
+    Visible sheets come first, so that a table on a visible sheet wins over a hidden copy.
+    """
+    limits = limits or safety.LIMITS
+    path = Path(path)
+    check_container(path, limits)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"无法读取文件：{exc.strerror or type(exc).__name__}") from exc
+    if len(data) > limits.max_file_bytes:
+        raise ReadError("文件在读取过程中变大，超过读取上限，已停止")
+    _check_head(path, data[: 64 * 1024])
+    try:
+        return _read_checked(data, limits)
+    except safety.UnsafeWorkbook as exc:
+        raise ReadError(str(exc)) from exc
+    except MemoryError as exc:
+        raise ReadError("内存不足，无法读取该工作簿（内容过多）") from exc
+    except RecursionError as exc:
+        raise ReadError("工作簿结构嵌套过深，无法读取（文件可能被篡改）") from exc
+
+
+def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
     from python_calamine import CalamineWorkbook
 
-    path = Path(path)
-    check_container(path)
+    deadline = safety.Deadline(limits.max_seconds)
+    zf = safety.check_package(data, limits, deadline)
+    parts = safety.classify_package(zf)
+    scans: dict[str, safety.SheetScan] = {}
+    for name, part in parts.sheets.items():
+        scans[name] = safety.scan_sheet(zf, part, name, limits, deadline)
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for broken packages
-        raise ReadError(f"无法打开工作簿：文件已损坏或不是有效的 .xlsx（{type(exc).__name__}）") from exc
+        wb = CalamineWorkbook.from_filelike(BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own, undocumented error types
+        raise ReadError(f"无法打开工作簿：文件已损坏或不是有效的 .xlsx（{_why(exc)}）") from exc
     grids = []
+    shared: list[str] | None = None
     try:
         for meta in wb.sheets_metadata:
             if "WorkSheet" not in str(meta.typ):
                 continue
-            sheet = wb.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
-            grids.append(Grid(meta.name, rows, hidden="Visible" not in str(meta.visible)))
-    except Exception as exc:
-        raise ReadError(f"读取工作表时出错：文件可能已损坏（{type(exc).__name__}）") from exc
+            deadline.check()
+            hidden = "Visible" not in str(meta.visible)
+            scan = scans.get(meta.name)
+            if scan is None:
+                raise ReadError(f"工作表“{meta.name}”在工作簿中找不到对应的内容，文件结构异常，已拒绝读取")
+            if scan.dense_cells > limits.max_dense_cells:
+                # a huge, mostly empty used range: never let a dense reader allocate it
+                if shared is None:
+                    shared = safety.read_shared_strings(zf, parts.shared_strings, deadline)
+                full = safety.scan_sheet(zf, parts.sheets[meta.name], meta.name, limits, deadline, shared=shared)
+                rows: Any = safety.SparseRows(full.cells or {}, full.height)
+            else:
+                rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                _overlay(rows, scan.overlays)
+            grids.append(Grid(meta.name, rows, hidden=hidden))
+    except ReadError:
+        raise
+    except safety.UnsafeWorkbook:
+        raise
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own, undocumented error types
+        raise ReadError(f"读取工作表时出错：文件可能已损坏（{_why(exc)}）") from exc
     finally:
         wb.close()
-    return grids
+    return sorted(grids, key=lambda g: g.hidden)
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:80] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _overlay(rows: list[list[Any]], overlays: dict[tuple[int, int], Any]) -> None:
+    """Put formula sentinels where calamine returned nothing."""
+    if not overlays:
+        return
+    width = max((len(r) for r in rows), default=0)
+    for (r, c), value in sorted(overlays.items()):
+        while len(rows) <= r:
+            rows.append([""] * width)
+        row = rows[r]
+        if len(row) <= c:
+            row.extend([""] * (c + 1 - len(row)))
+        if row[c] in ("", None):
+            row[c] = value
