@@ -158,7 +158,8 @@ def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
             if "WorkSheet" not in str(meta.typ):
                 continue
             deadline.check()
-            hidden = "Visible" not in str(meta.visible)
+            # str(meta.visible) is "SheetVisibleEnum.Hidden": compare the member name, not a substring
+            hidden = getattr(meta.visible, "name", str(meta.visible)).rsplit(".", 1)[-1] != "Visible"
             scan = scans.get(meta.name)
             if scan is None:
                 raise ReadError(f"工作表“{meta.name}”在工作簿中找不到对应的内容，文件结构异常，已拒绝读取")
