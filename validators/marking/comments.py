@@ -145,8 +145,10 @@ def has_comments(text: str) -> bool:
 
 
 # -- VML note boxes -------------------------------------------------------------------------------
-SHAPETYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
-             '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+# Templates use {v}, {o}, {x}: the prefixes the drawing binds to the VML, Office and Excel namespaces.
+SHAPETYPE = ('<{v}:shapetype id="_x0000_t202" coordsize="21600,21600" {o}:spt="202" path="m,l,21600r21600,l21600,xe">'
+             '<{v}:stroke joinstyle="miter"/><{v}:path gradientshapeok="t" {o}:connecttype="rect"/></{v}:shapetype>')
+STANDARD = {"v": "v", "o": "o", "x": "x"}
 
 
 def _box_rows(comment: str) -> int:
@@ -154,18 +156,20 @@ def _box_rows(comment: str) -> int:
     return max(4, min(lines + 1, 30))
 
 
-def note_shape(shape_number: int, ref: str, comment: str, z: int) -> str:
+def note_shape(shape_number: int, ref: str, comment: str, z: int, px: dict[str, str] = STANDARD) -> str:
     row1, col0 = split_ref(ref)
     row0 = row1 - 1
     height = _box_rows(comment)
+    v, o, x = px["v"], px["o"], px["x"]
     return (
-        f'<v:shape id="_x0000_s{shape_number}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
+        f'<{v}:shape id="_x0000_s{shape_number}" type="#_x0000_t202" style="position:absolute;margin-left:80pt;'
         f'margin-top:2pt;width:260pt;height:{height * 14}pt;z-index:{z};visibility:hidden" fillcolor="#ffffe1" '
-        'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
-        '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
-        '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-        f"<x:Anchor>{col0 + 1}, 15, {row0}, 2, {col0 + 5}, 15, {row0 + height}, 2</x:Anchor>"
-        f"<x:AutoFill>False</x:AutoFill><x:Row>{row0}</x:Row><x:Column>{col0}</x:Column></x:ClientData></v:shape>"
+        f'{o}:insetmode="auto"><{v}:fill color2="#ffffe1"/><{v}:shadow on="t" color="black" obscured="t"/>'
+        f'<{v}:path {o}:connecttype="none"/><{v}:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
+        f'</{v}:textbox><{x}:ClientData ObjectType="Note"><{x}:MoveWithCells/><{x}:SizeWithCells/>'
+        f"<{x}:Anchor>{col0 + 1}, 15, {row0}, 2, {col0 + 5}, 15, {row0 + height}, 2</{x}:Anchor>"
+        f"<{x}:AutoFill>False</{x}:AutoFill><{x}:Row>{row0}</{x}:Row><{x}:Column>{col0}</{x}:Column>"
+        f"</{x}:ClientData></{v}:shape>"
     )
 
 
@@ -173,7 +177,7 @@ def vml_blocks(text: str) -> list[int]:
     m = re.search(r"""idmap[^>]*?data\s*=\s*["']([\d,\s]*)["']""", text)
     if m is None:
         return []
-    return [int(x) for x in re.findall(r"\d+", m.group(1))]
+    return [int(n) for n in re.findall(r"\d+", m.group(1))]
 
 
 def new_vml(first_block: int, entries: dict[str, str]) -> str:
@@ -182,22 +186,30 @@ def new_vml(first_block: int, entries: dict[str, str]) -> str:
     shapes = "".join(note_shape(first_block * 1024 + 1 + i, ref, text, i + 1) for i, (ref, text) in enumerate(entries.items()))
     return (f'<xml xmlns:v="{VML_NS}" xmlns:o="{OFFICE_NS}" xmlns:x="{EXCEL_NS}">'
             f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{data}"/></o:shapelayout>'
-            f"{SHAPETYPE}{shapes}</xml>")
+            f"{SHAPETYPE.format(**STANDARD)}{shapes}</xml>")
+
+
+def vml_prefixes(text: str, part: str) -> dict[str, str]:
+    found = {}
+    for key, uri in (("v", VML_NS), ("o", OFFICE_NS), ("x", EXCEL_NS)):
+        m = re.search(rf"""xmlns:([\w.-]+)\s*=\s*["']{re.escape(uri)}["']""", text)
+        if m is None:
+            raise MarkingError(f"批注绘图 {part} 的命名空间无法识别，无法安全地添加批注框。")
+        found[key] = m.group(1)
+    return found
 
 
 def append_shapes(text: str, part: str, entries: dict[str, str]) -> tuple[str, str | None, str]:
     """Add note boxes to an existing VML drawing; returns (text, shapetype added, shapes added)."""
-    for prefix, uri in (("v", VML_NS), ("o", OFFICE_NS), ("x", EXCEL_NS)):
-        if not re.search(rf"""xmlns:{prefix}\s*=\s*["']{re.escape(uri)}["']""", text):
-            raise MarkingError(f"批注绘图 {part} 的命名空间不是常见写法，无法安全地添加批注框。")
+    px = vml_prefixes(text, part)
     close = text.rfind("</xml>")
     if close < 0:
         raise MarkingError(f"批注绘图 {part} 格式无法识别，无法安全地添加批注框。")
-    shapetype = None if 'id="_x0000_t202"' in text else SHAPETYPE
+    shapetype = None if re.search(r"""id\s*=\s*["']_x0000_t202["']""", text) else SHAPETYPE.format(**px)
     numbers = [int(n) for n in re.findall(r"_x0000_s(\d+)", text)]
     start = max(numbers, default=1024) + 1
-    z = len(re.findall(r"<v:shape[\s>]", text))
-    shapes = "".join(note_shape(start + i, ref, comment, z + i + 1) for i, (ref, comment) in enumerate(entries.items()))
+    z = len(re.findall(rf"<{px['v']}:shape[\s>]", text))
+    shapes = "".join(note_shape(start + i, ref, comment, z + i + 1, px) for i, (ref, comment) in enumerate(entries.items()))
     return text[:close] + (shapetype or "") + shapes + text[close:], shapetype, shapes
 
 
@@ -205,13 +217,15 @@ def remove_shapes(text: str, shapetype: str | None, shapes: str, removed_refs: s
     """Remove our note boxes: exactly when untouched, otherwise the Note shapes of removed comments."""
     text, exact = xmltext.remove_once(text, shapes)
     if not exact:
+        px = vml_prefixes(text, "VML")
+        v, x = re.escape(px["v"]), re.escape(px["x"])
         cells = {(split_ref(r)[0] - 1, split_ref(r)[1]) for r in removed_refs}
-        pattern = re.compile(r"<v:shape[\s>].*?</v:shape>", re.S)
+        pattern = re.compile(rf"<{v}:shape[\s>].*?</{v}:shape>", re.S)
 
         def keep(m: re.Match[str]) -> str:
             block = m.group(0)
-            row = re.search(r"<x:Row>(\d+)</x:Row>", block)
-            col = re.search(r"<x:Column>(\d+)</x:Column>", block)
+            row = re.search(rf"<{x}:Row>(\d+)</{x}:Row>", block)
+            col = re.search(rf"<{x}:Column>(\d+)</{x}:Column>", block)
             if 'ObjectType="Note"' in block and row and col and (int(row.group(1)), int(col.group(1))) in cells:
                 return ""
             return block

@@ -133,7 +133,7 @@ class Package:
             raise MarkingError(f"部件 {name} 不是 UTF-8 编码，无法安全标注。") from exc
 
     def set_text(self, name: str, text: str) -> None:
-        if name not in self.parts:
+        if name not in self.parts and name not in self.order:
             self.order.append(name)
         self.parts[name] = text.encode("utf-8")
 
