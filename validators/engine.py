@@ -13,6 +13,11 @@ REFUSED_SUFFIXES = {".xls", ".ods", ".et", ".csv"}
 
 
 def validate_file(path: str | Path) -> Report:
+    """Read and check one workbook.  Bad input becomes ``Report.error`` (Chinese), never an exception.
+
+    The source file is only ever read (the reader loads its bytes once and checks them before any
+    parser runs, see reading/safety.py); nothing here writes to it.
+    """
     path = Path(path)
     report = Report(source=str(path))
     try:
@@ -20,12 +25,28 @@ def validate_file(path: str | Path) -> Report:
     except ReadError as exc:
         report.error = str(exc)
         return report
-    except (OSError, MemoryError) as exc:
-        report.error = f"读取文件失败：{type(exc).__name__}"
+    except MemoryError:
+        report.error = "内存不足，无法读取该工作簿（内容过多）"
+        return report
+    except OSError as exc:
+        report.error = f"读取文件失败：{exc.strerror or type(exc).__name__}"
+        return report
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop a batch; this is a czcheck bug
+        report.error = _internal_error(exc)
         return report
     report.disclosure = disclosure
-    report.findings = run_rules(disclosure)
+    try:
+        report.findings = run_rules(disclosure)
+    except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
+        report.error = _internal_error(exc)
     return report
+
+
+INTERNAL_ERROR = "校验程序内部错误"
+
+
+def _internal_error(exc: BaseException) -> str:
+    return f"{INTERNAL_ERROR}（{type(exc).__name__}），请把该文件报告给维护人员"
 
 
 def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
