@@ -162,12 +162,13 @@ def validate_many(
     scheduler: str | None = None,
     progress: Progress | None = None,
     after: AfterHook | None = None,
+    connect_timeout: str = "20s",
 ) -> BatchResult:
     """Validate ``files``; one Report per file, in the order given."""
     sources = [str(f) for f in files]
     started = time.monotonic()
     if engine == "dask":
-        pairs = _run_dask(sources, scheduler, progress, after)
+        pairs = _run_dask(sources, scheduler, progress, after, connect_timeout)
     elif engine == "local":
         jobs = default_jobs() if not jobs or jobs < 1 else jobs
         if jobs == 1 or len(sources) <= 1:
@@ -230,7 +231,8 @@ def _run_pool(sources: list[str], jobs: int, progress: Progress | None, after: A
     return results  # type: ignore[return-value]
 
 
-def _run_dask(sources: list[str], scheduler: str | None, progress: Progress | None, after: AfterHook | None) -> list[tuple[Report, str | None]]:
+def _run_dask(sources: list[str], scheduler: str | None, progress: Progress | None, after: AfterHook | None,
+              connect_timeout: str = "20s") -> list[tuple[Report, str | None]]:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
@@ -240,7 +242,11 @@ def _run_dask(sources: list[str], scheduler: str | None, progress: Progress | No
     results: list[tuple[Report, str | None] | None] = [None] * len(sources)
     # Workers read the files themselves: give them absolute paths (a shared file system is required).
     read_paths = [str(Path(s).resolve()) for s in sources]
-    with Client(scheduler, timeout="20s") as client:
+    try:
+        client = Client(scheduler, timeout=connect_timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RuntimeError(f"无法连接 Dask 调度器 {scheduler}（{type(exc).__name__}），请检查地址和网络") from exc
+    with client:
         futures = client.map(validate_one, sources, read_paths, after=after, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in as_completed(futures):
