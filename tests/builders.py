@@ -42,6 +42,20 @@ ECONOMIC = [
 PROJECTS = [("医疗保障工作经费", "其他运转类", 200, 0, 0), ("长期护理保险补助", "特定目标类", 0, 30, 0), ("企业离休干部医疗保险统筹补助", "其他运转类", 0, 0, 50)]
 
 
+NARRATIVE_SECTION = "第三部分 2025年部门预算情况和重要事项说明"
+NARRATIVE = [
+    "（一）收入预算：2025年收入预算680.00万元，其中：一般公共预算收入600.00万元，政府性基金预算收入30.00万元，国有资本经营预算收入50.00万元。",
+    "（二）支出预算：2025年支出预算680.00万元，其中：基本支出400.00万元，占58.82%；项目支出280.00万元，占41.18%。",
+    "2025年通过一般公共预算财政拨款安排的“三公”经费预算共15.00万元，与上年基本持平。",
+    "1. 因公出国（境）费0.00万元，与上年基本持平。",
+    "2. 公务用车购置及运行费5.00万元，包括公务用车购置费0.00万元，公务用车运行维护费5.00万元。",
+    "3. 公务接待费10.00万元，与上年基本持平。",
+    "2025年本部门机关运行经费安排50.00万元。",
+    "2025年政府采购预算20.00万元，其中：政府采购货物预算5.00万元，政府采购服务预算15.00万元。",
+    "涉及预算项目支出3个，预算资金280.00万元，其中财政拨款280.00万元。",
+]
+
+
 def _split(code: str) -> dict[str, str]:
     return {"类": code[:3]} if len(code) == 3 else {"款": code[3:5]} if len(code) == 5 else {"项": code[5:7]}
 
@@ -52,7 +66,7 @@ class Book:
     def __init__(self) -> None:
         self.tables: dict[str, list[dict[str, Any]]] = {}
         self.missing: set[str] = set()
-        self.narrative: list[tuple[str, str]] = []
+        self.narrative: list[tuple[str, str]] = [(NARRATIVE_SECTION, t) for t in NARRATIVE]
         g, f, s = (sum(r[i] for r in FUNCTIONS if len(r[0]) == 3) for i in (2, 3, 4))
         total = g + f + s
         basic = sum(r[5] for r in FUNCTIONS if len(r[0]) == 3)
@@ -139,6 +153,18 @@ class Book:
             {"款": "15", "名称": "医疗保障管理事务", "合计": 20, "财政拨款小计": 20, "一般公共预算": 20},
             {"项": "02", "名称": "一般行政管理事务", "合计": 20, "财政拨款小计": 20, "一般公共预算": 20},
         ]
+
+    def say(self, old: str, new: str) -> "Book":
+        """Replace text in the narrative paragraph that contains ``old``."""
+        for i, (section, text) in enumerate(self.narrative):
+            if old in text:
+                self.narrative[i] = (section, text.replace(old, new))
+                return self
+        raise KeyError(old)
+
+    def add_paragraph(self, text: str) -> "Book":
+        self.narrative.append((NARRATIVE_SECTION, text))
+        return self
 
     def copy(self) -> "Book":
         return copy.deepcopy(self)

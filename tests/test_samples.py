@@ -74,3 +74,37 @@ def test_a_real_file_edit_is_reported_on_the_cell(yantai, tmp_path):
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     assert errors
     assert any(c.sheet == "支出总体情况表" and c.address == amount.coordinate for f in errors for c in f.all_cells)
+
+
+@pytest.mark.parametrize("name", sorted(TRUNCATED))
+def test_every_linked_narrative_number_is_checked(name, sample_paths):
+    """Changing a number the extractor links to a table figure (+1) is reported on its paragraph."""
+    import re
+
+    from validators.narrative import clean
+    from validators.rules.narrative import linked_statements, statements
+
+    path = next(p for p in sample_paths if p.name == name)
+    grids = read_grids(path)
+    by_name = {g.name: g for g in grids}
+    base = disclosure_from_grids(grids, str(path))
+    sts = statements(base)
+    linked = linked_statements(base)
+    assert len(linked) >= 12
+    missed = []
+    for index in linked:
+        st = sts[index]
+        grid = by_name[st.ref.sheet]
+        original = grid.rows[st.ref.row][st.ref.col]
+        text = clean(original)
+        start = text.index(st.text)
+        m = next(m for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", text[start:]) if m.group().replace(",", "") == str(st.amount))
+        bumped = f"{st.amount + 1:,}" if "," in m.group() else str(st.amount + 1)
+        grid.rows[st.ref.row][st.ref.col] = text[: start + m.start()] + bumped + text[start + m.end():]
+        try:
+            findings = run_rules(disclosure_from_grids(grids, str(path)))
+        finally:
+            grid.rows[st.ref.row][st.ref.col] = original
+        if not any(f.severity is Severity.ERROR and st.ref in f.all_cells for f in findings):
+            missed.append(st.text)
+    assert missed == []

@@ -78,13 +78,24 @@ def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
             break
     if start is None:
         return
+    text_col = section_col = None
     for r in range(start + 1, grid.height):
         row = grid.rows[r]
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
         if not texts:
             continue
-        c, text = max(texts, key=lambda cv: len(cv[1]))
-        if schemas.norm(text) in ("段落", "内容", "序号", "部分"):
+        names = {schemas.norm(v): c for c, v in texts}
+        if text_col is None and ("段落" in names or "内容" in names):
+            text_col = names.get("段落", names.get("内容"))
+            section_col = names.get("部分")
             continue
-        section = texts[0][1] if len(texts) > 1 and texts[0][0] < c else ""
-        disclosure.narrative.append(Paragraph(text=text, ref=CellRef(grid.name, r, c), section=section))
+        if text_col is not None:
+            text = row[text_col] if text_col < len(row) else None
+            if not isinstance(text, str) or not text.strip():
+                continue
+            c = text_col
+            section = row[section_col] if section_col is not None and section_col < len(row) else ""
+        else:
+            c, text = max(texts, key=lambda cv: len(cv[1]))
+            section = texts[0][1] if len(texts) > 1 and texts[0][0] < c else ""
+        disclosure.narrative.append(Paragraph(text=text, ref=CellRef(grid.name, r, c), section=str(section or "")))

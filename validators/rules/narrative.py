@@ -1,1 +1,474 @@
-"""narrative rules (see module owner)."""
+"""文表一致 family: every figure the narrative (情况说明) restates agrees with the tables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Callable
+
+from .. import schemas
+from ..amounts import envelope, fmt
+from ..model import CellRef, Disclosure, Paragraph, Severity, Table, Value
+from ..narrative import UNIT_FACTOR, Statement, extract
+from . import Context, rule
+
+NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表")
+
+
+@dataclass
+class Figure:
+    """A table figure a statement is compared with."""
+
+    amount: Decimal
+    cells: list[CellRef]
+    what: str  # Chinese description, e.g. "收支总表收入总计"
+
+
+def narrative_paragraphs(d: Disclosure) -> list[Paragraph]:
+    """The 情况说明 part: not 部门概况 or 名词解释, not table rows carried as text."""
+    return [p for p in d.narrative if not NARRATIVE_EXCLUDE.search(p.section) and " | " not in p.text]
+
+
+def statements(d: Disclosure) -> list[Statement]:
+    return _statements(id(d), d)
+
+
+_CACHE: dict[int, tuple[Disclosure, list[Statement]]] = {}
+
+
+def _statements(key: int, d: Disclosure) -> list[Statement]:
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] is not d:
+        _CACHE.clear()
+        cached = (d, extract(narrative_paragraphs(d)))
+        _CACHE[key] = cached
+    return cached[1]
+
+
+# ---- figures ---------------------------------------------------------------------------------
+
+def _sum(values: list[Value | None], what: str) -> Figure | None:
+    present = [v for v in values if v is not None and not v.problem]
+    if not present:
+        return None
+    return Figure(sum((v.number for v in present), Decimal(0)), [v.ref for v in present], what)
+
+
+def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计") -> Figure | None:
+    t = d.table(kind)
+    line = t.line(key, side) if t else None
+    if line is None:
+        return None
+    vals = [v for k, v in line.values.items() if k == role or k.startswith(role + "@")]
+    return _sum(vals, f"{kind}“{line.label}”")
+
+
+def _total(d: Disclosure, kind: str, key: str) -> Figure | None:
+    t = d.table(kind)
+    row = t.total_row() if t else None
+    if row is None or key not in row.values:
+        return None
+    return _sum([row.values[key]], f"{kind}合计行{key}")
+
+
+def _class_row(d: Disclosure, kind: str, code: str) -> Figure | None:
+    t = d.table(kind)
+    row = t.by_code().get(code) if t else None
+    if row is None or "合计" not in row.values:
+        return None
+    return _sum([row.values["合计"]], f"{kind}“{code} {row.label}”")
+
+
+def sangong_years(t: Table) -> tuple[str | None, str | None]:
+    """(previous, current) year groups of a 三公 table, by the year in the header."""
+    groups = sorted({c.group for c in t.columns if c.group}, key=lambda g: (re.findall(r"\d{4}", g) or ["0"])[0])
+    budget = [g for g in groups if "决算" not in g] or groups
+    if not budget:
+        return None, None
+    return (budget[-2] if len(budget) > 1 else None), budget[-1]
+
+
+def _sangong(d: Disclosure, role: str, year: str = "cur") -> Figure | None:
+    t = d.table("三公经费表")
+    if t is None:
+        return None
+    prev, cur = sangong_years(t)
+    group = cur if year == "cur" else prev
+    rows = list(t.data_rows())
+    if group is None or not rows:
+        return None
+    return _sum([rows[0].values.get(f"{role}@{group}")], f"“三公”经费表{group}{role}")
+
+
+def jiguan_candidates(d: Disclosure) -> list[Figure]:
+    """机关运行经费 under each 口径 the seeds use: the 机关 (政府经济分类 502) 公用经费, or it minus
+    30239 其他交通费用; without a 502 breakdown, the whole 公用经费 (and it minus 30239)."""
+    t = d.table("一般公共预算基本支出表")
+    if t is None:
+        return []
+    rows = [r for r in t.data_rows() if r.econ_dept]
+    gov502 = [r for r in rows if r.econ_gov and r.econ_gov.startswith("502")]
+    key = "公用支出" if t.has("公用支出") else "基本支出"
+    out = []
+    if gov502:
+        items = [r for r in gov502 if len(r.econ_dept) == 5] or [r for r in gov502 if len(r.econ_dept) == 3]
+        base = _sum([r.values.get(key) for r in items], "一般公共预算基本支出表中机关商品和服务支出（502）")
+    else:
+        base = _total(d, "一般公共预算基本支出表", "公用支出")
+    if base is None:
+        return []
+    out.append(base)
+    other = [r.values.get(key) for r in (gov502 or rows) if r.econ_dept == "30239"]
+    minus = _sum(other, "30239")
+    if minus and minus.amount:
+        out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, base.what + "扣除30239其他交通费用"))
+    return out
+
+
+def jiguan_figure(d: Disclosure, stated: Decimal | None = None) -> Figure | None:
+    """The candidate closest to the stated figure (a department may use either 口径)."""
+    candidates = jiguan_candidates(d)
+    if not candidates:
+        return None
+    if stated is None:
+        return candidates[0]
+    return min(candidates, key=lambda f: abs(f.amount - stated))
+
+
+def _class_code(subject: str) -> str | None:
+    name = schemas.norm(subject).replace("(类)", "")
+    name = re.sub(r"^.*?(支出包括|主要用于|其中)", "", name)
+    return schemas.function_class_by_name().get(name) or schemas.function_class_by_name().get(name + "支出")
+
+
+Resolver = Callable[[Disclosure, Statement], "Figure | None"]
+# (pattern, matched against the statement's own subject ("own") or parent/subject ("ctx"), figure)
+RESOLVERS: list[tuple[str, str, Resolver]] = [
+    (r"机关运行经费", "own", lambda d, st: jiguan_figure(d, st.amount_wan)),
+    (r"三公.{0,3}经费", "own", lambda d, st: _sangong(d, "合计")),
+    (r"因公出国", "own", lambda d, st: _sangong(d, "因公出国")),
+    (r"公务用车购置及运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车小计")),
+    (r"公务用车购置(经)?费", "own", lambda d, st: _sangong(d, "公务用车购置")),
+    (r"公务用车运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车运行")),
+    (r"公务接待费", "own", lambda d, st: _sangong(d, "公务接待")),
+    (r"政府采购(预算|支出)?(总额|合计)?$", "own", lambda d, st: _total(d, "政府采购表", "合计")),
+    (r"预算资金/财政拨款$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "财政拨款小计")),
+    (r"(项目支出)?预算资金$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "合计")),
+    (r"一般公共预算.*/基本支出$", "ctx", lambda d, st: _total(d, "一般公共预算支出表", "基本支出")),
+    (r"一般公共预算.*/项目支出$", "ctx", lambda d, st: _total(d, "一般公共预算支出表", "项目支出")),
+    (r"(^|/)人员(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "人员支出") or _total(d, "一般公共预算支出表", "人员支出")),
+    (r"(^|/)(日常)?公用(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "公用支出") or _total(d, "一般公共预算支出表", "公用支出")),
+    (r"(^|/)基本支出$", "ctx", lambda d, st: _total(d, "支出总表", "基本支出")),
+    (r"(^|/)项目支出$", "ctx", lambda d, st: _total(d, "支出总表", "项目支出")),
+    (r"(^|/)(本年|当年)收入$", "ctx", lambda d, st: _ledger(d, "收支总表", "本年收入合计", "收入")),
+    (r"(^|/)上年结转$", "ctx", lambda d, st: _ledger(d, "收支总表", "上年结转", "收入")),
+    (r"(^|/)一般公共预算(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "一般公共预算", "收入")),
+    (r"(^|/)政府性基金(预算)?(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "政府性基金", "收入")),
+    (r"(^|/)国有资本经营(预算)?(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "国有资本经营", "收入")),
+    (r"(^|/)财政拨款收支总?预算$", "ctx", lambda d, st: _ledger(d, "财政拨款收支总表", "收入总计", "收入")),
+    (r"(^|/)(部门)?收支总?预算$|(^|/)(部门)?收入(预算|总预算)?(总计|合计)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "收入总计", "收入")),
+    (r"(^|/)(部门)?支出(预算|总预算)?(总计|合计)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "支出总计", "支出")),
+]
+_COMPILED = [(re.compile(p), scope, f) for p, scope, f in RESOLVERS]
+
+
+def full_subject(st: Statement, all_st: list[Statement]) -> str:
+    subject = schemas.norm(st.subject)
+    if st.parent is not None:
+        return f"{schemas.norm(all_st[st.parent].subject)}/{subject}"
+    return subject
+
+
+def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
+    own, ctx = schemas.norm(st.subject), full_subject(st, all_st)
+    for pattern, scope, func in _COMPILED:
+        if pattern.search(own if scope == "own" else ctx):
+            return func(d, st)
+    code = _class_code(st.subject)
+    if code:
+        kind = "一般公共预算支出表" if "一般公共预算" in ctx else "支出总表"
+        return _class_row(d, kind, code) or _class_row(d, "支出总表", code)
+    return None
+
+
+def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
+    """Compare at the precision the narrative states; returns (ok, difference in 万元)."""
+    stated = st.amount_wan
+    diff = stated - figure
+    unit_quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals)
+    return abs(diff) <= max(unit_quantum / 2, envelope(2)), diff
+
+
+def linked_statements(d: Disclosure) -> dict[int, Figure]:
+    sts = statements(d)
+    out = {}
+    for st in sts:
+        if st.kind == "amount" and st.amount is not None:
+            fig = resolve(d, st, sts)
+            if fig is not None:
+                out[st.index] = fig
+    return out
+
+
+# ---- rules -----------------------------------------------------------------------------------
+
+@rule("WB601", "情况说明金额与表格一致", "文表一致")
+def narrative_amounts(ctx: Context):
+    """检查内容：
+    情况说明中陈述的金额（收支总额、一般公共预算/政府性基金/国有资本经营收入、基本支出、项目支出、
+    人员经费、公用经费、各类支出、“三公”经费各项、政府采购、项目预算资金、机关运行经费等）与表格
+    中对应数字一致。按文字写出的精度比较（写“3.6万元”与表中 3.60 一致）。
+
+    依据：
+    情况说明是对公开表的文字解释，同一数字在文、表中必须一致（文表一致）。
+
+    错误示例：
+    情况说明写“公用经费 79.96 万元”，一般公共预算基本支出表公用经费合计 79.86。
+
+    正确示例：
+    情况说明与表格均为 79.86 万元。
+    """
+    sts = statements(ctx.disclosure)
+    for index, fig in linked_statements(ctx.disclosure).items():
+        st = sts[index]
+        ok, diff = _matches(st, fig.amount)
+        if ok:
+            continue
+        if st.unit == "元" and abs(st.amount - fig.amount) <= envelope(2):
+            continue  # reported by WB602 (元 written where 万元 is meant)
+        yield ctx.finding(
+            message=f"情况说明“{st.text}”中的 {fmt(st.amount)}{st.unit} 与{fig.what} {fmt(fig.amount)} 万元不一致",
+            cells=[st.ref], related_cells=fig.cells, expected=fig.amount, actual=st.amount_wan, difference=diff,
+            evidence={"subject": st.subject},
+        )
+
+
+@rule("WB602", "情况说明金额单位错误", "文表一致")
+def narrative_units(ctx: Context):
+    """检查内容：
+    情况说明中的金额写成“元”，而数值与表格中以“万元”计的数字相同（应写“万元”）；或写成“万元”而
+    数值是表格数字的一万倍。
+
+    依据：
+    公开表金额单位为万元，情况说明应使用同一单位或正确换算。
+
+    错误示例：
+    “2024 年一般公共预算拨款 1,144.52 元”，表中为 1,144.52 万元。
+
+    正确示例：
+    “2024 年一般公共预算拨款 1,144.52 万元”。
+    """
+    sts = statements(ctx.disclosure)
+    for index, fig in linked_statements(ctx.disclosure).items():
+        st = sts[index]
+        wrong_yuan = st.unit == "元" and abs(st.amount - fig.amount) <= envelope(2) and fig.amount != 0
+        wrong_wan = st.unit == "万元" and fig.amount != 0 and abs(st.amount - fig.amount * 10000) <= 1
+        if wrong_yuan or wrong_wan:
+            right = "万元" if wrong_yuan else "元"
+            yield ctx.finding(
+                message=f"情况说明“{st.text}”写作 {fmt(st.amount)}{st.unit}，与{fig.what} {fmt(fig.amount)} 万元对照，单位应为“{right}”",
+                cells=[st.ref], related_cells=fig.cells, expected=fig.amount, actual=st.amount_wan,
+                difference=st.amount_wan - fig.amount,
+            )
+
+
+@rule("WB603", "情况说明同一数字前后不一致", "文表一致")
+def narrative_repeated(ctx: Context):
+    """检查内容：
+    情况说明中同一事项（如“公用经费”“机关运行经费”“三公经费”）在不同位置写出不同金额。
+
+    依据：
+    同一数字只能有一个值；前后不一致说明至少一处笔误。
+
+    错误示例：
+    第五部分写“公用经费 79.86 万元”，第六部分写“公用经费 79.96 万元”。
+
+    正确示例：
+    两处均为 79.86 万元。
+    """
+    seen: dict[str, Statement] = {}
+    sts = statements(ctx.disclosure)
+    linked = linked_statements(ctx.disclosure)
+    for st in sts:
+        if st.kind != "amount" or st.amount_wan is None or len(schemas.norm(st.subject)) < 2:
+            continue
+        key = full_subject(st, sts)
+        if st.index in linked:
+            seen.setdefault(key, st)
+            continue
+        first = seen.get(key)
+        if first is None:
+            seen[key] = st
+            continue
+        q = max(UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals), UNIT_FACTOR[first.unit] * Decimal(1).scaleb(-first.decimals))
+        if abs(st.amount_wan - first.amount_wan) > q / 2 + envelope(2):
+            yield ctx.finding(
+                message=f"情况说明中“{st.subject}”前后金额不一致：“{first.text}”为 {fmt(first.amount_wan)} 万元，“{st.text}”为 {fmt(st.amount_wan)} 万元",
+                cells=[st.ref], related_cells=[first.ref], expected=first.amount_wan, actual=st.amount_wan,
+                difference=st.amount_wan - first.amount_wan,
+            )
+
+
+def _signed(st: Statement) -> Decimal:
+    value = st.amount_wan or Decimal(0)
+    return -value if st.direction == "减少" else value
+
+
+@rule("WB604", "情况说明“其中”各项不超过总数", "文表一致")
+def narrative_parts(ctx: Context):
+    """检查内容：
+    情况说明“X 万元，其中：A 万元，B 万元……”的各项之和不超过 X；增减变化（“增加 X 万元，其中
+    A 增加……B 减少……”）按增减方向合计后不超过 X。各项之和等于 X 时视为列全。
+
+    依据：
+    “其中”列出的是总数的组成部分，之和不能大于总数。
+
+    错误示例：
+    “支出预算 10,495.83 万元，其中：基本支出 7,096.83 万元，项目支出 3,499.00 万元”。
+
+    正确示例：
+    “其中：基本支出 7,096.83 万元，项目支出 3,399.00 万元”，合计 10,495.83。
+    """
+    sts = statements(ctx.disclosure)
+    for head in sts:
+        if not head.parts or head.kind not in ("amount", "change") or head.amount_wan is None:
+            continue
+        parts = [sts[i] for i in head.parts if sts[i].amount_wan is not None]
+        if not parts:
+            continue
+        if head.kind == "amount":
+            total, psum = head.amount_wan, sum((p.amount_wan for p in parts), Decimal(0))
+        else:
+            total, psum = _signed(head), sum((_signed(p) for p in parts), Decimal(0))
+        quantum = max(UNIT_FACTOR[s.unit] * Decimal(1).scaleb(-s.decimals) for s in [head, *parts])
+        tol = quantum / 2 * (len(parts) + 1)
+        if abs(psum) > abs(total) + tol:
+            yield ctx.finding(
+                message=f"情况说明“{head.text}”：其中各项合计 {fmt(psum)} 万元，超过总数 {fmt(total)} 万元",
+                cells=[head.ref], expected=total, actual=psum, difference=psum - total,
+            )
+
+
+def _round(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+@rule("WB605", "情况说明占比计算正确", "文表一致")
+def narrative_shares(ctx: Context):
+    """检查内容：
+    情况说明“A 万元，占 X%”的 X 按 A 除以所属总数（“其中”的总数或“……中”所指的数）重新计算，
+    按文字写出的小数位四舍五入后比较。
+
+    依据：
+    占比由金额计算得出，应与金额一致。
+
+    错误示例：
+    “支出预算 1,144.52 万元，其中：基本支出 636.85 万元，占 55.46%”（应为 55.64%）。
+
+    正确示例：
+    636.85 ÷ 1,144.52 = 55.64%。
+    """
+    sts = statements(ctx.disclosure)
+    for st in sts:
+        if st.kind != "share" or st.percent is None or len(st.parts) < 2:
+            continue
+        part, base = sts[st.parts[0]], sts[st.parts[1]]
+        if not part.amount_wan or not base.amount_wan:
+            continue
+        computed = _round(part.amount_wan / base.amount_wan * 100, st.decimals)
+        if abs(computed - st.percent) > Decimal(1).scaleb(-st.decimals):
+            yield ctx.finding(
+                message=f"情况说明“{st.text}”：{part.subject} {fmt(part.amount_wan)} ÷ {base.subject} {fmt(base.amount_wan)} = {computed}%，文中写 {st.percent}%",
+                cells=[st.ref], expected=computed, actual=st.percent, difference=st.percent - computed,
+            )
+
+
+@rule("WB606", "情况说明增减方向与数字一致", "文表一致")
+def narrative_directions(ctx: Context):
+    """检查内容：
+    情况说明中“三公”经费各项的增减表述（“与上年持平”“比上年增加/减少 X 万元”“增长/下降 X%”）
+    与“三公”经费表上年、本年两列数字一致；方向词与数字相反（增加实为减少、持平实有变化）也报告。
+
+    依据：
+    增减变化由两年数字计算得出。
+
+    错误示例：
+    本年 26.10、上年 28.10，文中写“与上年基本持平”或“比上年增加 2.00 万元”。
+
+    正确示例：
+    “比上年减少 2.00 万元，下降 7.12%”。
+    """
+    d = ctx.disclosure
+    sts = statements(d)
+    for st in sts:
+        if st.kind not in ("same_as_last_year", "change", "percent_change"):
+            continue
+        subject_st = sts[st.parts[0]] if st.parts else st
+        if st.kind == "percent_change" and subject_st.kind == "change" and subject_st.parts == [] and subject_st.index > 0:
+            pass
+        role = _sangong_role(subject_st.subject if subject_st.kind == "amount" else st.subject)
+        if role is None:
+            continue
+        cur, prev = _sangong(d, role, "cur"), _sangong(d, role, "prev")
+        if cur is None or prev is None:
+            continue
+        delta = cur.amount - prev.amount
+        cells = cur.cells + prev.cells
+        if st.kind == "same_as_last_year":
+            if delta != 0:
+                yield ctx.finding(message=f"情况说明“{st.text}”称与上年持平，但“三公”经费表本年 {fmt(cur.amount)}、上年 {fmt(prev.amount)}，相差 {fmt(delta)}",
+                                  cells=[st.ref], related_cells=cells, expected=delta, actual=Decimal(0), difference=-delta)
+        elif st.kind == "change" and st.amount_wan is not None:
+            stated = _signed(st)
+            if abs(stated - delta) > envelope(3):
+                yield ctx.finding(message=f"情况说明“{st.text}”：按“三公”经费表本年 {fmt(cur.amount)}、上年 {fmt(prev.amount)}，应为{'增加' if delta >= 0 else '减少'} {fmt(abs(delta))} 万元",
+                                  cells=[st.ref], related_cells=cells, expected=delta, actual=stated, difference=stated - delta)
+        elif st.kind == "percent_change" and st.percent is not None and prev.amount:
+            computed = _round(delta / prev.amount * 100, st.decimals)
+            stated = st.percent if st.direction == "增加" else -st.percent
+            if abs(stated - computed) > Decimal(1).scaleb(-st.decimals):
+                yield ctx.finding(message=f"情况说明“{st.text}”：按“三公”经费表计算变动率为 {computed}%",
+                                  cells=[st.ref], related_cells=cells, expected=computed, actual=stated, difference=stated - computed)
+
+
+def _sangong_role(subject: str) -> str | None:
+    for pattern, role in ((r"三公.{0,3}经费", "合计"), (r"因公出国", "因公出国"), (r"公务用车购置及运行", "公务用车小计"),
+                          (r"公务用车购置", "公务用车购置"), (r"公务用车运行", "公务用车运行"), (r"公务接待", "公务接待")):
+        if re.search(pattern, schemas.norm(subject)):
+            return role
+    return None
+
+
+@rule("WB609", "情况说明中无法对应的数字", "文表一致", severity=Severity.UNVERIFIABLE)
+def narrative_unlinked(ctx: Context):
+    """检查内容：
+    情况说明中提取出、但无法与任何表格数字或同段其他数字对应核对的金额与增减表述（如与上年比较的
+    增减额，预算公开表中没有上年数），逐条列出，由人工核对。
+
+    依据：
+    不能核对的数字不能视为正确；列出而不是忽略。
+
+    错误示例：
+    “比上年增加 96,411.85 万元”——公开表中没有上年数，无法自动核对。
+
+    正确示例：
+    人工对照上年公开数据核对后确认。
+    """
+    d = ctx.disclosure
+    sts = statements(d)
+    linked = set(linked_statements(d))
+    for st in sts:
+        if st.kind == "amount" and st.amount is not None:
+            if st.index in linked or st.parts or st.parent is not None:
+                continue
+        elif st.kind == "change":
+            if st.parts or st.parent is not None or _sangong_role(st.subject):
+                continue
+        else:
+            continue
+        yield ctx.finding(
+            message=f"情况说明“{st.text}”中的 {fmt(st.amount)}{st.unit or ''} 无法与表格数字对应，需人工核对",
+            cells=[st.ref], actual=st.amount_wan, evidence={"subject": st.subject},
+        )

@@ -1,0 +1,156 @@
+"""Statements extracted from the narrative (情况说明): amounts, changes, shares, completion rates.
+
+Pure text in, Statements out; linking a statement to a table figure is the rules' job
+(rules/narrative.py).  Handles OCR spaces inside numbers ("452. 00"), fullwidth digits, "其中"
+part lists, and direction words (增加/减少/持平, 增长/下降).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from .model import CellRef, Paragraph
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％－", "0123456789.%-")
+_NUM_GAP = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
+_AMOUNT = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)(?!/)")
+_PERCENT = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*%")
+_SENTENCE = re.compile(r"(?<=[。！？])")
+_CLAUSE = re.compile(r"[，；;：:]|,(?!\d{3})")
+_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升|持平|相等|一致)")
+_THRESHOLD = re.compile(r"^\s*(以上|以下|及以上|及以下|/)")
+_PREFIX = re.compile(
+    r"^(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|[一二三四五六七八九十]+、)?\s*"
+    r"(?:其中|包括|主要包括|含)?[:：]?\s*(?:\d{4}\s*年度?)?\s*"
+)
+UNIT_FACTOR = {"万元": Decimal(1), "元": Decimal("0.0001"), "亿元": Decimal(10000)}
+
+
+@dataclass
+class Statement:
+    """One figure stated in the narrative."""
+
+    kind: str  # "amount" | "change" | "share" | "percent_change" | "same_as_last_year"
+    subject: str  # the words the figure is about, e.g. "一般公共预算收入"
+    text: str  # the clause, for messages
+    ref: CellRef  # the paragraph cell
+    paragraph: int  # index of the paragraph
+    amount: Decimal | None = None  # as written
+    unit: str | None = None  # 万元 | 元 | 亿元
+    percent: Decimal | None = None
+    direction: str | None = None  # 增加 | 减少 | 持平
+    parent: int | None = None  # index of the head statement of a 其中 list
+    index: int = 0
+    parts: list[int] = field(default_factory=list)
+    sentence: str = ""
+
+    @property
+    def amount_wan(self) -> Decimal | None:
+        """The amount in 万元."""
+        if self.amount is None or self.unit is None:
+            return None
+        return self.amount * UNIT_FACTOR[self.unit]
+
+    @property
+    def decimals(self) -> int:
+        value = self.percent if self.kind in ("share", "percent_change") else self.amount
+        if value is None:
+            return 2
+        exp = value.as_tuple().exponent
+        return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def clean(text: str) -> str:
+    return _NUM_GAP.sub("", text.translate(_FULLWIDTH))
+
+
+def _subject(before: str) -> str:
+    s = _PREFIX.sub("", before.strip())
+    s = re.sub(r"(比上年|较上年|同比|与上年|比\d{4}年(预算)?)$", "", s)
+    s = re.sub(r"(共计|共|合计|总额|为|是|安排|达到|预算数)$", "", s.strip())
+    return s.strip(" “”\"")
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _direction(word: str) -> str:
+    if word in ("增加", "增长", "上升"):
+        return "增加"
+    if word in ("减少", "下降", "降低"):
+        return "减少"
+    return "持平"
+
+
+def extract(paragraphs: list[Paragraph]) -> list[Statement]:
+    """All statements in the given paragraphs, in reading order."""
+    out: list[Statement] = []
+
+    def add(st: Statement) -> Statement:
+        st.index = len(out)
+        st.sentence = sentence
+        out.append(st)
+        return st
+
+    for p_index, para in enumerate(paragraphs):
+        text = clean(para.text)
+        for sentence in _SENTENCE.split(text):
+            head: Statement | None = None  # head of a 其中/包括 list
+            last: Statement | None = None  # last amount or change statement in this sentence
+            for clause in _CLAUSE.split(sentence):
+                c = clause.strip()
+                if not c:
+                    continue
+                starts_parts = re.match(r"^(其中|包括|主要包括)", c) is not None
+                if starts_parts and last is not None:
+                    head = last
+                elif c.endswith("中") and not _AMOUNT.search(c):
+                    # "基本支出中，人员经费…": the head is an earlier figure of that subject
+                    wanted = _subject(c[:-1])
+                    head = next((st for st in reversed(out) if st.paragraph == p_index and st.kind == "amount" and st.subject == wanted), None)
+                pos = 0
+                for m in _AMOUNT.finditer(c):
+                    if _THRESHOLD.match(c[m.end():]):
+                        pos = m.end()
+                        continue
+                    segment = c[pos:m.start()]
+                    change = _CHANGE.search(segment)
+                    amount, unit = _decimal(m.group("num")), m.group("unit")
+                    if change:
+                        subject = _subject(segment[:change.start()]) or (last.subject if last else "")
+                        st = Statement("change", subject, c, para.ref, p_index, amount, unit, direction=_direction(change.group(1)))
+                    else:
+                        st = Statement("amount", _subject(segment), c, para.ref, p_index, amount, unit)
+                    if head is not None and head.kind == st.kind and head is not st:
+                        st.parent = head.index
+                    add(st)
+                    if st.parent is not None:
+                        head.parts.append(st.index)
+                    last = st
+                    pos = m.end()
+                for m in _PERCENT.finditer(c):
+                    before = c[:m.start()]
+                    change = _CHANGE.search(before)
+                    if re.search(r"占[^\d]{0,12}$", before) and last is not None:
+                        base = out[last.parent] if last.parent is not None else None
+                        st = Statement("share", last.subject, c, para.ref, p_index, percent=_decimal(m.group("num")))
+                        st.parts = [last.index] + ([base.index] if base else [])
+                        add(st)
+                    elif change and last is not None:
+                        st = Statement("percent_change", last.subject if not _subject(before[:change.start()]) else _subject(before[:change.start()]),
+                                       c, para.ref, p_index, percent=_decimal(m.group("num")), direction=_direction(change.group(1)))
+                        st.parts = [last.index]
+                        add(st)
+                if not _AMOUNT.search(c) and not _PERCENT.search(c) and last is not None:
+                    change = _CHANGE.search(c)
+                    if change and _direction(change.group(1)) == "持平":
+                        st = Statement("same_as_last_year", last.subject, c, para.ref, p_index, direction="持平")
+                        st.parts = [last.index]
+                        add(st)
+    return out
