@@ -430,3 +430,10 @@ def test_plan_and_package_agree_on_cells(sample_reports: list[tuple[Path, list[F
         cell = wb[ref.sheet][ref.address]
         assert cell.fill.patternType == mark.fill.pattern
         assert cell.comment.text == mark.comment
+
+
+def test_has_marks(rich: Path, tmp_path: Path) -> None:
+    from validators.marking import has_marks
+
+    assert not has_marks(rich)
+    assert has_marks(mark_workbook(rich, rich_findings(), tmp_path / "m.xlsx"))

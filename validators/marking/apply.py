@@ -170,6 +170,12 @@ def clear_marks(source: Path, dest: Path) -> Path:
     return dest
 
 
+def has_marks(path: Path) -> bool:
+    """True when the workbook carries czcheck marks (a record part written by mark_workbook)."""
+    pkg = Package.open(Path(path))
+    return rec.find_record(pkg, wb.workbook_part(pkg)) is not None
+
+
 def clear_package(pkg: Package, wb_part: str) -> ClearStats:
     stats = ClearStats()
     found = rec.find_record(pkg, wb_part)

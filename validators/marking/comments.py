@@ -112,7 +112,6 @@ def patch_comments(text: str, part: str, entries: dict[str, str], skip: set[str]
 def unpatch_comments(text: str, part: str, record: CommentsRecord) -> tuple[str, set[str], int]:
     """Undo ``patch_comments``.  Returns (text, refs whose comment was removed, comments left alone)."""
     xmltext.parse(text, part)
-    p = xmltext.root_prefix(text)
     spans = comment_spans(text)
     edits: list[tuple[int, int, str]] = []
     removed: set[str] = set()

@@ -33,6 +33,23 @@ def _inline(ref: str, style: int, text: str) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{xmltext.escape_text(text)}</t></is></c>'
 
 
+WRAPPED = ("说明", "相关单元格", "表")
+
+
+def _display_width(text: str) -> int:
+    """Column-width units a text needs: CJK and full-width characters count double."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _row_height(values: list[object]) -> float:
+    """Points for a row whose wrapped columns hold ``values`` (Excel does not auto-fit on open)."""
+    lines = 1
+    for value, width, column in zip(values, RESULT_WIDTHS, RESULT_COLUMNS):
+        if isinstance(value, str) and value and column in WRAPPED:
+            lines = max(lines, -(-_display_width(value) // max(width - 2, 1)))
+    return min(409.0, 15.0 * lines + 3)
+
+
 def result_sheet_xml(plan: MarkPlan, styles: ResultStyles, linkable: set[str]) -> str:
     """The worksheet XML.  ``linkable``: sheet names that exist as worksheets (links go only there)."""
     last_col = col_letters(len(RESULT_COLUMNS) - 1)
@@ -63,21 +80,24 @@ def result_sheet_xml(plan: MarkPlan, styles: ResultStyles, linkable: set[str]) -
             elif value is None or value == "":
                 continue
             else:
-                style = styles.wrap if column in ("说明", "相关单元格") else styles.text
+                style = styles.wrap if column in WRAPPED else styles.text
                 cells.append(_inline(ref, style, str(value)))
-        rows.append(f'<row r="{row.sheet_row}">{"".join(cells)}</row>')
+        height = _row_height(row.values())
+        rows.append(f'<row r="{row.sheet_row}" ht="{height}" customHeight="1">{"".join(cells)}</row>')
     cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(RESULT_WIDTHS))
     hyperlinks = f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else ""
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetPr><tabColor rgb="FFC00000"/></sheetPr>'
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetPr><tabColor rgb="FFC00000"/>'
+        '<pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{last_col}{max(last_row, 2)}"/>'
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" '
         'state="frozen"/><selection pane="bottomLeft" activeCell="D3" sqref="D3"/></sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
         f'<mergeCells count="1"><mergeCell ref="A1:{last_col}1"/></mergeCells>{hyperlinks}'
         '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        '<pageSetup orientation="landscape" paperSize="9" fitToHeight="0"/></worksheet>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f'<headerFooter><oddFooter>{xmltext.escape_text("&C第 &P 页，共 &N 页")}</oddFooter></headerFooter></worksheet>'
     )
 
 

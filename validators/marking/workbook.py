@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from . import xmltext
@@ -93,7 +92,3 @@ def remove_sheet_entry(pkg: Package, wb_part: str, element: str, name: str) -> N
             block = xmltext.remove_elements_where(text[span[0]:span[1]], p + "sheet", "name", {name})
             text = text[:span[0]] + block + text[span[1]:]
     pkg.set_text(wb_part, text)
-
-
-def has_vba(pkg: Package) -> bool:
-    return any(re.search(r"vbaProject\.bin$", name) for name in pkg.parts)
