@@ -54,7 +54,10 @@ td.z{color:#bbb}
 .filters label{white-space:nowrap}
 #shown{margin-left:auto;color:#555}
 .scroll{max-height:70vh;overflow:auto;border:1px solid #dde1e6}
-.cells{font-family:Consolas,"DejaVu Sans Mono",monospace;font-size:12px;white-space:nowrap}
+td.dept{min-width:9em}
+.cells{font-family:Consolas,"DejaVu Sans Mono",monospace;font-size:12px;min-width:14em;max-width:24em;word-break:break-all}
+td.msg{min-width:26em}
+td.file{min-width:9em;max-width:14em;word-break:break-all}
 .muted{color:#777;font-size:12px}
 a{color:#1f5fa8}
 """
@@ -234,9 +237,9 @@ def render_html(reports: list[Report], *, report_path: str | Path | None = None,
                 shown = "、".join(related[:6]) + (f" 等 {len(related)} 个" if len(related) > 6 else "")
                 cells += f'<div class="muted" title="{e("、".join(related))}">相关：{e(shown)}</div>'
             w(f'<tr data-sev="{e(f.severity.value)}" data-rule="{e(f.code)}" data-dept="{e(dept)}">'
-              f'<td class="n">{n}</td><td>{e(dept)}</td><td title="{e(report.source)}">{e(name)}</td>'
+              f'<td class="n">{n}</td><td class="dept">{e(dept)}</td><td class="file" title="{e(report.source)}">{e(name)}</td>'
               f'<td><span class="sev {cls}">{e(f.severity.value)}</span></td>'
-              f'<td title="{e(rule_name(f))}">{e(f.code)}</td><td class="cells">{cells}</td><td>{e(f.message)}</td>'
+              f'<td title="{e(rule_name(f))}">{e(f.code)}</td><td class="cells">{cells}</td><td class="msg">{e(f.message)}</td>'
               f'<td class="n">{_num(f.expected)}</td><td class="n">{_num(f.actual)}</td><td class="n">{_num(f.difference)}</td>'
               + (mark_cell if has_marked else "") + "</tr>")
     w("</tbody></table></div></section>")
