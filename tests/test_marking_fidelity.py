@@ -437,3 +437,17 @@ def test_has_marks(rich: Path, tmp_path: Path) -> None:
 
     assert not has_marks(rich)
     assert has_marks(mark_workbook(rich, rich_findings(), tmp_path / "m.xlsx"))
+
+
+def test_clear_leaves_cells_the_user_restyled(rich: Path, tmp_path: Path) -> None:
+    marked = mark_workbook(rich, rich_findings(), tmp_path / "m.xlsx")
+    sheet = parts(marked)["xl/worksheets/sheet1.xml"].decode()
+    m = re.search(r'<c r="B4" s="(\d+)"', sheet)
+    assert m is not None
+    _patch_zip(marked, {"xl/worksheets/sheet1.xml": sheet.replace(m.group(0), '<c r="B4" s="0"').encode()}, {})
+    cleared = clear_marks(marked, tmp_path / "c.xlsx")
+    after = sheet_cells(parts(cleared)["xl/worksheets/sheet1.xml"])
+    before = sheet_cells(parts(rich)["xl/worksheets/sheet1.xml"])
+    assert after["B4"] == "0"  # the user's choice stays
+    assert {k: v for k, v in after.items() if k != "B4"} == {k: v for k, v in before.items() if k != "B4"}
+    assert "customXml/item1.xml" not in parts(cleared)
