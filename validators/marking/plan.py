@@ -17,8 +17,8 @@ RESULT_SHEET_NAME = "校验结果"
 COMMENT_AUTHOR = "czcheck"
 COMMENT_LIMIT = 30000  # Excel allows 32,767 characters in a comment
 RESULT_HEADER_ROWS = 2  # row 1: summary and how to go back, row 2: column headers
-RESULT_COLUMNS = ["序号", "严重程度", "规则", "位置", "说明", "应为", "实际", "差额", "相关单元格", "表"]
-RESULT_WIDTHS = [6, 12, 8, 34, 64, 13, 13, 11, 36, 22]
+RESULT_COLUMNS = ["序号", "严重程度", "规则", "位置", "说明", "应为", "实际", "差额", "相关单元格"]
+RESULT_WIDTHS = [6, 12, 8, 34, 64, 13, 13, 11, 40]
 BACK_HINT = "点击“位置”列的链接跳到单元格；在单元格处按 F5（定位）再按回车可回到这里。单元格批注写明了对应的校验结果行号。"
 
 
@@ -79,7 +79,6 @@ class ResultRow:
             f.actual,
             f.difference,
             "、".join(str(c) for c in related),
-            f.table or "",
         ]
 
 

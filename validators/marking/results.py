@@ -33,7 +33,7 @@ def _inline(ref: str, style: int, text: str) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{xmltext.escape_text(text)}</t></is></c>'
 
 
-WRAPPED = ("说明", "相关单元格", "表")
+WRAPPED = ("说明", "相关单元格")
 
 
 def _display_width(text: str) -> int:
