@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/fuzz_long.py [--examples N] [--seconds S]
 
-Runs the properties of tests/test_fuzz.py with N examples each (default 20,000), no longer
-checking a property after S seconds (default 600); prints examples per second for each.
+Runs the properties of tests/test_fuzz.py with N examples each (default 20,000), in batches
+with fresh seeds, moving on to the next property after S seconds (default 600); prints examples per second for each.
 Exit code 1 and the falsifying example when a property fails.
 """
 
@@ -24,26 +24,25 @@ from test_fuzz import check_amount, check_reader, check_title  # noqa: E402
 
 
 def run(name: str, strategy, check, examples: int, seconds: float) -> bool:
+    """Batches of 200 examples (fresh random seeds) until ``examples`` or ``seconds`` are used up."""
     end = time.monotonic() + seconds
     count = 0
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(strategy)
-    def prop(value):
+    def counted(value) -> None:
         nonlocal count
-        if time.monotonic() > end:
-            return  # out of time: the remaining examples are generated but not checked
         count += 1
         check(value)
 
     started = time.monotonic()
     ok = True
-    try:
-        prop()
-    except AssertionError as exc:  # hypothesis prints the falsifying example
-        print(f"{name}: FAILED: {exc}")
-        ok = False
+    while ok and count < examples and time.monotonic() < end:
+        prop = settings(max_examples=min(200, examples - count), deadline=None, database=None,
+                        suppress_health_check=list(HealthCheck))(given(strategy)(counted))
+        try:
+            prop()
+        except AssertionError as exc:  # hypothesis prints the falsifying example
+            print(f"{name}: FAILED: {exc}")
+            ok = False
     elapsed = time.monotonic() - started
     print(f"{name:<10} {count:>8,} examples in {elapsed:6.1f} s  ({count / max(elapsed, 1e-9):,.0f}/s)  {'ok' if ok else 'FAIL'}")
     return ok
