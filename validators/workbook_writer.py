@@ -171,9 +171,11 @@ def _write_table(wb: Workbook, profile: schemas.Profile, spec: schemas.TableSpec
 
     if tf is not None:
         rows = tf.rows
-    elif spec.lines:
+    elif spec.lines and all(len(line) == 2 for line in spec.lines):
         right = next(c.index for c in columns if c.side == "支出" and c.role == "名称")
         rows = [{0: left or None, right: r or None} for left, r in spec.lines]
+    elif spec.lines:  # full-width lines (行次 columns, side-by-side blocks): cell by cell
+        rows = [{c: v for c, v in enumerate(line) if v} for line in spec.lines]
     else:
         rows = []
         if spec.total_row:

@@ -24,6 +24,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 SAMPLES = {
     "000": "yantai-2024-budget.xlsx",  # 烟台市医疗保障局 2024 部门预算
     "004": "zibo-2024-budget.xlsx",  # 淄博市医疗保障局 2024 部门预算
+    "002": "weihai-2024-final-accounts.xlsx",  # 威海市医疗保障局 2024 部门决算
 }
 
 

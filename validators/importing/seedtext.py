@@ -25,7 +25,7 @@ _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff（）()、])\s+(?=[\u4e00-\u9fff（�
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分$")
 _COVER = re.compile(r"^(\d{4})年度?(.+?)部门(预算|决算)")
 _DEPT_LINE = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
-_META = re.compile(r"^(部门(\(单位\))?|单位)[:：]")
+_META = re.compile(r"^(部门(\(单位\))?|单位|金额单位|预算单位)[:：,，]|^(公开|预算表|决算表)\d+表?")
 _NOTE = re.compile(r"^[(（]?注[:：]")
 
 
@@ -59,7 +59,7 @@ def _parse(lines: list[str], kinds: set[str]):
     in_toc = False
     for raw in lines:
         line = raw.rstrip("\n")
-        stripped = line.strip()
+        stripped = line.strip().lstrip("#").strip()  # markdown headings in some conversions
         if not stripped:
             continue
         norm = schemas.norm(stripped)
@@ -199,7 +199,7 @@ def _looks_truncated(spec: schemas.TableSpec, tf: TableFill, header: list[list[s
     table = parse_table(Grid("probe", grid_rows), spec.kind, spec.title, 0, 0, len(grid_rows))
     if layout == "ledger":
         keys = {r.key for r in table.rows}
-        return bool(table.rows) and not ({"收入总计", "支出总计"} & keys)
+        return bool(table.rows) and not ({"收入总计", "支出总计", "总计"} & keys)
     data = [r for r in table.rows if r.kind is RowKind.DATA]
     if not data:
         return False
@@ -227,8 +227,9 @@ def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]
     except OSError as exc:
         raise ImportError_(f"无法读取文件：{source}（{exc.strerror}）") from exc
     lines = text.splitlines()
-    titles = {schemas.match_title(l.strip()) for l in lines if "\t" not in l and not l.strip().startswith("-")}
-    profile = schemas.detect_profile({t for t in titles if t})
+    title_lines = {l.strip().lstrip("#").strip() for l in lines if "\t" not in l and not l.strip().startswith("-")}
+    title_lines = {t for t in title_lines if schemas.match_title(t)}
+    profile = schemas.detect_profile({schemas.match_title(t) for t in title_lines}, title_lines)
     if profile is None:
         raise ImportError_("文本中没有找到可识别的公开表表名，无法导入")
     kinds = {t.kind for t in profile.tables}
@@ -240,6 +241,11 @@ def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]
         if chunk is None:
             notes.append(f"{spec.title}：原文中没有找到这张表，模板中保留空表。")
             continue
-        fill.tables[spec.kind] = _build_fill(chunk, spec, year, notes)
+        if profile.import_by_position:
+            from .positional import build_fill_by_position
+
+            fill.tables[spec.kind] = build_fill_by_position(chunk, spec, profile, year, notes)
+        else:
+            fill.tables[spec.kind] = _build_fill(chunk, spec, year, notes)
     fill.import_notes = notes
     return write_workbook(profile, output, fill), notes

@@ -18,11 +18,12 @@ from .grid import Grid
 
 NON_AMOUNT_ROLES = {
     "类", "款", "项", "科目编码", "名称", "部门经济分类名称", "政府经济分类名称", "项目名称",
-    "项目类别", "单位名称", "部门类", "部门款", "政府类", "政府款",
+    "项目类别", "单位名称", "部门类", "部门款", "政府类", "政府款", "行次", "栏次", "序号",
 }
 HEADER_WORDS = {"收入", "支出", "项目", "预算数", "决算数", "资金来源", "基本支出预算", "科目编码", "类", "款", "项"}
 MISSING_MARKER = "数据缺失"
 _YEAR_GROUP = re.compile(r"^\d{4}年")
+_GROUP_HEADS = {"预算数", "决算数"}  # 三公 决算: 预算数 | 决算数 column groups
 _META = re.compile(r"^(部门(\(单位\))?|单位名称|编制单位|单位)[:：]|^金额单位|^单位[:：]")
 _TOTAL_LABELS = {"合计", "总计"}
 
@@ -56,6 +57,19 @@ def _is_amount_cell(v: Any) -> bool:
     return amount is not None
 
 
+def is_lanci_row(row: list[Any]) -> bool:
+    """The 栏次 row under a 决算 header: "栏次" and column numbers 1, 2, 3 … (not data)."""
+    texts = [schemas.norm(_text(v)) for v in row if v not in (None, "") and schemas.norm(_text(v))]
+    if not texts:
+        return False
+    if "栏次" in texts:
+        return all(t == "栏次" or t.isdigit() or t in ("项目",) for t in texts)
+    if len(texts) < 3 or not all(t.isdigit() for t in texts):
+        return False
+    numbers = [int(t) for t in texts]
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
 def _header_vocab(t: str) -> bool:
     n = schemas.norm(t)
     return bool(n) and (n in HEADER_WORDS or bool(_YEAR_GROUP.match(n)) or schemas.role_for([n]) is not None)
@@ -72,6 +86,7 @@ def _is_header_row(row: list[Any], first: bool) -> bool:
 
 def _header_paths(grid: Grid, header_rows: list[int], width: int) -> list[list[str]]:
     """Per column: header texts top to bottom; a blank above a sub-header inherits from the left."""
+    header_rows = [r for r in header_rows if not is_lanci_row(grid.rows[r])]
     cells = [[_text(grid.cell(r, c)).strip() for c in range(width)] for r in header_rows]
     h = len(cells)
     for i in range(h - 1):
@@ -94,13 +109,25 @@ def _make_columns(paths: list[list[str]], layout: str) -> list[Column]:
         side = group = None
         if layout == "ledger" and norm_path[0] in ("收入", "支出"):
             side = norm_path[0]
-        if _YEAR_GROUP.match(norm_path[0]) and len(norm_path) > 1:
+        if (_YEAR_GROUP.match(norm_path[0]) or norm_path[0] in _GROUP_HEADS) and len(norm_path) > 1:
             group = norm_path[0]
         role = schemas.role_for(path)
         columns.append(Column(index=c, header="/".join(p.strip() for p in path), role=role, group=group, side=side))
     if layout == "economic":
         _split_economic_codes(columns)
+    if layout == "blocks":
+        _number_blocks(columns)
     return columns
+
+
+def _number_blocks(columns: list[Column]) -> None:
+    """Side-by-side (科目代码, 科目名称, 金额) blocks: each code column starts block 1, 2, 3 …"""
+    block = 0
+    for col in columns:
+        if col.role == "科目编码":
+            block += 1
+        if block:
+            col.side = str(block)
 
 
 def _split_economic_codes(columns: list[Column]) -> None:
@@ -157,11 +184,15 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
             continue
         break
     header_rows = []
-    while r < r_end and len(header_rows) < 4 and _is_header_row(grid.rows[r], first=not header_rows):
+    while r < r_end and len(header_rows) < 5 and (
+        _is_header_row(grid.rows[r], first=not header_rows) or (header_rows and is_lanci_row(grid.rows[r]))
+    ):
         header_rows.append(r)
         r += 1
     table.columns = _make_columns(_header_paths(grid, header_rows, width), layout)
     _read_rows(grid, table, layout, r, r_end)
+    if layout == "blocks":  # block by block, so each class is followed by its items
+        table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
     return table
 
 
@@ -183,13 +214,65 @@ def _first_text(grid: Grid, r: int) -> tuple[str, int] | None:
     return None
 
 
+_FUND_KEYS = ("一般公共预算", "政府性基金", "国有资本经营")
+_OPENING = "年初结转和结余"
+_BLOCK_TOTAL = re.compile(r"^(人员经费|公用经费)合计$")
+
+
+def _read_block_row(grid: Grid, table: Table, r: int) -> None:
+    """One sheet row of a side-by-side blocks table → one Row per block with a code or a name;
+    "人员经费合计" / "公用经费合计" cells → TOTAL rows keyed by that name (amount: next amount cell
+    to the right, as the printed footer spans blocks)."""
+    cols = table.columns
+    for col in cols:
+        v = grid.cell(r, col.index)
+        label = schemas.norm(_text(v))
+        m = _BLOCK_TOTAL.match(label)
+        if not m:
+            continue
+        amount_col = next((c for c in cols if c.index > col.index and c.role not in NON_AMOUNT_ROLES and c.key
+                           and _is_amount_cell(grid.cell(r, c.index))), None)
+        if amount_col is None:
+            amount_col = next((c for c in cols if c.index > col.index and c.role not in NON_AMOUNT_ROLES and c.key), None)
+        values = {}
+        if amount_col is not None:
+            raw = grid.cell(r, amount_col.index)
+            amount, problem = try_amount(raw)
+            values["合计"] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, amount_col.index), problem=problem)
+        table.rows.append(Row(index=r, kind=RowKind.TOTAL, label=label, label_ref=CellRef(grid.name, r, col.index),
+                              values=values, side=col.side, key=label))
+    blocks = sorted({c.side for c in cols if c.side})
+    for block in blocks:
+        bcols = [c for c in cols if c.side == block]
+        code_col = next((c for c in bcols if c.role == "科目编码"), None)
+        name_col = next((c for c in bcols if c.role == "名称"), None)
+        label = schemas.norm(_text(grid.cell(r, name_col.index))) if name_col else ""
+        if _BLOCK_TOTAL.match(label):
+            continue
+        code = _code_part(grid.cell(r, code_col.index), 3) if code_col else None
+        values = {}
+        for c in bcols:
+            if c.key and c.role not in NON_AMOUNT_ROLES:
+                raw = grid.cell(r, c.index)
+                amount, problem = try_amount(raw)
+                values["合计"] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, c.index), problem=problem)
+        if not code and not label and all(v.blank for v in values.values()):
+            continue
+        row = Row(index=r, kind=RowKind.DATA, label=label, values=values, side=block,
+                  label_ref=CellRef(grid.name, r, name_col.index) if name_col else None)
+        if code and len(code) in (3, 5):
+            row.econ_dept = code
+        table.rows.append(row)
+
+
 def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) -> None:
     cols = table.columns
     by_role = {c.role: c for c in cols if c.role}
     cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
+    last_key: dict[str, str] = {}
     for r in range(r_start, r_end):
         row = grid.rows[r]
-        if all(v in (None, "") for v in row):
+        if all(v in (None, "") for v in row) or is_lanci_row(row):
             continue
         ft = _first_text(grid, r)
         if ft and MISSING_MARKER in ft[0]:
@@ -201,7 +284,12 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             table.note = ft[0]
             continue
 
+        if layout == "blocks":
+            _read_block_row(grid, table, r)
+            continue
+
         if layout == "ledger":
+            row_keys: dict[str, str | None] = {}
             for side in ("收入", "支出"):
                 side_cols = [c for c in cols if c.side == side]
                 name_col = next((c for c in side_cols if c.role == "名称"), None)
@@ -210,6 +298,13 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 if not _text(label_raw).strip() and all(v.blank for v in values.values()):
                     continue
                 key, code = schemas.ledger_key(_text(label_raw))
+                if key is None and not _text(label_raw).strip() and side == "支出" and row_keys.get("收入") == "总计":
+                    key = "总计"  # one 总计 line printed across both sides (label only on the left)
+                if key in _FUND_KEYS and last_key.get(side, "").startswith(_OPENING):
+                    key = f"{_OPENING}:{key}"  # 年初财政拨款结转和结余 → 一般公共预算财政拨款 …
+                if key:
+                    last_key[side] = key
+                row_keys[side] = key
                 table.rows.append(
                     Row(
                         index=r, kind=RowKind.DATA, label=schemas.norm(label_raw), side=side, key=key, code=code,

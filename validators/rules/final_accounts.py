@@ -1,1 +1,517 @@
-"""final_accounts rules (see module owner)."""
+"""决算 family: the 部门决算 公开01–09 tables reconcile (JS5xx).
+
+Hierarchy sums (类 = Σ款 = Σ项, 合计 = Σ类) and row identities (合计 = 基本支出 + 项目支出, 合计 = Σ资金来源)
+of the function-classified 决算 tables are checked by the generic 表内 rules (BN20x, BN21x), and the
+“三公” table's 预算数/决算数 groups by SG40x; the rules here cover what is particular to 决算.
+"""
+
+from __future__ import annotations
+
+from ..hierarchy import groups
+from ..model import Row, RowKind, Severity, Table, Value
+from . import Context, rule
+from ._checks import column_name, equal_check, missing_row, row_name, sum_check
+
+SUMMARY = "收支决算总表"
+FISCAL = "财政拨款收支决算总表"
+INCOME = "收入决算表"
+EXPENSE = "支出决算表"
+GENERAL = "一般公共预算支出决算表"
+BASIC = "一般公共预算基本支出决算表"
+FUND = "政府性基金收支决算表"
+SOE = "国有资本经营支出决算表"
+FUNDS = ("一般公共预算", "政府性基金", "国有资本经营")
+INCOME_LINES = FUNDS + ("上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入")
+OPENING = "年初结转和结余"
+CLOSING = "年末结转和结余"
+
+
+def _ledgers(ctx: Context):
+    for kind in (SUMMARY, FISCAL):
+        t = ctx.table(kind)
+        if t is not None:
+            yield t
+
+
+def _v(row: Row | None, key: str = "合计") -> Value | None:
+    return row.values.get(key) if row else None
+
+
+def _lines(t: Table, side: str, keys) -> list[Row]:
+    return [r for k in keys if (r := t.line(k, side)) is not None]
+
+
+def _emit(*findings):
+    return [f for f in findings if f]
+
+
+@rule("JS501", "收入总计等于本年收入合计加结余和结转", "决算")
+def income_grand_total(ctx: Context):
+    """检查内容：
+    收入支出决算总表：收入栏“总计”等于“本年收入合计”加“使用非财政拨款结余”加“年初结转和结余”；
+    财政拨款收入支出决算总表：收入栏“总计”等于“本年收入合计”加“年初财政拨款结转和结余”。
+
+    依据：
+    部门决算收入总计反映本年收入和以前年度结转结余的全部可用资金。
+
+    错误示例：
+    本年收入合计 2,315.94，年初结转和结余 100.00，总计填 2,315.94。
+
+    正确示例：
+    总计 = 2,315.94 + 0.00 + 100.00 = 2,415.94。
+    """
+    for t in _ledgers(ctx):
+        total = t.line("总计", "收入")
+        parts = _lines(t, "收入", ("本年收入合计", "使用非财政拨款结余", OPENING))
+        if total and parts:
+            yield from _emit(sum_check(ctx, _v(total), [_v(p) for p in parts], f"{t.kind}收入总计", table=t))
+
+
+@rule("JS502", "支出总计等于本年支出合计加结余分配和年末结转", "决算")
+def expense_grand_total(ctx: Context):
+    """检查内容：
+    收入支出决算总表：支出栏“总计”等于“本年支出合计”加“结余分配”加“年末结转和结余”；
+    财政拨款收入支出决算总表按合计、一般公共预算、政府性基金预算、国有资本经营预算各列分别核对
+    （总计 = 本年支出合计 + 年末财政拨款结转和结余）。
+
+    依据：
+    支出总计反映本年支出、结余分配和留待以后年度使用的资金。
+
+    错误示例：
+    本年支出合计 2,315.94，年末结转和结余 50.00，总计填 2,315.94。
+
+    正确示例：
+    总计 = 2,315.94 + 0.00 + 50.00 = 2,365.94。
+    """
+    for t in _ledgers(ctx):
+        total = t.line("总计", "支出")
+        parts = _lines(t, "支出", ("本年支出合计", "结余分配", CLOSING))
+        if not total or not parts:
+            continue
+        for key in total.values:
+            yield from _emit(sum_check(ctx, total.values[key], [p.values.get(key) for p in parts],
+                                       f"{t.kind}支出总计（{column_name(key)}列）", table=t))
+
+
+@rule("JS503", "收入总计等于支出总计（决算）", "决算")
+def grand_totals_balance(ctx: Context):
+    """检查内容：
+    收入支出决算总表、财政拨款收入支出决算总表中收入栏“总计”等于支出栏“总计”。
+
+    依据：
+    决算总表两栏是同一笔资金的来源和去向。
+
+    错误示例：
+    收入总计 2,315.94，支出总计 2,351.94。
+
+    正确示例：
+    两栏总计均为 2,315.94。
+    """
+    for t in _ledgers(ctx):
+        inc, exp = t.line("总计", "收入"), t.line("总计", "支出")
+        if inc and exp:
+            yield from _emit(sum_check(ctx, _v(exp), [_v(inc)], f"{t.kind}支出总计与收入总计", table=t))
+
+
+@rule("JS504", "本年收入合计等于各项收入之和（决算）", "决算")
+def income_lines(ctx: Context):
+    """检查内容：
+    收入支出决算总表“本年收入合计”等于一般公共预算、政府性基金预算、国有资本经营预算财政拨款收入与
+    上级补助收入、事业收入、经营收入、附属单位上缴收入、其他收入之和；财政拨款收入支出决算总表
+    “本年收入合计”等于三类财政拨款之和。
+
+    依据：
+    本年收入按来源逐项列示，合计为各项之和。
+
+    错误示例：
+    一般公共预算财政拨款收入 2,315.76、其他收入 0.19，本年收入合计填 2,316.94。
+
+    正确示例：
+    本年收入合计 = 2,315.76 + 0.19 = 2,315.95（与 2,315.94 相差 0.01，属尾差）。
+    """
+    for t in _ledgers(ctx):
+        total = t.line("本年收入合计", "收入")
+        parts = _lines(t, "收入", INCOME_LINES)
+        if total and parts:
+            yield from _emit(sum_check(ctx, _v(total), [_v(p) for p in parts], f"{t.kind}本年收入合计", table=t))
+
+
+@rule("JS505", "本年支出合计等于各功能分类支出之和（决算）", "决算")
+def expense_classes(ctx: Context):
+    """检查内容：
+    收入支出决算总表、财政拨款收入支出决算总表“本年支出合计”等于各功能分类“类”支出之和，
+    财政拨款收入支出决算总表按合计及三类财政拨款各列分别核对。
+
+    依据：
+    支出栏按《政府收支分类科目》功能分类的类级列示。
+
+    错误示例：
+    社会保障和就业支出 129.88、卫生健康支出 2,065.20、住房保障支出 120.86，本年支出合计填 2,351.94。
+
+    正确示例：
+    本年支出合计 = 129.88 + 2,065.20 + 120.86 = 2,315.94。
+    """
+    for t in _ledgers(ctx):
+        total = t.line("本年支出合计", "支出")
+        if not total:
+            continue
+        classes = [r for r in t.rows if r.side == "支出" and r.code]
+        for key in total.values:
+            yield from _emit(sum_check(ctx, total.values[key], [r.values.get(key) for r in classes],
+                                       f"{t.kind}本年支出合计（{column_name(key)}列）", table=t))
+
+
+@rule("JS506", "财政拨款支出合计等于三类财政拨款之和（决算）", "决算", requires=(FISCAL,))
+def fiscal_row_columns(ctx: Context):
+    """检查内容：
+    财政拨款收入支出决算总表支出栏每一行：“合计”列等于一般公共预算财政拨款、政府性基金预算财政拨款、
+    国有资本经营预算财政拨款三列之和。
+
+    依据：
+    财政拨款支出按三本预算分列，合计为三者之和。
+
+    错误示例：
+    卫生健康支出合计 2,065.02，一般公共预算财政拨款列 2,056.02，其他两列为 0。
+
+    正确示例：
+    2,065.02 = 2,065.02 + 0.00 + 0.00。
+    """
+    t = ctx.table(FISCAL)
+    for row in t.rows:
+        if row.side != "支出" or "合计" not in row.values:
+            continue
+        parts = [row.values.get(k) for k in FUNDS]
+        if all(p is None for p in parts):
+            continue
+        yield from _emit(sum_check(ctx, row.values["合计"], parts, f"{FISCAL}“{row.label or row.key}”合计", table=t))
+
+
+@rule("JS507", "年初财政拨款结转和结余等于分项之和", "决算", requires=(FISCAL,))
+def opening_parts(ctx: Context):
+    """检查内容：
+    财政拨款收入支出决算总表收入栏“年初财政拨款结转和结余”等于其下一般公共预算、政府性基金预算、
+    国有资本经营预算财政拨款三行之和。
+
+    依据：
+    三行是年初结转和结余按预算类别的分解。
+
+    错误示例：
+    年初财政拨款结转和结余 91.09，其下一般公共预算财政拨款 90.09，其他为 0。
+
+    正确示例：
+    91.09 = 91.09 + 0.00 + 0.00。
+    """
+    t = ctx.table(FISCAL)
+    total = t.line(OPENING, "收入")
+    parts = _lines(t, "收入", [f"{OPENING}:{k}" for k in FUNDS])
+    if total and parts:
+        yield from _emit(sum_check(ctx, _v(total), [_v(p) for p in parts], f"{FISCAL}年初财政拨款结转和结余", table=t))
+
+
+@rule("JS508", "年初结转加本年收入等于本年支出加年末结转", "决算")
+def carryover_identity(ctx: Context):
+    """检查内容：
+    按每一类财政拨款核对：年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余。
+    财政拨款收入支出决算总表按一般公共预算、政府性基金预算、国有资本经营预算各列核对；
+    政府性基金（及国有资本经营）预算财政拨款收入支出决算表按每一行核对。
+
+    依据：
+    财政拨款资金的期初、本期收入、本期支出和期末余额之间的恒等关系。
+
+    错误示例：
+    一般公共预算财政拨款：年初 0.00，本年收入 2,315.76，本年支出 2,315.76，年末填 10.00。
+
+    正确示例：
+    0.00 + 2,315.76 = 2,315.76 + 0.00。
+    """
+    t = ctx.table(FISCAL)
+    if t is not None:
+        spent, closing = t.line("本年支出合计", "支出"), t.line(CLOSING, "支出")
+        for key in FUNDS:
+            opening, income = t.line(f"{OPENING}:{key}", "收入"), t.line(key, "收入")
+            out = [_v(spent, key), _v(closing, key)]
+            if opening is None or income is None or any(v is None for v in out):
+                continue
+            # opening + income = spent + closing  ⇔  opening + income (as total) vs spent + closing
+            f = _balance(ctx, [_v(opening), _v(income)], out, f"{FISCAL}{key}财政拨款：年初结转和结余 + 本年收入 与 本年支出 + 年末结转和结余", t)
+            if f:
+                yield f
+    for kind in (FUND, SOE):
+        ft = ctx.table(kind)
+        if ft is None or not (ft.has(OPENING) and ft.has("本年收入") and ft.has("合计") and ft.has(CLOSING)):
+            continue
+        for row in ft.rows:
+            if row.kind is RowKind.MARKER:
+                continue
+            f = _balance(ctx, [row.values.get(OPENING), row.values.get("本年收入")], [row.values.get("合计"), row.values.get(CLOSING)],
+                         f"{row_name(ft, row)}：年初结转和结余 + 本年收入 与 本年支出 + 年末结转和结余", ft)
+            if f:
+                yield f
+
+
+def _balance(ctx: Context, left: list[Value | None], right: list[Value | None], what: str, table: Table):
+    """Σleft = Σright, reported on the right-hand cells (Σright is checked against Σleft)."""
+    if any(v is None or v.problem for v in left + right):
+        return None
+    from decimal import Decimal
+
+    a = sum((v.number for v in left), Decimal(0))
+    b = sum((v.number for v in right), Decimal(0))
+    if a == b:
+        return None
+    from ..amounts import envelope, fmt
+
+    diff = b - a
+    kw = dict(cells=[v.ref for v in right], related_cells=[v.ref for v in left], expected=a, actual=b, difference=diff, table=table.kind)
+    base = f"{what}：{fmt(b)} 与 {fmt(a)} 不一致，相差 {fmt(diff)}"
+    if abs(diff) <= envelope(len(left) + len(right)):
+        return ctx.finding(Severity.ROUNDING, message=f"{base}（在四舍五入尾差范围内）", **kw)
+    return ctx.finding(message=base, **kw)
+
+
+@rule("JS511", "收入决算表与收入支出决算总表一致", "决算", requires=(INCOME, SUMMARY))
+def income_table_vs_summary(ctx: Context):
+    """检查内容：
+    收入决算表合计行：本年收入合计、财政拨款收入（= 三类财政拨款收入之和）、上级补助收入、事业收入、
+    经营收入、附属单位上缴收入、其他收入，与收入支出决算总表收入栏对应金额一致。
+
+    依据：
+    收入决算表是收入支出决算总表收入栏按功能分类的展开。
+
+    错误示例：
+    总表其他收入 0.19，收入决算表合计行其他收入 0.91。
+
+    正确示例：
+    两处均为 0.19。
+    """
+    inc, s = ctx.table(INCOME), ctx.table(SUMMARY)
+    total = inc.total_row()
+    if total is None:
+        return
+    pairs = [("本年收入合计", ("本年收入合计",)), ("财政拨款小计", FUNDS)] + [(k, (k,)) for k in INCOME_LINES[3:]]
+    for col, lines in pairs:
+        rows = _lines(s, "收入", lines)
+        if col not in total.values or not rows:
+            continue
+        label = "、".join(r.label for r in rows)
+        yield from _emit(sum_check(ctx, total.values[col], [_v(r) for r in rows],
+                                   f"收入决算表合计行{column_name(col)}列与收入支出决算总表“{label}”", table=inc))
+
+
+@rule("JS512", "支出决算表与收入支出决算总表一致", "决算", requires=(EXPENSE, SUMMARY))
+def expense_table_vs_summary(ctx: Context):
+    """检查内容：
+    支出决算表合计行“本年支出合计”与收入支出决算总表“本年支出合计”一致；支出决算表每个“类”行与
+    总表支出栏同一功能分类“类”一致（总表有金额而支出决算表没有该类，也报告）。
+
+    依据：
+    支出决算表是收入支出决算总表支出栏按功能分类和支出性质的展开。
+
+    错误示例：
+    总表卫生健康支出 2,065.20，支出决算表 210 类 2,056.20。
+
+    正确示例：
+    两处均为 2,065.20。
+    """
+    exp, s = ctx.table(EXPENSE), ctx.table(SUMMARY)
+    yield from _emit(equal_check(ctx, _v(exp.total_row()), _v(s.line("本年支出合计", "支出")),
+                                 "支出决算表合计与收入支出决算总表本年支出合计", table=exp))
+    rows = exp.by_code()
+    for line in s.rows:
+        if line.side != "支出" or not line.code:
+            continue
+        what = f"收入支出决算总表“{line.label}”与支出决算表类{line.code}"
+        row = rows.get(line.code)
+        if row is None:
+            v = _v(line)
+            f = missing_row(ctx, v, exp, what) if v else None
+        else:
+            f = equal_check(ctx, _v(row), _v(line), what, table=exp)
+        if f:
+            yield f
+
+
+@rule("JS513", "收入决算表与支出决算表按科目对应", "决算", requires=(INCOME, EXPENSE), severity=Severity.WARNING)
+def income_vs_expense_codes(ctx: Context):
+    """检查内容：
+    收入决算表与支出决算表按功能分类科目逐行比较“本年收入合计”与“本年支出合计”。决算中两者可因
+    年初、年末结转和结余而不同，差异作为“提示”列出，请在情况说明中解释。
+
+    依据：
+    收入按支出用途（功能分类）列示；没有结转结余变动时，同一科目的收入与支出相等。
+
+    错误示例：
+    2101501 行政运行收入 448.78，支出 438.78，且总表年初、年末结转和结余均为 0。
+
+    正确示例：
+    两表 2101501 行政运行均为 448.78。
+    """
+    inc, exp = ctx.table(INCOME), ctx.table(EXPENSE)
+    a_rows, b_rows = exp.by_code(), inc.by_code()
+    for code in list(a_rows) + [c for c in b_rows if c not in a_rows]:
+        ra, rb = a_rows.get(code), b_rows.get(code)
+        if ra is None or rb is None:
+            continue
+        f = equal_check(ctx, _v(ra), _v(rb), f"支出决算表与收入决算表科目“{code} {ra.label}”", table=exp)
+        if f and f.severity is Severity.ERROR:
+            f.severity = Severity.WARNING
+        if f:
+            yield f
+
+
+@rule("JS514", "本年支出合计等于各支出性质之和（决算）", "决算", requires=(EXPENSE,))
+def expense_row_identity(ctx: Context):
+    """检查内容：
+    支出决算表每一行：本年支出合计 = 基本支出 + 项目支出 + 上缴上级支出 + 经营支出 + 对附属单位补助支出。
+
+    依据：
+    部门决算支出按性质分为基本支出、项目支出、上缴上级支出、经营支出和对附属单位补助支出。
+
+    错误示例：
+    210 卫生健康支出合计 2,065.20，基本支出 1,194.35，项目支出 807.85，其他为 0。
+
+    正确示例：
+    2,065.20 = 1,194.35 + 870.85 + 0 + 0 + 0。
+    """
+    t = ctx.table(EXPENSE)
+    keys = [k for k in ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出") if t.has(k)]
+    if not t.has("合计") or not keys:
+        return
+    for row in t.rows:
+        if "合计" in row.values:
+            yield from _emit(sum_check(ctx, row.values["合计"], [row.values.get(k) for k in keys],
+                                       f"{row_name(t, row)}：本年支出合计应等于各支出性质之和", table=t))
+
+
+@rule("JS515", "财政拨款收支决算总表与分预算支出决算表一致", "决算", requires=(FISCAL,))
+def fiscal_vs_fund_tables(ctx: Context):
+    """检查内容：
+    财政拨款收入支出决算总表支出栏一般公共预算财政拨款列的本年支出合计及各类，与一般公共预算财政拨款
+    支出决算表的合计行、类行一致；政府性基金预算、国有资本经营预算财政拨款列的本年支出合计与对应决算表
+    合计行的本年支出一致，政府性基金收入与其决算表的本年收入一致。
+
+    依据：
+    分预算的支出决算表是财政拨款收入支出决算总表各列的展开。
+
+    错误示例：
+    总表卫生健康支出一般公共预算列 2,065.02，一般公共预算财政拨款支出决算表 210 类 2,056.02。
+
+    正确示例：
+    两处均为 2,065.02。
+    """
+    fz = ctx.table(FISCAL)
+    total = fz.line("本年支出合计", "支出")
+    for key, kind in zip(FUNDS, (GENERAL, FUND, SOE)):
+        target = ctx.table(kind)
+        if target is None or total is None or key not in total.values:
+            continue
+        yield from _emit(equal_check(ctx, total.values[key], _v(target.total_row()),
+                                     f"财政拨款收入支出决算总表本年支出合计{key}列与{kind}合计", table=fz, incomplete=target.truncated))
+        if kind == FUND and target.has("本年收入"):
+            yield from _emit(equal_check(ctx, _v(fz.line(key, "收入")), _v(target.total_row(), "本年收入"),
+                                         f"财政拨款收入支出决算总表{key}财政拨款收入与{kind}本年收入", table=fz))
+        rows = target.by_code()
+        for line in fz.rows:
+            if line.side != "支出" or not line.code or key not in line.values:
+                continue
+            what = f"财政拨款收入支出决算总表“{line.label}”{key}列与{kind}类{line.code}"
+            row = rows.get(line.code)
+            f = equal_check(ctx, line.values[key], _v(row), what, table=fz) if row else missing_row(ctx, line.values[key], target, what)
+            if f:
+                yield f
+
+
+@rule("JS516", "收入支出决算总表财政拨款收入与财政拨款收支决算总表一致", "决算", requires=(SUMMARY, FISCAL))
+def summary_vs_fiscal(ctx: Context):
+    """检查内容：
+    收入支出决算总表的一般公共预算、政府性基金预算、国有资本经营预算财政拨款收入，与财政拨款收入支出
+    决算总表收入栏对应金额一致。
+
+    依据：
+    两张总表的财政拨款收入是同一笔钱。
+
+    错误示例：
+    收入支出决算总表一般公共预算财政拨款收入 2,315.76，财政拨款收入支出决算总表 2,351.76。
+
+    正确示例：
+    两处均为 2,315.76。
+    """
+    s, fz = ctx.table(SUMMARY), ctx.table(FISCAL)
+    for key in FUNDS:
+        a, b = s.line(key, "收入"), fz.line(key, "收入")
+        if a and b:
+            yield from _emit(equal_check(ctx, _v(b), _v(a), f"财政拨款收入支出决算总表“{b.label}”与收入支出决算总表“{a.label}”", table=fz))
+
+
+def _block_classes(t: Table, blocks: set[str]) -> list[Row]:
+    return [r for r in t.data_rows() if r.side in blocks and r.econ_dept and len(r.econ_dept) == 3]
+
+
+@rule("JS521", "人员经费合计、公用经费合计等于各经济分类类之和", "决算", requires=(BASIC,))
+def basic_block_totals(ctx: Context):
+    """检查内容：
+    一般公共预算财政拨款基本支出决算明细表：“人员经费合计”等于人员经费栏各类（301 工资福利支出 +
+    303 对个人和家庭的补助）之和；“公用经费合计”等于公用经费栏各类（302 商品和服务支出 + 307 + 310
+    资本性支出 + 312 + 399 等表中列出的类）之和。
+
+    依据：
+    基本支出中的人员经费与公用经费按部门预算支出经济分类的类级汇总。
+
+    错误示例：
+    301 为 1,349.06，303 为 0.04，人员经费合计填 1,394.10。
+
+    正确示例：
+    人员经费合计 = 1,349.06 + 0.04 = 1,349.10；公用经费合计 = 95.40 + 0.00 + 0.40 + 0.00 + 0.00 = 95.80。
+    """
+    t = ctx.table(BASIC)
+    blocks = sorted({c.side for c in t.columns if c.side})
+    for key, sides in (("人员经费合计", set(blocks[:1])), ("公用经费合计", set(blocks[1:]))):
+        total = next((r for r in t.rows if r.key == key), None)
+        if total is None:
+            continue
+        classes = _block_classes(t, sides)
+        yield from _emit(sum_check(ctx, _v(total), [_v(r) for r in classes], f"{BASIC}{key}", table=t, incomplete=t.truncated))
+
+
+@rule("JS522", "经济分类类等于所属各款之和（基本支出决算明细表）", "决算", requires=(BASIC,))
+def basic_block_classes(ctx: Context):
+    """检查内容：
+    一般公共预算财政拨款基本支出决算明细表中，每个经济分类“类”（如 301、302、303、310）等于其下各款之和。
+
+    依据：
+    经济分类类级金额由所属款级汇总而来。
+
+    错误示例：
+    302 商品和服务支出 95.40，其下办公费、水费……之和 86.84。
+
+    正确示例：
+    95.40 = 8.56 + 1.11 + 10.15 + …… + 2.98。
+    """
+    t = ctx.table(BASIC)
+    for g in groups(t, "economic"):
+        if g.level != "经济分类类":
+            continue
+        yield from _emit(sum_check(ctx, _v(g.parent), [_v(c) for c in g.children], f"{row_name(t, g.parent)}应等于所属各款之和",
+                                   table=t, incomplete=not g.complete))
+
+
+@rule("JS523", "基本支出决算明细表与一般公共预算支出决算表基本支出一致", "决算", requires=(BASIC, GENERAL))
+def basic_vs_general(ctx: Context):
+    """检查内容：
+    一般公共预算财政拨款基本支出决算明细表“人员经费合计”加“公用经费合计”，等于一般公共预算财政拨款
+    支出决算表合计行的“基本支出”。
+
+    依据：
+    明细表是一般公共预算财政拨款基本支出按经济分类的展开。
+
+    错误示例：
+    人员经费合计 1,349.10、公用经费合计 95.80，一般公共预算财政拨款支出决算表基本支出 1,454.91。
+
+    正确示例：
+    1,349.10 + 95.80 = 1,444.90，与 1,444.91 相差 0.01，属尾差。
+    """
+    t, g = ctx.table(BASIC), ctx.table(GENERAL)
+    parts = [r for r in t.rows if r.key in ("人员经费合计", "公用经费合计")]
+    if parts and g.has("基本支出"):
+        yield from _emit(sum_check(ctx, _v(g.total_row(), "基本支出"), [_v(r) for r in parts],
+                                   f"{GENERAL}合计行基本支出与{BASIC}人员经费合计、公用经费合计", table=g))

@@ -19,6 +19,8 @@ _TITLE_PREFIXES = (
     re.compile(r"^\d{4}年度?"),
     re.compile(r"^部门"),
 )
+# a table number printed after the title: "收支总表(预算表1)", "收入决算表（公开02表）"
+_TITLE_SUFFIX = re.compile(r"[(（](?:预算表|决算表|公开|附表|表)[0-9一二三四五六七八九十]+表?[)）]$")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[、.])")
 
 
@@ -67,6 +69,10 @@ class Profile:
     template: str
     detect: list[str]
     tables: list[TableSpec]
+    # the source prints every amount, zeros as 0.00: a blank amount beside a code is a conversion loss
+    amounts_always_printed: bool = False
+    # seed headers are garbled or shifted: the importer takes the template's columns in order
+    import_by_position: bool = False
 
     def spec(self, kind: str) -> TableSpec | None:
         return next((t for t in self.tables if t.kind == kind), None)
@@ -94,7 +100,7 @@ def _alias_index() -> dict[str, str]:
 
 def match_title(text: Any) -> str | None:
     """The table kind whose title this cell text is, or None.  Never by position."""
-    t = norm(text)
+    t = _TITLE_SUFFIX.sub("", norm(text))
     if not t or len(t) > 40 or not t.endswith("表"):
         return None
     index = _alias_index()
@@ -143,12 +149,12 @@ def function_class_by_name() -> dict[str, str]:
 _LEDGER_KEYS = [
     # (pattern on normalised label without numbering, key)
     (r"^财政拨款(收入)?(合计)?$", "财政拨款"),
-    (r"^一般公共预算(拨款)?(收入)?$", "一般公共预算"),
-    (r"^政府性基金(预算)?(拨款)?(收入)?$", "政府性基金"),
-    (r"^国有资本经营(预算)?(拨款)?(收入)?$", "国有资本经营"),
+    (r"^一般公共预算(财政)?(拨款)?(收入)?$", "一般公共预算"),
+    (r"^政府性基金(预算)?(财政)?(拨款)?(收入)?$", "政府性基金"),
+    (r"^国有资本经营(预算)?(财政)?(拨款)?(收入)?$", "国有资本经营"),
     (r"^财政专户管理资金(收入)?$", "财政专户"),
     (r"^事业收入.*$", "事业收入"),
-    (r"^事业单位经营收入$", "经营收入"),
+    (r"^(事业单位)?经营收入$", "经营收入"),
     (r"^其他收入$", "其他收入"),
     (r"^本年收入合计$", "本年收入合计"),
     (r"^上级补助收入$", "上级补助收入"),
@@ -164,6 +170,11 @@ _LEDGER_KEYS = [
     (r"^上缴上级支出$", "上缴上级支出"),
     (r"^结转下年(结余)?$", "结转下年"),
     (r"^支出总计$", "支出总计"),
+    # 决算
+    (r"^年初(财政拨款)?结转和结余$", "年初结转和结余"),
+    (r"^年末(财政拨款)?结转和结余$", "年末结转和结余"),
+    (r"^结余分配$", "结余分配"),
+    (r"^总计$", "总计"),
 ]
 _LEDGER_RE = [(re.compile(p), k) for p, k in _LEDGER_KEYS]
 
@@ -216,15 +227,24 @@ def profiles() -> dict[str, Profile]:
             template=data["template"],
             detect=data["detect"],
             tables=specs,
+            amounts_always_printed=data.get("amounts_always_printed", False),
+            import_by_position=data.get("import_by_position", False),
         )
     return result
 
 
-def detect_profile(kinds_found: set[str]) -> Profile | None:
-    """The profile whose tables best cover the table kinds found in a workbook."""
+def detect_profile(kinds_found: set[str], titles: set[str] | None = None) -> Profile | None:
+    """The profile whose tables best cover the table kinds found in a workbook.
+
+    Profiles that share table kinds (山东 and 吉林 both have 收支总表) are told apart by their
+    ``detect`` titles: each one found among the printed titles outweighs any number of kinds.
+    """
+    found_titles = {norm(t) for t in titles or ()}
     best, best_score = None, 0
     for profile in profiles().values():
         score = sum(1 for t in profile.tables if t.kind in kinds_found)
+        if score and found_titles:
+            score += 100 * sum(1 for d in profile.detect if any(norm(d) in t for t in found_titles))
         if score > best_score:
             best, best_score = profile, score
     return best
