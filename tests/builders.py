@@ -36,8 +36,9 @@ ECONOMIC = [
     ("301", "01", "基本工资", "501", "01", "工资奖金津补贴", 250, 0),
     ("301", "08", "机关事业单位基本养老保险缴费", "501", "02", "社会保障缴费", 100, 0),
     ("302", "", "商品和服务支出", "502", "", "机关商品和服务支出", 0, 50),
-    ("302", "01", "办公费", "502", "01", "办公经费", 0, 40),
+    ("302", "01", "办公费", "502", "01", "办公经费", 0, 35),
     ("302", "17", "公务接待费", "502", "06", "公务接待费", 0, 10),
+    ("302", "31", "公务用车运行维护费", "502", "08", "公务用车运行维护费", 0, 5),
 ]
 PROJECTS = [("医疗保障工作经费", "其他运转类", 200, 0, 0), ("长期护理保险补助", "特定目标类", 0, 30, 0), ("企业离休干部医疗保险统筹补助", "其他运转类", 0, 0, 50)]
 
@@ -182,6 +183,8 @@ class Book:
         row[key] = (row.get(key) or 0) + delta
         return self
 
+    unit = "万元"
+
     def save(self, path: Path, drop: tuple[str, ...] = ()) -> Path:
         fill = WorkbookFill(department="测试局", year=2025, source="tests/builders.py", narrative=self.narrative)
         for kind, rows in self.tables.items():
@@ -203,11 +206,17 @@ class Book:
                 out_rows.append(out)
             fill.tables[kind] = TableFill(kind, out_rows, header=header, missing=kind in self.missing)
         write_workbook(PROFILE, path, fill)
-        if drop:
+        if drop or self.unit != "万元":
             import openpyxl
 
             wb = openpyxl.load_workbook(path)
             for kind in drop:
                 del wb[PROFILE.spec(kind).title[:31]]
+            if self.unit != "万元":
+                for ws in wb.worksheets:
+                    for row in ws.iter_rows(max_row=3):
+                        for cell in row:
+                            if isinstance(cell.value, str) and cell.value.startswith("单位："):
+                                cell.value = f"单位：{self.unit}"
             wb.save(path)
         return path

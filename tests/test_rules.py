@@ -54,14 +54,45 @@ BREAKS: dict[str, tuple[Callable[[Book], Book], tuple[str, ...]]] = {
     "WB605": (lambda b: b.say("占58.82%", "占57.82%"), ()),
     "WB606": (lambda b: b.say("共15.00万元，与上年基本持平", "共15.00万元，比上年增加2.00万元"), ()),
     "WB609": (lambda b: b.add_paragraph("收入预算比上年增加12.00万元。"), ()),
+    "SG403": (lambda b: _sangong(b, "公务接待@2025年预算数", 1, keep_sums=True), ()),
+    "SG404": (lambda b: _sangong(b, "公务用车运行@2025年预算数", 1, keep_sums=True), ()),
+    "SG405": (lambda b: _sangong(b, "因公出国@2025年预算数", 1, keep_sums=True), ()),
+    "SG406": (lambda b: _sangong(b, "公务用车购置@2025年预算数", 1, keep_sums=True), ()),
+    "JY701": (lambda b: b.say("机关运行经费安排50.00万元", "机关运行经费安排60.00万元"), ()),
+    "JY702": (lambda b: b.say("机关运行经费安排50.00万元。", "机关运行经费安排50.00万元，比上年增加10.00万元，增长20.00%。"), ()),
+    "JY703": (lambda b: b.say("2025年本部门机关运行经费安排50.00万元。", "机关运行经费指行政单位用于购买货物和服务的各项资金。"), ()),
+    "WB607": (lambda b: b.say("2025年政府采购预算20.00万元，", "2025年政府采购预算20.00万元，比上年增加5.00万元，增长25.00%，"), ()),
+    "WZ801": (lambda b: _empty(b, "国有资本经营支出表"), ()),
+    "WZ802": (lambda b: _drop_rows(b, "支出总表", ("行政运行", "一般行政管理事务")), ()),
+    "WZ803": (lambda b: _drop_rows(b, "基本支出表", ("基本工资", "机关事业单位基本养老保险缴费")), ()),
+    "WZ804": (lambda b: b.add_paragraph("XX部门按规定公开。"), ()),
+    "WZ805": (lambda b: setattr(b, "unit", "元") or b, ()),
+    "WZ806": (lambda b: b.row("支出总表", "行政运行").pop("项") and b, ()),
     "RD001": (lambda b: _text(b, "支出总表", "行政运行", "合计", "一百"), ()),
     "RD002": (lambda b: b, ("项目支出表",)),
     "RD003": (lambda b: _missing(b, "支出总表"), ()),
 }
 
 
-def _sangong(b: Book, key: str) -> Book:
-    b.tables["三公经费表"][0][key] += 10
+def _sangong(b: Book, key: str, delta: float = 10, keep_sums: bool = False) -> Book:
+    """Change one 三公 figure; with keep_sums, also its 小计 and 合计 so the table stays consistent."""
+    row = b.tables["三公经费表"][0]
+    row[key] = (row.get(key) or 0) + delta
+    if keep_sums:
+        year = key.split("@")[1]
+        if key.startswith(("公务用车购置@", "公务用车运行@")):
+            row[f"公务用车小计@{year}"] += delta
+        row[f"合计@{year}"] += delta
+    return b
+
+
+def _empty(b: Book, kind: str) -> Book:
+    b.tables[kind] = []
+    return b
+
+
+def _drop_rows(b: Book, kind: str, labels: tuple[str, ...]) -> Book:
+    b.tables[kind] = [r for r in b.tables[kind] if not ({r.get("名称"), r.get("部门经济分类名称")} & set(labels))]
     return b
 
 
@@ -86,7 +117,12 @@ def base_report(base_path):
 
 
 def test_every_rule_has_a_break():
-    assert {r.code for r in all_rules()} == set(BREAKS)
+    covered = set(BREAKS)
+    try:
+        from test_rules_final import FINAL_BREAKS  # the 决算/Jilin formats' rules
+    except ImportError:
+        FINAL_BREAKS = {}
+    assert {r.code for r in all_rules()} == covered | set(FINAL_BREAKS)
 
 
 def test_base_workbook_passes_every_rule(base_report):
@@ -108,7 +144,8 @@ def test_rule_fails_on_its_broken_workbook(code, tmp_path):
         assert f.message and f.rule_name == rule.name
         if f.severity is Severity.ERROR:
             assert f.cells, "an error names the cells involved"
-            assert f.difference is not None and f.difference != 0
+            if f.expected is not None:
+                assert f.difference is not None and f.difference != 0
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)

@@ -14,6 +14,7 @@ __all__ = ["Grid", "ReadError", "read_grids", "read_workbook", "disclosure_from_
 
 NARRATIVE_TITLES = {"情况说明", "部门预算情况说明", "部门决算情况说明", "预算情况说明", "决算情况说明", "情况和重要事项说明"}
 _COVER_KEYS = {"部门名称": "department", "部门": "department", "单位名称": "department", "年度": "year", "公开类型": "kind", "金额单位": "unit"}
+RESULTS_SHEET = re.compile(r"^校验结果\d*$")
 _DEPT = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
 
 
@@ -25,6 +26,8 @@ def read_workbook(path: str | Path) -> Disclosure:
 def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     disclosure = Disclosure(source=source)
     for grid in grids:
+        if RESULTS_SHEET.match(grid.name):
+            continue  # czcheck's own 校验结果 sheet in a marked copy
         titles = find_titles(grid)
         for i, (r, c, kind, title) in enumerate(titles):
             r_end = titles[i + 1][0] if i + 1 < len(titles) else grid.height

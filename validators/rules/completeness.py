@@ -1,1 +1,168 @@
-"""completeness rules (see module owner)."""
+"""完整性 family: empty tables explained, codes detailed to 项/款, no template leftovers, units."""
+
+from __future__ import annotations
+
+import re
+
+from .. import schemas
+from ..hierarchy import groups
+from ..model import RowKind, Severity
+from . import Context, rule
+from ._profile import param
+
+LEFTOVER = re.compile(r"XX|ＸＸ|××|xx年|某某|＿{2,}|_{3,}|此处填写|示例单位|（单位名称）|\(单位名称\)")
+
+
+def _layout(kind: str) -> str:
+    return schemas.table_kinds()[kind].layout
+
+
+@rule("WZ801", "空表应注明原因", "完整性", severity=Severity.WARNING)
+def empty_table_note(ctx: Context):
+    """检查内容：
+    没有任何金额的公开表（如没有政府性基金预算拨款的部门的政府性基金预算支出表）应保留表格并注明
+    原因（如“注：本部门 2024 年没有使用政府性基金预算拨款安排的支出，故本表无数据。”）。
+
+    依据：
+    公开要求“空表也要公开并说明”，否则读者无法区分“没有”与“漏报”。
+
+    错误示例：
+    国有资本经营预算支出情况表只有表头，没有数据也没有说明。
+
+    正确示例：
+    表下注明“本部门没有国有资本经营预算拨款安排的支出，故本表无数据”。
+    """
+    for t in ctx.disclosure.all_tables():
+        has_amount = any(not v.blank for r in t.rows for v in r.values.values())
+        if not has_amount and not t.note and not t.truncated:
+            yield ctx.finding(message=f"{t.kind}没有数据，也没有注明原因（如“本表无数据”及原因）", cells=[t.title_ref], table=t.kind)
+
+
+@rule("WZ802", "功能分类应细化到项", "完整性", severity=Severity.WARNING)
+def function_detail(ctx: Context):
+    """检查内容：
+    按功能分类列示的表中，每个“类”下应有“款”，每个“款”下应有“项”（公开表应细化到项级科目）。
+
+    依据：
+    部门预算公开要求支出按功能分类公开到项级科目。
+
+    错误示例：
+    “21015 医疗保障管理事务”只有款级金额，下面没有“2101501 行政运行”等项。
+
+    正确示例：
+    款级下列出各项，款级金额等于各项之和。
+    """
+    for t in ctx.disclosure.all_tables():
+        if _layout(t.kind) != "function":
+            continue
+        parents = {g.parent.code for g in groups(t, "function") if g.parent.code}
+        data = [r for r in t.data_rows() if r.code]
+        last = data[-1] if data else None
+        for r in data:
+            if len(r.code) in (3, 5) and r.code not in parents and any(not v.blank and v.number != 0 for v in r.values.values()):
+                if t.truncated and last is not None and last.code.startswith(r.code):
+                    continue  # the rows below may be the ones lost
+                level = "款" if len(r.code) == 3 else "项"
+                yield ctx.finding(message=f"{t.kind}“{r.code} {r.label}”下没有列出{level}级科目", cells=[r.label_ref or r.cells[0]], table=t.kind)
+
+
+@rule("WZ803", "经济分类应细化到款", "完整性", severity=Severity.WARNING)
+def economic_detail(ctx: Context):
+    """检查内容：
+    按经济分类列示的基本支出表中，每个经济分类“类”（如 301 工资福利支出）下应列出“款”
+    （如 30101 基本工资）。
+
+    依据：
+    基本支出按经济分类公开到款级科目。
+
+    错误示例：
+    “302 商品和服务支出 70.94”下没有办公费、会议费等款。
+
+    正确示例：
+    302 下列出 30201 办公费、30215 会议费……，类级等于各款之和。
+    """
+    for t in ctx.disclosure.all_tables():
+        if _layout(t.kind) != "economic":
+            continue
+        parents = {id(g.parent) for g in groups(t, "economic") if g.level == "经济分类类"}
+        rows = [r for r in t.data_rows() if r.econ_dept]
+        for i, r in enumerate(rows):
+            if len(r.econ_dept) == 3 and id(r) not in parents and any(not v.blank and v.number != 0 for v in r.values.values()):
+                if t.truncated and i == len(rows) - 1:
+                    continue
+                yield ctx.finding(message=f"{t.kind}经济分类“{r.econ_dept} {r.label}”下没有列出款级科目", cells=[r.label_ref or r.cells[0]], table=t.kind)
+
+
+@rule("WZ804", "模板占位内容未替换", "完整性", severity=Severity.WARNING)
+def template_leftovers(ctx: Context):
+    """检查内容：
+    表格名称、科目、项目名称和情况说明中残留模板占位内容，如“XX”“××”“某某”“____”“此处填写”。
+
+    依据：
+    公开文本应为本部门的实际内容。
+
+    错误示例：
+    “XX 部门 2024 年部门预算”、“某某项目”。
+
+    正确示例：
+    “烟台市医疗保障局 2024 年部门预算”。
+    """
+    d = ctx.disclosure
+    for t in d.all_tables():
+        for r in t.rows:
+            if r.label and r.label_ref and LEFTOVER.search(r.label):
+                yield ctx.finding(message=f"{t.kind}“{r.label}”含模板占位内容", cells=[r.label_ref], table=t.kind)
+    for p in d.narrative:
+        m = LEFTOVER.search(p.text)
+        if m:
+            yield ctx.finding(message=f"情况说明含模板占位内容“{m.group()}”：{p.text[:40]}", cells=[p.ref])
+
+
+@rule("WZ805", "金额单位应与格式一致", "完整性")
+def unit_matches_profile(ctx: Context):
+    """检查内容：
+    表头“单位：”标注的金额单位与公开格式规定的单位（本格式为万元）一致。
+
+    依据：
+    部门预算公开表统一以万元为单位；以元填报会使与其他表、与情况说明的比较全部失效。
+
+    错误示例：
+    表头写“单位：元”，金额按元填报。
+
+    正确示例：
+    表头写“单位：万元”，金额按万元保留两位小数。
+    """
+    profile = schemas.profiles().get(ctx.disclosure.profile or "")
+    expected = param(ctx.disclosure, "unit", profile.unit if profile else "万元")
+    for t in ctx.disclosure.all_tables():
+        if t.unit and t.unit != expected:
+            yield ctx.finding(message=f"{t.kind}标注的金额单位为“{t.unit}”，应为“{expected}”", cells=[t.title_ref], table=t.kind)
+
+
+@rule("WZ806", "表中科目应有编码和名称", "完整性", severity=Severity.WARNING)
+def rows_identified(ctx: Context):
+    """检查内容：
+    按功能分类或经济分类列示的表中，有金额的行都应有科目编码；有编码的行应有科目名称。
+
+    依据：
+    没有编码的行无法归入类/款/项，合计关系无从核对。
+
+    错误示例：
+    支出总表中一行“其他支出 12.00”没有科目编码。
+
+    正确示例：
+    “2299999 其他支出 12.00”。
+    """
+    for t in ctx.disclosure.all_tables():
+        layout = _layout(t.kind)
+        if layout not in ("function", "economic"):
+            continue
+        for r in t.rows:
+            if r.kind is not RowKind.DATA:
+                continue
+            coded = r.code if layout == "function" else r.econ_dept
+            has_amount = any(not v.blank for v in r.values.values())
+            if not coded and has_amount:
+                yield ctx.finding(message=f"{t.kind}第 {r.index + 1} 行“{r.label or '（无名称）'}”有金额但没有科目编码", cells=[r.label_ref or r.cells[0]], table=t.kind)
+            elif coded and not r.label:
+                yield ctx.finding(message=f"{t.kind}科目“{coded}”没有名称", cells=r.cells[:1], table=t.kind)
