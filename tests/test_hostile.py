@@ -48,6 +48,25 @@ def untouched(corpus, digests):
     assert {name: digest(p) for name, p in corpus.items()} == digests
 
 
+@pytest.fixture(scope="session")
+def base_report(corpus):
+    """Other rules land while this corpus exists: outcomes are compared with the base workbook's."""
+    report = validate_file(corpus["base.xlsx"])
+    assert report.error is None
+    return report
+
+
+def _keys(findings, without_sheet: str | None = None) -> list[tuple]:
+    return sorted(
+        (f.code, f.severity.value, tuple(str(c) for c in f.cells)) for f in findings
+        if without_sheet is None or not (f.cells and f.cells[0].sheet == without_sheet)
+    )
+
+
+def _same_as_base(report, base_report, without_sheet: str | None = None) -> bool:
+    return _keys(report.findings, without_sheet) == _keys(base_report.findings)
+
+
 def _findings(report, code=None, severity=None):
     return [f for f in report.findings if (code is None or f.code == code) and (severity is None or f.severity is severity)]
 
@@ -62,9 +81,8 @@ def test_corpus_covers_every_case_of_the_issue():
     assert len(CASES) >= 30
 
 
-def test_base_workbook_is_clean(corpus):
-    report = validate_file(corpus["base.xlsx"])
-    assert report.error is None and report.findings == []
+def test_base_workbook_has_no_sum_errors(base_report):
+    assert not [f for f in base_report.findings if f.code.startswith(("BN", "BJ", "SZ", "RD"))]
 
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=lambda c: c.name)
@@ -86,11 +104,11 @@ def test_validated_without_internal_errors(case, corpus, untouched):
         assert "无法在本工作簿上完成" not in f.message, f.message
 
 
-def test_xlsm_is_validated_and_its_macros_never_run(corpus, untouched, tmp_path):
+def test_xlsm_is_validated_and_its_macros_never_run(corpus, untouched, base_report):
     marker = Path("/tmp/czcheck-macro-ran")
     marker.unlink(missing_ok=True)
     report = validate_file(corpus["macros.xlsm"])
-    assert report.error is None and report.findings == []
+    assert report.error is None and _same_as_base(report, base_report)
     assert not marker.exists()
     import zipfile
 
@@ -98,7 +116,7 @@ def test_xlsm_is_validated_and_its_macros_never_run(corpus, untouched, tmp_path)
         assert zf.read("xl/vbaProject.bin") == VBA_BYTES
 
 
-def test_million_row_used_range_is_read_sparsely(corpus, untouched):
+def test_million_row_used_range_is_read_sparsely(corpus, untouched, base_report):
     started = time.monotonic()
     grids = {g.name: g for g in read_grids(corpus["million-rows-sparse.xlsx"])}
     report = validate_file(corpus["million-rows-sparse.xlsx"])
@@ -106,10 +124,10 @@ def test_million_row_used_range_is_read_sparsely(corpus, untouched):
     grid = grids[EXPENSE]
     assert isinstance(grid.rows, SparseRows) and grid.height == 1_048_576
     assert grid.cell(1_048_575, 16_383) == "x"
-    assert report.error is None and report.findings == []
+    assert report.error is None and _same_as_base(report, base_report)
 
 
-def test_text_where_amounts_belong(corpus, untouched):
+def test_text_where_amounts_belong(corpus, untouched, base_report):
     report = validate_file(corpus["text-amounts.xlsx"])
     rd = _findings(report, "RD001")
     by_cell = {str(f.cells[0]): f for f in rd}
@@ -118,18 +136,18 @@ def test_text_where_amounts_belong(corpus, untouched):
     assert "千分位" in by_cell[f"{EXPENSE}!F11"].message
     assert "多个小数点" in by_cell[f"{EXPENSE}!G12"].message
     assert all(f.severity is Severity.UNVERIFIABLE for f in rd)
-    assert _findings(report, severity=Severity.ERROR) == []  # fail closed, never a guessed 错误
+    assert _keys(_findings(report, severity=Severity.ERROR)) == _keys(_findings(base_report, severity=Severity.ERROR))  # fail closed, never a guessed 错误
 
 
-def test_formula_errors_are_named(corpus, untouched):
+def test_formula_errors_are_named(corpus, untouched, base_report):
     report = validate_file(corpus["formula-errors.xlsx"])
     by_cell = {str(f.cells[0]): f.message for f in _findings(report, "RD001")}
     assert "#REF!" in by_cell[f"{EXPENSE}!E11"] and "引用的单元格已被删除" in by_cell[f"{EXPENSE}!E11"]
     assert "#DIV/0!" in by_cell[f"{EXPENSE}!G12"] and "除数为零" in by_cell[f"{EXPENSE}!G12"]
-    assert _findings(report, severity=Severity.ERROR) == []
+    assert _keys(_findings(report, severity=Severity.ERROR)) == _keys(_findings(base_report, severity=Severity.ERROR))
 
 
-def test_formulas_without_cached_values_are_reported_not_blank(corpus, untouched):
+def test_formulas_without_cached_values_are_reported_not_blank(corpus, untouched, base_report):
     path = corpus["formulas-uncached.xlsx"]
     grid = next(g for g in read_grids(path) if g.name == EXPENSE)
     assert isinstance(grid.cell(4, 4), UncachedFormula) and grid.cell(4, 4) == "=E6+E9+E13+E16"
@@ -137,7 +155,7 @@ def test_formulas_without_cached_values_are_reported_not_blank(corpus, untouched
     rd = _findings(report, "RD001")
     assert _addresses(rd) == {f"{EXPENSE}!E5", f"{EXPENSE}!F9"}
     assert all(UNCACHED_FORMULA_PROBLEM in f.message for f in rd)
-    assert _findings(report, severity=Severity.ERROR) == []
+    assert _keys(_findings(report, severity=Severity.ERROR)) == _keys(_findings(base_report, severity=Severity.ERROR))
 
 
 def test_merged_cells(corpus, untouched):
@@ -151,7 +169,7 @@ def test_merged_cells(corpus, untouched):
     assert {"BN202", "BN211"} <= {f.code for f in report.findings}
 
 
-def test_hidden_sheets_are_read_but_visible_tables_win(corpus, untouched):
+def test_hidden_sheets_are_read_but_visible_tables_win(corpus, untouched, base_report):
     path = corpus["hidden-copy.xlsx"]
     grids = read_grids(path)
     assert [g.name for g in grids if g.hidden] == ["旧版"] and grids[-1].name == "旧版"
@@ -159,32 +177,32 @@ def test_hidden_sheets_are_read_but_visible_tables_win(corpus, untouched):
     assert disclosure.table("支出总表").sheet == EXPENSE
     report = validate_file(path)
     # cross-table rules use the visible table; the hidden copy's own sums are still reported, on it
-    assert not [f for f in report.findings if f.code.startswith("BJ")]
-    assert {f.cells[0].sheet for f in report.findings} == {"旧版"}
-    assert {f.code for f in report.findings} == {"BN201", "BN211"}
+    assert _same_as_base(report, base_report, without_sheet="旧版")
+    assert {f.code for f in report.findings if f.cells and f.cells[0].sheet == "旧版"} == {"BN201", "BN211"}
 
 
-def test_very_hidden_sheet_still_counts(corpus, untouched):
+def test_very_hidden_sheet_still_counts(corpus, untouched, base_report):
     path = corpus["very-hidden.xlsx"]
     assert [g.name for g in read_grids(path) if g.hidden] == [PROJECT]
     report = validate_file(path)
-    assert report.error is None and report.findings == []
+    assert report.error is None and _same_as_base(report, base_report)
     assert read_workbook(path).table("项目支出表").sheet == PROJECT
 
 
-def test_table_at_an_odd_position(corpus, untouched):
+def test_table_at_an_odd_position(corpus, untouched, base_report):
     path = corpus["odd-position.xlsx"]
     table = read_workbook(path).table("支出总表")
     assert (table.title_ref.row, table.title_ref.col) == (7, 5)
-    assert validate_file(path).findings == []
+    codes = sorted((f.code, f.severity.value) for f in validate_file(path).findings)
+    assert codes == sorted((f.code, f.severity.value) for f in base_report.findings)
 
 
-def test_duplicated_table_titles(corpus, untouched):
+def test_duplicated_table_titles(corpus, untouched, base_report):
     path = corpus["duplicate-titles.xlsx"]
     tables = read_workbook(path).tables["支出总表"]
     assert [t.sheet for t in tables] == [EXPENSE, "支出总体情况表（2）"]
     report = validate_file(path)
-    assert report.findings and {f.cells[0].sheet for f in report.findings} == {"支出总体情况表（2）"}
+    assert _findings(report, "BN201") and _same_as_base(report, base_report, without_sheet="支出总体情况表（2）")
 
 
 def test_negative_amounts_are_read_as_negative(corpus, untouched):
@@ -201,22 +219,25 @@ def test_negative_amounts_are_read_as_negative(corpus, untouched):
     assert bn203 and bn203[0].expected == Decimal("-100.00") and bn203[0].actual == Decimal("500")
 
 
-def test_yuan_where_template_says_wanyuan(corpus, untouched):
+def test_yuan_where_template_says_wanyuan(corpus, untouched, base_report):
     """What the reader sees; the finding for the unit mismatch belongs to a rule (not yet written)."""
     path = corpus["yuan-unit.xlsx"]
     disclosure = read_workbook(path)
     assert {t.unit for t in disclosure.all_tables()} == {"元"}
     assert disclosure.unit == "万元"  # taken from the profile; the tables' own 元 is not compared yet
     assert disclosure.table("支出总表").total_row().values["合计"].amount == Decimal("6800000")
-    assert validate_file(path).findings == []
+    # the sums between tables still hold; what may appear is the unit itself (a rule, once it lands)
+    # and the narrative, still in 万元, disagreeing with the tables
+    extra = [f for f in validate_file(path).findings if _keys([f])[0] not in _keys(base_report.findings)]
+    assert not [f for f in extra if f.code.startswith(("BN", "BJ", "SZ", "RD"))]
 
 
-def test_fullwidth_digits_and_punctuation(corpus, untouched):
+def test_fullwidth_digits_and_punctuation(corpus, untouched, base_report):
     path = corpus["fullwidth.xlsx"]
     table = read_workbook(path).table("支出总表")
     assert table.total_row().values["合计"].amount == Decimal("680.00")
     assert isinstance(table.total_row().values["合计"].raw, str)
-    assert validate_file(path).findings == []
+    assert _same_as_base(validate_file(path), base_report)
 
 
 def test_very_long_text(corpus, untouched):
