@@ -37,7 +37,7 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
             disclosure.tables.setdefault(kind, []).append(table)
         _read_cover(grid, disclosure)
         _read_narrative(grid, disclosure)
-    profile = schemas.detect_profile(set(disclosure.tables))
+    profile = schemas.detect_profile(set(disclosure.tables), {t.title for t in disclosure.all_tables()})
     if profile:
         disclosure.profile = profile.id
         disclosure.kind = disclosure.kind or profile.disclosure_kind
