@@ -166,9 +166,10 @@ def render_html(reports: list[Report], *, report_path: str | Path | None = None,
 
     # ---- charts
     rule_items = [(f"{r.code} {r.name}", r.code, dict(r.counts)) for r in s.rules]
-    dept_sorted = sorted(s.departments, key=lambda d: (-d.total, d.name))
+    # departments with the most 错误 first, then by all findings
+    dept_sorted = sorted(s.departments, key=lambda d: (-d.counts.get(Severity.ERROR, 0), -d.total, d.name))
     dept_items = [(d.name, d.name, dict(d.counts)) for d in dept_sorted[:MAX_CHART_BARS] if d.total]
-    note = f'<p class="muted">仅显示问题最多的 {MAX_CHART_BARS} 个部门。</p>' if sum(1 for d in dept_sorted if d.total) > MAX_CHART_BARS else ""
+    note = f'<p class="muted">仅显示错误最多的 {MAX_CHART_BARS} 个部门。</p>' if sum(1 for d in dept_sorted if d.total) > MAX_CHART_BARS else ""
     w('<section id="charts"><h2>问题分布</h2><p class="muted">点击条形可在下方明细中筛选。</p><div class="charts">')
     w(_bar_chart("各规则问题数", rule_items, "data-pick-rule"))
     w(_bar_chart("各部门问题数", dept_items, "data-pick-dept", note))
