@@ -186,6 +186,8 @@ class Book:
     unit = "万元"
 
     def save(self, path: Path, drop: tuple[str, ...] = ()) -> Path:
+        """Write the workbook.  ``drop`` lists sheet operations after writing: a table kind to
+        delete, or "@hide" / "@duplicate" followed by the table kind whose sheet to hide / copy."""
         fill = WorkbookFill(department="测试局", year=2025, source="tests/builders.py", narrative=self.narrative)
         for kind, rows in self.tables.items():
             spec = PROFILE.spec(kind)
@@ -210,8 +212,14 @@ class Book:
             import openpyxl
 
             wb = openpyxl.load_workbook(path)
-            for kind in drop:
-                del wb[PROFILE.spec(kind).title[:31]]
+            ops = iter(drop)
+            for op in ops:
+                if op == "@hide":  # hide the next table's sheet
+                    wb[PROFILE.spec(next(ops)).title[:31]].sheet_state = "hidden"
+                elif op == "@duplicate":  # copy the next table's sheet
+                    wb.copy_worksheet(wb[PROFILE.spec(next(ops)).title[:31]])
+                else:
+                    del wb[PROFILE.spec(op).title[:31]]
             if self.unit != "万元":
                 for ws in wb.worksheets:
                     for row in ws.iter_rows(max_row=3):

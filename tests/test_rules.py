@@ -68,6 +68,8 @@ BREAKS: dict[str, tuple[Callable[[Book], Book], tuple[str, ...]]] = {
     "WZ804": (lambda b: b.add_paragraph("XX部门按规定公开。"), ()),
     "WZ805": (lambda b: setattr(b, "unit", "元") or b, ()),
     "WZ806": (lambda b: b.row("支出总表", "行政运行").pop("项") and b, ()),
+    "WZ807": (lambda b: b, ("@hide", "政府采购表")),
+    "WZ808": (lambda b: b, ("@duplicate", "政府采购表")),
     "RD001": (lambda b: _text(b, "支出总表", "行政运行", "合计", "一百"), ()),
     "RD002": (lambda b: b, ("项目支出表",)),
     "RD003": (lambda b: _missing(b, "支出总表"), ()),

@@ -141,6 +141,7 @@ class Table:
     unit: str | None = None
     note: str | None = None  # e.g. "（注：2024年没有使用政府性基金预算拨款安排的支出。）"
     missing_rows: list[CellRef] = field(default_factory=list)  # marker cells: rows lost here
+    hidden: bool = False  # the sheet holding the table is hidden or very hidden
 
     @property
     def truncated(self) -> bool:

@@ -34,6 +34,7 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
             if i + 1 < len(titles) and titles[i + 1][0] == r:
                 continue  # two titles on one row: keep the later one's own region
             table = parse_table(grid, kind, title, r, c, max(r_end, r + 1))
+            table.hidden = grid.hidden
             disclosure.tables.setdefault(kind, []).append(table)
         _read_cover(grid, disclosure)
         _read_narrative(grid, disclosure)

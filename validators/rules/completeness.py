@@ -166,3 +166,44 @@ def rows_identified(ctx: Context):
                 yield ctx.finding(message=f"{t.kind}第 {r.index + 1} 行“{r.label or '（无名称）'}”有金额但没有科目编码", cells=[r.label_ref or r.cells[0]], table=t.kind)
             elif coded and not r.label:
                 yield ctx.finding(message=f"{t.kind}科目“{coded}”没有名称", cells=r.cells[:1], table=t.kind)
+
+
+@rule("WZ807", "公开表不应在隐藏工作表中", "完整性", severity=Severity.WARNING)
+def hidden_tables(ctx: Context):
+    """检查内容：
+    公开表位于隐藏（或深度隐藏）的工作表中。czcheck 仍然校验它，但公开时读者看不到；若同名表另有
+    可见的一份，表间核对使用可见的那份。
+
+    依据：
+    公开内容应完整可见；隐藏工作表常是旧版本或草稿的残留。
+
+    错误示例：
+    “支出总体情况表”在隐藏工作表“旧版”中，另有一份可见。
+
+    正确示例：
+    删除旧版工作表，或取消隐藏并确认其内容。
+    """
+    for t in ctx.disclosure.all_tables():
+        if t.hidden:
+            yield ctx.finding(message=f"{t.kind}位于隐藏工作表“{t.sheet}”中", cells=[t.title_ref], table=t.kind)
+
+
+@rule("WZ808", "同一张表出现多次", "完整性", severity=Severity.WARNING)
+def duplicated_tables(ctx: Context):
+    """检查内容：
+    同一张公开表（按表名识别）在工作簿中出现不止一次。表间核对使用第一份（可见工作表优先），
+    每一份都做表内核对；请确认保留哪一份。
+
+    依据：
+    一个部门的每张公开表只有一份；重复的表常是复制粘贴或旧版本的残留，数字可能不同。
+
+    错误示例：
+    工作表“支出总表”和“支出总表 (2)”都有“支出总体情况表”。
+
+    正确示例：
+    只保留一份。
+    """
+    for kind, tables in ctx.disclosure.tables.items():
+        if len(tables) > 1:
+            places = "、".join(str(t.title_ref) for t in tables)
+            yield ctx.finding(message=f"{kind}出现 {len(tables)} 次：{places}", cells=[t.title_ref for t in tables], table=kind)
