@@ -204,7 +204,8 @@ def _run_pool(sources: list[str], jobs: int, progress: Progress | None, after: A
     results: list[tuple[Report, str | None] | None] = [None] * len(sources)
     pending = list(range(len(sources)))
     suspects: list[int] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(sources)), initializer=_warm) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(sources)), initializer=_warm)
+    try:
         futures: dict[Future, int] = {pool.submit(validate_one, sources[i], None, after): i for i in pending}
         not_done = set(futures)
         while not_done:
@@ -218,6 +219,10 @@ def _run_pool(sources: list[str], jobs: int, progress: Progress | None, after: A
                     continue
                 if progress is not None:
                     progress.update(results[i][0])
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: do not wait for the queued files
+        raise
+    pool.shutdown(wait=True)
     # A dead worker breaks the whole pool: every unfinished file is retried, one at a time, in a fresh
     # single-worker pool, so only the file that really kills a worker is reported as crashed.
     for i in sorted(suspects):
