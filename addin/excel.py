@@ -1,0 +1,311 @@
+"""A live xlwings Book as czcheck sees it: its used ranges read into Grids, and a MarkPlan put on it.
+
+The xlwings surface used here is small on purpose; tests/test_addin.py implements exactly this
+surface in an in-memory fake Book that holds real state:
+
+    Book    .name  .fullname  .sheets  .app
+    App     .screen_updating (set)  .alert(prompt, title=...)
+    Sheets  iteration  .add(name, after=sheet)
+    Sheet   .name  .visible (get/set)  .used_range  .range(a, b=None)  .clear()  .activate()
+    Range   .last_cell (.row, .column)  .options(ndim=2, err_to_str=True).value  .value = rows
+            .color (get/set)  .note  .add_note(text)  .column_width (set)
+    Note    .text (get/set)  .delete()
+
+Marks replace earlier marks: the original fill and note of every cell czcheck marks are kept in
+a hidden sheet (one JSON text per cell, written and read in one call); a rerun restores cells
+that are no longer marked and re-marks the others from their recorded originals.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable
+
+from validators.marking import RESULT_SHEET_NAME, SEVERITY_STYLES, MarkPlan, plan_marks
+from validators.marking.comments import SEPARATOR
+from validators.marking.plan import RESULT_COLUMNS, RESULT_WIDTHS
+from validators.model import Finding, column_letter
+from validators.reading import Grid, disclosure_from_grids
+from validators.reading import RESULTS_SHEET
+from validators.rules import run_rules
+
+RECORD_SHEET = "czcheck标注记录"
+RECORD_HEAD = "czcheck 标注记录：记录被标注单元格原来的填充色和批注，重新校验时据此恢复。请勿修改或删除。"
+CHECK_SHEET = "校验"
+ADDRESS_LIMIT = 250  # Excel refuses Range("…") addresses longer than 255 characters
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _hex(argb: str) -> str:
+    return "#" + argb[-6:]
+
+
+def _rgb_hex(color: Any) -> str | None:
+    """xlwings colours come back as (r, g, b) tuples, None for no fill."""
+    if color is None:
+        return None
+    if isinstance(color, str):
+        return "#" + color.lstrip("#").upper()[-6:]
+    r, g, b = color
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+def read_grids(book: Any) -> list[Grid]:
+    """Every worksheet's used range from A1, in one value read per sheet (visible sheets first).
+
+    czcheck's own sheets (校验结果, the mark record) are left out; error cells come back as their
+    error text ("#REF!"), which the amount parser reports as a formula error.
+    """
+    grids = []
+    for sheet in book.sheets:
+        if sheet.name == RECORD_SHEET or RESULTS_SHEET.match(sheet.name):
+            continue
+        last = sheet.used_range.last_cell
+        rows = sheet.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
+        grids.append(Grid(sheet.name, [list(r) for r in rows or []], hidden=not sheet.visible))
+    return sorted(grids, key=lambda g: g.hidden)
+
+
+def validate_book(book: Any) -> list[Finding]:
+    return run_rules(disclosure_from_grids(read_grids(book), source=getattr(book, "fullname", book.name)))
+
+
+# ---- ranges ------------------------------------------------------------------------------------
+
+def unions(addresses: Iterable[tuple[int, int]]) -> list[str]:
+    """Multi-area addresses ("E5:E9,G7") for 0-based (row, col) cells, each under Excel's limit.
+
+    Vertical runs in a column become one area, so a marked column costs one area, not one per cell.
+    """
+    cells = sorted(set(addresses), key=lambda rc: (rc[1], rc[0]))
+    areas: list[str] = []
+    i = 0
+    while i < len(cells):
+        r, c = cells[i]
+        j = i
+        while j + 1 < len(cells) and cells[j + 1] == (cells[j][0] + 1, c):
+            j += 1
+        top = f"{column_letter(c)}{r + 1}"
+        areas.append(top if j == i else f"{top}:{column_letter(c)}{cells[j][0] + 1}")
+        i = j + 1
+    chunks: list[str] = []
+    for area in areas:
+        if chunks and len(chunks[-1]) + 1 + len(area) <= ADDRESS_LIMIT:
+            chunks[-1] += "," + area
+        else:
+            chunks.append(area)
+    return chunks
+
+
+def _parse_address(address: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in address if ch.isalpha())
+    digits = "".join(ch for ch in address if ch.isdigit())
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(digits) - 1, col - 1
+
+
+# ---- the record of originals -------------------------------------------------------------------
+
+@dataclass
+class Original:
+    sheet: str
+    address: str
+    color: str | None  # "#RRGGBB" or None (no fill)
+    note: str | None  # the note text the cell had, None for none
+
+    def to_text(self) -> str:
+        return json.dumps({"s": self.sheet, "a": self.address, "c": self.color, "n": self.note}, ensure_ascii=False)
+
+    @classmethod
+    def from_text(cls, text: Any) -> "Original | None":
+        if not isinstance(text, str) or not text.startswith("{"):
+            return None
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(d, dict) or not isinstance(d.get("s"), str) or not isinstance(d.get("a"), str):
+            return None
+        return cls(d["s"], d["a"], d.get("c"), d.get("n"))
+
+
+def read_record(sheet: Any) -> dict[tuple[str, str], Original]:
+    last = sheet.used_range.last_cell
+    rows = sheet.range((1, 1), (last.row, 1)).options(ndim=2, err_to_str=True).value or []
+    out = {}
+    for row in rows:
+        original = Original.from_text(row[0] if row else None)
+        if original:
+            out[(original.sheet, original.address)] = original
+    return out
+
+
+# ---- applying a plan ---------------------------------------------------------------------------
+
+def _safe_text(value: Any) -> Any:
+    """Text that Excel would take for a formula is written as text (leading apostrophe)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    return _safe_text(value)
+
+
+def _link(sheet: str, address: str, shown: str) -> str:
+    target = "#'" + sheet.replace("'", "''") + "'!" + address
+    return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{shown.replace(chr(34), chr(34) * 2)}")'
+
+
+def result_rows(plan: MarkPlan, existing: set[str]) -> list[list[Any]]:
+    """The 校验结果 sheet as one block of values (HYPERLINK formulas in the 位置 column)."""
+    width = len(RESULT_COLUMNS)
+    block: list[list[Any]] = [[plan.summary()] + [None] * (width - 1), list(RESULT_COLUMNS)]
+    where = RESULT_COLUMNS.index("位置")
+    for row in plan.rows:
+        values = [_cell_value(v) for v in row.values()]
+        target = row.target
+        if target is not None and target.sheet in existing:
+            values[where] = _link(target.sheet, target.address, str(target))
+        block.append(values)
+    return block
+
+
+def _sheets(book: Any) -> dict[str, Any]:
+    return {s.name: s for s in book.sheets}
+
+
+def _get_or_add(book: Any, name: str) -> tuple[Any, bool]:
+    sheets = _sheets(book)
+    if name in sheets:
+        sheets[name].clear()
+        return sheets[name], False
+    last = list(book.sheets)[-1]
+    return book.sheets.add(name, after=last), True
+
+
+def _set_note(rng: Any, text: str) -> None:
+    note = rng.note
+    if note is None:
+        rng.add_note(text)
+    else:
+        note.text = text
+
+
+def _restore(sheet: Any, originals: list[Original]) -> None:
+    by_color: dict[str | None, list[tuple[int, int]]] = {}
+    for o in originals:
+        by_color.setdefault(o.color, []).append(_parse_address(o.address))
+    for color, cells in by_color.items():
+        for address in unions(cells):
+            sheet.range(address).color = color
+    for o in originals:
+        rng = sheet.range(o.address)
+        note = rng.note
+        if o.note is None:
+            if note is not None:
+                note.delete()
+        elif note is None:
+            rng.add_note(o.note)
+        else:
+            note.text = o.note
+
+
+def apply_plan(book: Any, plan: MarkPlan) -> dict[str, int]:
+    """Put ``plan`` on the live book, replacing earlier czcheck marks.  Returns call counts by kind
+    (for the tests: marks are batched per sheet and colour)."""
+    sheets = _sheets(book)
+    record_sheet = sheets.get(RECORD_SHEET)
+    old = read_record(record_sheet) if record_sheet is not None else {}
+    calls = {"fill": 0, "note": 0, "read": 0}
+    new: dict[tuple[str, str], Any] = {(m.ref.sheet, m.ref.address): m for m in plan.cells.values() if m.ref.sheet in sheets}
+
+    stale: dict[str, list[Original]] = {}
+    for key, original in old.items():
+        if key not in new and original.sheet in sheets:
+            stale.setdefault(original.sheet, []).append(original)
+    for name, originals in stale.items():
+        _restore(sheets[name], originals)
+
+    record: dict[tuple[str, str], Original] = {}
+    for key, mark in new.items():
+        if key in old:
+            record[key] = old[key]
+            continue
+        rng = sheets[key[0]].range(key[1])
+        note = rng.note
+        record[key] = Original(key[0], key[1], _rgb_hex(rng.color), note.text if note is not None else None)
+        calls["read"] += 1
+
+    for name, marks in plan.cells_by_sheet().items():
+        if name not in sheets:
+            continue
+        sheet = sheets[name]
+        by_color: dict[str, list[tuple[int, int]]] = {}
+        for m in marks:
+            by_color.setdefault(_hex(m.fill.bg), []).append((m.ref.row, m.ref.col))
+        for color, cells in by_color.items():
+            for address in unions(cells):
+                sheet.range(address).color = color
+                calls["fill"] += 1
+        for m in marks:
+            original = record[(name, m.ref.address)].note
+            text = m.comment if original is None else original + SEPARATOR + m.comment
+            _set_note(sheet.range(m.ref.address), text)
+            calls["note"] += 1
+
+    rec, created = _get_or_add(book, RECORD_SHEET)
+    rec.range("A1").value = [[RECORD_HEAD]] + [[o.to_text()] for o in record.values()]
+    if created:
+        rec.visible = False
+
+    results, _ = _get_or_add(book, plan.sheet_name)
+    results.range("A1").value = result_rows(plan, set(sheets))
+    for i, width in enumerate(RESULT_WIDTHS):
+        results.range(f"{column_letter(i)}:{column_letter(i)}").column_width = width
+    severity_col = RESULT_COLUMNS.index("严重程度")
+    by_severity: dict[str, list[tuple[int, int]]] = {}
+    for row in plan.rows:
+        by_severity.setdefault(_hex(SEVERITY_STYLES[row.severity].fill.bg), []).append((row.sheet_row - 1, severity_col))
+    for color, cells in by_severity.items():
+        for address in unions(cells):
+            results.range(address).color = color
+    results.activate()
+    return calls
+
+
+def run(book: Any) -> str:
+    """The ribbon button: validate ``book``, mark it, and say so in one Chinese sentence."""
+    from validators.reading import ReadError
+
+    app = book.app
+    app.screen_updating = False
+    try:
+        try:
+            findings = validate_book(book)
+        except ReadError as exc:
+            message = f"无法校验本工作簿：{exc}"
+            app.alert(message, title="财政校验")
+            return message
+        plan = plan_marks(findings, RESULT_SHEET_NAME)
+        apply_plan(book, plan)
+    finally:
+        app.screen_updating = True
+    counts = plan.counts()
+    parts = "，".join(f"{s.value} {counts.get(s, 0)} 项" for s in SEVERITY_STYLES)
+    message = f"校验完成：共 {len(plan.rows)} 项（{parts}）。详见“{RESULT_SHEET_NAME}”工作表，单元格批注写明了每一项。"
+    app.alert(message, title="财政校验")
+    return message
+
+
+__all__ = ["CHECK_SHEET", "RECORD_SHEET", "Original", "apply_plan", "read_grids", "read_record", "result_rows", "run",
+           "unions", "validate_book"]
