@@ -53,6 +53,7 @@ BREAKS: dict[str, tuple[Callable[[Book], Book], tuple[str, ...]]] = {
     "WB604": (lambda b: b.say("政府采购服务预算15.00万元", "政府采购服务预算25.00万元"), ()),
     "WB605": (lambda b: b.say("占58.82%", "占57.82%"), ()),
     "WB606": (lambda b: b.say("共15.00万元，与上年基本持平", "共15.00万元，比上年增加2.00万元"), ()),
+    "WB608": (lambda b: b.add_paragraph("年初预算数为10.00万元，支出决算数为8.00万元，完成年初预算的90.00%。决算数大于年初预算数。"), ()),
     "WB609": (lambda b: b.add_paragraph("收入预算比上年增加12.00万元。"), ()),
     "SG403": (lambda b: _sangong(b, "公务接待@2025年预算数", 1, keep_sums=True), ()),
     "SG404": (lambda b: _sangong(b, "公务用车运行@2025年预算数", 1, keep_sums=True), ()),

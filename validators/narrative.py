@@ -22,7 +22,7 @@ _CLAUSE = re.compile(r"[，；;：:]|,(?!\d{3})")
 _CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升|持平|相等|一致)")
 _THRESHOLD = re.compile(r"^\s*(以上|以下|及以上|及以下|/)")
 _PREFIX = re.compile(
-    r"^(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|[一二三四五六七八九十]+、)?\s*"
+    r"^(?:[-•·]\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]+|[一二三四五六七八九十]+、)?\s*"
     r"(?:其中|包括|主要包括|含)?[:：]?\s*(?:\d{4}\s*年度?)?\s*"
 )
 UNIT_FACTOR = {"万元": Decimal(1), "元": Decimal("0.0001"), "亿元": Decimal(10000)}
@@ -32,7 +32,7 @@ UNIT_FACTOR = {"万元": Decimal(1), "元": Decimal("0.0001"), "亿元": Decimal
 class Statement:
     """One figure stated in the narrative."""
 
-    kind: str  # "amount" | "change" | "share" | "percent_change" | "same_as_last_year"
+    kind: str  # amount | change | share | percent_change | same_as_last_year | completion | comparison
     subject: str  # the words the figure is about, e.g. "一般公共预算收入"
     text: str  # the clause, for messages
     ref: CellRef  # the paragraph cell
@@ -55,7 +55,7 @@ class Statement:
 
     @property
     def decimals(self) -> int:
-        value = self.percent if self.kind in ("share", "percent_change") else self.amount
+        value = self.percent if self.kind in ("share", "percent_change", "completion") else self.amount
         if value is None:
             return 2
         exp = value.as_tuple().exponent
@@ -78,6 +78,24 @@ def _decimal(text: str) -> Decimal | None:
         return Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
+
+
+_COMPARE = re.compile(r"(决算数?|支出)(大于|小于|等于|高于|低于|超过|持平于?)(年初)?(预算数?)")
+
+
+def _budget_final_pair(out: list["Statement"], paragraph: int, sentence: str | None):
+    """(budget, final) amount statements: the latest 预算数 and 决算数 of the paragraph."""
+    budget = final = None
+    for st in reversed(out):
+        if st.paragraph != paragraph or st.kind != "amount" or (sentence is not None and st.sentence != sentence):
+            continue
+        if final is None and "决算" in st.subject:
+            final = st
+        elif budget is None and "预算" in st.subject and "决算" not in st.subject:
+            budget = st
+        if budget and final:
+            return budget, final
+    return None
 
 
 def _direction(word: str) -> str:
@@ -142,11 +160,25 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         st = Statement("share", last.subject, c, para.ref, p_index, percent=_decimal(m.group("num")))
                         st.parts = [last.index] + ([base.index] if base else [])
                         add(st)
+                    elif re.search(r"完成[^\d]{0,12}$", before):
+                        pair = _budget_final_pair(out, p_index, sentence)
+                        st = Statement("completion", pair[1].subject if pair else "", c, para.ref, p_index, percent=_decimal(m.group("num")))
+                        st.parts = [pair[0].index, pair[1].index] if pair else []
+                        add(st)
                     elif change and last is not None:
                         st = Statement("percent_change", last.subject if not _subject(before[:change.start()]) else _subject(before[:change.start()]),
                                        c, para.ref, p_index, percent=_decimal(m.group("num")), direction=_direction(change.group(1)))
                         st.parts = [last.index]
                         add(st)
+                cmp = _COMPARE.search(c)
+                if cmp and not _AMOUNT.search(c):
+                    pair = _budget_final_pair(out, p_index, None)
+                    if pair:
+                        word = "大于" if cmp.group(2) in ("大于", "高于", "超过") else "小于" if cmp.group(2) in ("小于", "低于") else "等于"
+                        st = Statement("comparison", pair[1].subject, c, para.ref, p_index, direction=word)
+                        st.parts = [pair[0].index, pair[1].index]
+                        add(st)
+                    continue
                 if not _AMOUNT.search(c) and not _PERCENT.search(c) and last is not None:
                     change = _CHANGE.search(c)
                     if change and _direction(change.group(1)) == "持平":

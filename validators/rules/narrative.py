@@ -15,6 +15,8 @@ from ..narrative import UNIT_FACTOR, Statement, extract
 from . import Context, rule
 
 NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表")
+# subjects that name no particular figure ("年初预算数为…"): never "the same figure stated twice"
+GENERIC_SUBJECT = re.compile(r"^(年初|全年|调整后?)?(支出|收入)?(预算|决算|执行)?数?$|^(金额|资金|合计|共计)$")
 
 
 @dataclass
@@ -33,6 +35,22 @@ def narrative_paragraphs(d: Disclosure) -> list[Paragraph]:
 
 def statements(d: Disclosure) -> list[Statement]:
     return _statements(id(d), d)
+
+
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")  # top level, not "- 一、" sub-items
+
+
+def performance_paragraphs(d: Disclosure) -> set[int]:
+    """Indexes (in narrative_paragraphs order) of paragraphs under a 绩效 heading: project
+    indicators (指标值、完成值), not restatements of the tables."""
+    out, inside = set(), False
+    for i, p in enumerate(narrative_paragraphs(d)):
+        text = p.text.strip()
+        if _HEADING.match(text) and len(text) < 40:
+            inside = "绩效" in text
+        if inside or "绩效" in p.section:
+            out.add(i)
+    return out
 
 
 _CACHE: dict[int, tuple[Disclosure, list[Statement]]] = {}
@@ -65,6 +83,13 @@ def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计")
     return _sum(vals, f"{kind}“{line.label}”")
 
 
+def _sum_lines(d: Disclosure, kind: str, keys: tuple[str, ...]) -> Figure | None:
+    figures = [f for k in keys if (f := _ledger(d, kind, k, "收入")) is not None]
+    if not figures:
+        return None
+    return Figure(sum((f.amount for f in figures), Decimal(0)), [c for f in figures for c in f.cells], f"{kind}财政拨款收入")
+
+
 def _total(d: Disclosure, kind: str, key: str) -> Figure | None:
     t = d.table(kind)
     row = t.total_row() if t else None
@@ -90,12 +115,15 @@ def sangong_years(t: Table) -> tuple[str | None, str | None]:
     return (budget[-2] if len(budget) > 1 else None), budget[-1]
 
 
-def _sangong(d: Disclosure, role: str, year: str = "cur") -> Figure | None:
+def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None = None) -> Figure | None:
     t = d.table("三公经费表")
     if t is None:
         return None
     prev, cur = sangong_years(t)
     group = cur if year == "cur" else prev
+    final = next((c.group for c in t.columns if c.group and "决算" in c.group), None)
+    if final and year == "cur" and not (st and "预算" in st.subject):
+        group = final  # a 决算 narrative states the 决算数 unless it says 预算数
     rows = list(t.data_rows())
     if group is None or not rows:
         return None
@@ -140,6 +168,7 @@ def jiguan_figure(d: Disclosure, stated: Decimal | None = None) -> Figure | None
 def _class_code(subject: str) -> str | None:
     name = schemas.norm(subject).replace("(类)", "")
     name = re.sub(r"^.*?(支出包括|主要用于|其中)", "", name)
+    name = re.sub(r"支出支出$", "支出", name)
     return schemas.function_class_by_name().get(name) or schemas.function_class_by_name().get(name + "支出")
 
 
@@ -147,12 +176,18 @@ Resolver = Callable[[Disclosure, Statement], "Figure | None"]
 # (pattern, matched against the statement's own subject ("own") or parent/subject ("ctx"), figure)
 RESOLVERS: list[tuple[str, str, Resolver]] = [
     (r"机关运行经费", "own", lambda d, st: jiguan_figure(d, st.amount_wan)),
-    (r"三公.{0,3}经费", "own", lambda d, st: _sangong(d, "合计")),
-    (r"因公出国", "own", lambda d, st: _sangong(d, "因公出国")),
-    (r"公务用车购置及运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车小计")),
-    (r"公务用车购置(经)?费", "own", lambda d, st: _sangong(d, "公务用车购置")),
-    (r"公务用车运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车运行")),
-    (r"公务接待费", "own", lambda d, st: _sangong(d, "公务接待")),
+    (r"三公.{0,3}经费", "own", lambda d, st: _sangong(d, "合计", st=st)),
+    (r"因公出国", "own", lambda d, st: _sangong(d, "因公出国", st=st)),
+    (r"公务用车购置及运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车小计", st=st)),
+    (r"公务用车购置(经)?费", "own", lambda d, st: _sangong(d, "公务用车购置", st=st)),
+    (r"公务用车运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车运行", st=st)),
+    (r"公务接待费", "own", lambda d, st: _sangong(d, "公务接待", st=st)),
+    (r"财政拨款收、?支总计", "own", lambda d, st: _ledger(d, "财政拨款收支决算总表", "总计", "收入")),
+    (r"收、?支总计", "own", lambda d, st: _ledger(d, "收支决算总表", "总计", "收入")),
+    (r"一般公共预算财政拨款支出$", "own", lambda d, st: _total(d, "一般公共预算支出决算表", "合计")),
+    (r"^财政拨款收入$", "own", lambda d, st: _sum_lines(d, "收支决算总表", ("一般公共预算", "政府性基金", "国有资本经营"))),
+    (r"^(上级补助收入|事业收入|经营收入|附属单位上缴收入|其他收入)$", "own", lambda d, st: _ledger(d, "收支决算总表", schemas.ledger_key(st.subject)[0] or "", "收入")),
+    (r"^(上缴上级支出|经营支出|对附属单位补助支出)$", "own", lambda d, st: _total(d, "支出决算表", schemas.norm(st.subject))),
     (r"政府采购(预算|支出)?(总额|合计)?$", "own", lambda d, st: _total(d, "政府采购表", "合计")),
     (r"预算资金/财政拨款$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "财政拨款小计")),
     (r"(项目支出)?预算资金$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "合计")),
@@ -160,8 +195,8 @@ RESOLVERS: list[tuple[str, str, Resolver]] = [
     (r"一般公共预算.*/项目支出$", "ctx", lambda d, st: _total(d, "一般公共预算支出表", "项目支出")),
     (r"(^|/)人员(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "人员支出") or _total(d, "一般公共预算支出表", "人员支出")),
     (r"(^|/)(日常)?公用(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "公用支出") or _total(d, "一般公共预算支出表", "公用支出")),
-    (r"(^|/)基本支出$", "ctx", lambda d, st: _total(d, "支出总表", "基本支出")),
-    (r"(^|/)项目支出$", "ctx", lambda d, st: _total(d, "支出总表", "项目支出")),
+    (r"(^|/)基本支出$", "ctx", lambda d, st: _total(d, "支出总表", "基本支出") or _total(d, "支出决算表", "基本支出")),
+    (r"(^|/)项目支出$", "ctx", lambda d, st: _total(d, "支出总表", "项目支出") or _total(d, "支出决算表", "项目支出")),
     (r"(^|/)(本年|当年)收入$", "ctx", lambda d, st: _ledger(d, "收支总表", "本年收入合计", "收入")),
     (r"(^|/)上年结转$", "ctx", lambda d, st: _ledger(d, "收支总表", "上年结转", "收入")),
     (r"(^|/)一般公共预算(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "一般公共预算", "收入")),
@@ -188,6 +223,9 @@ def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | N
             return func(d, st)
     code = _class_code(st.subject)
     if code:
+        if d.kind == "决算":
+            general = "一般公共预算" in ctx or "一般公共预算" in st.sentence or d.table("支出决算表") is None
+            return _class_row(d, "一般公共预算支出决算表" if general else "支出决算表", code)
         kind = "一般公共预算支出表" if "一般公共预算" in ctx else "支出总表"
         return _class_row(d, kind, code) or _class_row(d, "支出总表", code)
     return None
@@ -291,12 +329,14 @@ def narrative_repeated(ctx: Context):
     seen: dict[str, Statement] = {}
     sts = statements(ctx.disclosure)
     linked = linked_statements(ctx.disclosure)
+    performance = performance_paragraphs(ctx.disclosure)
     for st in sts:
-        if st.kind != "amount" or st.amount_wan is None or len(schemas.norm(st.subject)) < 2:
+        if st.kind != "amount" or st.amount_wan is None or len(schemas.norm(st.subject)) < 2 or st.paragraph in performance:
             continue
         key = full_subject(st, sts)
-        if st.index in linked:
-            seen.setdefault(key, st)
+        if st.index in linked or GENERIC_SUBJECT.search(schemas.norm(st.subject)):
+            if st.index in linked:
+                seen.setdefault(key, st)
             continue
         first = seen.get(key)
         if first is None:
@@ -452,6 +492,7 @@ def narrative_unlinked(ctx: Context):
 
     错误示例：
     “比上年增加 96,411.85 万元”——公开表中没有上年数，无法自动核对。
+    （绩效目标、绩效自评段落中的指标值不是表格数字的复述，不列出。）
 
     正确示例：
     人工对照上年公开数据核对后确认。
@@ -459,7 +500,10 @@ def narrative_unlinked(ctx: Context):
     d = ctx.disclosure
     sts = statements(d)
     linked = set(linked_statements(d))
+    performance = performance_paragraphs(d)
     for st in sts:
+        if st.paragraph in performance:
+            continue  # project indicators under a 绩效 heading are not restated table figures
         if st.kind == "amount" and st.amount is not None:
             if st.index in linked or st.parts or st.parent is not None:
                 continue
@@ -472,3 +516,41 @@ def narrative_unlinked(ctx: Context):
             message=f"情况说明“{st.text}”中的 {fmt(st.amount)}{st.unit or ''} 无法与表格数字对应，需人工核对",
             cells=[st.ref], actual=st.amount_wan, evidence={"subject": st.subject},
         )
+
+
+@rule("WB608", "情况说明完成率与预决算比较一致", "文表一致")
+def narrative_completion(ctx: Context):
+    """检查内容：
+    情况说明“年初预算数为 A 万元，决算数为 B 万元，完成年初预算的 X%”中 X 等于 B ÷ A（按写出的小数位），
+    以及“决算数大于（小于、等于）年初预算数”与 A、B 的大小一致。
+
+    依据：
+    完成率和增减方向由预算数与决算数计算得出。
+
+    错误示例：
+    “年初预算数为 6.47 万元，支出决算数为 5.44 万元，完成年初预算的 84.80%。决算数大于年初预算数”。
+
+    正确示例：
+    5.44 ÷ 6.47 = 84.08%，决算数小于年初预算数。
+    """
+    sts = statements(ctx.disclosure)
+    for st in sts:
+        if st.kind not in ("completion", "comparison") or len(st.parts) != 2:
+            continue
+        budget, final = sts[st.parts[0]], sts[st.parts[1]]
+        if budget.amount_wan is None or final.amount_wan is None:
+            continue
+        if st.kind == "completion" and st.percent is not None and budget.amount_wan:
+            computed = _round(final.amount_wan / budget.amount_wan * 100, st.decimals)
+            if abs(computed - st.percent) > Decimal(1).scaleb(-st.decimals):
+                yield ctx.finding(
+                    message=f"情况说明“{st.text}”：{fmt(final.amount_wan)} ÷ {fmt(budget.amount_wan)} = {computed}%，文中写 {st.percent}%",
+                    cells=[st.ref], expected=computed, actual=st.percent, difference=st.percent - computed,
+                )
+        elif st.kind == "comparison":
+            real = "大于" if final.amount_wan > budget.amount_wan else "小于" if final.amount_wan < budget.amount_wan else "等于"
+            if real != st.direction:
+                yield ctx.finding(
+                    message=f"情况说明“{st.text}”与数字不符：决算数 {fmt(final.amount_wan)} {real}预算数 {fmt(budget.amount_wan)}",
+                    cells=[st.ref], expected=budget.amount_wan, actual=final.amount_wan, difference=final.amount_wan - budget.amount_wan,
+                )

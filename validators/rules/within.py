@@ -172,7 +172,8 @@ def total_is_basic_plus_project(ctx: Context):
     正确示例：
     109,252.10 = 1,700.90 + 107,551.20。
     """
-    yield from _row_identity(ctx, "合计", ("基本支出", "项目支出", "结转下年"), "：合计应等于基本支出与项目支出之和", need_all=False)
+    parts = ("基本支出", "项目支出", "结转下年", "上缴上级支出", "经营支出", "对附属单位补助支出")
+    yield from _row_identity(ctx, "合计", parts, "：合计应等于基本支出与项目支出之和", need_all=False)
 
 
 @rule("BN212", "基本支出等于人员支出加日常公用支出", "表内")
