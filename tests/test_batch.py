@@ -125,6 +125,22 @@ def test_after_hook_outputs_are_collected(batch_files, tmp_path, monkeypatch):
         assert Path(out).is_file() and (tmp_path / "out") in Path(out).parents
 
 
+def test_mark_copies_hook_writes_marked_workbooks_inside_the_folder(batch_files, tmp_path):
+    from openpyxl import load_workbook
+
+    from validators.batch import MarkCopies
+
+    files = [f for f in batch_files if "损坏" not in str(f)][:3]
+    base = files[0].parent.parent
+    result = validate_many(files, jobs=2, after=MarkCopies(str(tmp_path / "marked"), base=str(base)))
+    assert len(result.outputs) == 3
+    for report in result.reports:
+        out = Path(result.outputs[report.source])
+        assert out.name.endswith("_已标注.xlsx") and (tmp_path / "marked").resolve() in out.parents
+        assert out.relative_to((tmp_path / "marked").resolve()).parent == Path(report.source).resolve().parent.relative_to(base.resolve())
+        assert "校验结果" in load_workbook(out, read_only=True).sheetnames
+
+
 def test_safe_output_path_never_leaves_the_folder(tmp_path):
     out = tmp_path / "out"
     for source in ["../../etc/passwd.xlsx", "/abs/dir/a.xlsx", "a/../../b.xlsx", "./c.xlsx"]:

@@ -268,6 +268,26 @@ def _run_dask(sources: list[str], scheduler: str | None, progress: Progress | No
 # ---------------------------------------------------------------- helpers for outputs
 
 
+@dataclass(frozen=True)
+class MarkCopies:
+    """``after`` hook for ``--mark``: write a marked copy of each validated file under ``out_dir``
+    (same relative folders, ``suffix`` before the extension), in the worker, right after validation.
+    Picklable, so it runs in pool workers and on Dask workers alike."""
+
+    out_dir: str
+    suffix: str = "_已标注"
+    base: str | None = None  # sources are placed relative to this folder when given
+
+    def __call__(self, report: Report) -> str | None:
+        from .marking import mark_workbook
+
+        dest = safe_output_path(self.out_dir, report.source, self.suffix, self.base)
+        if dest == Path(report.source).resolve():
+            raise UnsafeOutputPath("标注副本不能覆盖原文件")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return str(mark_workbook(Path(report.source), report.findings, dest))
+
+
 class UnsafeOutputPath(ValueError):
     pass
 
