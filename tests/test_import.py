@@ -95,3 +95,16 @@ def test_import_refuses_text_without_tables(tmp_path):
     src.write_text("这里没有任何公开表\n", encoding="utf-8")
     with pytest.raises(ImportError_, match="没有找到可识别的公开表"):
         import_seed(src, tmp_path / "x.xlsx")
+
+
+@pytest.mark.parametrize("make, phrase", [
+    (lambda p: p.mkdir(), "文件夹"),
+    (lambda p: p.write_bytes(b"PK\x03\x04\x00\x00binary"), "不是文本文件"),
+])
+def test_import_refuses_folders_and_binaries(tmp_path, make, phrase):
+    from validators.importing import ImportError_
+
+    src = tmp_path / "seed.txt"
+    make(src)
+    with pytest.raises(ImportError_, match=phrase):
+        import_seed(src, tmp_path / "out.xlsx")

@@ -29,6 +29,9 @@ _META = re.compile(r"^(部门(\(单位\))?|单位|金额单位|预算单位)[:�
 _NOTE = re.compile(r"^[(（]?注[:：]")
 
 
+MAX_TEXT_BYTES = 50_000_000
+
+
 class ImportError_(Exception):
     """The seed cannot be imported; the message is Chinese."""
 
@@ -222,10 +225,17 @@ def _looks_truncated(spec: schemas.TableSpec, tf: TableFill, header: list[list[s
 def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]]:
     """Import one seed text file; returns (workbook path, import notes in Chinese)."""
     source = Path(source)
+    if source.is_dir():
+        raise ImportError_(f"这是一个文件夹，不是文本文件：{source}")
     try:
-        text = source.read_text(encoding="utf-8", errors="replace")
+        if source.stat().st_size > MAX_TEXT_BYTES:
+            raise ImportError_(f"文件过大（超过 {MAX_TEXT_BYTES // 1_000_000} MB），不像是一份公开文件转换出的文本")
+        data = source.read_bytes()
     except OSError as exc:
         raise ImportError_(f"无法读取文件：{source}（{exc.strerror}）") from exc
+    if b"\0" in data[:65536]:
+        raise ImportError_("这不是文本文件（含二进制内容）。请先把公开的 PDF 转换为文本（.txt）再导入")
+    text = data.decode("utf-8", errors="replace")
     lines = text.splitlines()
     title_lines = {l.strip().lstrip("#").strip() for l in lines if "\t" not in l and not l.strip().startswith("-")}
     title_lines = {t for t in title_lines if schemas.match_title(t)}
