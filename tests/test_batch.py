@@ -132,7 +132,7 @@ def test_mark_copies_hook_writes_marked_workbooks_inside_the_folder(batch_files,
 
     files = [f for f in batch_files if "损坏" not in str(f)][:3]
     base = files[0].parent.parent
-    result = validate_many(files, jobs=2, after=MarkCopies(str(tmp_path / "marked"), base=str(base)))
+    result = validate_many(files, jobs=2, after=MarkCopies(str(tmp_path / "marked"), "_已标注", base=str(base)))
     assert len(result.outputs) == 3
     for report in result.reports:
         out = Path(result.outputs[report.source])

@@ -85,3 +85,57 @@ def test_template_command(tmp_path):
     r = czcheck("template", "-o", str(out))
     assert r.returncode == 0 and out.exists()
     assert czcheck("validate", str(out)).returncode == 0
+
+
+def _sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_mark_writes_a_copy_and_never_touches_the_source(tmp_path, zibo):
+    import shutil
+
+    src = tmp_path / "zibo.xlsx"
+    shutil.copy(zibo, src)
+    before = _sha(src)
+    r = czcheck("validate", str(src), "--mark")
+    assert r.returncode == 0 and "已标注" in r.stderr
+    marked = tmp_path / "zibo.校验.xlsx"
+    assert marked.exists() and _sha(src) == before
+    import openpyxl
+
+    wb = openpyxl.load_workbook(marked)
+    assert "校验结果" in wb.sheetnames
+    # validating the marked copy gives the same findings as the source
+    a = json.loads(czcheck("validate", "--format", "json", str(src)).stdout)["files"][0]["findings"]
+    b = json.loads(czcheck("validate", "--format", "json", str(marked)).stdout)["files"][0]["findings"]
+    assert [(f["code"], f["cells"]) for f in a] == [(f["code"], f["cells"]) for f in b]
+
+
+def test_mark_out_dir_in_place_and_clear(tmp_path, zibo):
+    import shutil
+
+    src = tmp_path / "in" / "zibo.xlsx"
+    src.parent.mkdir()
+    shutil.copy(zibo, src)
+    original = _sha(src)
+    r = czcheck("validate", str(src.parent), "--mark", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0 and (tmp_path / "out" / "zibo.校验.xlsx").exists()
+    assert czcheck("validate", str(src), "--in-place", "--out", str(tmp_path)).returncode == 2
+    r = czcheck("validate", str(src), "--mark", "--in-place")
+    assert r.returncode == 0
+    backup = src.with_name("zibo.备份.xlsx")
+    assert _sha(backup) == original and _sha(src) != original
+    r = czcheck("clear", str(src))
+    assert r.returncode == 0 and "已清除标注" in r.stdout
+    assert _sha(src) == original  # clear restores the package exactly
+    r = czcheck("clear", str(src))
+    assert r.returncode == 0 and "没有 czcheck 的标注" in r.stdout
+
+
+def test_mark_refuses_legacy_xls_with_advice(tmp_path):
+    p = tmp_path / "old.xls"
+    p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    r = czcheck("validate", str(p), "--mark")
+    assert r.returncode == 2 and "另存为" in r.stdout + r.stderr

@@ -270,22 +270,46 @@ def _run_dask(sources: list[str], scheduler: str | None, progress: Progress | No
 
 @dataclass(frozen=True)
 class MarkCopies:
-    """``after`` hook for ``--mark``: write a marked copy of each validated file under ``out_dir``
-    (same relative folders, ``suffix`` before the extension), in the worker, right after validation.
-    Picklable, so it runs in pool workers and on Dask workers alike."""
+    """``after`` hook for ``--mark``: write a marked copy of each validated file, in the worker, right after
+    validation: beside the source as ``<stem>.校验.xlsx``, or under ``out_dir`` (same relative folders,
+    never outside it).  Picklable, so it runs in pool workers and on Dask workers alike."""
 
-    out_dir: str
-    suffix: str = "_已标注"
+    out_dir: str | None = None
+    suffix: str = ".校验"
     base: str | None = None  # sources are placed relative to this folder when given
 
     def __call__(self, report: Report) -> str | None:
         from .marking import mark_workbook
 
-        dest = safe_output_path(self.out_dir, report.source, self.suffix, self.base)
-        if dest == Path(report.source).resolve():
+        source = Path(report.source)
+        if self.out_dir is None:
+            dest = source.with_name(f"{source.stem}{self.suffix}{source.suffix}").resolve()
+        else:
+            dest = safe_output_path(self.out_dir, report.source, self.suffix, self.base)
+        if dest == source.resolve():
             raise UnsafeOutputPath("标注副本不能覆盖原文件")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        return str(mark_workbook(Path(report.source), report.findings, dest))
+        return str(mark_workbook(source, report.findings, dest))
+
+
+@dataclass(frozen=True)
+class MarkInPlace:
+    """``after`` hook for ``--mark --in-place``: copy the source to ``<stem>.备份.xlsx`` first (a new
+    name if that exists), then mark the source itself."""
+
+    def __call__(self, report: Report) -> str | None:
+        import shutil
+
+        from .marking import mark_workbook
+
+        source = Path(report.source)
+        backup = source.with_name(f"{source.stem}.备份{source.suffix}")
+        n = 2
+        while backup.exists():
+            backup = source.with_name(f"{source.stem}.备份{n}{source.suffix}")
+            n += 1
+        shutil.copy2(source, backup)
+        return str(mark_workbook(source, report.findings, source))
 
 
 class UnsafeOutputPath(ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import os
 import sys
 from pathlib import Path
@@ -44,9 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--output", "-o", metavar="文件", help="把报告写入文件而不是屏幕")
     v.add_argument("--report", action="append", default=[], metavar="文件",
                    help="另外生成汇总报告：.html（网页，可筛选）或 .xlsx（Excel 汇总）；可写多次")
+    v.add_argument("--mark", action="store_true", help="生成标注副本：在有问题的单元格上加底色和批注（默认写在原文件旁：文件名.校验.xlsx）")
+    v.add_argument("--out", metavar="文件夹", help="标注副本写到此文件夹（隐含 --mark）")
+    v.add_argument("--in-place", action="store_true", help="直接标注原文件（先备份为 文件名.备份.xlsx）")
     v.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N", help="并行进程数（默认：全部 CPU 核）")
     v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
     v.add_argument("--scheduler", metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786（与 --engine dask 一起用）")
+
+    c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
+    c.add_argument("paths", nargs="+", metavar="文件")
+    c.add_argument("--out", metavar="文件夹", help="把清除后的工作簿写到此文件夹（默认直接清除该文件）")
 
     sub.add_parser("rules", help="列出全部校验规则")
     e = sub.add_parser("explain", help="显示一条规则的说明")
@@ -98,9 +106,20 @@ def cmd_validate(args) -> int:
     if not files:
         print("czcheck：没有可校验的工作簿（.xlsx/.xlsm）", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    after = None
+    if args.in_place and args.out:
+        print("czcheck：--in-place 与 --out 不能同时使用", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    if args.mark or args.out or args.in_place:
+        from .batch import MarkCopies, MarkInPlace
+
+        base = str(Path(args.paths[0]).resolve()) if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
+        after = MarkInPlace() if args.in_place else MarkCopies(args.out, base=base)
+        # never validate earlier marked copies or backups as if they were sources
+        files = [f for f in files if not re.search(r"\.(校验|备份\d*)$", f.stem)]
     progress = Progress(len(files)) if len(files) > 1 else None
     try:
-        result = validate_many(files, args.jobs, engine=args.engine, scheduler=args.scheduler, progress=progress)
+        result = validate_many(files, args.jobs, engine=args.engine, scheduler=args.scheduler, progress=progress, after=after)
     except (RuntimeError, OSError) as exc:  # cluster unreachable, Dask not installed
         if progress is not None:
             progress.close()
@@ -116,6 +135,8 @@ def cmd_validate(args) -> int:
     }
     if not _write(renderers[args.format](), args.output):
         return EXIT_CANNOT_RUN
+    for source, written in sorted((result.outputs or {}).items()):
+        print(f"已标注：{written}" if Path(written).resolve() != Path(source).resolve() else f"已标注原文件（备份在旁）：{written}", file=sys.stderr)
     for report_path in args.report:
         try:
             written = _write_report(reports, Path(report_path), marked)
@@ -203,6 +224,34 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+def cmd_clear(args) -> int:
+    from .marking import MarkingError, clear_marks, has_marks
+
+    status = EXIT_OK
+    for name in args.paths:
+        source = Path(name)
+        if not source.is_file():
+            print(f"czcheck：找不到文件：{source}", file=sys.stderr)
+            status = EXIT_CANNOT_RUN
+            continue
+        dest = source
+        if args.out:
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            dest = out / source.name
+        try:
+            if not has_marks(source):
+                print(f"{source}：没有 czcheck 的标注，未做改动")
+                continue
+            clear_marks(source, dest)
+        except (MarkingError, OSError) as exc:
+            print(f"czcheck：{source}：{exc}", file=sys.stderr)
+            status = EXIT_CANNOT_RUN
+            continue
+        print(f"已清除标注：{dest}")
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -210,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     args = _parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template}
+    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template}
     if args.command is None:
         _parser().print_help()
         return EXIT_CANNOT_RUN
