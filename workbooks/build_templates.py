@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from validators import schemas  # noqa: E402
+from validators.checksheet import add_check_sheet  # noqa: E402
 from validators.importing import import_seed  # noqa: E402
 from validators.workbook_writer import write_workbook  # noqa: E402
 
@@ -31,14 +32,16 @@ SAMPLES = {
 def main() -> None:
     for profile in schemas.profiles().values():
         out = write_workbook(profile, ROOT / "workbooks" / "templates" / profile.template)
-        print(f"template: {out.relative_to(ROOT)}")
+        checks = add_check_sheet(out)
+        print(f"template: {out.relative_to(ROOT)}  ({checks} checks)")
     if not SEEDS.is_dir():
         print(f"no seeds at {SEEDS}; samples not rebuilt")
         return
     for prefix, name in SAMPLES.items():
         seed = next(SEEDS.glob(f"{prefix}_*.txt"))
         out, notes = import_seed(seed, ROOT / "workbooks" / "samples" / name)
-        print(f"sample:   {out.relative_to(ROOT)}  ({len(notes)} import notes)")
+        checks = add_check_sheet(out)
+        print(f"sample:   {out.relative_to(ROOT)}  ({len(notes)} import notes, {checks} checks)")
 
 
 if __name__ == "__main__":
