@@ -338,6 +338,10 @@ def scan_sheet(
     shared: list[str] | None = None,
 ) -> SheetScan:
     """One streaming pass.  With ``shared`` (the shared strings), also collects every value."""
+    if shared is None:
+        fast = _scan_plain_sheet(zf.read(part))
+        if fast is not None:
+            return fast
     deadline = deadline or Deadline(limits.max_seconds)
     out = SheetScan(cells={} if shared is not None else None)
     row_idx = -1
@@ -387,6 +391,39 @@ def scan_sheet(
                     )
             if sheet_data is not None:
                 sheet_data.clear()
+    return out
+
+
+_ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
+_CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
+_ANY_CELL = re.compile(rb"<c[\s>/]")
+_NEEDS_FULL_SCAN = re.compile(rb"<f[\s>/]|:f[\s>/]|t=\"e\"|<\w+:c[\s>]")
+
+
+def _scan_plain_sheet(data: bytes) -> SheetScan | None:
+    """Byte-level scan of a sheet without formulas, error cells or namespace prefixes (what our
+    templates and most filled workbooks are): bounds only, no sentinels needed.  The counts are upper
+    bounds (rows and cells with styles but no value count too), so the limits stay conservative.
+    None means: use the full streaming pass."""
+    if _NEEDS_FULL_SCAN.search(data):
+        return None
+    rows = _ROW_NUMBER.findall(data)
+    if b"<row" in data and len(rows) != data.count(b"<row"):
+        return None  # rows without r= (allowed by the format): let the full pass number them
+    height = max((int(r) for r in rows), default=0)
+    cell_columns = _CELL_COLUMN.findall(data)
+    if len(_ANY_CELL.findall(data)) != len(cell_columns):
+        return None  # cells without r=
+    columns = set(cell_columns)
+    width = 0
+    for letters in columns:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ch - 64
+        width = max(width, n)
+    out = SheetScan(height=height, width=width, content_rows=len(rows))
+    if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLS:
+        return None
     return out
 
 

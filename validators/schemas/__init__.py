@@ -28,7 +28,14 @@ def norm(text: Any) -> str:
     """Normalise text for matching: NFKC, no whitespace, no quotes."""
     if text is None:
         return ""
+    if isinstance(text, str):
+        return _norm_str(text) if len(text) < 200 else _QUOTES.sub("", normalize_text(text))
     return _QUOTES.sub("", normalize_text(str(text)))
+
+
+@lru_cache(maxsize=65536)
+def _norm_str(text: str) -> str:
+    return _QUOTES.sub("", normalize_text(text))
 
 
 @dataclass(frozen=True)
