@@ -49,9 +49,12 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     return disclosure
 
 
+_COVER_START = ("部门", "单位", "年度", "公开类型", "金额单位")
+
+
 def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
     for r, row in enumerate(grid.rows[:60]):
-        texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
+        texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.lstrip().startswith(_COVER_START)]
         for c, v in texts:
             n = schemas.norm(v)
             m = _DEPT.match(n)
@@ -77,7 +80,7 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
 def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
     start = None
     for r, row in enumerate(grid.rows[:10]):
-        if any(isinstance(v, str) and schemas.norm(v) in NARRATIVE_TITLES for v in row):
+        if any(isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES for v in row):
             start = r
             break
     if start is None:

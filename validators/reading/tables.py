@@ -41,7 +41,7 @@ def find_titles(grid: Grid) -> list[tuple[int, int, str, str]]:
     found = []
     for r, row in enumerate(grid.rows):
         for c, v in enumerate(row):
-            if isinstance(v, str) and v and len(v) < 80:
+            if isinstance(v, str) and "表" in v and len(v) < 80:
                 kind = schemas.match_title(v)
                 if kind:
                     found.append((r, c, kind, v.strip()))
