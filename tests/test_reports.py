@@ -6,7 +6,6 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook

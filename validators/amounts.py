@@ -164,3 +164,12 @@ def fmt(amount: Decimal | None) -> str:
     if amount is None:
         return "空"
     return f"{amount:,.2f}"
+
+
+def amount_parts(expected: Decimal | None, actual: Decimal | None, difference: Decimal | None) -> list[str]:
+    """["应为 …", "实际 …", "差额 …"] for the figures a finding has."""
+    parts = []
+    for label, value in (("应为", expected), ("实际", actual), ("差额", difference)):
+        if value is not None:
+            parts.append(f"{label} {fmt(value)}")
+    return parts

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
 
-from ..amounts import fmt
+from ..amounts import amount_parts
 from ..model import SEVERITY_ORDER, CellRef, Finding, Severity
 
 RESULT_SHEET_NAME = "校验结果"
@@ -129,13 +129,7 @@ def finding_lines(row: ResultRow, ref: CellRef, sheet_name: str = RESULT_SHEET_N
     f = row.finding
     role = "" if ref in f.cells or not f.cells else "（相关单元格）"
     lines = [f"{SEVERITY_STYLES[f.severity].marker}{f.code}{role} {f.message}"]
-    amounts = []
-    if f.expected is not None:
-        amounts.append(f"应为 {fmt(f.expected)}")
-    if f.actual is not None:
-        amounts.append(f"实际 {fmt(f.actual)}")
-    if f.difference is not None:
-        amounts.append(f"差额 {fmt(f.difference)}")
+    amounts = amount_parts(f.expected, f.actual, f.difference)
     if amounts:
         lines.append("；".join(amounts))
     lines.append(f"见“{sheet_name}”第 {row.sheet_row} 行（第 {row.number} 项）")

@@ -8,7 +8,6 @@ rows, then data rows.  Header text is mapped to canonical roles (schemas/roles.t
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from .. import schemas

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..amounts import fmt
+from ..amounts import amount_parts
 from ..model import SEVERITY_ORDER, Report, Severity
 
 
@@ -33,13 +33,7 @@ def render_text(reports: list[Report], show_rounding: bool = True) -> str:
             where = str(f.cells[0]) if f.cells else (f.table or "")
             out.append(f"  [{f.severity.value}] {f.code} {where}")
             out.append(f"      {f.message}")
-            nums = []
-            if f.expected is not None:
-                nums.append(f"应为 {fmt(f.expected)}")
-            if f.actual is not None:
-                nums.append(f"实际 {fmt(f.actual)}")
-            if f.difference is not None:
-                nums.append(f"差额 {fmt(f.difference)}")
+            nums = amount_parts(f.expected, f.actual, f.difference)
             if nums:
                 out.append("      " + "，".join(nums))
             related = [c for c in f.related_cells if c not in f.cells]

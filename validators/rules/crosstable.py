@@ -7,7 +7,7 @@ from decimal import Decimal
 from ..amounts import fmt
 from ..model import Row, Severity, Table, Value
 from . import Context, rule
-from ._checks import equal_check, missing_row, row_name, sum_check
+from ._checks import equal_check, missing_row, sum_check
 
 FUND_TABLES = {"一般公共预算": "一般公共预算支出表", "政府性基金": "政府性基金支出表", "国有资本经营": "国有资本经营支出表"}
 
