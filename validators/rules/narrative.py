@@ -445,8 +445,6 @@ def narrative_directions(ctx: Context):
         if st.kind not in ("same_as_last_year", "change", "percent_change"):
             continue
         subject_st = sts[st.parts[0]] if st.parts else st
-        if st.kind == "percent_change" and subject_st.kind == "change" and subject_st.parts == [] and subject_st.index > 0:
-            pass
         role = _sangong_role(subject_st.subject if subject_st.kind == "amount" else st.subject)
         if role is None:
             continue
