@@ -32,6 +32,14 @@ def _complete(table: Table, parent: Row, end: int) -> bool:
 
 
 def groups(table: Table, layout: str) -> list[Group]:
+    """The table's groups (computed once per table and layout; tables are not changed after reading)."""
+    key = f"groups:{layout}"
+    if key not in table.cache:
+        table.cache[key] = _groups(table, layout)
+    return table.cache[key]
+
+
+def _groups(table: Table, layout: str) -> list[Group]:
     data = [r for r in table.rows if r.kind is RowKind.DATA]
     result: list[Group] = []
     total = table.total_row()

@@ -142,6 +142,7 @@ class Table:
     note: str | None = None  # e.g. "（注：2024年没有使用政府性基金预算拨款安排的支出。）"
     missing_rows: list[CellRef] = field(default_factory=list)  # marker cells: rows lost here
     hidden: bool = False  # the sheet holding the table is hidden or very hidden
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (groups)
 
     @property
     def truncated(self) -> bool:
@@ -192,6 +193,7 @@ class Disclosure:
     profile: str | None = None
     tables: dict[str, list[Table]] = field(default_factory=dict)
     narrative: list[Paragraph] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (statements)
 
     def table(self, kind: str) -> Table | None:
         found = self.tables.get(kind)

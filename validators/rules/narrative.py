@@ -33,7 +33,10 @@ def narrative_paragraphs(d: Disclosure) -> list[Paragraph]:
 
 
 def statements(d: Disclosure) -> list[Statement]:
-    return _statements(id(d), d)
+    """The narrative's statements (extracted once per disclosure)."""
+    if "statements" not in d.cache:
+        d.cache["statements"] = extract(narrative_paragraphs(d))
+    return d.cache["statements"]
 
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")  # top level, not "- 一、" sub-items
@@ -50,18 +53,6 @@ def performance_paragraphs(d: Disclosure) -> set[int]:
         if inside or "绩效" in p.section:
             out.add(i)
     return out
-
-
-_CACHE: dict[int, tuple[Disclosure, list[Statement]]] = {}
-
-
-def _statements(key: int, d: Disclosure) -> list[Statement]:
-    cached = _CACHE.get(key)
-    if cached is None or cached[0] is not d:
-        _CACHE.clear()
-        cached = (d, extract(narrative_paragraphs(d)))
-        _CACHE[key] = cached
-    return cached[1]
 
 
 # ---- figures ---------------------------------------------------------------------------------
@@ -239,6 +230,13 @@ def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
 
 
 def linked_statements(d: Disclosure) -> dict[int, Figure]:
+    """Statement index -> the table figure it restates (computed once per disclosure)."""
+    if "linked" not in d.cache:
+        d.cache["linked"] = _link(d)
+    return d.cache["linked"]
+
+
+def _link(d: Disclosure) -> dict[int, Figure]:
     sts = statements(d)
     out = {}
     for st in sts:
