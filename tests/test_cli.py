@@ -139,3 +139,14 @@ def test_mark_refuses_legacy_xls_with_advice(tmp_path):
     p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     r = czcheck("validate", str(p), "--mark")
     assert r.returncode == 2 and "另存为" in r.stdout + r.stderr
+
+
+def test_explain_works_for_every_rule(capsys):
+    from validators.cli import main
+
+    for rule in all_rules():
+        assert main(["explain", rule.code]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith(f"{rule.code} {rule.name}")
+        assert all(part in out for part in ("检查内容", "依据", "错误示例", "正确示例")), rule.code
+    assert len(all_rules()) >= 60
