@@ -58,6 +58,11 @@ def _is_amount_cell(v: Any) -> bool:
 
 def is_lanci_row(row: list[Any]) -> bool:
     """The 栏次 row under a 决算 header: "栏次" and column numbers 1, 2, 3 … (not data)."""
+    if not any(isinstance(v, str) and "栏次" in v for v in row) and not all(
+        isinstance(v, int) or (isinstance(v, float) and v.is_integer()) or (isinstance(v, str) and v.strip().isdigit())
+        for v in row if v not in (None, "")
+    ):
+        return False  # cheap test first: most rows hold names or decimal amounts
     texts = [schemas.norm(_text(v)) for v in row if v not in (None, "") and schemas.norm(_text(v))]
     if not texts:
         return False
@@ -195,14 +200,21 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
     return table
 
 
+def _amount_columns(table: Table, cols: list[Column]) -> list[tuple[str, int]]:
+    """(key, index) of the amount columns among ``cols``, worked out once per table."""
+    cache_key = ("amount_cols", tuple(c.index for c in cols))
+    found = table.cache.get(cache_key)
+    if found is None:
+        found = table.cache[cache_key] = [(c.key, c.index) for c in cols if c.key and c.role not in NON_AMOUNT_ROLES]
+    return found
+
+
 def _values(grid: Grid, table: Table, r: int, cols: list[Column]) -> dict[str, Value]:
     values = {}
-    for col in cols:
-        if col.key is None or col.role in NON_AMOUNT_ROLES:
-            continue
-        raw = grid.cell(r, col.index)
+    for key, index in _amount_columns(table, cols):
+        raw = grid.cell(r, index)
         amount, problem = try_amount(raw)
-        values[col.key] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, col.index), problem=problem)
+        values[key] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, index), problem=problem)
     return values
 
 
@@ -278,7 +290,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             table.missing_rows.append(CellRef(grid.name, r, ft[1]))
             table.rows.append(Row(index=r, kind=RowKind.MARKER, label=schemas.norm(ft[0]), label_ref=CellRef(grid.name, r, ft[1])))
             continue
-        has_amount = any(_is_amount_cell(grid.cell(r, c.index)) for c in cols if c.role not in NON_AMOUNT_ROLES)
+        has_amount = any(_is_amount_cell(grid.cell(r, index)) for _, index in _amount_columns(table, cols))
         if ft and not has_amount and re.match(r"^[(（]?(注|说明)[:：]", ft[0]):
             table.note = ft[0]
             continue

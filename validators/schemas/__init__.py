@@ -131,7 +131,12 @@ def role_rules() -> tuple[RoleRule, ...]:
 
 def role_for(path: list[str]) -> str | None:
     """Canonical role for a header path (top to bottom), or None."""
-    parts = [norm(p) for p in path if norm(p)]
+    return _role_for(tuple(norm(p) for p in path))
+
+
+@lru_cache(maxsize=4096)
+def _role_for(path: tuple[str, ...]) -> str | None:
+    parts = [p for p in path if p]
     if not parts:
         return None
     leaf, parent = parts[-1], "/".join(parts[:-1])
