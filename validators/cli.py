@@ -163,9 +163,14 @@ def cmd_rules(args) -> int:
     from .rules import all_rules
 
     rules = all_rules()
-    print(f"{'编号':<7}{'类别':<6}{'默认级别':<6}名称")
+    wide = max(len(r.family) for r in rules)
+
+    def cjk(text: str, width: int) -> str:  # pad Chinese text with ideographic spaces so columns line up
+        return text + "　" * (width - len(text))
+
+    print(f"编号    {cjk('类别', wide)}  {cjk('默认级别', 4)}  名称")
     for r in rules:
-        print(f"{r.code:<8}{r.family:<6}{r.severity.value:<8}{r.name}")
+        print(f"{r.code:<8}{cjk(r.family, wide)}  {cjk(r.severity.value, 4)}  {r.name}")
     print(f"\n共 {len(rules)} 条规则。用 czcheck explain 编号 查看说明。")
     return EXIT_OK
 
