@@ -242,6 +242,10 @@ def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]
     profile = schemas.detect_profile({schemas.match_title(t) for t in title_lines}, title_lines)
     if profile is None:
         raise ImportError_("文本中没有找到可识别的公开表表名，无法导入")
+    if not any("\t" in line for line in lines):  # tables flattened into space-separated lines (seed 003)
+        from .flattened import import_flattened
+
+        return import_flattened(source, lines, profile, output)
     kinds = {t.kind for t in profile.tables}
     chunks, _, narrative, department, year = _parse(lines, kinds)
     notes: list[str] = [f"来源：{source.name}；格式：{profile.name}。"]
