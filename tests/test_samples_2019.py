@@ -48,3 +48,18 @@ def test_every_amount_cell_takes_part_in_a_relation(name, sample_paths):
     assert len(amount_cells(path)) > 250
     missed = cells_missed(path)
     assert set(missed) <= SAMPLES[name]["unchecked"], sorted(set(missed) - SAMPLES[name]["unchecked"])
+
+
+def test_narrative_mistakes_of_the_2019_sample_are_reported(sample_paths):
+    """The department's own narrative mistakes (found by hand, see the module docstring): shares of
+    类 支出 that do not follow from the amounts (forced to add up to 100%)."""
+    report = validate_file(_path(sample_paths, "yantai-2019-final-accounts.xlsx"))
+    errors = {(f.code, str(f.cells[0]), f.expected, f.actual) for f in report.findings if f.severity is Severity.ERROR}
+    from decimal import Decimal
+
+    assert errors == {
+        ("WB605", "情况说明!C40", Decimal("0.17"), Decimal("0.16")),   # 一般公共服务 2.31 ÷ 1,386.51
+        ("WB605", "情况说明!C41", Decimal("13.22"), Decimal("13.23")),  # 社会保障和就业 183.36 ÷ 1,386.51
+    }
+    rounding = {str(f.cells[0]) for f in report.findings if f.code == "WB601" and f.severity is Severity.ROUNDING}
+    assert "情况说明!C40" in rounding  # 一般公共服务 2.31 万元 against 2.30 in 公开05

@@ -98,6 +98,32 @@ def _budget_final_pair(out: list["Statement"], paragraph: int, sentence: str | N
     return None
 
 
+def _named_base(out: list["Statement"], part: "Statement", name: str) -> "Statement | None":
+    """“占政府采购支出总额的 15.34%”: the latest earlier amount whose subject is the named total."""
+    from .schemas import norm
+
+    wanted = norm(name)
+    for st in reversed(out[: part.index]):
+        subject = norm(st.subject)
+        if st.kind == "amount" and subject and wanted in subject and st is not part:
+            return st
+    return None
+
+
+def _share_base(out: list["Statement"], part: "Statement") -> "Statement | None":
+    """The total a share without a 其中 head refers to: the nearest earlier stand-alone amount, within
+    two paragraphs, that is at least as large and is not itself a shared item ("一般公共预算财政拨款支出
+    1,386.51 万元。…卫生健康(类)支出 1,200.84 万元，占 86.61%")."""
+    shared = {st.parts[0] for st in out if st.kind == "share" and st.parts}
+    for st in reversed(out[: part.index]):
+        if st.paragraph < part.paragraph - 2:
+            return None
+        if st.kind == "amount" and st.parent is None and st.amount_wan is not None and part.amount_wan is not None \
+                and st.amount_wan >= part.amount_wan and st is not part and st.index not in shared:
+            return st
+    return None
+
+
 def _direction(word: str) -> str:
     if word in ("增加", "增长", "上升"):
         return "增加"
@@ -155,8 +181,13 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                 for m in _PERCENT.finditer(c):
                     before = c[:m.start()]
                     change = _CHANGE.search(before)
-                    if re.search(r"占[^\d]{0,12}$", before) and last is not None:
-                        base = out[last.parent] if last.parent is not None else None
+                    share = re.search(r"占([^\d]{0,16})$", before)
+                    if share and last is not None:
+                        named = re.sub(r"(的|比例|比重)$", "", share.group(1).strip())
+                        if named:  # the sentence names its total: that one, or none (never a guess)
+                            base = _named_base(out, last, named)
+                        else:
+                            base = out[last.parent] if last.parent is not None else _share_base(out, last)
                         st = Statement("share", last.subject, c, para.ref, p_index, percent=_decimal(m.group("num")))
                         st.parts = [last.index] + ([base.index] if base else [])
                         add(st)

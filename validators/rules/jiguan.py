@@ -9,7 +9,7 @@ from .. import schemas
 from ..amounts import fmt
 from ..model import Severity
 from . import Context, rule
-from .narrative import _matches, _round, jiguan_candidates, statements
+from .narrative import _half, _matches, _round, jiguan_candidates, percent_band, statements
 
 JIGUAN = re.compile(r"机关运行经费")
 
@@ -70,7 +70,10 @@ def growth_findings(ctx: Context, subject_filter):
             continue
         computed = _round(signed / previous * 100, st.decimals)
         stated = st.percent if st.direction == "增加" else -st.percent
-        if (st.direction != change.direction) or abs(computed - stated) > Decimal(1).scaleb(-st.decimals):
+        sign = 1 if change.direction == "增加" else -1
+        band = percent_band(lambda cur, ch: sign * ch / (cur - sign * ch) * 100, current.amount_wan, _half(current),
+                            change.amount_wan, _half(change), st.decimals)
+        if (st.direction != change.direction) or (band and not band[0] <= stated <= band[1]):
             yield ctx.finding(
                 message=f"情况说明“{current.text}，{change.text}，{st.text}”：按 {fmt(current.amount_wan)} 与上年 {fmt(previous)} 计算，变动率应为 {computed}%",
                 cells=[st.ref], expected=computed, actual=stated, difference=stated - computed,

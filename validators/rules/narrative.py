@@ -13,7 +13,7 @@ from ..model import CellRef, Disclosure, Paragraph, Severity, Table, Value
 from ..narrative import UNIT_FACTOR, Statement, extract
 from . import Context, rule
 
-NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表")
+NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表|附件|附表")
 # subjects that name no particular figure ("年初预算数为…"): never "the same figure stated twice"
 GENERIC_SUBJECT = re.compile(r"^(年初|全年|调整后?)?(支出|收入)?(预算|决算|执行)?数?$|^(金额|资金|合计|共计)$")
 
@@ -40,6 +40,19 @@ def statements(d: Disclosure) -> list[Statement]:
 
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")  # top level, not "- 一、" sub-items
+
+
+def paragraph_headings(d: Disclosure) -> list[str]:
+    """The top-level heading each 情况说明 paragraph sits under ("八、政府性基金预算财政拨款…")."""
+    if "headings" not in d.cache:
+        heading, out = "", []
+        for p in narrative_paragraphs(d):
+            text = p.text.strip()
+            if _HEADING.match(text) and len(text) < 40:
+                heading = text
+            out.append(heading)
+        d.cache["headings"] = out
+    return d.cache["headings"]
 
 
 def performance_paragraphs(d: Disclosure) -> set[int]:
@@ -112,7 +125,7 @@ def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None =
     prev, cur = sangong_years(t)
     group = cur if year == "cur" else prev
     final = next((c.group for c in t.columns if c.group and "决算" in c.group), None)
-    if final and year == "cur" and not (st and "预算" in st.subject):
+    if final and year == "cur" and not (st and "预算数" in st.subject and "决算" not in st.subject):
         group = final  # a 决算 narrative states the 决算数 unless it says 预算数
     rows = list(t.data_rows())
     if group is None or not rows:
@@ -269,8 +282,16 @@ def narrative_amounts(ctx: Context):
     for index, fig in linked_statements(ctx.disclosure).items():
         st = sts[index]
         ok, diff = _matches(st, fig.amount)
-        if ok or "机关运行经费" in schemas.norm(st.subject):
+        if "机关运行经费" in schemas.norm(st.subject):
             continue  # 机关运行经费 has its own 口径 rule (JY701)
+        if ok:
+            if diff != 0 and st.decimals >= 2 and st.unit == "万元":
+                yield ctx.finding(
+                    Severity.ROUNDING,
+                    message=f"情况说明“{st.text}”中的 {fmt(st.amount)}{st.unit} 与{fig.what} {fmt(fig.amount)} 万元相差 {fmt(diff)}（在尾差范围内）",
+                    cells=[st.ref], related_cells=fig.cells, expected=fig.amount, actual=st.amount_wan, difference=diff,
+                )
+            continue
         if st.unit == "元" and abs(st.amount - fig.amount) <= envelope(2):
             continue  # reported by WB602 (元 written where 万元 is meant)
         yield ctx.finding(
@@ -330,7 +351,7 @@ def narrative_repeated(ctx: Context):
     for st in sts:
         if st.kind != "amount" or st.amount_wan is None or len(schemas.norm(st.subject)) < 2 or st.paragraph in performance:
             continue
-        key = full_subject(st, sts)
+        key = f"{paragraph_headings(ctx.disclosure)[st.paragraph]}|{full_subject(st, sts)}"
         if st.index in linked or GENERIC_SUBJECT.search(schemas.norm(st.subject)):
             if st.index in linked:
                 seen.setdefault(key, st)
@@ -392,6 +413,24 @@ def _round(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def _half(st: Statement) -> Decimal:
+    """Half a unit of the last printed digit of an amount statement, in 万元."""
+    return UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2 if st.unit else Decimal(0)
+
+
+def percent_band(func, a: Decimal, ha: Decimal, b: Decimal, hb: Decimal, decimals: int) -> tuple[Decimal, Decimal] | None:
+    """The rounded percentages the printed amounts allow: ``func`` evaluated at the corners of
+    [a ± ha] × [b ± hb] (it is monotonic in each argument), rounded at the stated precision."""
+    values = []
+    for x in (a - ha, a + ha):
+        for y in (b - hb, b + hb):
+            try:
+                values.append(func(x, y))
+            except ArithmeticError:
+                return None
+    return _round(min(values), decimals), _round(max(values), decimals)
+
+
 @rule("WB605", "情况说明占比计算正确", "文表一致")
 def narrative_shares(ctx: Context):
     """检查内容：
@@ -415,7 +454,8 @@ def narrative_shares(ctx: Context):
         if not part.amount_wan or not base.amount_wan:
             continue
         computed = _round(part.amount_wan / base.amount_wan * 100, st.decimals)
-        if abs(computed - st.percent) > Decimal(1).scaleb(-st.decimals):
+        band = percent_band(lambda x, y: x / y * 100, part.amount_wan, _half(part), base.amount_wan, _half(base), st.decimals)
+        if band and not band[0] <= st.percent <= band[1]:
             yield ctx.finding(
                 message=f"情况说明“{st.text}”：{part.subject} {fmt(part.amount_wan)} ÷ {base.subject} {fmt(base.amount_wan)} = {computed}%，文中写 {st.percent}%",
                 cells=[st.ref], expected=computed, actual=st.percent, difference=st.percent - computed,
@@ -537,7 +577,8 @@ def narrative_completion(ctx: Context):
             continue
         if st.kind == "completion" and st.percent is not None and budget.amount_wan:
             computed = _round(final.amount_wan / budget.amount_wan * 100, st.decimals)
-            if abs(computed - st.percent) > Decimal(1).scaleb(-st.decimals):
+            band = percent_band(lambda x, y: x / y * 100, final.amount_wan, _half(final), budget.amount_wan, _half(budget), st.decimals)
+            if band and not band[0] <= st.percent <= band[1]:
                 yield ctx.finding(
                     message=f"情况说明“{st.text}”：{fmt(final.amount_wan)} ÷ {fmt(budget.amount_wan)} = {computed}%，文中写 {st.percent}%",
                     cells=[st.ref], expected=computed, actual=st.percent, difference=st.percent - computed,
