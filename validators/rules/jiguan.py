@@ -18,12 +18,13 @@ def _jiguan_statements(ctx: Context, kind: str = "amount"):
     return [st for st in statements(ctx.disclosure) if st.kind == kind and JIGUAN.search(schemas.norm(st.subject))]
 
 
-@rule("JY701", "机关运行经费与基本支出表一致", "机关运行经费", requires=("一般公共预算基本支出表",))
+@rule("JY701", "机关运行经费与基本支出表一致", "机关运行经费")
 def jiguan_amount(ctx: Context):
     """检查内容：
     情况说明中的机关运行经费金额，与一般公共预算基本支出表按口径计算的数一致。口径：行政单位
     （含参公事业单位）的日常公用经费，即政府经济分类 502 机关商品和服务支出；部分地区再扣除
-    30239 其他交通费用。与任一口径一致即通过，都不一致时列出各口径的数。
+    30239 其他交通费用。与任一口径一致即通过，都不一致时列出各口径的数。表中没有 502 分类时
+    （如决算公开06表），公用经费合计只是上限：超过上限为错误，小于上限时提示确认口径。
 
     依据：
     机关运行经费指保障行政单位运行用于购买货物和服务的各项资金，由基本支出中的公用经费构成。
@@ -35,6 +36,7 @@ def jiguan_amount(ctx: Context):
     “机关运行经费安排 70.94 万元”（502 合计）或 448.92 万元（502 合计 513.54 扣除 30239 的 64.62）。
     """
     candidates = jiguan_candidates(ctx.disclosure)
+    bounds = bool(candidates) and all("上限" in c.what for c in candidates)
     for st in _jiguan_statements(ctx):
         if st.amount_wan is None:
             continue
@@ -42,6 +44,16 @@ def jiguan_amount(ctx: Context):
             yield ctx.finding(Severity.UNVERIFIABLE, message=f"情况说明“{st.text}”：基本支出表中没有可计算机关运行经费的公用经费数据", cells=[st.ref])
             continue
         if any(_matches(st, c.amount)[0] for c in candidates):
+            continue
+        if bounds and st.amount_wan < max(c.amount for c in candidates):
+            listing = "；".join(f"{c.what} {fmt(c.amount)}" for c in candidates)
+            yield ctx.finding(
+                Severity.WARNING,
+                message=f"情况说明“{st.text}”中的机关运行经费 {fmt(st.amount_wan)} 万元小于表中公用经费（{listing}）。"
+                        "机关运行经费只含行政单位，表中不能精确计算，请确认口径并在说明中写明",
+                cells=[st.ref], related_cells=sorted({r for c in candidates for r in c.cells}),
+                expected=candidates[0].amount, actual=st.amount_wan, difference=st.amount_wan - candidates[0].amount,
+            )
             continue
         best = min(candidates, key=lambda c: abs(c.amount - st.amount_wan))
         listing = "；".join(f"{c.what} {fmt(c.amount)}" for c in candidates)

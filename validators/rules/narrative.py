@@ -135,10 +135,11 @@ def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None =
 
 def jiguan_candidates(d: Disclosure) -> list[Figure]:
     """机关运行经费 under each 口径 the seeds use: the 机关 (政府经济分类 502) 公用经费, or it minus
-    30239 其他交通费用; without a 502 breakdown, the whole 公用经费 (and it minus 30239)."""
+    30239 其他交通费用.  Without a 502 breakdown (决算, 吉林) the tables give only bounds: the whole
+    公用经费 (and it minus 30239), marked ``bound`` in their description."""
     t = d.table("一般公共预算基本支出表")
     if t is None:
-        return []
+        return _final_jiguan_bounds(d)
     rows = [r for r in t.data_rows() if r.econ_dept]
     gov502 = [r for r in rows if r.econ_gov and r.econ_gov.startswith("502")]
     key = "公用支出" if t.has("公用支出") else "基本支出"
@@ -155,6 +156,23 @@ def jiguan_candidates(d: Disclosure) -> list[Figure]:
     minus = _sum(other, "30239")
     if minus and minus.amount:
         out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, base.what + "扣除30239其他交通费用"))
+    return out
+
+
+def _final_jiguan_bounds(d: Disclosure) -> list[Figure]:
+    """决算: 公开06's 公用经费合计 (and it minus 30239) — upper bounds, since 机关运行经费 covers
+    行政单位 only and the table also holds 事业单位."""
+    t = d.table("一般公共预算基本支出决算表")
+    if t is None:
+        return []
+    total = next((r for r in t.rows if "公用经费合计" in r.label), None)
+    base = _sum([total.values.get("合计")], "一般公共预算基本支出决算表公用经费合计（上限）") if total else None
+    if base is None:
+        return []
+    out = [base]
+    minus = _sum([r.values.get("合计") for r in t.data_rows() if r.econ_dept == "30239"], "30239")
+    if minus and minus.amount:
+        out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, "公用经费合计扣除30239其他交通费用（上限）"))
     return out
 
 
@@ -200,8 +218,9 @@ RESOLVERS: list[tuple[str, str, Resolver]] = [
     (r"(^|/)(日常)?公用(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "公用支出") or _total(d, "一般公共预算支出表", "公用支出")),
     (r"(^|/)基本支出$", "ctx", lambda d, st: _total(d, "支出总表", "基本支出") or _total(d, "支出决算表", "基本支出")),
     (r"(^|/)项目支出$", "ctx", lambda d, st: _total(d, "支出总表", "项目支出") or _total(d, "支出决算表", "项目支出")),
-    (r"(^|/)(本年|当年)收入$", "ctx", lambda d, st: _ledger(d, "收支总表", "本年收入合计", "收入")),
-    (r"(^|/)上年结转$", "ctx", lambda d, st: _ledger(d, "收支总表", "上年结转", "收入")),
+    (r"(^|/)(本年|当年)收入$|(^|/)当年预算$", "ctx", lambda d, st: _ledger(d, "收支总表", "本年收入合计", "收入", "合计@编制预算") or _ledger(d, "收支总表", "本年收入合计", "收入")),
+    (r"(^|/)上年结转$", "ctx", lambda d, st: _ledger(d, "收支总表", "上年结转", "收入") or _ledger(d, "收支总表", "收入总计", "收入", "合计@上年结转")),
+    (r"(本年|当年)收入/一般公共预算(拨款)?(收入)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "一般公共预算", "收入", "合计@编制预算") or _ledger(d, "收支总表", "一般公共预算", "收入")),
     (r"(^|/)一般公共预算(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "一般公共预算", "收入")),
     (r"(^|/)政府性基金(预算)?(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "政府性基金", "收入")),
     (r"(^|/)国有资本经营(预算)?(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "国有资本经营", "收入")),
