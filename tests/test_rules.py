@@ -125,7 +125,9 @@ def test_every_rule_has_a_break():
         from test_rules_final import FINAL_BREAKS  # the 决算/Jilin formats' rules
     except ImportError:
         FINAL_BREAKS = {}
-    assert {r.code for r in all_rules()} == covered | set(FINAL_BREAKS)
+    from test_rules_jilin import JILIN_BREAKS  # the 吉林 预算表1–9 rules (JL9xx)
+
+    assert {r.code for r in all_rules()} == covered | set(FINAL_BREAKS) | set(JILIN_BREAKS)
 
 
 def test_base_workbook_passes_every_rule(base_report):

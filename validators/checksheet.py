@@ -46,11 +46,16 @@ class Relation:
 
 # ---- which relations -------------------------------------------------------------------------
 
-def _line(t: Table | None, key: str, side: str) -> Value | None:
+def _line(t: Table | None, key: str, side: str, col: str = "合计") -> Value | None:
     if t is None:
         return None
     row = t.line(key, side)
-    return row.values.get("合计") if row else None
+    return row.values.get(col) if row else None
+
+
+def _ledger_columns(t: Table | None) -> list[str]:
+    """合计, or 吉林's 编制预算 | 上年结转 columns (合计@编制预算, 合计@上年结转), each checked alone."""
+    return [k for k in ("合计@编制预算", "合计@上年结转") if t is not None and t.has(k)] or ["合计"]
 
 
 def _lines(t: Table, side: str, keys: tuple[str, ...]) -> list[Value]:
@@ -129,13 +134,18 @@ def relations(d: Disclosure) -> list[Relation]:
     else:
         for kind in ("收支总表", "财政拨款收支总表"):
             t = d.table(kind)
-            out += _equal("SZ102", f"{kind}：支出总计＝收入总计", _line(t, "支出总计", "支出"), _line(t, "收入总计", "收入"))
-            out += _equal("SZ101", f"{kind}：本年支出合计＝本年收入合计", _line(t, "本年支出合计", "支出"),
-                          _line(t, "本年收入合计", "收入"))
+            for col in _ledger_columns(t):
+                where = f"{kind}（{col.partition('@')[2]}）" if "@" in col else kind
+                out += _equal("SZ102", f"{where}：支出总计＝收入总计", _line(t, "支出总计", "支出", col),
+                              _line(t, "收入总计", "收入", col))
+                out += _equal("SZ101", f"{where}：本年支出合计＝本年收入合计", _line(t, "本年支出合计", "支出", col),
+                              _line(t, "本年收入合计", "收入", col))
         t = d.table("收支总表")
         if t is not None and t.line("财政拨款", "收入") is not None:
-            out += _sum("SZ104", "收支总表：财政拨款＝一般公共预算＋政府性基金＋国有资本经营", _line(t, "财政拨款", "收入"),
-                        _lines(t, "收入", ("一般公共预算", "政府性基金", "国有资本经营")))
+            for col in _ledger_columns(t):
+                where = f"收支总表（{col.partition('@')[2]}）" if "@" in col else "收支总表"
+                out += _sum("SZ104", f"{where}：财政拨款＝一般公共预算＋政府性基金＋国有资本经营", _line(t, "财政拨款", "收入", col),
+                            [v for k in ("一般公共预算", "政府性基金", "国有资本经营") if (v := _line(t, k, "收入", col)) is not None])
         out += _row_identity("BN211", d.table("支出总表"), ("基本支出", "项目支出", "结转下年"), "")
         out += _classes("BN201", d.table("一般公共预算支出表"))
         out += _row_identity("BN211", d.table("一般公共预算支出表"), ("基本支出", "项目支出", "结转下年"), "")

@@ -53,9 +53,14 @@ def _groups(table: Table, layout: str) -> list[Group]:
             if n == 7:
                 continue
             kids = [r for r in coded if len(r.code) == n + 2 and r.code.startswith(parent.code)]
+            end = _span_end(table, parent, lambda o, n=n: o.code is not None and len(o.code) <= n)
+            if n == 5:
+                # 项 rows whose codes were lost (吉林 预算表5 as converted) sit under their 款 by position:
+                # they are its items, in printed order; their codes are not invented
+                kids = sorted(kids + [r for r in data if r.code is None and parent.index < r.index < end],
+                              key=lambda r: r.index)
             if not kids:
                 continue
-            end = _span_end(table, parent, lambda o, n=n: o.code is not None and len(o.code) <= n)
             result.append(Group(parent, kids, _complete(table, parent, end), "类" if n == 3 else "款"))
     elif layout == "economic":
         coded = [r for r in data if r.econ_dept]
@@ -75,6 +80,35 @@ def _groups(table: Table, layout: str) -> list[Group]:
             end = _span_end(table, parent, lambda o: o.econ_dept is not None and len(o.econ_dept) == 3)
             result.append(Group(parent, kids, _complete(table, parent, end), "经济分类类"))
     elif layout == "project":
-        if total and data:
+        if any(r.key in PROJECT_LEVELS for r in data):
+            result += _project_levels(table, total, [r for r in data if r.key in PROJECT_LEVELS])
+        elif total and data:
             result.append(Group(total, data, not table.truncated, "合计"))
+    return result
+
+
+PROJECT_LEVELS = ("项目类型", "一级项目", "二级项目")  # row.key of 吉林 项目支出表 rows (预算表9)
+
+
+def _project_levels(table: Table, total: Row | None, rows: list[Row]) -> list[Group]:
+    """合计 → 类型 (311 专项业务支出) → 一级项目 → 二级项目, each parent owning the rows of the next
+    level below it up to the next row of its own level or higher.  A level that is absent is skipped
+    (合计 = Σ一级 when no 类型 rows are printed), so no amount is counted twice."""
+    result: list[Group] = []
+    rank = {k: i for i, k in enumerate(PROJECT_LEVELS)}
+    top = min(rank[r.key] for r in rows)
+    if total:
+        kids = [r for r in rows if rank[r.key] == top]
+        result.append(Group(total, kids, not table.truncated, "合计"))
+    for i, parent in enumerate(rows):
+        level = rank[parent.key]
+        kids: list[Row] = []
+        for other in rows[i + 1:]:
+            if rank[other.key] <= level:
+                break
+            if not kids or rank[other.key] == rank[kids[0].key]:
+                kids.append(other)
+        if kids:
+            end = next((o.index for o in rows[i + 1:] if rank[o.key] <= level), 1 << 30)
+            result.append(Group(parent, kids, _complete(table, parent, end), parent.key))
     return result

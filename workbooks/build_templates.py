@@ -27,6 +27,7 @@ SAMPLES = {
     "004": "zibo-2024-budget.xlsx",  # 淄博市医疗保障局 2024 部门预算
     "002": "weihai-2024-final-accounts.xlsx",  # 威海市医疗保障局 2024 部门决算
     "003": "yantai-2019-final-accounts.xlsx",  # 烟台市医疗保障局 2019 部门决算 (tables flattened in the seed)
+    "001": "yanbian-2024-budget.xlsx",  # 延边朝鲜族自治州医疗保障局 2024 部门预算 (吉林 预算表1–9)
 }
 
 

@@ -23,6 +23,8 @@ from ..workbook_writer import TableFill, WorkbookFill, spec_columns, template_he
 
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff（）()、])\s+(?=[\u4e00-\u9fff（）()])")
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分$")
+# "第一部分 部门概况" on one line (seed 001): the table of contents ends where a part heading repeats
+_PART_TITLED = re.compile(r"^\**(第[一二三四五六七八九十]+部分)(.+?)\**$")
 _COVER = re.compile(r"^(\d{4})年度?(.+?)部门(预算|决算)")
 _DEPT_LINE = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
 _META = re.compile(r"^(部门(\(单位\))?|单位|金额单位|预算单位)[:：,，]|^(公开|预算表|决算表)\d+表?")
@@ -60,6 +62,7 @@ def _parse(lines: list[str], kinds: set[str]):
     section, pending_section = "", False
     current: Chunk | None = None
     in_toc = False
+    toc_parts: set[str] = set()
     for raw in lines:
         line = raw.rstrip("\n")
         stripped = line.strip().lstrip("#").strip()  # markdown headings in some conversions
@@ -70,9 +73,12 @@ def _parse(lines: list[str], kinds: set[str]):
             in_toc = True
             continue
         if in_toc:
-            if _PART.match(norm):
+            titled = _PART_TITLED.match(norm)
+            if _PART.match(norm) or (titled and titled.group(1) in toc_parts):
                 in_toc = False
             else:
+                if titled:
+                    toc_parts.add(titled.group(1))
                 continue
         kind = schemas.match_title(stripped) if "\t" not in line else None
         if kind in kinds:
@@ -101,6 +107,10 @@ def _parse(lines: list[str], kinds: set[str]):
                 year, department = int(m.group(1)), department or m.group(2)
         if _PART.match(norm):
             section, pending_section = norm, True
+            continue
+        titled = _PART_TITLED.match(norm)
+        if titled:
+            section, pending_section = f"{titled.group(1)} {titled.group(2)}", False
             continue
         if pending_section:
             section, pending_section = f"{section} {_clean(stripped)}", False
@@ -249,6 +259,11 @@ def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]
     kinds = {t.kind for t in profile.tables}
     chunks, _, narrative, department, year = _parse(lines, kinds)
     notes: list[str] = [f"来源：{source.name}；格式：{profile.name}。"]
+    if profile.id == "jilin-budget":
+        from .jilin import cover, join_split_paragraphs
+
+        narrative = join_split_paragraphs(narrative, notes)
+        year, department = cover(lines, year, department)
     fill = WorkbookFill(department=department, year=year, source=source.name, narrative=narrative)
     for spec in profile.tables:
         chunk = chunks.get(spec.kind)
@@ -259,6 +274,10 @@ def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]
             from .positional import build_fill_by_position
 
             fill.tables[spec.kind] = build_fill_by_position(chunk, spec, profile, year, notes)
+        elif profile.id == "jilin-budget":
+            from .jilin import build_fill_jilin
+
+            fill.tables[spec.kind] = build_fill_jilin(chunk, spec, year, notes)
         else:
             fill.tables[spec.kind] = _build_fill(chunk, spec, year, notes)
     fill.import_notes = notes

@@ -18,11 +18,16 @@ from .grid import Grid
 NON_AMOUNT_ROLES = {
     "类", "款", "项", "科目编码", "名称", "部门经济分类名称", "政府经济分类名称", "项目名称",
     "项目类别", "单位名称", "部门类", "部门款", "政府类", "政府款", "行次", "栏次", "序号",
+    "单位代码", "项目类型编码", "项目类型", "一级项目", "二级项目",
 }
 HEADER_WORDS = {"收入", "支出", "项目", "预算数", "决算数", "资金来源", "基本支出预算", "科目编码", "类", "款", "项"}
 MISSING_MARKER = "数据缺失"
 _YEAR_GROUP = re.compile(r"^\d{4}年")
 _GROUP_HEADS = {"预算数", "决算数"}  # 三公 决算: 预算数 | 决算数 column groups
+# 吉林 收入总表 / 项目支出表: the same funding sources under 当年 and 结转 headers
+_GROUP_HEADS |= {"当年预算", "上年结转结余", "本年财政拨款", "财政拨款结转"}
+_LEDGER_GROUPS = {"编制预算", "上年结转"}  # 吉林 预算表1/4: amount columns per side
+_PROJECT_LEVELS = ("项目类型", "一级项目", "二级项目")  # 项目支出表 row levels (吉林): row.key
 _META = re.compile(r"^(部门(\(单位\))?|单位名称|编制单位|单位)[:：]|^金额单位|^单位[:：]")
 _TOTAL_LABELS = {"合计", "总计"}
 
@@ -116,6 +121,8 @@ def _make_columns(paths: list[list[str]], layout: str) -> list[Column]:
         if (_YEAR_GROUP.match(norm_path[0]) or norm_path[0] in _GROUP_HEADS) and len(norm_path) > 1:
             group = norm_path[0]
         role = schemas.role_for(path)
+        if layout == "ledger" and len(norm_path) > 1 and norm_path[-1] in _LEDGER_GROUPS:
+            role, group = "合计", norm_path[-1]  # 吉林: 编制预算 | 上年结转 → 合计@编制预算, 合计@上年结转
         columns.append(Column(index=c, header="/".join(p.strip() for p in path), role=role, group=group, side=side))
     if layout == "economic":
         _split_economic_codes(columns)
@@ -313,6 +320,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                     key = "总计"  # one 总计 line printed across both sides (label only on the left)
                 if key in _FUND_KEYS and last_key.get(side, "").startswith(_OPENING):
                     key = f"{_OPENING}:{key}"  # 年初财政拨款结转和结余 → 一般公共预算财政拨款 …
+                elif key in _FUND_KEYS and last_key.get(side, "").startswith("上年结转"):
+                    key = f"上年结转:{key}"  # 吉林: 二、上年结转 → 一般公共预算拨款 …
                 if key:
                     last_key[side] = key
                 row_keys[side] = key
@@ -327,6 +336,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         values = _values(grid, table, r, cols)
         name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
         name_col = by_role.get(name_role) if name_role else None
+        if name_col is None and layout == "economic":
+            name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
         label_raw = grid.cell(r, name_col.index) if name_col else None
         label = schemas.norm(label_raw)
         label_ref = CellRef(grid.name, r, name_col.index) if name_col else None
@@ -348,11 +359,18 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 item.code = code
                 cur_class = code[:3]
                 cur_kuan = code[:5] if len(code) >= 5 else None
+            if "单位代码" in by_role:  # 收入总表 by unit (吉林): 部门 502, 单位 502001
+                unit = _code_part(grid.cell(r, by_role["单位代码"].index), 3)
+                item.key = f"单位:{unit}" if unit else None
         elif layout == "economic":
             dc = _code_part(grid.cell(r, by_role["部门类"].index), 3) if "部门类" in by_role else None
             dk = _code_part(grid.cell(r, by_role["部门款"].index), 2) if "部门款" in by_role else None
             gc = _code_part(grid.cell(r, by_role["政府类"].index), 3) if "政府类" in by_role else None
             gk = _code_part(grid.cell(r, by_role["政府款"].index), 2) if "政府款" in by_role else None
+            if "科目编码" in by_role and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
+                single = _code_part(grid.cell(r, by_role["科目编码"].index), 3)
+                if single and len(single) in (3, 5):
+                    dc, dk = single[:3], single[3:] or None
             dc = dc or (cur_dept_class if dk else None)
             gc = gc or (cur_gov_class if gk else None)
             if dc:
@@ -364,6 +382,15 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             if not label and ft:
                 item.label, item.label_ref = schemas.norm(ft[0]), CellRef(grid.name, r, ft[1])
 
+        if layout == "project" and not item.label:
+            for level in reversed(_PROJECT_LEVELS):  # 二级 / 一级 project or 类型 row (吉林 预算表9)
+                col = by_role.get(level)
+                text = schemas.norm(grid.cell(r, col.index)) if col else ""
+                if text:
+                    item.label, item.label_ref = text, CellRef(grid.name, r, col.index)
+                    if text not in _TOTAL_LABELS:
+                        item.key = level
+                    break
         is_total = item.label in _TOTAL_LABELS or (not item.label and ft and schemas.norm(ft[0]) in _TOTAL_LABELS)
         has_code = item.code or item.econ_dept or item.econ_gov
         if not has_code and (is_total or (layout == "project" and not item.label and not table.rows and has_amount)):

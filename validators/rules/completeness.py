@@ -158,8 +158,8 @@ def rows_identified(ctx: Context):
         if layout not in ("function", "economic"):
             continue
         for r in t.rows:
-            if r.kind is not RowKind.DATA:
-                continue
+            if r.kind is not RowKind.DATA or (r.key or "").startswith("单位:"):
+                continue  # 吉林 收入总表 rows are units (部门(单位)代码), not 科目
             coded = r.code if layout == "function" else r.econ_dept
             has_amount = any(not v.blank for v in r.values.values())
             if not coded and has_amount:

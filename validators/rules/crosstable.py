@@ -144,6 +144,8 @@ def income_vs_expenditure(ctx: Context):
     f = equal_check(ctx, _val(exp.total_row(), "合计"), _val(inc.total_row(), "合计"), "支出总表合计与收入总表合计", table=exp)
     if f:
         yield f
+    if not inc.by_code() and any((r.key or "").startswith("单位:") for r in inc.data_rows()):
+        return  # 收入总表 by unit (吉林 预算表2): no 科目 rows to match
     yield from _match_codes(ctx, exp, "合计", inc, "合计", "支出总表与收入总表科目")
 
 

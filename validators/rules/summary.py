@@ -22,6 +22,19 @@ def _keys(row: Row | None) -> list[str]:
     return list(row.values) if row else []
 
 
+def _amount_keys(row: Row | None) -> list[str]:
+    """The amount columns of a line: 合计, or per column group (吉林: 合计@编制预算, 合计@上年结转)."""
+    return [k for k in _keys(row) if k == "合计" or k.startswith("合计@")]
+
+
+def _common(a: Row | None, b: Row | None) -> list[str]:
+    return [k for k in _amount_keys(a) if b is not None and k in b.values]
+
+
+def _col(key: str) -> str:
+    return f"（{column_name(key)}列）" if "@" in key else ""
+
+
 def _lines(table: Table, side: str, keys) -> list[Row]:
     return [r for k in keys if (r := table.line(k, side)) is not None]
 
@@ -42,8 +55,8 @@ def current_year_balance(ctx: Context):
     """
     for t in _ledgers(ctx):
         inc, exp = t.line("本年收入合计", "收入"), t.line("本年支出合计", "支出")
-        if inc and exp and "合计" in inc.values and "合计" in exp.values:
-            f = sum_check(ctx, exp.values["合计"], [inc.values["合计"]], f"{t.kind}本年支出合计与本年收入合计", table=t)
+        for key in _common(inc, exp):  # per column: 合计, or 吉林 编制预算 | 上年结转
+            f = sum_check(ctx, exp.values[key], [inc.values[key]], f"{t.kind}本年支出合计与本年收入合计{_col(key)}", table=t)
             if f:
                 yield f
 
@@ -64,8 +77,8 @@ def grand_total_balance(ctx: Context):
     """
     for t in _ledgers(ctx):
         inc, exp = t.line("收入总计", "收入"), t.line("支出总计", "支出")
-        if inc and exp and "合计" in inc.values and "合计" in exp.values:
-            f = sum_check(ctx, exp.values["合计"], [inc.values["合计"]], f"{t.kind}支出总计与收入总计", table=t)
+        for key in _common(inc, exp):
+            f = sum_check(ctx, exp.values[key], [inc.values[key]], f"{t.kind}支出总计与收入总计{_col(key)}", table=t)
             if f:
                 yield f
 
@@ -87,14 +100,13 @@ def income_lines(ctx: Context):
     """
     for t in _ledgers(ctx):
         total = t.line("本年收入合计", "收入")
-        if not total or "合计" not in total.values:
-            continue
         parts = _lines(t, "收入", INCOME_PARTS)
         if not t.line("财政拨款", "收入"):
             parts += _lines(t, "收入", FISCAL_PARTS)
-        f = sum_check(ctx, total.values["合计"], [p.values.get("合计") for p in parts], f"{t.kind}本年收入合计", table=t)
-        if f:
-            yield f
+        for key in _amount_keys(total):
+            f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], f"{t.kind}本年收入合计{_col(key)}", table=t)
+            if f:
+                yield f
 
 
 @rule("SZ104", "财政拨款等于三类预算拨款之和", "收支总表")
@@ -114,9 +126,9 @@ def fiscal_income_parts(ctx: Context):
     """
     for t in _ledgers(ctx):
         total = t.line("财政拨款", "收入")
-        if total and "合计" in total.values:
-            parts = _lines(t, "收入", FISCAL_PARTS)
-            f = sum_check(ctx, total.values["合计"], [p.values.get("合计") for p in parts], f"{t.kind}财政拨款", table=t)
+        parts = _lines(t, "收入", FISCAL_PARTS)
+        for key in _amount_keys(total):
+            f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], f"{t.kind}财政拨款{_col(key)}", table=t)
             if f:
                 yield f
 
@@ -137,13 +149,12 @@ def income_grand_total(ctx: Context):
     """
     for t in _ledgers(ctx):
         total = t.line("收入总计", "收入")
-        if not total or "合计" not in total.values:
-            continue
         keys = ("本年收入合计", "上级补助收入", "附属单位上缴收入", "使用非财政拨款结余", "上年结转")
         parts = _lines(t, "收入", keys)
-        f = sum_check(ctx, total.values["合计"], [p.values.get("合计") for p in parts], f"{t.kind}收入总计", table=t)
-        if f:
-            yield f
+        for key in _amount_keys(total):
+            f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], f"{t.kind}收入总计{_col(key)}", table=t)
+            if f:
+                yield f
 
 
 @rule("SZ106", "本年支出合计等于各功能分类支出之和", "收支总表")
@@ -244,7 +255,7 @@ def carryover_parts(ctx: Context):
     t = ctx.table("财政拨款收支总表")
     total = t.line("上年结转", "收入")
     parts = _lines(t, "收入", ("上年结转:一般公共预算", "上年结转:政府性基金", "上年结转:国有资本经营"))
-    if total and parts and "合计" in total.values:
-        f = sum_check(ctx, total.values["合计"], [p.values.get("合计") for p in parts], "财政拨款收支总表上年结转", table=t)
+    for key in _amount_keys(total) if parts else []:
+        f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], f"财政拨款收支总表上年结转{_col(key)}", table=t)
         if f:
             yield f

@@ -140,6 +140,9 @@ def project_total(ctx: Context):
     3,399.00 = 35.00 + 10.00 + 3,305.00 + ……。
     """
     yield from _hierarchy(ctx, "project", "合计", "应等于各项目之和")
+    # 吉林 预算表9: 类型 = Σ一级项目, 一级项目 = Σ二级项目 (each amount counted at one level only)
+    yield from _hierarchy(ctx, "project", "项目类型", "应等于所属各一级项目之和")
+    yield from _hierarchy(ctx, "project", "一级项目", "应等于所属各二级项目之和")
 
 
 def _row_identity(ctx: Context, total_key: str, part_keys: tuple[str, ...], what: str, need_all: bool = False):

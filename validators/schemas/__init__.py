@@ -80,6 +80,8 @@ class Profile:
     amounts_always_printed: bool = False
     # seed headers are garbled or shifted: the importer takes the template's columns in order
     import_by_position: bool = False
+    # chosen only when one of its detect titles is printed (吉林 shares every table kind with 山东)
+    detect_required: bool = False
 
     def spec(self, kind: str) -> TableSpec | None:
         return next((t for t in self.tables if t.kind == kind), None)
@@ -245,6 +247,7 @@ def profiles() -> dict[str, Profile]:
             tables=specs,
             amounts_always_printed=data.get("amounts_always_printed", False),
             import_by_position=data.get("import_by_position", False),
+            detect_required=data.get("detect_required", False),
         )
     return result
 
@@ -259,8 +262,10 @@ def detect_profile(kinds_found: set[str], titles: set[str] | None = None) -> Pro
     best, best_score = None, 0
     for profile in profiles().values():
         score = sum(1 for t in profile.tables if t.kind in kinds_found)
-        if score and found_titles:
-            score += 100 * sum(1 for d in profile.detect if any(norm(d) in t for t in found_titles))
+        hits = sum(1 for d in profile.detect if any(norm(d) in t for t in found_titles)) if score else 0
+        if profile.detect_required and not hits:
+            continue
+        score += 100 * hits
         if score > best_score:
             best, best_score = profile, score
     return best
