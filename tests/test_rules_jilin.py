@@ -112,3 +112,13 @@ def test_jilin_titles_pick_the_jilin_profile_and_kinds_alone_keep_shandong():
     kinds = {schemas.match_title(t) for t in titles}
     assert schemas.detect_profile(kinds, titles).id == "jilin-budget"
     assert schemas.detect_profile({"收支总表", "收入总表", "支出总表", "三公经费表"}).id == "shandong-budget"
+
+
+def test_unit_income_lines_inside_current_year_income_are_not_counted_twice(tmp_path):
+    """吉林 prints 上级补助收入 above 本年收入合计 (a part of it), 山东 below it (added to 收入总计)."""
+    book = JilinBook()
+    for label in ("上级补助收入", "本年收入合计", "收入总计"):
+        book.bump(S, label, f"{P}@收入", 5)
+    report = validate_file(book.save(tmp_path / "u.xlsx"))
+    assert not [f for f in report.findings if f.code in ("SZ103", "SZ105")], [f.message for f in report.findings if f.code in ("SZ103", "SZ105")]
+    assert [f.code for f in report.findings if f.code == "SZ101"]  # income now exceeds expenditure

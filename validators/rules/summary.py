@@ -9,6 +9,7 @@ from ._checks import column_name, sum_check
 LEDGERS = ("收支总表", "财政拨款收支总表")
 INCOME_PARTS = ("财政拨款", "财政专户", "事业收入", "经营收入", "其他收入")
 FISCAL_PARTS = ("一般公共预算", "政府性基金", "国有资本经营")
+TRANSFERS = ("上级补助收入", "附属单位上缴收入")
 
 
 def _ledgers(ctx: Context):
@@ -103,6 +104,8 @@ def income_lines(ctx: Context):
         parts = _lines(t, "收入", INCOME_PARTS)
         if not t.line("财政拨款", "收入"):
             parts += _lines(t, "收入", FISCAL_PARTS)
+        # 吉林 prints 上级补助收入/附属单位上缴收入 above 本年收入合计 (inside 单位资金收入): parts there
+        parts += [r for r in _lines(t, "收入", TRANSFERS) if total is not None and r.index < total.index]
         for key in _amount_keys(total):
             f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], f"{t.kind}本年收入合计{_col(key)}", table=t)
             if f:
@@ -150,7 +153,9 @@ def income_grand_total(ctx: Context):
     for t in _ledgers(ctx):
         total = t.line("收入总计", "收入")
         keys = ("本年收入合计", "上级补助收入", "附属单位上缴收入", "使用非财政拨款结余", "上年结转")
-        parts = _lines(t, "收入", keys)
+        current = t.line("本年收入合计", "收入")
+        parts = [r for r in _lines(t, "收入", keys)
+                 if not (r.key in TRANSFERS and current is not None and r.index < current.index)]  # already inside it
         for key in _amount_keys(total):
             f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], f"{t.kind}收入总计{_col(key)}", table=t)
             if f:
