@@ -9,7 +9,9 @@ texts in ../shared/seeds (skipped when that folder is absent).
 
 from __future__ import annotations
 
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +33,30 @@ SAMPLES = {
 }
 
 
+FIXED_TIME = (2024, 1, 1, 0, 0, 0)
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def freeze(path: Path) -> None:
+    """Make a generated workbook reproducible: fixed document timestamps (openpyxl stamps the save
+    time) and fixed zip entry times, so rebuilding unchanged content gives identical bytes."""
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = _STAMP.sub(rb"\g<1>2024-01-01T00:00:00Z\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, FIXED_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            zout.writestr(fixed, data)
+
+
 def main() -> None:
     for profile in schemas.profiles().values():
         out = write_workbook(profile, ROOT / "workbooks" / "templates" / profile.template)
         checks = add_check_sheet(out)
+        freeze(out)
         print(f"template: {out.relative_to(ROOT)}  ({checks} checks)")
     if not SEEDS.is_dir():
         print(f"no seeds at {SEEDS}; samples not rebuilt")
@@ -43,6 +65,7 @@ def main() -> None:
         seed = next(SEEDS.glob(f"{prefix}_*.txt"))
         out, notes = import_seed(seed, ROOT / "workbooks" / "samples" / name)
         checks = add_check_sheet(out)
+        freeze(out)
         print(f"sample:   {out.relative_to(ROOT)}  ({len(notes)} import notes, {checks} checks)")
 
 
