@@ -112,14 +112,18 @@ def _named_base(out: list["Statement"], part: "Statement", name: str) -> "Statem
 
 def _share_base(out: list["Statement"], part: "Statement") -> "Statement | None":
     """The total a share without a 其中 head refers to: the nearest earlier stand-alone amount, within
-    two paragraphs, that is at least as large and is not itself a shared item ("一般公共预算财政拨款支出
+    four paragraphs, that is at least as large and is not itself a shared item ("一般公共预算财政拨款支出
     1,386.51 万元。…卫生健康(类)支出 1,200.84 万元，占 86.61%")."""
     shared = {st.parts[0] for st in out if st.kind == "share" and st.parts}
     for st in reversed(out[: part.index]):
-        if st.paragraph < part.paragraph - 2:
+        if st.paragraph < part.paragraph - 4:
             return None
-        if st.kind == "amount" and st.parent is None and st.amount_wan is not None and part.amount_wan is not None \
-                and st.amount_wan >= part.amount_wan and st is not part and st.index not in shared:
+        if st.kind != "amount" or st.parent is not None or st is part or st.index in shared:
+            continue
+        if st.amount_wan is None or part.amount_wan is None:
+            continue
+        # large enough; a figure written in 元 counts by its number (a 元-for-万元 slip is common)
+        if st.amount_wan >= part.amount_wan or (st.unit == "元" and st.amount >= part.amount_wan):
             return st
     return None
 

@@ -212,6 +212,7 @@ RESOLVERS: list[tuple[str, str, Resolver]] = [
     (r"政府采购(预算|支出)?(总额|合计)?$", "own", lambda d, st: _total(d, "政府采购表", "合计")),
     (r"预算资金/财政拨款$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "财政拨款小计")),
     (r"(项目支出)?预算资金$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "合计")),
+    (r"一般公共预算基本支出$", "own", lambda d, st: _total(d, "一般公共预算支出表", "基本支出") or _total(d, "一般公共预算基本支出表", "合计")),
     (r"一般公共预算.*/基本支出$", "ctx", lambda d, st: _total(d, "一般公共预算支出表", "基本支出")),
     (r"一般公共预算.*/项目支出$", "ctx", lambda d, st: _total(d, "一般公共预算支出表", "项目支出")),
     (r"(^|/)人员(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "人员支出") or _total(d, "一般公共预算支出表", "人员支出")),
@@ -251,6 +252,22 @@ def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | N
         kind = "一般公共预算支出表" if "一般公共预算" in ctx else "支出总表"
         return _class_row(d, kind, code) or _class_row(d, "支出总表", code)
     return None
+
+
+def unit_slips(d: Disclosure) -> set[int]:
+    """Statements written in 元 whose number is the table figure in 万元 (reported by WB602)."""
+    if "unit_slips" not in d.cache:
+        sts = statements(d)
+        d.cache["unit_slips"] = {
+            i for i, fig in linked_statements(d).items()
+            if sts[i].unit == "元" and fig.amount != 0 and abs(sts[i].amount - fig.amount) <= envelope(2)
+        }
+    return d.cache["unit_slips"]
+
+
+def wan(d: Disclosure, st: Statement) -> Decimal | None:
+    """A statement's amount in 万元, reading a unit slip (元 written for 万元) as meant."""
+    return st.amount if st.index in unit_slips(d) else st.amount_wan
 
 
 def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
@@ -408,7 +425,8 @@ def narrative_parts(ctx: Context):
     正确示例：
     “其中：基本支出 7,096.83 万元，项目支出 3,399.00 万元”，合计 10,495.83。
     """
-    sts = statements(ctx.disclosure)
+    d = ctx.disclosure
+    sts = statements(d)
     for head in sts:
         if not head.parts or head.kind not in ("amount", "change") or head.amount_wan is None:
             continue
@@ -416,7 +434,7 @@ def narrative_parts(ctx: Context):
         if not parts:
             continue
         if head.kind == "amount":
-            total, psum = head.amount_wan, sum((p.amount_wan for p in parts), Decimal(0))
+            total, psum = wan(d, head), sum((wan(d, p) for p in parts), Decimal(0))
         else:
             total, psum = _signed(head), sum((_signed(p) for p in parts), Decimal(0))
         quantum = max(UNIT_FACTOR[s.unit] * Decimal(1).scaleb(-s.decimals) for s in [head, *parts])
@@ -470,13 +488,14 @@ def narrative_shares(ctx: Context):
         if st.kind != "share" or st.percent is None or len(st.parts) < 2:
             continue
         part, base = sts[st.parts[0]], sts[st.parts[1]]
-        if not part.amount_wan or not base.amount_wan:
+        a, b = wan(ctx.disclosure, part), wan(ctx.disclosure, base)
+        if not a or not b:
             continue
-        computed = _round(part.amount_wan / base.amount_wan * 100, st.decimals)
-        band = percent_band(lambda x, y: x / y * 100, part.amount_wan, _half(part), base.amount_wan, _half(base), st.decimals)
+        computed = _round(a / b * 100, st.decimals)
+        band = percent_band(lambda x, y: x / y * 100, a, _half(part) * (a / part.amount_wan), b, _half(base) * (b / base.amount_wan), st.decimals)
         if band and not band[0] <= st.percent <= band[1]:
             yield ctx.finding(
-                message=f"情况说明“{st.text}”：{part.subject} {fmt(part.amount_wan)} ÷ {base.subject} {fmt(base.amount_wan)} = {computed}%，文中写 {st.percent}%",
+                message=f"情况说明“{st.text}”：{part.subject} {fmt(a)} ÷ {base.subject} {fmt(b)} = {computed}%，文中写 {st.percent}%",
                 cells=[st.ref], expected=computed, actual=st.percent, difference=st.percent - computed,
             )
 
