@@ -88,21 +88,21 @@ def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
     text_col = section_col = None
     for r in range(start + 1, grid.height):
         row = grid.rows[r]
+        if text_col is not None:  # the 段落 column is known: read it directly
+            text = row[text_col] if text_col < len(row) else None
+            if not isinstance(text, str) or not text.strip():
+                continue
+            section = row[section_col] if section_col is not None and section_col < len(row) else ""
+            disclosure.narrative.append(Paragraph(text=text, ref=CellRef(grid.name, r, text_col), section=str(section or "")))
+            continue
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
         if not texts:
             continue
         names = {schemas.norm(v): c for c, v in texts}
-        if text_col is None and ("段落" in names or "内容" in names):
+        if "段落" in names or "内容" in names:
             text_col = names.get("段落", names.get("内容"))
             section_col = names.get("部分")
             continue
-        if text_col is not None:
-            text = row[text_col] if text_col < len(row) else None
-            if not isinstance(text, str) or not text.strip():
-                continue
-            c = text_col
-            section = row[section_col] if section_col is not None and section_col < len(row) else ""
-        else:
-            c, text = max(texts, key=lambda cv: len(cv[1]))
-            section = texts[0][1] if len(texts) > 1 and texts[0][0] < c else ""
+        c, text = max(texts, key=lambda cv: len(cv[1]))  # no header row: the longest text is the paragraph
+        section = texts[0][1] if len(texts) > 1 and texts[0][0] < c else ""
         disclosure.narrative.append(Paragraph(text=text, ref=CellRef(grid.name, r, c), section=str(section or "")))

@@ -396,7 +396,6 @@ def scan_sheet(
 
 _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
 _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
-_ANY_CELL = re.compile(rb"<c[\s>/]")
 _NEEDS_FULL_SCAN = re.compile(rb"<f[\s>/]|:f[\s>/]|t=\"e\"|<\w+:c[\s>]")
 
 
@@ -412,8 +411,8 @@ def _scan_plain_sheet(data: bytes) -> SheetScan | None:
         return None  # rows without r= (allowed by the format): let the full pass number them
     height = max((int(r) for r in rows), default=0)
     cell_columns = _CELL_COLUMN.findall(data)
-    if len(_ANY_CELL.findall(data)) != len(cell_columns):
-        return None  # cells without r=
+    if data.count(b"<c ") + data.count(b"<c>") != len(cell_columns):
+        return None  # cells without r= (or written oddly): the full pass handles them
     columns = set(cell_columns)
     width = 0
     for letters in columns:

@@ -29,7 +29,9 @@ class Figure:
 
 def narrative_paragraphs(d: Disclosure) -> list[Paragraph]:
     """The 情况说明 part: not 部门概况 or 名词解释, not table rows carried as text."""
-    return [p for p in d.narrative if not NARRATIVE_EXCLUDE.search(p.section) and " | " not in p.text]
+    if "paragraphs" not in d.cache:
+        d.cache["paragraphs"] = [p for p in d.narrative if not NARRATIVE_EXCLUDE.search(p.section) and " | " not in p.text]
+    return d.cache["paragraphs"]
 
 
 def statements(d: Disclosure) -> list[Statement]:
@@ -58,6 +60,8 @@ def paragraph_headings(d: Disclosure) -> list[str]:
 def performance_paragraphs(d: Disclosure) -> set[int]:
     """Indexes (in narrative_paragraphs order) of paragraphs under a 绩效 heading: project
     indicators (指标值、完成值), not restatements of the tables."""
+    if "performance" in d.cache:
+        return d.cache["performance"]
     out, inside = set(), False
     for i, p in enumerate(narrative_paragraphs(d)):
         text = p.text.strip()
@@ -65,6 +69,7 @@ def performance_paragraphs(d: Disclosure) -> set[int]:
             inside = "绩效" in text
         if inside or "绩效" in p.section:
             out.add(i)
+    d.cache["performance"] = out
     return out
 
 
