@@ -102,7 +102,9 @@ def _named_base(out: list["Statement"], part: "Statement", name: str) -> "Statem
     """“占政府采购支出总额的 15.34%”: the latest earlier amount whose subject is the named total."""
     from .schemas import norm
 
-    wanted = norm(name)
+    wanted = re.sub(r"(总数|总额|总计|合计)$", "", norm(name))
+    if not wanted:
+        return None
     for st in reversed(out[: part.index]):
         subject = norm(st.subject)
         if st.kind == "amount" and subject and wanted in subject and st is not part:
@@ -185,7 +187,7 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                 for m in _PERCENT.finditer(c):
                     before = c[:m.start()]
                     change = _CHANGE.search(before)
-                    share = re.search(r"占([^\d]{0,16})$", before)
+                    share = re.search(r"占([^\d]{0,30})$", before)
                     if share and last is not None:
                         named = re.sub(r"(的|比例|比重)$", "", share.group(1).strip())
                         if named:  # the sentence names its total: that one, or none (never a guess)
