@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from validators import schemas
-from validators.workbook_writer import TableFill, WorkbookFill, spec_columns, write_workbook
+from validators.workbook_writer import TableFill, WorkbookFill, spec_columns, template_header, write_workbook
 
 PROFILE = schemas.profiles()["shandong-budget"]
 D = Decimal
@@ -55,6 +55,36 @@ NARRATIVE = [
     "2025年政府采购预算20.00万元，其中：政府采购货物预算5.00万元，政府采购服务预算15.00万元。",
     "涉及预算项目支出3个，预算资金280.00万元，其中财政拨款280.00万元。",
 ]
+
+
+def keyed_fill(spec: schemas.TableSpec, rows: list[dict[str, Any]], year: int, **kw: Any) -> TableFill:
+    """A TableFill from rows keyed by role ("合计", "公务接待@2025年预算数", "合计@收入" for a ledger
+    side), placed in the template's columns as the template's own headers map them."""
+    header = template_header(spec, year)
+    index = {(f"{c.key}@{c.side}" if c.side else c.key): c.index for c in spec_columns(spec, header) if c.key}
+    out_rows = []
+    for row in rows:
+        out_rows.append({
+            index[key]: D(str(value)) if isinstance(value, (int, float)) else value
+            for key, value in row.items() if value is not None and value != ""
+        })
+    return TableFill(spec.kind, out_rows, header=header, **kw)
+
+
+def assert_rule_fires(report, code: str, context: list, difference_always: bool = True) -> None:
+    """The broken book's report has findings of ``code`` at the rule's default severity, each with a
+    message and cells; 错误 findings (or all, with ``difference_always``) carry a difference."""
+    from validators.rules import get_rule
+
+    rule = get_rule(code)
+    assert report.error is None
+    mine = [f for f in report.findings if f.code == code]
+    assert mine, f"{code} did not fire; got {[(f.code, f.message) for f in context]}"
+    assert all(f.severity is rule.severity for f in mine), [(f.severity, f.message) for f in mine]
+    for f in mine:
+        assert f.message and f.cells
+        if difference_always or rule.severity.value == "错误":
+            assert f.difference is not None and f.difference != 0
 
 
 def _split(code: str) -> dict[str, str]:
@@ -190,23 +220,7 @@ class Book:
         delete, or "@hide" / "@duplicate" followed by the table kind whose sheet to hide / copy."""
         fill = WorkbookFill(department="测试局", year=2025, source="tests/builders.py", narrative=self.narrative)
         for kind, rows in self.tables.items():
-            spec = PROFILE.spec(kind)
-            from validators.workbook_writer import template_header
-
-            header = template_header(spec, 2025)
-            index = {}
-            for c in spec_columns(spec, header):
-                if c.key:
-                    index[c.key if not c.side else f"{c.role}@{c.side}"] = c.index
-            out_rows = []
-            for row in rows:
-                out = {}
-                for key, value in row.items():
-                    if value is None:
-                        continue
-                    out[index[key]] = D(str(value)) if isinstance(value, (int, float)) else value
-                out_rows.append(out)
-            fill.tables[kind] = TableFill(kind, out_rows, header=header, missing=kind in self.missing)
+            fill.tables[kind] = keyed_fill(PROFILE.spec(kind), rows, 2025, missing=kind in self.missing)
         write_workbook(PROFILE, path, fill)
         if drop or self.unit != "万元":
             import openpyxl

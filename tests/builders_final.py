@@ -4,12 +4,12 @@ and single-cell breaks of it.  Rows are addressed by label (or code) and role ke
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from validators import schemas
-from validators.workbook_writer import TableFill, WorkbookFill, spec_columns, write_workbook
+from builders import keyed_fill
+from validators.workbook_writer import WorkbookFill, write_workbook
 
 PROFILE = schemas.profiles()["final-accounts"]
 
@@ -31,14 +31,6 @@ ECONOMIC = [
     ("3", "310", "资本性支出", 5), ("3", "31002", "办公设备购置", 5),
 ]
 OPENING = 20  # 年初财政拨款结转和结余 (一般公共预算), carried to 年末 unchanged
-
-
-def _index(spec: schemas.TableSpec) -> dict[str, int]:
-    out = {}
-    for c in spec_columns(spec):
-        if c.key:
-            out[f"{c.key}@{c.side}" if c.side else c.key] = c.index
-    return out
 
 
 class FinalBook:
@@ -151,15 +143,5 @@ class FinalBook:
     def save(self, path: Path) -> Path:
         fill = WorkbookFill(department="测试局", year=2024, source="tests/builders_final.py")
         for kind, rows in self.rows.items():
-            spec = PROFILE.spec(kind)
-            index = _index(spec)
-            out_rows = []
-            for row in rows:
-                out = {}
-                for key, value in row.items():
-                    if value is None or value == "":
-                        continue
-                    out[index[key]] = Decimal(str(value)) if isinstance(value, (int, float)) else value
-                out_rows.append(out)
-            fill.tables[kind] = TableFill(kind, out_rows)
+            fill.tables[kind] = keyed_fill(PROFILE.spec(kind), rows, 2024)
         return write_workbook(PROFILE, path, fill)

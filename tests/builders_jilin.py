@@ -5,12 +5,12 @@ the two-sided summary tables, "一般公共预算@上年结转结余" in the 收
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from validators import schemas
-from validators.workbook_writer import TableFill, WorkbookFill, spec_columns, template_header, write_workbook
+from builders import keyed_fill
+from validators.workbook_writer import WorkbookFill, write_workbook
 
 PROFILE = schemas.profiles()["jilin-budget"]
 P, C = "合计@编制预算", "合计@上年结转"  # the two amount columns of 预算表1 and 预算表4
@@ -33,18 +33,6 @@ UNITS = [("900", "测试局", 430, 20), ("900001", "测试局机关", 290, 10), 
 PROJECTS = [("类型", "专项业务支出", 80, 20), ("一级项目", "医疗保障事务", 80, 20),
             ("二级项目", "宣传经费", 60, 0), ("二级项目", "运行经费", 20, 20)]
 NAMES = ("名称", "科目编码", "单位代码", "一级项目", "二级项目", "项目类型", "名称@收入", "名称@支出")
-
-
-def _index(spec: schemas.TableSpec) -> dict[str, int]:
-    out = {}
-    for c in spec_columns(spec):
-        if c.key:
-            out[f"{c.key}@{c.side}" if c.side else c.key] = c.index
-    return out
-
-
-def _index_with(spec: schemas.TableSpec, header: list[list[str]]) -> dict[str, int]:
-    return {c.key: c.index for c in spec_columns(spec, header) if c.key}
 
 
 class JilinBook:
@@ -130,15 +118,5 @@ class JilinBook:
     def save(self, path: Path) -> Path:
         fill = WorkbookFill(department="测试局", year=2024, source="tests/builders_jilin.py")
         for kind, rows in self.rows.items():
-            spec = PROFILE.spec(kind)
-            index = _index(spec) if not spec.year_headers else _index_with(spec, template_header(spec, 2024))
-            out_rows = []
-            for row in rows:
-                out = {}
-                for key, value in row.items():
-                    if value is None or value == "":
-                        continue
-                    out[index[key]] = Decimal(str(value)) if isinstance(value, (int, float)) else value
-                out_rows.append(out)
-            fill.tables[kind] = TableFill(kind, out_rows)
+            fill.tables[kind] = keyed_fill(PROFILE.spec(kind), rows, 2024)
         return write_workbook(PROFILE, path, fill)
