@@ -410,10 +410,8 @@ def econ_function_correspondence(ctx: Context):
         values = [r.values.get(fkey) for r in rows]
         f = sum_check(ctx, _sum_value(values), items, f"{what}（{func.kind}{fkey}与{econ.kind}）", table=func,
                       incomplete=econ.truncated)
-        if f:
-            f.related_cells = [v.ref for v in values if v is not None] + [c for c in f.related_cells]
-            if f.severity is Severity.ERROR:
-                f.severity = Severity.WARNING
+        if f:  # at the rule's default severity, 提示 (or 尾差 / 无法校验)
+            f.related_cells = [v.ref for v in values if v is not None] + f.related_cells
             yield f
 
 

@@ -82,6 +82,10 @@ class Profile:
     import_by_position: bool = False
     # chosen only when one of its detect titles is printed (吉林 shares every table kind with 山东)
     detect_required: bool = False
+    params: dict[str, Any] = field(default_factory=dict)  # the profile's [params] table, read by rules
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
 
     def spec(self, kind: str) -> TableSpec | None:
         return next((t for t in self.tables if t.kind == kind), None)
@@ -248,6 +252,7 @@ def profiles() -> dict[str, Profile]:
             amounts_always_printed=data.get("amounts_always_printed", False),
             import_by_position=data.get("import_by_position", False),
             detect_required=data.get("detect_required", False),
+            params=data.get("params", {}),
         )
     return result
 
