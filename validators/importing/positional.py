@@ -19,7 +19,7 @@ from .. import schemas
 from ..amounts import try_amount
 from ..reading.tables import HEADER_WORDS, NON_AMOUNT_ROLES, is_lanci_row
 from ..workbook_writer import TableFill, spec_columns, template_header
-from .seedtext import Chunk, _clean, _is_total, _looks_truncated
+from .seedtext import Chunk, _clean, _is_total, finish_fill
 
 LOST = "【缺失】"
 CUT = "【残缺】"
@@ -138,8 +138,4 @@ def build_fill_by_position(chunk: Chunk, spec: schemas.TableSpec, profile: schem
     if cut:
         notes.append(f"{spec.title}：金额 {'、'.join(cut)} 缺少小数部分（转换截断），按原样保留并标为“{CUT}”，相关校验为无法校验。")
     extra_headers = [f"未识别列：原表第 {i + 1} 列" for i in sorted(extra, key=extra.get)]
-    tf = TableFill(spec.kind, fill_rows, note=chunk.note, header=header, extra_headers=extra_headers)
-    tf.missing = _looks_truncated(spec, tf, header)
-    if tf.missing:
-        notes.append(f"{spec.title}：表尾的合计关系缺少行（PDF 转换时有页面丢失），已在表尾加“数据缺失”标记行，未补造任何数据。")
-    return tf
+    return finish_fill(spec, fill_rows, chunk.note, header, extra_headers, notes)

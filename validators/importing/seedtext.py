@@ -195,7 +195,13 @@ def _build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: 
             out[0] = "合计"
         fill_rows.append(out)
     extra_headers = [f"未识别列：{next((c.header for c in seed_cols if c.index == i), '')}" for i in sorted(extra, key=extra.get)]
-    tf = TableFill(spec.kind, fill_rows, note=chunk.note, header=header, extra_headers=extra_headers)
+    return finish_fill(spec, fill_rows, chunk.note, header, extra_headers, notes)
+
+
+def finish_fill(spec: schemas.TableSpec, rows: list[dict[int, Any]], note: str | None, header: list[list[str]],
+                extra_headers: list[str], notes: list[str]) -> TableFill:
+    """The imported table, with a visible 【数据缺失】 marker (and a note) when rows were lost at its end."""
+    tf = TableFill(spec.kind, rows, note=note, header=header, extra_headers=extra_headers)
     tf.missing = _looks_truncated(spec, tf, header)
     if tf.missing:
         notes.append(f"{spec.title}：表尾的合计关系缺少行（PDF 转换时有页面丢失），已在表尾加“数据缺失”标记行，未补造任何数据。")
