@@ -10,7 +10,7 @@ import datetime as _dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Iterable, Any
 
 CENT = Decimal("0.01")
 HALF_CENT = Decimal("0.005")
@@ -157,6 +157,20 @@ def envelope(n_amounts: int, quantum: Decimal = CENT) -> Decimal:
     ``n_amounts × quantum/2``.  Two amounts that should be equal: 0.01.
     """
     return quantum / 2 * max(n_amounts, 2)
+
+
+def envelope_of(values: Iterable[Any]) -> Decimal:
+    """Rounding envelope of a relation among these printed values (each has ``half_ulp``).
+
+    Like ``envelope``, at least two amounts' worth: two amounts that should be equal may differ by
+    one unit of the last printed digit.
+    """
+    halves = sorted((v.half_ulp for v in values), reverse=True)
+    if not halves:
+        return Decimal(0)
+    if len(halves) == 1:
+        return halves[0] * 2
+    return sum(halves, Decimal(0))
 
 
 def fmt(amount: Decimal | None) -> str:

@@ -63,6 +63,9 @@ class Value:
     raw: Any
     ref: CellRef
     problem: str | None = None  # Chinese description when the text is not an amount
+    # half of the last printed digit, in the disclosure's unit: what rounding alone can move this amount.
+    # 0.005 for an amount printed to 0.01 in the disclosure's unit; 50 for 0.01 万元 read into a 元 book.
+    half_ulp: Decimal = Decimal("0.005")
 
     @property
     def blank(self) -> bool:
