@@ -257,6 +257,10 @@ class Report:
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
 
+    def flatten(self, fields: tuple[str, ...] = ("code", "severity", "cells", "message")) -> list[dict[str, Any]]:
+        """One plain dict per finding holding ``fields`` of ``Finding.to_dict``: for tests, snapshots, reports."""
+        return [{k: d[k] for k in fields} for d in (f.to_dict() for f in self.findings)]
+
     @property
     def has_errors(self) -> bool:
         return self.count(Severity.ERROR) > 0
