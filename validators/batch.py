@@ -61,7 +61,7 @@ def slim(report: Report) -> Report:
     d = report.disclosure
     if d is not None:
         report.disclosure = Disclosure(
-            source=d.source, kind=d.kind, year=d.year, department=d.department, unit=d.unit, profile=d.profile
+            source=d.source, kind=d.kind, year=d.year, department=d.department, unit=d.unit, format=d.format
         )
     return report
 

@@ -193,10 +193,15 @@ class Disclosure:
     year: int | None = None
     department: str | None = None
     unit: str | None = None
-    profile: str | None = None
+    format: Any = None  # the schemas.Format it was read as (None: no format recognised)
     tables: dict[str, list[Table]] = field(default_factory=dict)
     narrative: list[Paragraph] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (statements)
+
+    @property
+    def profile(self) -> str | None:
+        """The format's id (reports and archives keep the id, not the object)."""
+        return self.format.id if self.format is not None else None
 
     def table(self, kind: str) -> Table | None:
         found = self.tables.get(kind)

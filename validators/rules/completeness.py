@@ -132,7 +132,7 @@ def unit_matches_profile(ctx: Context):
     正确示例：
     表头写“单位：万元”，金额按万元保留两位小数。
     """
-    profile = schemas.profiles().get(ctx.disclosure.profile or "")
+    profile = ctx.disclosure.format
     expected = param(ctx.disclosure, "unit", profile.unit if profile else "万元")
     for t in ctx.disclosure.all_tables():
         if t.unit and t.unit != expected:
