@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from ..amounts import fmt
+from ..model import Severity
 from . import Context, rule
-from ._checks import sum_check
+from .narrative import sangong_years
+from .relations import envelope_for, sum_check
 
 
 def _groups(table) -> list[str | None]:
@@ -69,12 +74,11 @@ def sangong_vehicles(ctx: Context):
 
 # ---- 三公 against the economic classification ---------------------------------------------
 
-from decimal import Decimal  # noqa: E402
 
-from ..amounts import envelope, fmt  # noqa: E402
-from ..model import Severity  # noqa: E402
-from ._profile import param  # noqa: E402
-from .narrative import sangong_years  # noqa: E402
+
+
+ECON_PARAMS = {"sangong_equals_basic_items": (
+    True, "基本支出中的经济科目小于“三公”经费时给出提示（差额应在项目支出中安排）；设为 false 则只检查超出")}
 
 
 def _econ_check(ctx: Context, role: str, econ: str, item: str):
@@ -91,7 +95,7 @@ def _econ_check(ctx: Context, role: str, econ: str, item: str):
     items = [v for v in items if v is not None and not v.problem]
     econ_sum = sum((v.number for v in items), Decimal(0))
     diff = econ_sum - sg.number
-    if abs(diff) <= envelope(len(items) + 1):
+    if abs(diff) <= envelope_for([sg], items):
         return
     cells = [v.ref for v in items]
     kw = dict(cells=[sg.ref], related_cells=cells, expected=sg.number, actual=econ_sum, difference=diff, table="三公经费表")
@@ -100,11 +104,11 @@ def _econ_check(ctx: Context, role: str, econ: str, item: str):
         yield ctx.finding(Severity.ERROR, message=f"{base}：基本支出中的{item}超过了“三公”经费表中的全年数", **kw)
     elif basic.truncated:
         yield ctx.finding(Severity.UNVERIFIABLE, message=f"{base}，差 {fmt(-diff)}；基本支出表有行缺失，无法核对", **kw)
-    elif param(ctx.disclosure, "sangong_equals_basic_items", True):
+    elif ctx.param("sangong_equals_basic_items"):
         yield ctx.finding(message=f"{base}，差 {fmt(-diff)}：差额应在项目支出中安排，请核实并在情况说明中说明", **kw)
 
 
-@rule("SG403", "公务接待费与经济科目30217一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG403", "公务接待费与经济科目30217一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_reception(ctx: Context):
     """检查内容：
     “三公”经费表本年公务接待费与一般公共预算基本支出表中部门经济分类 30217 公务接待费（各政府经济
@@ -123,7 +127,7 @@ def sangong_reception(ctx: Context):
     yield from _econ_check(ctx, "公务接待", "30217", "公务接待费")
 
 
-@rule("SG404", "公务用车运行维护费与经济科目30231一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG404", "公务用车运行维护费与经济科目30231一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_vehicle_running(ctx: Context):
     """检查内容：
     “三公”经费表本年公务用车运行维护费与一般公共预算基本支出表 30231 公务用车运行维护费比较
@@ -141,7 +145,7 @@ def sangong_vehicle_running(ctx: Context):
     yield from _econ_check(ctx, "公务用车运行", "30231", "公务用车运行维护费")
 
 
-@rule("SG405", "因公出国（境）费与经济科目30212一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG405", "因公出国（境）费与经济科目30212一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_abroad(ctx: Context):
     """检查内容：
     “三公”经费表本年因公出国（境）费与一般公共预算基本支出表 30212 因公出国（境）费用比较
@@ -159,7 +163,7 @@ def sangong_abroad(ctx: Context):
     yield from _econ_check(ctx, "因公出国", "30212", "因公出国（境）费")
 
 
-@rule("SG406", "公务用车购置费与经济科目31013一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG406", "公务用车购置费与经济科目31013一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_vehicle_purchase(ctx: Context):
     """检查内容：
     “三公”经费表本年公务用车购置费与一般公共预算基本支出表 31013 公务用车购置比较（超过为错误，
