@@ -144,11 +144,14 @@ def _load_all() -> None:
 
 def all_rules() -> list[Rule]:
     _load_all()
+    from .relations import register_format_codes
+
+    register_format_codes()  # format packs added later (czcheck.toml formats = [...]) may bring codes
     return [RULES[c] for c in sorted(RULES)]
 
 
 def get_rule(code: str) -> Rule | None:
-    _load_all()
+    all_rules()
     code = code.upper()
     return RULES.get(REDIRECTS.get(code, code))
 

@@ -30,6 +30,7 @@ Kinds (arguments as in relations.toml; a line is "side:key", e.g. "收入:本年
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
@@ -394,23 +395,48 @@ class Recorder:
 # ---- registration: the codes whose checks are declared ---------------------------------------
 
 
-def _register_declared() -> None:
-    """One Rule per code documented in schemas/codes.toml; it runs the instances its format declares."""
+def register_codes(path: Path) -> None:
+    """One Rule per code documented in a codes.toml (the package's, or a format pack's own); it runs
+    the instances the disclosure's format declares.  Codes already registered are left alone."""
     import tomllib
 
-    from ..schemas import HERE
-    from . import DOC_PARTS, Rule, add_rule
+    from . import DOC_PARTS, RULES, Rule, add_rule
 
-    with open(HERE / "codes.toml", "rb") as fh:
+    with open(path, "rb") as fh:
         codes = tomllib.load(fh)
     by_value = {s.value: s for s in Severity}
     for code, spec in codes.items():
-        missing = [p for p in DOC_PARTS if not spec.get(p, "").strip()]
-        if missing:
-            raise ValueError(f"schemas/codes.toml: {code} lacks {', '.join(missing)}")
+        if code in RULES:
+            continue
+        missing = [p for p in DOC_PARTS if not str(spec.get(p, "")).strip()]
+        for key in ("name", "family"):
+            if not spec.get(key):
+                missing.append(key)
+        if missing or spec.get("severity", "错误") not in by_value:
+            raise ValueError(f"{path}: {code} lacks {', '.join(missing) or 'a valid severity'}")
         doc = "\n\n".join(f"{p}：\n{spec[p].strip()}" for p in DOC_PARTS)
         add_rule(Rule(code, spec["name"], spec["family"], by_value[spec.get("severity", "错误")], (),
                       run_declared, tuple(spec.get("aliases", ())), docstring=doc, module=__name__))
 
 
-_register_declared()
+def register_format_codes() -> None:
+    """Codes documented inside format packs (a format may bring new relation codes with it)."""
+    from ..schemas.formats import formats
+
+    for fmt in formats().values():
+        if fmt.folder is not None and fmt.folder not in _code_folders:
+            _code_folders.add(fmt.folder)
+            if (fmt.folder / "codes.toml").exists():
+                register_codes(fmt.folder / "codes.toml")
+
+
+_code_folders: set[Path] = set()
+
+
+def _register_builtin() -> None:
+    from ..schemas import HERE
+
+    register_codes(HERE / "codes.toml")
+
+
+_register_builtin()

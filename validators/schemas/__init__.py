@@ -69,6 +69,9 @@ def _alias_index() -> dict[str, str]:
     for kind in table_kinds().values():
         for alias in kind.aliases:
             index.setdefault(alias, kind.id)
+    for fmt in formats().values():  # a format pack's own titles name its tables too
+        for spec in fmt.tables:
+            index.setdefault(norm(spec.title), spec.kind)
     return index
 
 

@@ -170,7 +170,15 @@ def add_format_dirs(dirs: list[str | Path]) -> None:
             _extra_dirs.append(p)
             changed = True
     if changed:
-        formats.cache_clear()
+        clear_caches()
+
+
+def clear_caches() -> None:
+    """Forget loaded formats (and the title index built from them): after the format folders change."""
+    from . import _alias_index
+
+    formats.cache_clear()
+    _alias_index.cache_clear()
 
 
 def _format_folders() -> list[Path]:
