@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from ..amounts import envelope_of, fmt
-from ..model import Finding, Row, Severity, Table, Value
+from ..model import Finding, Row, RowKind, Severity, Table, Value
 
 if TYPE_CHECKING:
     from ..schemas.formats import Relation
@@ -275,9 +275,9 @@ def _columns(total: Row, spec: Any) -> list[str]:
     return [k for k in spec if k in total.values]
 
 
-def _what(rel: "Relation", table: Table, key: str, row: Row | None = None) -> str:
+def _what(rel: "Relation", table: Table, key: str, row: Row | None = None, group: str | None = None) -> str:
     template = rel.arg("what", "{table}{line}")
-    return template.format(table=table.kind, col=_col_suffix(key, rel.arg("column_name", "groups")),
+    return template.format(table=table.kind, group=group or "", col=_col_suffix(key, rel.arg("column_name", "groups")),
                            column=column_name(key), line=row.label if row else "",
                            label=(row.label or row.key or "") if row else "", row=row_name(table, row) if row else "")
 
@@ -311,19 +311,35 @@ def _ledger_classes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
 
 @kind("row_sum")
 def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
-    total_key, side = rel.arg("total", "合计"), rel.arg("side")
+    side, only_data = rel.arg("side"), rel.arg("rows") == "data"
     for t in _tables(ctx, rel):
-        if not t.has(total_key) or not all(t.has(k) for k in rel.arg("require", [])):
-            continue
-        present = [k for k in rel.arg("parts", []) if t.has(k)]
-        if not present or (rel.arg("need_all", False) and len(present) < len(rel.arg("parts", []))):
-            continue
-        for row in t.rows:
-            if total_key not in row.values or (side and row.side != side):
+        groups = _column_groups(t) if rel.arg("per_group") else [None]
+        for group in groups:
+            def k(role: str) -> str:
+                return f"{role}@{group}" if group else role
+
+            total_key, names = k(rel.arg("total", "合计")), [k(p) for p in rel.arg("parts", [])]
+            if not t.has(total_key) or not all(t.has(k(r)) for r in rel.arg("require", [])):
                 continue
-            f = sum_check(ctx, row.values[total_key], [row.values.get(k) for k in present], _what(rel, t, total_key, row), table=t)
-            if f:
-                yield f
+            present = [n for n in names if t.has(n)]
+            if not present or (rel.arg("need_all", False) and len(present) < len(names)):
+                continue
+            for row in t.rows:
+                if total_key not in row.values or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
+                    continue
+                f = sum_check(ctx, row.values[total_key], [row.values.get(n) for n in present],
+                              _what(rel, t, total_key, row, group), table=t)
+                if f:
+                    yield f
+
+
+def _column_groups(t: Table) -> list[str | None]:
+    """Column groups in printed order (三公: 2024年预算数 | 2025年预算数; None for ungrouped columns)."""
+    seen: list[str | None] = []
+    for col in t.columns:
+        if col.role and col.group not in seen:
+            seen.append(col.group)
+    return seen
 
 
 @kind("hierarchy")
@@ -423,11 +439,11 @@ def register_format_codes() -> None:
     """Codes documented inside format packs (a format may bring new relation codes with it)."""
     from ..schemas.formats import formats
 
-    for fmt in formats().values():
-        if fmt.folder is not None and fmt.folder not in _code_folders:
-            _code_folders.add(fmt.folder)
-            if (fmt.folder / "codes.toml").exists():
-                register_codes(fmt.folder / "codes.toml")
+    for pack in formats().values():
+        if pack.folder is not None and pack.folder not in _code_folders:
+            _code_folders.add(pack.folder)
+            if (pack.folder / "codes.toml").exists():
+                register_codes(pack.folder / "codes.toml")
 
 
 _code_folders: set[Path] = set()
