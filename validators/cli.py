@@ -329,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         _parser().print_help()
         return EXIT_CANNOT_RUN
+    from .config import ENV
+
+    saved = os.environ.get(ENV)  # validate sets it for its workers; a caller's process keeps its own
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:
@@ -340,6 +343,11 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_CANNOT_RUN
+    finally:
+        if saved is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = saved
 
 
 if __name__ == "__main__":

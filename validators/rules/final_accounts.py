@@ -7,7 +7,7 @@ of the function-classified 决算 tables are checked by the generic 表内 rules
 
 from __future__ import annotations
 
-from ..model import Row, RowKind, Severity, Table, Value
+from ..model import Row, RowKind, Table, Value
 from . import Context, rule
 from ._checks import column_name, equal_check, missing_row, row_name, sum_check
 from .relations import balance_check
@@ -148,34 +148,6 @@ def expense_table_vs_summary(ctx: Context):
             yield f
 
 
-@rule("JS513", "收入决算表与支出决算表按科目对应", "决算", requires=(INCOME, EXPENSE), severity=Severity.WARNING)
-def income_vs_expense_codes(ctx: Context):
-    """检查内容：
-    收入决算表与支出决算表按功能分类科目逐行比较“本年收入合计”与“本年支出合计”。决算中两者可因
-    年初、年末结转和结余而不同，差异作为“提示”列出，请在情况说明中解释。
-
-    依据：
-    收入按支出用途（功能分类）列示；没有结转结余变动时，同一科目的收入与支出相等。
-
-    错误示例：
-    2101501 行政运行收入 448.78，支出 438.78，且总表年初、年末结转和结余均为 0。
-
-    正确示例：
-    两表 2101501 行政运行均为 448.78。
-    """
-    inc, exp = ctx.table(INCOME), ctx.table(EXPENSE)
-    a_rows, b_rows = exp.by_code(), inc.by_code()
-    for code in list(a_rows) + [c for c in b_rows if c not in a_rows]:
-        ra, rb = a_rows.get(code), b_rows.get(code)
-        if ra is None or rb is None:
-            continue
-        f = equal_check(ctx, _v(ra), _v(rb), f"支出决算表与收入决算表科目“{code} {ra.label}”", table=exp)
-        if f and f.severity is Severity.ERROR:
-            f.severity = Severity.WARNING
-        if f:
-            yield f
-
-
 @rule("JS515", "财政拨款收支决算总表与分预算支出决算表一致", "决算", requires=(FISCAL,))
 def fiscal_vs_fund_tables(ctx: Context):
     """检查内容：
@@ -212,28 +184,6 @@ def fiscal_vs_fund_tables(ctx: Context):
             f = equal_check(ctx, line.values[key], _v(row), what, table=fz) if row else missing_row(ctx, line.values[key], target, what)
             if f:
                 yield f
-
-
-@rule("JS516", "收入支出决算总表财政拨款收入与财政拨款收支决算总表一致", "决算", requires=(SUMMARY, FISCAL))
-def summary_vs_fiscal(ctx: Context):
-    """检查内容：
-    收入支出决算总表的一般公共预算、政府性基金预算、国有资本经营预算财政拨款收入，与财政拨款收入支出
-    决算总表收入栏对应金额一致。
-
-    依据：
-    两张总表的财政拨款收入是同一笔钱。
-
-    错误示例：
-    收入支出决算总表一般公共预算财政拨款收入 2,315.76，财政拨款收入支出决算总表 2,351.76。
-
-    正确示例：
-    两处均为 2,315.76。
-    """
-    s, fz = ctx.table(SUMMARY), ctx.table(FISCAL)
-    for key in FUNDS:
-        a, b = s.line(key, "收入"), fz.line(key, "收入")
-        if a and b:
-            yield from _emit(equal_check(ctx, _v(b), _v(a), f"财政拨款收入支出决算总表“{b.label}”与收入支出决算总表“{a.label}”", table=fz))
 
 
 def _block_classes(t: Table, blocks: set[str]) -> list[Row]:
