@@ -142,3 +142,24 @@ def test_one_uncheckable_file_in_a_batch_makes_the_batch_exit_2(uncheckable, tmp
     assert run(str(clean), str(uncheckable)) == 2
     out = capsys.readouterr().out
     assert "文件状态：已校验 1 个，部分校验 0 个，未能校验 1 个" in out and f"未能校验的文件：{uncheckable}" in out
+
+
+def test_unfilled_template_is_only_partly_checked(template_path, capsys):
+    report = validate_file(template_path)
+    assert report.status.level is Status.PARTIAL and "没有金额" in report.status.describe()
+    assert run(str(template_path)) == 0
+    assert "未发现错误，但仅部分校验" in capsys.readouterr().out
+
+
+def test_book_whose_amounts_are_all_unreadable_is_not_checked(tmp_path):
+    path = Book().save(tmp_path / "文字.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, (int, float)):
+                    cell.value = "见附件"
+    wb.save(path)
+    report = validate_file(path)
+    assert report.status.level is Status.FAILED and "没有一个金额能够读取" in report.status.describe()
+    assert run(str(path), "--format", "json", "-o", str(tmp_path / "r.json")) == 2

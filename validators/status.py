@@ -70,8 +70,9 @@ def file_status(report: Report) -> FileStatus:
         return FileStatus(Status.FAILED, ("没有读取到工作簿内容",))
     if not d.tables:
         return FileStatus(Status.FAILED, ("没有找到任何可识别的公开表（按表名查找）；工作簿为空，或表名与公开格式不符",))
-    if not any(v.amount is not None for t in d.all_tables() for r in t.rows for v in r.values.values()) \
-            and any(v.problem for t in d.all_tables() for r in t.rows for v in r.values.values()):
+    values = [v for t in d.all_tables() for r in t.rows for v in r.values.values()]
+    empty = not any(v.amount is not None for v in values)
+    if empty and any(v.problem for v in values):
         return FileStatus(Status.FAILED, ("公开表中没有一个金额能够读取",))
 
     from . import schemas
@@ -94,6 +95,8 @@ def file_status(report: Report) -> FileStatus:
         kinds = [k for k, found in problems.items() if what in found]
         if kinds:
             reasons.append(f"{_quoted(kinds)}{what}")
+    if empty:  # every table found, none filled in: nothing was really checked
+        reasons.append("公开表中都没有金额（未填写的模板？），勾稽关系无从核对")
     if reasons:
         return FileStatus(Status.PARTIAL, tuple(reasons), tuple(missing), tuple(unreadable))
     return FileStatus(Status.VERIFIED)
