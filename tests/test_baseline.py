@@ -118,3 +118,12 @@ def test_unusable_baseline_is_a_chinese_message_and_exit_2(broken, tmp_path, cap
     assert run(str(broken), "--baseline", str(path)) == 2
     err = capsys.readouterr().err
     assert phrase in err and "Traceback" not in err
+
+
+def test_a_baseline_never_makes_an_unchecked_book_pass(tmp_path):
+    blank = tmp_path / "空白.xlsx"
+    openpyxl.Workbook().save(blank)
+    accepted = tmp_path / "accepted.json"
+    assert run(str(blank), "--write-baseline", str(accepted)) == 2
+    again = findings_of(blank, "--baseline", str(accepted))
+    assert again["code"] == 2 and again["status"] == "未能校验" and again["baselined"] == 1
