@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
-
 from .model import Report, Severity
 
 
@@ -51,10 +49,6 @@ class FileStatus:
     def describe(self) -> str:
         """One Chinese line: ``部分校验：缺少“项目支出表”``."""
         return f"{self.level.value}：{'；'.join(self.reasons)}" if self.reasons else self.level.value
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"status": self.level.value, "reasons": list(self.reasons),
-                "missing_tables": list(self.missing_tables), "unreadable_tables": list(self.unreadable_tables)}
 
 
 def _quoted(kinds: list[str]) -> str:
