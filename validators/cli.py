@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import re
 import os
 import sys
 from pathlib import Path
@@ -26,6 +26,53 @@ def _positive_int(text: str) -> int:
     return n
 
 
+# argparse's own texts, in Chinese.  argparse looks them up through its module-level gettext hooks
+# (``argparse._`` / ``argparse.ngettext``) each time it prints; ``_chinese_argparse`` swaps those hooks
+# while our parser is built and used, and puts them back afterwards.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的取值 %(value)r（可选：%(choices)s）",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "未知命令 %(parser_name)r（可选：%(choices)s）",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多只能有一个值",
+    "expected at least one argument": "至少需要一个值",
+    "invalid %(type)s value: %(value)r": "无效的值 %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ignored explicit argument %r": "该选项不接受值：%r",
+    "one of the arguments %s is required": "必须提供以下参数之一：%s",
+    "unexpected option string: %s": "意外的选项：%s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：参数错误：%(message)s\n",
+}
+
+
+def _zh(message: str) -> str:
+    return _ARGPARSE_ZH.get(message, message)
+
+
+def _zh_n(singular: str, plural: str, n: int) -> str:
+    if singular == "expected %s argument":
+        return "需要 %s 个值"
+    return _zh(singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def _chinese_argparse():
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _zh, _zh_n
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # Chinese usage errors, exit 2
         self.print_usage(sys.stderr)
@@ -35,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="czcheck", description="财政公开表校验：核对部门预算/决算公开表之间的勾稽关系")
-    p.add_argument("--version", action="version", version=f"czcheck {__version__}")
+    p.add_argument("--version", action="version", version=f"czcheck {__version__}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", metavar="命令")
 
     v = sub.add_parser("validate", help="校验一个或多个工作簿（文件、文件夹或通配符）")
@@ -53,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
     v.add_argument("--config", metavar="文件", help="配置文件 czcheck.toml（默认在被校验的文件夹及其上级查找 czcheck.toml 或 pyproject.toml 的 [tool.czcheck]）")
     v.add_argument("--scheduler", metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786（与 --engine dask 一起用）")
+    v.add_argument("--strict", action="store_true", help="严格模式：有“无法校验”的项目或文件仅部分校验时也以退出码 1 结束")
+    v.add_argument("--baseline", metavar="文件", help="基线文件（JSON）：与其中已接受的结果相同的问题不再报告，只报告新问题")
+    v.add_argument("--write-baseline", metavar="文件", help="把本次全部校验结果写成基线文件（JSON），供以后的 --baseline 使用")
 
     c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
     c.add_argument("paths", nargs="+", metavar="文件")
@@ -72,9 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
     t = sub.add_parser("template", help="生成空白模板工作簿")
-    t.add_argument("-o", "--output", metavar="工作簿", default="部门预算模板.xlsx")
-    t.add_argument("--profile", default="shandong-budget", help="格式（默认 shandong-budget）")
-    t.add_argument("--force", action="store_true")
+    t.add_argument("-o", "--output", metavar="工作簿", default="部门预算模板.xlsx", help="输出 .xlsx（默认 部门预算模板.xlsx）")
+    t.add_argument("--profile", default="shandong-budget", metavar="格式", help="格式（默认 shandong-budget）")
+    t.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     return p
 
 
@@ -93,7 +143,7 @@ def _write(text: str, output: str | None) -> bool:
 
 def cmd_validate(args) -> int:
     from .batch import Progress, validate_many
-    from .engine import collect_files
+    from .engine import collect_files, is_own_output
     from .report import render_json, render_junit, render_sarif, render_text
 
     for report_path in args.report:
@@ -105,9 +155,19 @@ def cmd_validate(args) -> int:
         return EXIT_CANNOT_RUN
     if not _use_config(args):
         return EXIT_CANNOT_RUN
+    baseline = None
+    if args.baseline:
+        from .baseline import BaselineError, load_baseline
+
+        try:
+            baseline = load_baseline(args.baseline)
+        except BaselineError as exc:
+            print(f"czcheck：{exc}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
     files, problems = collect_files(args.paths)
     # never validate this run's own outputs (a summary written into the folder being checked)
-    own = {Path(p).resolve() for p in [*args.report, *([args.output] if args.output else [])]}
+    own = {Path(p).resolve() for p in [*args.report, *([args.output] if args.output else []),
+                                       *([args.write_baseline] if args.write_baseline else [])]}
     files = [f for f in files if f.resolve() not in own]
     for problem in problems:
         print(f"czcheck：{problem}", file=sys.stderr)
@@ -121,10 +181,14 @@ def cmd_validate(args) -> int:
     if args.mark or args.out or args.in_place:
         from .batch import MarkCopies, MarkInPlace
 
-        base = str(Path(args.paths[0]).resolve()) if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
+        base = _marking_base(args.paths)
         after = MarkInPlace() if args.in_place else MarkCopies(args.out, base=base)
         # never validate earlier marked copies or backups as if they were sources
-        files = [f for f in files if not re.search(r"\.(校验|备份\d*)$", f.stem)]
+        files = [f for f in files if not is_own_output(f)]
+    if baseline is not None:
+        from .baseline import WithBaseline
+
+        after = WithBaseline(baseline, after)  # hide accepted findings in the worker, before marking
     progress = Progress(len(files)) if len(files) > 1 else None
     try:
         result = validate_many(files, args.jobs, engine=args.engine, scheduler=args.scheduler, progress=progress, after=after)
@@ -152,9 +216,49 @@ def cmd_validate(args) -> int:
             print(f"czcheck：无法写入报告 {report_path}：{exc.strerror or exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
         print(f"已生成报告：{written}", file=sys.stderr)
-    if problems or any(r.error for r in reports):
+    if args.write_baseline:
+        from .baseline import write_baseline
+
+        try:
+            written, n = write_baseline(reports, args.write_baseline)
+        except OSError as exc:
+            print(f"czcheck：无法写入基线文件 {args.write_baseline}：{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        print(f"已生成基线：{written}（{n} 条）", file=sys.stderr)
+    if baseline is not None:
+        print(f"已按基线忽略 {sum(len(r.baselined) for r in reports)} 条", file=sys.stderr)
+    return _exit_code(reports, problems, strict=args.strict)
+
+
+def _exit_code(reports, problems, *, strict: bool = False) -> int:
+    """2: a path was not found or a file was 未能校验 (read error, empty, no table recognised);
+    1: 错误 (and with ``strict``: 无法校验 findings or a file only 部分校验); 0 otherwise."""
+    from .model import Severity
+
+    if problems or any(r.status.failed for r in reports):
         return EXIT_CANNOT_RUN
-    return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
+    if any(r.has_errors for r in reports):
+        return EXIT_ERRORS
+    if strict and any(r.count(Severity.UNVERIFIABLE) or not r.status.checked for r in reports):
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def _marking_base(paths: list[str]) -> str | None:
+    """The folder marked copies are placed relative to under --out: the folder given, or the folder
+    of the file(s) given, so one file lands in the output folder itself (not under its absolute path)."""
+    folders = []
+    for target in map(Path, paths):
+        if target.is_dir():
+            folders.append(str(target.resolve()))
+        elif target.is_file():
+            folders.append(str(target.resolve().parent))
+        else:  # a wildcard: keep the paths as matched
+            return None
+    try:
+        return os.path.commonpath(folders) if folders else None
+    except ValueError:  # different drives on Windows
+        return None
 
 
 def _write_report(reports, path: Path, marked) -> Path:
@@ -324,11 +428,14 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             pass
-    args = _parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template, "formats": cmd_formats}
-    if args.command is None:
-        _parser().print_help()
-        return EXIT_CANNOT_RUN
+    with _chinese_argparse():
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_CANNOT_RUN
+    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain,
+                "import": cmd_import, "template": cmd_template, "formats": cmd_formats}
     from .config import ENV
 
     saved = os.environ.get(ENV)  # validate sets it for its workers; a caller's process keeps its own

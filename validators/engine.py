@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .model import Report
 from .reading import ReadError, read_workbook
 from .config import ConfigError, active as active_config
 from .rules import run_rules
+from .status import file_status
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 REFUSED_SUFFIXES = {".xls", ".ods", ".et", ".csv"}
@@ -45,6 +47,8 @@ def validate_file(path: str | Path) -> Report:
         report.findings = run_rules(disclosure, config=config)
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
         report.error = _internal_error(exc)
+    # decided here, while the tables are still in memory and before a baseline hides anything
+    report.file_status = file_status(report)
     return report
 
 
@@ -55,8 +59,19 @@ def _internal_error(exc: BaseException) -> str:
     return f"{INTERNAL_ERROR}（{type(exc).__name__}），请把该文件报告给维护人员"
 
 
+# czcheck's own outputs: marked copies (<name>.校验.xlsx) and in-place backups (<name>.备份[N].xlsx)
+OWN_OUTPUT = re.compile(r"\.(校验|备份\d*)$")
+
+
+def is_own_output(path: str | Path) -> bool:
+    return bool(OWN_OUTPUT.search(Path(path).stem))
+
+
 def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
-    """Expand files, folders (recursive) and globs; returns (files, Chinese problems)."""
+    """Expand files, folders (recursive) and globs; returns (files, Chinese problems).
+
+    Folders and wildcards skip czcheck's own outputs (marked copies, backups); a file named
+    explicitly is kept."""
     import glob
 
     files: list[Path] = []
@@ -67,6 +82,7 @@ def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
             found = sorted(
                 f for f in p.rglob("*")
                 if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES | REFUSED_SUFFIXES and not f.name.startswith("~$")
+                and not is_own_output(f)
             )
             files.extend(found)
         elif p.exists():
@@ -74,7 +90,7 @@ def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
         else:
             matches = sorted(glob.glob(target, recursive=True))
             if matches:
-                files.extend(Path(m) for m in matches if Path(m).is_file())
+                files.extend(Path(m) for m in matches if Path(m).is_file() and not is_own_output(m))
             else:
                 problems.append(f"找不到文件或文件夹：{target}")
     seen: set[Path] = set()

@@ -258,6 +258,16 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # Chinese message when the file could not be validated at all
     disclosure: Disclosure | None = None
+    file_status: Any = None  # status.FileStatus, set by the engine; read it through ``status``
+    baselined: list[Finding] = field(default_factory=list)  # findings hidden by --baseline (see baseline.py)
+
+    @property
+    def status(self):  # -> status.FileStatus: 已校验 / 部分校验 / 未能校验
+        from .status import Status, FileStatus, file_status
+
+        if self.error:  # a read error, or a failure after validation: never shown as checked
+            return FileStatus(Status.FAILED, (self.error,))
+        return self.file_status if self.file_status is not None else file_status(self)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
