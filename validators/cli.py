@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--mark", action="store_true", help="生成标注副本：在有问题的单元格上加底色和批注（默认写在原文件旁：文件名.校验.xlsx）")
     v.add_argument("--out", metavar="文件夹", help="标注副本写到此文件夹（隐含 --mark）")
     v.add_argument("--in-place", action="store_true", help="直接标注原文件（先备份为 文件名.备份.xlsx）")
+    v.add_argument("--force", action="store_true",
+                   help="写入只读、被其他程序打开或锁定、有多个硬链接的文件，或替换输出位置上的符号链接")
     v.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N", help="并行进程数（默认：全部 CPU 核）")
     v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
     v.add_argument("--scheduler", metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786（与 --engine dask 一起用）")
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
     c.add_argument("paths", nargs="+", metavar="文件")
     c.add_argument("--out", metavar="文件夹", help="把清除后的工作簿写到此文件夹（默认直接清除该文件）")
+    c.add_argument("--force", action="store_true", help="写入只读、被其他程序打开或锁定、有多个硬链接的文件")
 
     sub.add_parser("rules", help="列出全部校验规则")
     e = sub.add_parser("explain", help="显示一条规则的说明")
@@ -114,7 +117,7 @@ def cmd_validate(args) -> int:
         from .batch import MarkCopies, MarkInPlace
 
         base = str(Path(args.paths[0]).resolve()) if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
-        after = MarkInPlace() if args.in_place else MarkCopies(args.out, base=base)
+        after = MarkInPlace(force=args.force) if args.in_place else MarkCopies(args.out, base=base, force=args.force)
         # never validate earlier marked copies or backups as if they were sources
         files = [f for f in files if not re.search(r"\.(校验|备份\d*)$", f.stem)]
     progress = Progress(len(files)) if len(files) > 1 else None
@@ -135,8 +138,17 @@ def cmd_validate(args) -> int:
     }
     if not _write(renderers[args.format](), args.output):
         return EXIT_CANNOT_RUN
+    from .batch import write_failed
+    from .safewrite import shown
+
     for source, written in sorted((result.outputs or {}).items()):
-        print(f"已标注：{written}" if Path(written).resolve() != Path(source).resolve() else f"已标注原文件（备份在旁）：{written}", file=sys.stderr)
+        line = result.messages.get(source) or shown(written)
+        print(f"已标注原文件：{line}" if args.in_place else f"已标注：{line}", file=sys.stderr)
+        for note in result.notes.get(source, []):
+            print(f"czcheck：{note}", file=sys.stderr)
+    for report in reports:
+        if write_failed(report):
+            print(f"czcheck：{shown(report.source)}：标注未写入（校验结果已在上面列出）", file=sys.stderr)
     for report_path in args.report:
         try:
             written = _write_report(reports, Path(report_path), marked)
@@ -144,7 +156,7 @@ def cmd_validate(args) -> int:
             print(f"czcheck：无法写入报告 {report_path}：{exc.strerror or exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
         print(f"已生成报告：{written}", file=sys.stderr)
-    if problems or any(r.error for r in reports):
+    if problems or any(r.error for r in reports) or any(write_failed(r) for r in reports):
         return EXIT_CANNOT_RUN
     return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
 
@@ -230,30 +242,30 @@ def cmd_template(args) -> int:
 
 
 def cmd_clear(args) -> int:
-    from .marking import MarkingError, clear_marks, has_marks
+    from .marking import MarkingError
+    from .marking.files import clear_file
+    from .safewrite import shown
 
     status = EXIT_OK
     for name in args.paths:
         source = Path(name)
         if not source.is_file():
-            print(f"czcheck：找不到文件：{source}", file=sys.stderr)
+            print(f"czcheck：找不到文件：{shown(source)}", file=sys.stderr)
             status = EXIT_CANNOT_RUN
             continue
-        dest = source
+        dest = None
         if args.out:
-            out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
-            dest = out / source.name
+            dest = Path(args.out).resolve() / source.name
         try:
-            if not has_marks(source):
-                print(f"{source}：没有 czcheck 的标注，未做改动")
-                continue
-            clear_marks(source, dest)
+            written, _stats = clear_file(source, dest, force=args.force)
         except (MarkingError, OSError) as exc:
-            print(f"czcheck：{source}：{exc}", file=sys.stderr)
+            print(f"czcheck：{shown(source)}：{exc}", file=sys.stderr)
             status = EXIT_CANNOT_RUN
             continue
-        print(f"已清除标注：{dest}")
+        if written is None:
+            print(f"{shown(source)}：没有 czcheck 的标注，未做改动")
+            continue
+        print(f"已清除标注：{written.describe()}")
     return status
 
 

@@ -41,12 +41,23 @@ def mark_workbook(source: Path, findings: Iterable[Finding], dest: Path) -> Path
     cleared first, so marking again replaces them."""
     source, dest = Path(source), Path(dest)
     pkg = Package.open(source)
+    _mark(pkg, findings)
+    pkg.save(dest)
+    return dest
+
+
+def mark_data(data: bytes, findings: Iterable[Finding], suffix: str = ".xlsx") -> bytes:
+    """The marked package, from and to bytes (the file-level safety is in marking/files.py)."""
+    pkg = Package.from_bytes(data, suffix)
+    _mark(pkg, findings)
+    return pkg.to_bytes()
+
+
+def _mark(pkg: Package, findings: Iterable[Finding]) -> None:
     wb_part = wb.workbook_part(pkg)
     clear_package(pkg, wb_part)
     mark_package(pkg, wb_part, plan_marks(findings, wb.unique_sheet_name(
         "校验结果", [e.name for e in wb.sheets(pkg, wb_part)])))
-    pkg.save(dest)
-    return dest
 
 
 def mark_package(pkg: Package, wb_part: str, plan: MarkPlan) -> None:
@@ -168,6 +179,13 @@ def clear_marks(source: Path, dest: Path) -> Path:
     clear_package(pkg, wb.workbook_part(pkg))
     pkg.save(dest)
     return dest
+
+
+def clear_data(data: bytes, suffix: str = ".xlsx") -> tuple[bytes | None, ClearStats]:
+    """(the package without czcheck marks, stats); None when it carries no marks."""
+    pkg = Package.from_bytes(data, suffix)
+    stats = clear_package(pkg, wb.workbook_part(pkg))
+    return (pkg.to_bytes() if stats.had_marks else None), stats
 
 
 def has_marks(path: Path) -> bool:
