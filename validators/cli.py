@@ -75,17 +75,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _write(text: str, output: str | None) -> bool:
+def _write(text: str, output: str | None, force: bool = False) -> bool:
+    from .safewrite import WriteRefused, shown, terminal_text, write_output
+
     if not output:
-        print(text)
+        print(terminal_text(text))
         return True
     try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        print(f"czcheck：无法写入 {output}：{exc.strerror or exc}", file=sys.stderr)
+        write_output(Path(output), (terminal_text(text) + "\n").encode("utf-8"), force=force)
+    except (OSError, WriteRefused) as exc:
+        print(f"czcheck：无法写入 {shown(output)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return False
     return True
+
+
+def _terminal(text: str) -> str:
+    from .safewrite import terminal_text
+
+    return terminal_text(text)
 
 
 def cmd_validate(args) -> int:
@@ -105,7 +112,7 @@ def cmd_validate(args) -> int:
     own = {Path(p).resolve() for p in [*args.report, *([args.output] if args.output else [])]}
     files = [f for f in files if f.resolve() not in own]
     for problem in problems:
-        print(f"czcheck：{problem}", file=sys.stderr)
+        print(f"czcheck：{_terminal(problem)}", file=sys.stderr)
     if not files:
         print("czcheck：没有可校验的工作簿（.xlsx/.xlsm）", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -136,7 +143,7 @@ def cmd_validate(args) -> int:
         "sarif": lambda: render_sarif(reports),
         "text": lambda: render_text(reports, show_rounding=not args.no_rounding),
     }
-    if not _write(renderers[args.format](), args.output):
+    if not _write(renderers[args.format](), args.output, force=args.force):
         return EXIT_CANNOT_RUN
     from .batch import write_failed
     from .safewrite import shown
@@ -150,24 +157,26 @@ def cmd_validate(args) -> int:
         if write_failed(report):
             print(f"czcheck：{shown(report.source)}：标注未写入（校验结果已在上面列出）", file=sys.stderr)
     for report_path in args.report:
+        from .safewrite import WriteRefused, shown
+
         try:
-            written = _write_report(reports, Path(report_path), marked)
-        except OSError as exc:
-            print(f"czcheck：无法写入报告 {report_path}：{exc.strerror or exc}", file=sys.stderr)
+            written = _write_report(reports, Path(report_path), marked, force=args.force)
+        except (OSError, WriteRefused) as exc:
+            print(f"czcheck：无法写入报告 {shown(report_path)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
-        print(f"已生成报告：{written}", file=sys.stderr)
+        print(f"已生成报告：{shown(written)}", file=sys.stderr)
     if problems or any(r.error for r in reports) or any(write_failed(r) for r in reports):
         return EXIT_CANNOT_RUN
     return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
 
 
-def _write_report(reports, path: Path, marked) -> Path:
+def _write_report(reports, path: Path, marked, force: bool = False) -> Path:
     from .report import render_html, write_xlsx
+    from .safewrite import write_output
 
     if path.suffix.lower() == ".xlsx":
-        return write_xlsx(reports, path, marked=marked)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(reports, report_path=path, marked=marked), encoding="utf-8")
+        return write_xlsx(reports, path, marked=marked, force=force)
+    write_output(path, render_html(reports, report_path=path, marked=marked).encode("utf-8"), force=force)
     return path
 
 

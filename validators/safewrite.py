@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -44,18 +45,19 @@ class WriteRefused(Exception):
     """Nothing was written; ``str(exc)`` is a Chinese sentence saying why and what to do."""
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """Text for a terminal or a plain-text file: control characters (ESC, CR, BEL, bidi overrides …)
+    shown as escapes such as ``\\x1b``, so a file name cannot move the cursor or recolour the screen.
+    Newlines and tabs stay."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def shown(path: str | Path) -> str:
-    """A path for the terminal: control characters escaped (a name can carry ESC, CR, BEL …)."""
-    text = str(path)
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if ch.isprintable() or ch == " ":
-            out.append(ch)
-        else:
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-    return "".join(out)
+    """A path for a message: control characters escaped (also newlines and tabs)."""
+    return terminal_text(str(path)).replace("\n", "\\n").replace("\t", "\\t")
 
 
 # ---- checks -------------------------------------------------------------------------------------
@@ -286,6 +288,18 @@ def write_atomic(dest: Path, data: bytes, *, like: Path | None = None,
         raise
     _fsync_dir(folder)
     return dest
+
+
+def write_output(dest: Path, data: bytes, *, force: bool = False,
+                 verify: Callable[[bytes], str | None] | None = None) -> Path:
+    """Create or replace a czcheck output (a report, a text file): checks as for an output name (a
+    planted symlink is refused unless ``force``), the destination lock, then ``write_atomic``."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    preflight(dest, force=force, output=True)
+    with dest_lock(dest):
+        preflight(dest, force=force, output=True)
+        return write_atomic(dest, data, verify=verify)
 
 
 def _create_exclusive(dest: Path, data: bytes, like: Path, verify: Callable[[bytes], str | None] | None) -> bool:

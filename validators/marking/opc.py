@@ -177,7 +177,7 @@ class Package:
         xmltext.parse(text, name)
         rels = []
         for start, end in xmltext.children(text, _rel_tag(text)):
-            a = xmltext.attrs(text[start:text.find(">", start) + 1])
+            a = xmltext.attrs(text[start:xmltext.tag_close(text, start) + 1])
             rels.append(Relationship(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
                                      a.get("TargetMode") == "External"))
         return rels
