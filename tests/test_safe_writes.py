@@ -50,7 +50,7 @@ def is_marked(path: Path) -> bool:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(n for n in os.listdir(folder) if n.endswith(safewrite.TEMP_SUFFIX) or n.startswith(safewrite.LOCK_PREFIX))
+    return sorted(n for n in os.listdir(folder) if n.endswith(safewrite.TEMP_SUFFIX) or n.endswith(safewrite.LOCK_SUFFIX))
 
 
 # -- temp files, symlinks, hard links -----------------------------------------------------------------

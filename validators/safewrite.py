@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 TEMP_SUFFIX = ".czcheck-tmp"
-LOCK_PREFIX = ".~czcheck-lock."
+LOCK_SUFFIX = ".czcheck-lock"
 LOCK_WAIT_SECONDS = 60.0
 
 
@@ -146,7 +146,7 @@ def real_target(path: Path) -> Path:
 
 
 def _lock_path(dest: Path) -> Path:
-    return dest.parent / f"{LOCK_PREFIX}{dest.name}"
+    return dest.parent / f".{dest.name}{LOCK_SUFFIX}"
 
 
 def _try_lock(fd: int) -> bool:
