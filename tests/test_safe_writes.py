@@ -362,3 +362,109 @@ def test_control_characters_in_file_names_are_escaped(tmp_path: Path, capsys) ->
     wb = openpyxl.load_workbook(summary)  # valid XML throughout
     texts = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
     assert not any("\x1b" in t or "\x07" in t for t in texts)
+
+
+# -- cached formula values ----------------------------------------------------------------------------------
+def _as_formula(path: Path, out: Path, cell, *, calc_on_load: bool, application: str) -> None:
+    """``cell`` becomes a formula whose cached value is the number it held; workbook flags as given."""
+    import re
+
+    from validators.reading import safety
+
+    with zipfile.ZipFile(path) as zf:
+        data = {n: zf.read(n) for n in zf.namelist()}
+        part = safety.classify_package(zf).sheets[cell.sheet]
+    sheet = data[part].decode()
+    m = re.search(rf'<c r="{cell.address}"([^>]*)><v>([^<]+)</v></c>', sheet)
+    assert m, "the cell holds a plain number"
+    sheet = sheet.replace(m.group(0), f'<c r="{cell.address}"{m.group(1)}><f>0+{m.group(2)}</f><v>{m.group(2)}</v></c>')
+    data[part] = sheet.encode()
+    wbxml = re.sub(r"<calcPr[^>]*/>", '<calcPr calcId="191029" fullCalcOnLoad="1"/>' if calc_on_load else
+                   '<calcPr calcId="191029"/>', data["xl/workbook.xml"].decode())
+    data["xl/workbook.xml"] = wbxml.encode()
+    data["docProps/app.xml"] = re.sub(r"<Application>[^<]*</Application>", f"<Application>{application}</Application>",
+                                      data["docProps/app.xml"].decode()).encode()
+    data["docProps/core.xml"] = data["docProps/core.xml"].replace(b"<dc:creator>openpyxl</dc:creator>",
+                                                                  b"<dc:creator>user</dc:creator>")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in data.items():
+            zf.writestr(name, blob)
+
+
+def _plain_numbers(path: Path) -> set:
+    import re
+
+    from validators.model import CellRef
+    from validators.reading import safety
+
+    out = set()
+    with zipfile.ZipFile(path) as zf:
+        for name, part in safety.classify_package(zf).sheets.items():
+            for ref in re.findall(r'<c r="([A-Z]+\d+)"[^>]*><v>[^<]+</v></c>', zf.read(part).decode()):
+                row, col = safety.parse_ref(ref)
+                out.add(CellRef(name, row, col))
+    return out
+
+
+@pytest.mark.parametrize("calc_on_load, application, note", [
+    (True, "Microsoft Excel", "fullCalcOnLoad"),
+    (False, "Microsoft Excel Compatible / Openpyxl 3.1.5", "由程序生成"),
+    (False, "Microsoft Excel", None),
+])
+def test_finding_on_a_cached_formula_value_says_so(tmp_path: Path, findings, calc_on_load, application, note) -> None:
+    numbers = _plain_numbers(SAMPLE)
+    finding = next(f for f in findings if f.cells and f.expected is not None and f.cells[0] in numbers)
+    cell = finding.cells[0]
+    book = tmp_path / "f.xlsx"
+    _as_formula(SAMPLE, book, cell, calc_on_load=calc_on_load, application=application)
+    report = validate_file(book)
+    same = next(f for f in report.findings if f.code == finding.code and f.cells == finding.cells)
+    assert same.severity is finding.severity and same.actual == finding.actual
+    if note is None:
+        assert "缓存值" not in same.message
+    else:
+        assert f"{cell} 是公式" in same.message and "缓存值" in same.message and note in same.message
+    untouched = [f for f in report.findings if cell not in f.all_cells]
+    assert untouched and not any("缓存值" in f.message for f in untouched)
+
+
+# -- row limit however the sheet is written -----------------------------------------------------------------
+@pytest.mark.parametrize("layout", ["dense r=", "r= jumping to 1,000,000", "no r="])
+def test_row_limit_holds_however_rows_are_numbered(tmp_path: Path, layout: str) -> None:
+    from validators.reading import ReadError, read_grids
+    from validators.reading.safety import Limits
+
+    n = 1500
+    if layout == "dense r=":
+        rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, n + 1))
+    elif layout.startswith("r= jumping"):
+        rows = "".join(f'<row r="{i * 600}"><c r="A{i * 600}"><v>{i}</v></c></row>' for i in range(1, n + 1))
+        rows += '<row r="1000000"><c r="A1000000"><v>1</v></c></row>'
+    else:
+        rows = "".join(f"<row><c><v>{i}</v></c></row>" for i in range(1, n + 1))
+    data = parts(SAMPLE)
+    data["xl/worksheets/sheet1.xml"] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+                                        'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                                        f"{rows}</sheetData></worksheet>").encode()
+    book = tmp_path / "rows.xlsx"
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, blob in data.items():
+            zf.writestr(name, blob)
+    with pytest.raises(ReadError, match="1,000 行数据"):
+        read_grids(book, limits=Limits(max_content_rows=1000))
+    assert read_grids(book, limits=Limits(max_content_rows=2000))
+
+
+# -- glob expansion over a symlink loop ---------------------------------------------------------------------
+def test_glob_terminates_on_symlink_loops(tmp_path: Path) -> None:
+    from validators.engine import collect_files
+
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, sub / "x.xlsx")
+    (sub / "loop").symlink_to(tmp_path)
+    (sub / "self").symlink_to(".")
+    files, problems = collect_files([str(tmp_path / "**" / "*.xlsx")])
+    assert [f.name for f in files] == ["x.xlsx"] and not problems
+    files, _ = collect_files([str(tmp_path)])
+    assert [f.name for f in files] == ["x.xlsx"]

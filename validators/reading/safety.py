@@ -164,7 +164,7 @@ def scan_sheet(
 ) -> SheetScan:
     """One streaming pass.  With ``shared`` (the shared strings), also collects every value."""
     if shared is None:
-        fast = _scan_plain_sheet(zf.read(part))
+        fast = _scan_plain_sheet(zf.read(part), limits)
         if fast is not None:
             return fast
     deadline = deadline or Deadline(limits.max_seconds)
@@ -224,7 +224,7 @@ _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
 _NEEDS_FULL_SCAN = re.compile(rb"<f[\s>/]|:f[\s>/]|t=\"e\"|<\w+:c[\s>]")
 
 
-def _scan_plain_sheet(data: bytes) -> SheetScan | None:
+def _scan_plain_sheet(data: bytes, limits: Limits = LIMITS) -> SheetScan | None:
     """Byte-level scan of a sheet without formulas, error cells or namespace prefixes (what our
     templates and most filled workbooks are): bounds only, no sentinels needed.  The counts are upper
     bounds (rows and cells with styles but no value count too), so the limits stay conservative.
@@ -234,6 +234,8 @@ def _scan_plain_sheet(data: bytes) -> SheetScan | None:
     rows = _ROW_NUMBER.findall(data)
     if b"<row" in data and len(rows) != data.count(b"<row"):
         return None  # rows without r= (allowed by the format): let the full pass number them
+    if len(rows) > limits.max_content_rows:
+        return None  # perhaps over the row limit: the full pass counts the rows that have values, exactly
     height = max((int(r) for r in rows), default=0)
     cell_columns = _CELL_COLUMN.findall(data)
     if data.count(b"<c ") + data.count(b"<c>") != len(cell_columns):
