@@ -143,9 +143,7 @@ def test_workbook_locked_by_another_process_is_refused(book: Path, findings) -> 
     assert is_marked(book)
 
 
-def test_a_held_destination_lock_makes_the_later_writer_wait_then_fail(book: Path, tmp_path: Path, findings,
-                                                                       monkeypatch) -> None:
-    monkeypatch.setattr(safewrite, "LOCK_WAIT_SECONDS", 0.3)
+def test_a_held_destination_lock_makes_the_later_writer_wait_then_fail(book: Path, tmp_path: Path, findings) -> None:
     dest = tmp_path / "copy.xlsx"
     with safewrite.dest_lock(dest):
         with pytest.raises(safewrite.WriteRefused, match="另一个 czcheck"):
