@@ -27,7 +27,7 @@ from validators.marking.apply import mark_data
 from validators.marking.files import clear_file, mark_in_place
 
 SAMPLE = Path(__file__).resolve().parent.parent / "workbooks" / "samples" / "yanbian-2024-budget.xlsx"
-KILLS_PER_COMMAND = 5
+KILLS_PER_COMMAND = 3
 SEED = int(os.environ.get("CZCHECK_FAULT_SEED", "1313"))
 
 
@@ -223,3 +223,74 @@ def test_clear_racing_in_place_is_serialised(tmp_path: Path) -> None:
             clear_file(b)
         assert parts(b) == expected
     assert not temps(tmp_path)
+
+
+# -- kill -9 at each step of a write, deterministically ---------------------------------------------------------
+_CRASH_CHILD = r"""
+import os, signal, sys
+from pathlib import Path
+from validators.engine import validate_file
+from validators.marking.files import clear_file, mark_copy, mark_in_place
+
+op, step, book = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+findings = validate_file(book).findings if op != "clear" else []
+real = {"fsync": os.fsync, "link": os.link, "replace": os.replace, "write": os.write}
+calls = {"n": 0}
+nth = int(sys.argv[4])
+
+def crash(name):
+    def wrapped(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == nth:
+            if name == "write":  # half the bytes reach the disk, then the process dies
+                fd, data = a
+                real["write"](fd, bytes(data[: len(data) // 2]))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real[name](*a, **k)
+    return wrapped
+
+setattr(os, step, crash(step))
+if op == "in-place":
+    mark_in_place(book, findings)
+elif op == "clear":
+    clear_file(book)
+else:
+    mark_copy(book, findings, book.parent / "out" / "copy.xlsx")
+print("finished")
+"""
+
+
+STEPS = [  # (operation, os function, which calls): in-place writes the backup first, then the workbook
+    ("in-place", "write", (1, 2)), ("in-place", "fsync", (1, 3)), ("in-place", "link", (1,)),
+    ("in-place", "replace", (1,)), ("clear", "write", (1,)), ("clear", "replace", (1,)),
+    ("out", "write", (1,)), ("out", "replace", (1,)),
+]
+
+
+@pytest.mark.parametrize("op, step, calls", STEPS)
+def test_kill_at_each_step_of_a_write(op: str, step: str, calls: tuple[int, ...], tmp_path: Path) -> None:
+    """The process kills itself at the given call of ``step`` (os.write half done, os.fsync, os.link,
+    os.replace); then the original is intact or recoverable, and the next run cleans up."""
+    original = SAMPLE.read_bytes()
+    marked_original = mark_data(original, validate_file(SAMPLE).findings)
+    for nth in calls:
+        folder = tmp_path / f"n{nth}"
+        folder.mkdir()
+        book = folder / "预算.xlsx"
+        book.write_bytes(marked_original if op == "clear" else original)
+        child = subprocess.run([sys.executable, "-c", _CRASH_CHILD, op, step, str(book), str(nth)],
+                               capture_output=True, text=True, check=False)
+        assert child.returncode == -signal.SIGKILL, child.stdout + child.stderr  # it died at that step
+        if op == "in-place":
+            assert_intact_or_recoverable(book, original)
+        elif op == "clear":
+            assert book.read_bytes() == marked_original or (
+                package.is_valid_package(book.read_bytes()) is None and not is_marked(book))
+        else:
+            assert book.read_bytes() == original
+            copy = folder / "out" / "copy.xlsx"
+            assert not copy.exists() or (package.is_valid_package(copy.read_bytes()) is None and is_marked(copy))
+        after = subprocess.run([sys.executable, "-c", _CRASH_CHILD, op, step, str(book), "0"],  # no crash
+                               capture_output=True, text=True, check=False)
+        assert "finished" in after.stdout, after.stderr
+        assert not temps(folder) and not list(folder.rglob(f"*{safewrite.LOCK_SUFFIX}"))

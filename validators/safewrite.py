@@ -200,8 +200,9 @@ def dest_lock(dest: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
 
 
 def _remove_stale_temps(dest: Path) -> None:
-    """Temporaries of ``dest`` left by a killed run (we hold its lock, so none is in use)."""
-    prefix = f".{dest.name}."
+    """Temporaries of ``dest`` (and of its backups) left by a killed run (we hold its lock, so none
+    is in use)."""
+    prefix = (f".{dest.name}.", f".{dest.stem}.备份")
     try:
         names = os.listdir(dest.parent)
     except OSError:
