@@ -75,6 +75,13 @@ def office_lock_files(path: Path) -> list[Path]:
 
 def _locked_by_other_process(path: Path) -> bool:
     """True when another process holds a lock on the file itself (flock or fcntl record lock)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows: Excel/WPS open workbooks deny writing
+        try:
+            os.close(os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0)))
+        except PermissionError:
+            return True
+        except OSError:
+            pass
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:

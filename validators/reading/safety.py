@@ -25,7 +25,7 @@ from xml.etree.ElementTree import ParseError
 
 from ..amounts import FormulaError, UncachedFormula
 from ..package import (  # noqa: F401 - the zip guards live in the shared package layer
-    LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, resolve as _package_resolve,
+    LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, rels_path as _package_rels_path, resolve as _package_resolve,
 )
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -65,8 +65,8 @@ def _resolve(base_dir: str, target: str) -> str:
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type suffix, resolved part name) for ``part``."""
-    base_dir, base = posixpath.split(part)
-    rels_name = posixpath.join(base_dir, "_rels", base + ".rels")
+    base_dir = posixpath.dirname(part)
+    rels_name = _package_rels_path(part)
     names = _member_names(zf)
     if rels_name.lower() not in names:
         return {}
