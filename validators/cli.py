@@ -96,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--mark", action="store_true", help="生成标注副本：在有问题的单元格上加底色和批注（默认写在原文件旁：文件名.校验.xlsx）")
     v.add_argument("--out", metavar="文件夹", help="标注副本写到此文件夹（隐含 --mark）")
     v.add_argument("--in-place", action="store_true", help="直接标注原文件（先备份为 文件名.备份.xlsx）")
+    v.add_argument("--force", action="store_true",
+                   help="写入只读、被其他程序打开或锁定、有多个硬链接的文件，或替换输出位置上的符号链接")
     v.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N", help="并行进程数（默认：全部 CPU 核）")
     v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
     v.add_argument("--config", metavar="文件", help="配置文件 czcheck.toml（默认在被校验的文件夹及其上级查找 czcheck.toml 或 pyproject.toml 的 [tool.czcheck]）")
@@ -107,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
     c.add_argument("paths", nargs="+", metavar="文件")
     c.add_argument("--out", metavar="文件夹", help="把清除后的工作簿写到此文件夹（默认直接清除该文件）")
+    c.add_argument("--force", action="store_true", help="写入只读、被其他程序打开或锁定、有多个硬链接的文件")
 
     r = sub.add_parser("rules", help="列出全部校验规则")
     r.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
@@ -128,17 +131,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _write(text: str, output: str | None) -> bool:
+def _write(text: str, output: str | None, force: bool = False) -> bool:
+    from .safewrite import WriteRefused, shown, terminal_text, write_output
+
     if not output:
-        print(text)
+        print(terminal_text(text))
         return True
     try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        print(f"czcheck：无法写入 {output}：{exc.strerror or exc}", file=sys.stderr)
+        write_output(Path(output), (terminal_text(text) + "\n").encode("utf-8"), force=force)
+    except (OSError, WriteRefused) as exc:
+        print(f"czcheck：无法写入 {shown(output)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return False
     return True
+
+
+def _terminal(text: str) -> str:
+    from .safewrite import terminal_text
+
+    return terminal_text(text)
 
 
 def cmd_validate(args) -> int:
@@ -170,7 +180,7 @@ def cmd_validate(args) -> int:
                                        *([args.write_baseline] if args.write_baseline else [])]}
     files = [f for f in files if f.resolve() not in own]
     for problem in problems:
-        print(f"czcheck：{problem}", file=sys.stderr)
+        print(f"czcheck：{_terminal(problem)}", file=sys.stderr)
     if not files:
         print("czcheck：没有可校验的工作簿（.xlsx/.xlsm）", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -182,7 +192,7 @@ def cmd_validate(args) -> int:
         from .batch import MarkCopies, MarkInPlace
 
         base = _marking_base(args.paths)
-        after = MarkInPlace() if args.in_place else MarkCopies(args.out, base=base)
+        after = MarkInPlace(force=args.force) if args.in_place else MarkCopies(args.out, base=base, force=args.force)
         # never validate earlier marked copies or backups as if they were sources
         files = [f for f in files if not is_own_output(f)]
     if baseline is not None:
@@ -205,17 +215,28 @@ def cmd_validate(args) -> int:
         "sarif": lambda: render_sarif(reports),
         "text": lambda: render_text(reports, show_rounding=not args.no_rounding),
     }
-    if not _write(renderers[args.format](), args.output):
+    if not _write(renderers[args.format](), args.output, force=args.force):
         return EXIT_CANNOT_RUN
+    from .batch import write_failed
+    from .safewrite import shown
+
     for source, written in sorted((result.outputs or {}).items()):
-        print(f"已标注：{written}" if Path(written).resolve() != Path(source).resolve() else f"已标注原文件（备份在旁）：{written}", file=sys.stderr)
+        line = result.messages.get(source) or shown(written)
+        print(f"已标注原文件：{line}" if args.in_place else f"已标注：{line}", file=sys.stderr)
+        for note in result.notes.get(source, []):
+            print(f"czcheck：{note}", file=sys.stderr)
+    for report in reports:
+        if write_failed(report):
+            print(f"czcheck：{shown(report.source)}：标注未写入（校验结果已在上面列出）", file=sys.stderr)
     for report_path in args.report:
+        from .safewrite import WriteRefused, shown
+
         try:
-            written = _write_report(reports, Path(report_path), marked)
-        except OSError as exc:
-            print(f"czcheck：无法写入报告 {report_path}：{exc.strerror or exc}", file=sys.stderr)
+            written = _write_report(reports, Path(report_path), marked, force=args.force)
+        except (OSError, WriteRefused) as exc:
+            print(f"czcheck：无法写入报告 {shown(report_path)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
-        print(f"已生成报告：{written}", file=sys.stderr)
+        print(f"已生成报告：{shown(written)}", file=sys.stderr)
     if args.write_baseline:
         from .baseline import write_baseline
 
@@ -235,7 +256,9 @@ def _exit_code(reports, problems, *, strict: bool = False) -> int:
     1: 错误 (and with ``strict``: 无法校验 findings or a file only 部分校验); 0 otherwise."""
     from .model import Severity
 
-    if problems or any(r.status.failed for r in reports):
+    from .batch import write_failed
+
+    if problems or any(r.status.failed for r in reports) or any(write_failed(r) for r in reports):
         return EXIT_CANNOT_RUN
     if any(r.has_errors for r in reports):
         return EXIT_ERRORS
@@ -261,13 +284,13 @@ def _marking_base(paths: list[str]) -> str | None:
         return None
 
 
-def _write_report(reports, path: Path, marked) -> Path:
+def _write_report(reports, path: Path, marked, force: bool = False) -> Path:
     from .report import render_html, write_xlsx
+    from .safewrite import write_output
 
     if path.suffix.lower() == ".xlsx":
-        return write_xlsx(reports, path, marked=marked)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(reports, report_path=path, marked=marked), encoding="utf-8")
+        return write_xlsx(reports, path, marked=marked, force=force)
+    write_output(path, render_html(reports, report_path=path, marked=marked).encode("utf-8"), force=force)
     return path
 
 
@@ -395,30 +418,30 @@ def cmd_template(args) -> int:
 
 
 def cmd_clear(args) -> int:
-    from .marking import MarkingError, clear_marks, has_marks
+    from .marking import MarkingError
+    from .marking.files import clear_file
+    from .safewrite import shown
 
     status = EXIT_OK
     for name in args.paths:
         source = Path(name)
         if not source.is_file():
-            print(f"czcheck：找不到文件：{source}", file=sys.stderr)
+            print(f"czcheck：找不到文件：{shown(source)}", file=sys.stderr)
             status = EXIT_CANNOT_RUN
             continue
-        dest = source
+        dest = None
         if args.out:
-            out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
-            dest = out / source.name
+            dest = Path(args.out).resolve() / source.name
         try:
-            if not has_marks(source):
-                print(f"{source}：没有 czcheck 的标注，未做改动")
-                continue
-            clear_marks(source, dest)
+            written, _stats = clear_file(source, dest, force=args.force)
         except (MarkingError, OSError) as exc:
-            print(f"czcheck：{source}：{exc}", file=sys.stderr)
+            print(f"czcheck：{shown(source)}：{exc}", file=sys.stderr)
             status = EXIT_CANNOT_RUN
             continue
-        print(f"已清除标注：{dest}")
+        if written is None:
+            print(f"{shown(source)}：没有 czcheck 的标注，未做改动")
+            continue
+        print(f"已清除标注：{written.describe()}")
     return status
 
 

@@ -47,9 +47,36 @@ def validate_file(path: str | Path) -> Report:
         report.findings = run_rules(disclosure, config=config)
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
         report.error = _internal_error(exc)
+    else:
+        _note_cached_formulas(report, path)
     # decided here, while the tables are still in memory and before a baseline hides anything
     report.file_status = file_status(report)
     return report
+
+
+def _note_cached_formulas(report: Report, path: Path) -> None:
+    """A finding that quotes a formula's cached value says so when that cache is doubtful
+    (reading/formulas.py: recalculation on open requested, or written by a program)."""
+    import zipfile
+
+    from .package import UnsafeWorkbook
+    from .reading.formulas import formula_notes
+
+    sheets = {c.sheet for f in report.findings for c in f.all_cells}
+    if not sheets:
+        return
+    try:
+        reason, cells = formula_notes(path, sheets)
+    except (OSError, UnsafeWorkbook, zipfile.BadZipFile, KeyError, ValueError):
+        return  # the file changed since it was read: the findings stand as they are
+    if reason is None or not cells:
+        return
+    for finding in report.findings:
+        quoted = [c for c in finding.all_cells if c.address in cells.get(c.sheet, ())]
+        if quoted:
+            shown = "、".join(str(c) for c in quoted[:3]) + (f" 等 {len(quoted)} 个单元格" if len(quoted) > 3 else "")
+            finding.message += f"（注意：{shown} 是公式，这里用的是文件中保存的计算结果（缓存值）；{reason}）"
+            finding.evidence["cached_formulas"] = [str(c) for c in quoted]
 
 
 INTERNAL_ERROR = "校验程序内部错误"
@@ -72,8 +99,6 @@ def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
 
     Folders and wildcards skip czcheck's own outputs (marked copies, backups); a file named
     explicitly is kept."""
-    import glob
-
     files: list[Path] = []
     problems: list[str] = []
     for target in targets:
@@ -88,7 +113,7 @@ def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
         elif p.exists():
             files.append(p)
         else:
-            matches = sorted(glob.glob(target, recursive=True))
+            matches = sorted(_glob(target))
             if matches:
                 files.extend(Path(m) for m in matches if Path(m).is_file() and not is_own_output(m))
             else:
@@ -101,3 +126,58 @@ def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
             seen.add(key)
             unique.append(f)
     return unique, problems
+
+
+def _glob(pattern: str) -> list[str]:
+    """``glob.glob(pattern, recursive=True)`` that terminates on symlink loops: a ``**`` walk follows
+    directory links but enters each real directory once; patterns without ``**`` use glob itself."""
+    import fnmatch
+    import glob
+    import os
+    import re
+
+    if "**" not in pattern:
+        return glob.glob(pattern)
+    parts = re.split(r"[/\\]", pattern)
+    root_parts: list[str] = []
+    for part in parts:
+        if glob.has_magic(part):
+            break
+        root_parts.append(part)
+    root = os.sep.join(root_parts) if root_parts else "."
+    if pattern.startswith(("/", "\\")) and not root:
+        root = os.sep
+    if not os.path.isdir(root):
+        return []
+    rest = parts[len(root_parts):]
+    regex = []
+    for i, part in enumerate(rest):
+        last = i == len(rest) - 1
+        if part == "**":
+            regex.append(".*" if last else "(?:.*/)?")
+        else:
+            regex.append(fnmatch.translate(part).replace("(?s:", "(?:", 1)[:-2].replace(".*", "[^/]*")
+                         + ("" if last else "/"))
+    matcher = re.compile("".join(regex) + r"\Z", re.S)
+    seen: set[tuple[int, int]] = set()
+    out: list[str] = []
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(folder)
+        except OSError:
+            dirs[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:  # a symlink loop (or a second link to a folder already walked)
+            dirs[:] = []
+            continue
+        seen.add(key)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel_folder = os.path.relpath(folder, root)
+        for name in names:
+            if name.startswith("."):
+                continue
+            rel = name if rel_folder == "." else os.path.join(rel_folder, name)
+            if matcher.match(rel.replace(os.sep, "/")):
+                out.append(os.path.join(folder, name) if root_parts else rel)
+    return out

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import safety
+from .. import package
 
 
 class ReadError(Exception):
@@ -122,11 +123,11 @@ def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Gr
     path = Path(path)
     check_container(path, limits)
     try:
-        data = path.read_bytes()
+        data = package.read_file(path, limits)
     except OSError as exc:
         raise ReadError(f"无法读取文件：{exc.strerror or type(exc).__name__}") from exc
-    if len(data) > limits.max_file_bytes:
-        raise ReadError("文件在读取过程中变大，超过读取上限，已停止")
+    except safety.UnsafeWorkbook as exc:
+        raise ReadError(str(exc)) from exc
     _check_head(path, data[: 64 * 1024])
     try:
         return _read_checked(data, limits)

@@ -54,6 +54,8 @@ def _cell(ws, value: Any, *, fill=None, link: str | None = None, location: str |
     if wrap:
         cell.alignment = WRAP
     if link:
+        link = _ILLEGAL.sub(lambda m: f"%{ord(m.group(0)):02X}", link)  # a control character in a file name
+        location = _ILLEGAL.sub("", location) if location else location
         # an external link (relative path) and optionally the cell to open; never a HYPERLINK() formula
         cell.hyperlink = Hyperlink(ref="", target=link, location=location, display=None)
         cell.font = LINK_FONT
@@ -104,7 +106,8 @@ def _status_sheet(wb, reports: list[Report], base: Path) -> None:
                    *[_cell(ws, r.count(sev)) for sev in SEVERITY_ORDER], _cell(ws, len(r.baselined))])
 
 
-def write_xlsx(reports: list[Report], path: str | Path, *, marked: Mapping[str, str] | None = None) -> Path:
+def write_xlsx(reports: list[Report], path: str | Path, *, marked: Mapping[str, str] | None = None,
+               force: bool = False) -> Path:
     """Write the summary workbook to ``path`` (streaming, write-only).  Links are relative to its folder."""
     path = Path(path)
     base = path.resolve().parent
@@ -155,6 +158,11 @@ def write_xlsx(reports: list[Report], path: str | Path, *, marked: Mapping[str, 
         rs.append([_cell(rs, rule.code), _cell(rs, rule.name), *[_cell(rs, rule.counts.get(sev, 0)) for sev in SEVERITY_ORDER],
                    _cell(rs, rule.total), _cell(rs, len(rule.departments))])
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from io import BytesIO
+
+    from .. import package, safewrite
+
+    buffer = BytesIO()
+    wb.save(buffer)
+    safewrite.write_output(path, buffer.getvalue(), force=force, verify=package.is_valid_package)
     return path
