@@ -137,8 +137,14 @@ def _write(text: str, output: str | None, force: bool = False) -> bool:
     if not output:
         print(terminal_text(text))
         return True
+    data = (terminal_text(text) + "\n").encode("utf-8")
     try:
-        write_output(Path(output), (terminal_text(text) + "\n").encode("utf-8"), force=force)
+        target = Path(output)
+        if target.exists() and not target.is_file() and not target.is_dir():  # /dev/null, a pipe: no file to protect
+            with open(target, "wb") as fh:
+                fh.write(data)
+        else:
+            write_output(target, data, force=force)
     except (OSError, WriteRefused) as exc:
         print(f"czcheck：无法写入 {shown(output)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return False

@@ -13,42 +13,12 @@ same verdict.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
-from .model import Report, Severity
-
-
-class Status(str, Enum):
-    VERIFIED = "已校验"
-    PARTIAL = "部分校验"
-    FAILED = "未能校验"
+from . import model
+from .model import FileStatus, Report, Severity, Status  # noqa: F401 - Status, FileStatus are used from here
 
 
 # findings that mean a table was found but could not be read completely
 UNREADABLE_CODES = {"RD001": "有无法识别为金额的单元格", "RD003": "有数据行缺失"}
-
-
-@dataclass(frozen=True)
-class FileStatus:
-    level: Status
-    reasons: tuple[str, ...] = ()  # Chinese, one per problem
-    missing_tables: tuple[str, ...] = ()
-    unreadable_tables: tuple[str, ...] = ()
-
-    @property
-    def value(self) -> str:
-        return self.level.value
-
-    @property
-    def checked(self) -> bool:
-        return self.level is Status.VERIFIED
-
-    @property
-    def failed(self) -> bool:
-        return self.level is Status.FAILED
-
-    def describe(self) -> str:
-        """One Chinese line: ``部分校验：缺少“项目支出表”``."""
-        return f"{self.level.value}：{'；'.join(self.reasons)}" if self.reasons else self.level.value
 
 
 def _quoted(kinds: list[str]) -> str:
@@ -107,3 +77,6 @@ def status_counts(reports: list[Report]) -> StatusCounts:
     for r in reports:
         out.counts[r.status.level] += 1
     return out
+
+
+model.status_of_report = file_status  # hand-built Reports (no engine run) get their status computed on access

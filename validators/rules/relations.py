@@ -162,6 +162,22 @@ def sum_against(ctx: "Context", totals: list[Value], parts: list[Value | None], 
                  incomplete=incomplete, label=what, table=table, cells=[totals[0].ref], related=[v.ref for v in totals[1:]] + [p.ref for p in present])
 
 
+def missing_row(ctx: "Context", present: Value, where: Table, what: str) -> Finding | None:
+    """A row with an amount on one side has no counterpart row in ``where``."""
+    if present.problem or present.blank or present.number == 0:
+        return None
+    if where.truncated:
+        return ctx.finding(
+            Severity.UNVERIFIABLE,
+            message=f"{what}：{where.kind}中找不到对应行，该表有行缺失（PDF 转换截断），无法核对金额 {fmt(present.number)}",
+            cells=[present.ref], related_cells=list(where.missing_rows), actual=present.number, table=where.kind,
+        )
+    return ctx.finding(
+        message=f"{what}：{where.kind}中没有对应的行，金额 {fmt(present.number)} 无处对应",
+        cells=[present.ref], expected=Decimal(0), actual=present.number, difference=present.number, table=where.kind,
+    )
+
+
 # ---- naming ----------------------------------------------------------------------------------
 
 
@@ -437,8 +453,6 @@ def against(ctx: "Context", a: Value | None, b_table: Table | None, b_kind: str,
         if a.blank or a.number == 0:
             return None
         if b_table.truncated:
-            from ._checks import missing_row
-
             return missing_row(ctx, a, b_table, what)
         return ctx.finding(message=f"{what}：{fmt(a.number)}，而{b_kind}中没有对应金额（表中无数据或缺少合计行）",
                            cells=[a.ref], expected=Decimal(0), actual=a.number, difference=a.number, table=b_kind)
@@ -488,8 +502,6 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     """Row by 功能分类 code: table a's column = table b's column for every code either prints; a code with an
     amount on one side only is reported (missing_row).  ``both_only`` compares only codes both print;
     ``unless_rows_by_unit`` skips a table whose rows are units (吉林 收入总表)."""
-    from ._checks import missing_row
-
     spec_a, spec_b = rel.arg("a"), rel.arg("b")
     ta, tb = ctx.table(spec_a["table"]), ctx.table(spec_b["table"])
     if ta is None or tb is None:
