@@ -70,6 +70,29 @@ def read_grids(book: Any) -> list[Grid]:
     return sorted(grids, key=lambda g: g.hidden)
 
 
+SNAPSHOT_SECONDS = 3.0
+_SNAPSHOTS: dict[str, tuple[float, list[Grid]]] = {}
+
+
+def book_snapshot(book: Any, clock: Any = None) -> list[Grid]:
+    """The book's grids for CZ_RULE / CZ_STATUS.  Excel recalculates every volatile cell in one
+    pass: the first of them reads the book, the others (and a recalculation within
+    SNAPSHOT_SECONDS) reuse that read; the engine itself runs again only when the grids changed
+    (udf_logic.book_findings)."""
+    import time
+
+    now = (clock or time.monotonic)()
+    key = str(book.name)
+    hit = _SNAPSHOTS.get(key)
+    if hit is not None and now - hit[0] <= SNAPSHOT_SECONDS:
+        return hit[1]
+    grids = read_grids(book)
+    if len(_SNAPSHOTS) > 8:
+        _SNAPSHOTS.clear()
+    _SNAPSHOTS[key] = (now, grids)
+    return grids
+
+
 def validate_book(book: Any) -> list[Finding]:
     return run_rules(disclosure_from_grids(read_grids(book), source=getattr(book, "fullname", book.name)))
 
