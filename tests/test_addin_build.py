@@ -74,6 +74,26 @@ def test_vba_xlwings_version_is_the_installed_one(vba_sources):
     assert string_constant(vba_sources, "XLWINGS_VERSION") == version("xlwings")
 
 
+def test_pyproject_pins_exactly_the_vba_xlwings_version(vba_sources, tmp_path):
+    """A fresh install must get the xlwings whose DLL the .xlam's VBA loads (xlwings64-X.Y.Z.dll)."""
+    import tomllib
+
+    from addin.build_addin import check_pin, pinned_xlwings
+    from addin.vba import string_constant
+
+    vba_version = string_constant(vba_sources, "XLWINGS_VERSION")
+    assert pinned_xlwings() == vba_version
+    dlls = set(re.findall(r'"xlwings(?:32|64)-([\d.]+)\.dll"', "\n".join(vba_sources.values())))
+    assert dlls == {vba_version}
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    assert [d for d in deps if d.startswith("xlwings")] == [f"xlwings=={vba_version}"]
+    assert check_pin() == vba_version
+    moved = tmp_path / "pyproject.toml"
+    moved.write_text('[project]\ndependencies = ["xlwings>=0.33"]\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match="pin xlwings exactly"):
+        pinned_xlwings(moved)
+
+
 def test_config_sheet_is_the_one_the_vba_reads_and_names_importable_modules(xlam, vba_sources, monkeypatch):
     from addin.__main__ import PROJECT
     from addin.vba import string_constant
@@ -95,6 +115,8 @@ def test_config_sheet_is_the_one_the_vba_reads_and_names_importable_modules(xlam
         keys[cells[f"A{r}"].upper()] = cells.get(f"B{r}")
         r += 1
     assert "UDF MODULES" in keys
+    # never put a received workbook's folder first on sys.path (a validators/ beside it would run)
+    assert keys["ADD_WORKBOOK_TO_PYTHONPATH"] is False
     # blank interpreter/PYTHONPATH keys would shadow the user's config file: none preset
     assert not {"INTERPRETER_WIN", "INTERPRETER_MAC", "PYTHONPATH"} & set(keys)
     monkeypatch.syspath_prepend(str(ROOT / "addin"))
