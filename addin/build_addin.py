@@ -75,7 +75,7 @@ CONFIG_ROWS: list[tuple[str, object, str]] = [
 ]
 HINTS = [
     "Python 解释器和路径：",
-    "· 推荐：在装有 czcheck 的 Python 环境中运行 python -m addin setup，它把解释器（Interpreter_Win / Interpreter_Mac）和 PYTHONPATH 写入用户配置文件 %USERPROFILE%\\.myaddin\\myaddin.conf（macOS：~/Library/Containers/com.microsoft.Excel/Data/myaddin.conf）。",
+    "· 推荐：在装有 czcheck 的 Python 环境中运行 python -m addin setup：它生成本机专用的加载项 %USERPROFILE%\\czcheck\\czcheck_addin.xlam（解释器和 PYTHONPATH 写在它的配置表上，工作簿所在文件夹中的 myaddin.conf 文件不能改变它们），并写入用户配置文件 %USERPROFILE%\\.myaddin\\myaddin.conf。",
     "· 或者在上方 A、B 两列紧接着添加键和值（中间不要留空行）：Interpreter_Win 例如 C:\\czcheck\\.venv\\Scripts\\pythonw.exe；Interpreter_Mac 例如 /Users/用户名/czcheck/.venv/bin/python；PYTHONPATH 为 czcheck 的 addin 文件夹。",
     "· 出于安全考虑（见 ADD_WORKBOOK_TO_PYTHONPATH），工作簿和加载项所在的文件夹都不会自动加入 PYTHONPATH：请用 python -m addin setup 写入 czcheck 的 addin 文件夹。",
     f"· 功能区按钮运行 import {ENTRY_MODULE}; {ENTRY_MODULE}.main()，所以模块名必须与加载项文件名 {XLAM_NAME} 一致。",
@@ -119,8 +119,8 @@ def _shared_strings(strings: list[str]) -> str:
             f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>')
 
 
-def config_parts() -> tuple[str, str]:
-    """(sheet1.xml, sharedStrings.xml) of the config sheet."""
+def config_parts(extra: list[tuple[str, object, str]] | None = None) -> tuple[str, str]:
+    """(sheet1.xml, sharedStrings.xml) of the config sheet; ``extra`` rows follow CONFIG_ROWS."""
     strings: list[str] = []
 
     def sidx(text: str) -> int:
@@ -129,7 +129,8 @@ def config_parts() -> tuple[str, str]:
         return strings.index(text)
 
     rows = []
-    for r, (key, value, hint) in enumerate(CONFIG_ROWS, start=1):
+    config_rows = CONFIG_ROWS + list(extra or [])
+    for r, (key, value, hint) in enumerate(config_rows, start=1):
         cells = [f'<c r="A{r}" s="1" t="s"><v>{sidx(key)}</v></c>']
         if isinstance(value, bool):
             cells.append(f'<c r="B{r}" s="1" t="b"><v>{int(value)}</v></c>')
@@ -138,7 +139,7 @@ def config_parts() -> tuple[str, str]:
         if hint:
             cells.append(f'<c r="C{r}" s="1" t="s"><v>{sidx(hint)}</v></c>')
         rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    start = len(CONFIG_ROWS) + 2
+    start = len(config_rows) + 2
     for i, hint in enumerate(HINTS):
         r = start + i
         rows.append(f'<row r="{r}"><c r="C{r}" s="1" t="s"><v>{sidx(hint)}</v></c></row>')
@@ -165,7 +166,9 @@ def config_sheet_name(vba: bytes) -> str:
     return f"{project}.conf"
 
 
-def build(template: Path | None = None) -> bytes:
+def build(template: Path | None = None, extra: list[tuple[str, object, str]] | None = None) -> bytes:
+    """The .xlam's bytes; ``extra`` config rows (``python -m addin setup``: this machine's interpreter
+    and PYTHONPATH) make a configured copy."""
     template = template or template_path()
     with zipfile.ZipFile(template) as src:
         members = [(info.filename, src.read(info.filename)) for info in src.infolist()]
@@ -179,7 +182,7 @@ def build(template: Path | None = None) -> bytes:
     workbook = parts[WORKBOOK_PART].decode("utf-8")
     if f'name="{TEMPLATE_CONF}"' not in workbook:
         raise SystemExit(f"the template has no sheet {TEMPLATE_CONF}; the xlwings template changed")
-    sheet_xml, strings_xml = config_parts()
+    sheet_xml, strings_xml = config_parts(extra)
     replaced = {
         CUSTOM_UI: CUSTOM_UI_XML.encode("utf-8"),
         SHEET_PART: sheet_xml.encode("utf-8"),

@@ -11,7 +11,7 @@ The folder (copy it whole to the office computer, e.g. to C:\\czcheck):
     wheels\\             czcheck-<version>-py3-none-any.whl, built from this repository; with
                         --download also the win_amd64 / cp311 wheels of all its dependencies
                         (pip download --platform win_amd64 --only-binary=:all: --python-version 3.11)
-    czcheck_addin.xlam  the add-in (the same file is installed inside the environment; either works)
+    czcheck_addin.xlam  the add-in as built (setup writes the configured copy users load)
     requirements.txt    what 安装.bat installs
     说明.txt            these steps in Chinese
 
@@ -69,7 +69,7 @@ echo 正在从本文件夹安装 czcheck（不需要联网）……
 "%TARGET%\Scripts\python.exe" -m pip install --no-index --find-links "%~dp0wheels" -r "%~dp0requirements.txt" || goto :fail
 "%TARGET%\Scripts\python.exe" -m addin setup || goto :fail
 echo.
-echo 安装完成。请打开 Excel，按“说明.txt”第 3 步加载上面显示的 czcheck_addin.xlam。
+echo 安装完成。请打开 Excel，按“说明.txt”第 3 步加载上面显示的本机专用加载项 czcheck_addin.xlam。
 pause
 exit /b 0
 :fail
@@ -86,7 +86,8 @@ README = """czcheck 离线安装包（财政公开表校验 Excel 加载项）
    双击“安装.bat”：它在本文件夹中创建 .venv 环境，只从 wheels 文件夹安装 czcheck 及其依赖（不联网），
    再运行 python -m addin setup，把 Python 的位置写入加载项的用户配置文件。
 3. 打开 Excel →“文件”→“选项”→“加载项”→“管理：Excel 加载项”→“转到”→“浏览”，选中安装.bat 最后显示的
-   czcheck_addin.xlam（或本文件夹中的同名文件），功能区出现“财政校验”选项卡即可使用。
+   本机专用加载项 %USERPROFILE%\\czcheck\\czcheck_addin.xlam（已写入本机 Python 的位置；本文件夹中的同名文件未配置，
+   不要直接加载它），功能区出现“财政校验”选项卡即可使用。
 4. 要使用 CZ_ 工作表函数，请按 czcheck 文档“在 Excel 中使用 czcheck”第三节第 4 步导入一次。
 """
 

@@ -143,3 +143,33 @@ def test_vba_reader_rejects_garbage():
         module_sources(b"not a compound file" * 40)
     with pytest.raises(VbaFormatError):
         decompress(b"\x02abc")
+
+
+def test_setup_writes_a_configured_copy_a_folder_file_cannot_override(tmp_path, monkeypatch):
+    """`python -m addin setup` also writes the add-in with this interpreter and PYTHONPATH on its own
+    config sheet: the VBA reads that sheet before a myaddin.conf file in the workbook's folder."""
+    from io import BytesIO
+
+    from python_calamine import CalamineWorkbook
+
+    from addin import ADDIN_DIR
+    from addin.__main__ import configured_addin_path, interpreter, main
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("USERPROFILE", raising=False)
+    assert main(["setup"]) == 0
+    copy = configured_addin_path()
+    assert copy == tmp_path / "czcheck" / "czcheck_addin.xlam"
+    with zipfile.ZipFile(copy) as z, zipfile.ZipFile(XLAM) as ours:
+        assert z.read("xl/vbaProject.bin") == ours.read("xl/vbaProject.bin")
+        assert z.read("customUI/customUI.xml") == ours.read("customUI/customUI.xml")
+    wb = CalamineWorkbook.from_filelike(BytesIO(copy.read_bytes()))
+    rows = wb.get_sheet_by_name("myaddin.conf").to_python()
+    keys, r = {}, 0
+    while r < len(rows) and rows[r][0] not in ("", None):  # A1 down to the first blank, as the VBA reads
+        keys[str(rows[r][0]).upper()] = rows[r][1]
+        r += 1
+    assert keys["INTERPRETER_WIN"] == interpreter()
+    assert keys["PYTHONPATH"] == str(ADDIN_DIR)
+    assert keys["ADD_WORKBOOK_TO_PYTHONPATH"] is False and "UDF MODULES" in keys
+    assert (tmp_path / ".myaddin" / "myaddin.conf").exists()
