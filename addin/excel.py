@@ -370,7 +370,16 @@ def apply_plan(book: Any, plan: MarkPlan, sheets: dict[str, Any] | None = None) 
                 elif original is not None:  # the user's own note, found in the listing
                     notes[m.ref.address].text = text
                 else:
-                    sheet.range(m.ref.address).add_note(text)
+                    rng = sheet.range(m.ref.address)
+                    try:
+                        rng.add_note(text)
+                    except Exception:  # noqa: BLE001 - a note the listing did not show: keep it as the original
+                        note = rng.note
+                        if note is None:
+                            raise
+                        before = Original(name, m.ref.address, before.color, note.text)
+                        text = before.note + SEPARATOR + m.comment
+                        note.text = text
             record[key] = Original(name, m.ref.address, before.color, before.note, _hex(m.fill.bg), text)
 
     rec, created = _get_or_add(sheets, book, RECORD_SHEET)
