@@ -73,7 +73,7 @@ class Context:
 
 def _load_all() -> None:
     # importing the modules registers their rules
-    from . import completeness, crosstable, final_accounts, jiguan, jilin, narrative, reading, sangong, summary, within  # noqa: F401
+    from . import completeness, crosstable, final_accounts, jiguan, jilin, narrative, published, reading, sangong, summary, within  # noqa: F401
 
 
 def all_rules() -> list[Rule]:
