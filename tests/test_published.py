@@ -115,6 +115,53 @@ def edit_sample(tmp_path: Path, sample: str, old: str, new: str) -> tuple[Path, 
     return path, ref
 
 
+# ---- one break of the base book per rule (the shape of tests/test_rules.py BREAKS) ------------------
+
+def _zero_grand_total(b: Book) -> Book:
+    b.row("收支总表", "收入总计")["合计@收入"] = 0
+    b.row("收支总表", "支出总计")["合计@支出"] = 0
+    return b
+
+
+def _blank_sangong(b: Book) -> Book:
+    b.tables["三公经费表"] = [{k: None for k in b.tables["三公经费表"][0]}]
+    return b
+
+
+def _part(title: str, text: str):
+    def add(b: Book) -> Book:
+        b.narrative.append((title, text))
+        return b
+    return add
+
+
+PAIR = "一般公共预算财政拨款支出年初预算为10.00万元，支出决算为9.50万元。"
+PUBLISHED_BREAKS = {
+    "WB610": (lambda b: b.add_paragraph("截至2022年12月31日，本部门共有车辆2辆。"), ()),
+    "WB611": (lambda b: b.add_paragraph("2025年收支预算比上年增加（减少）12.00万元。"), ()),
+    "WB612": (_part("第三部分 XX局2025年部门预算情况和重要事项说明", "本部门2025年没有新增资产。"), ()),
+    "WB613": (lambda b: b.add_paragraph(PAIR + "决算数与预算数持平。"), ()),
+    "WB614": (lambda b: b.add_paragraph(PAIR), ()),
+    "WZ810": (_zero_grand_total, ()),
+    "WZ811": (_part("目录", "十二、政府采购预算情况表 ……………… 18"), ("政府采购表",)),
+    "WZ812": (_blank_sangong, ()),
+}
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED_BREAKS))
+def test_rule_fails_on_its_broken_book(code, tmp_path):
+    breaker, drop = PUBLISHED_BREAKS[code]
+    report = validate_file(breaker(Book()).save(tmp_path / f"{code}.xlsx", drop=drop))
+    assert report.error is None
+    found = [f for f in report.findings if f.code == code]
+    assert found, f"{code} did not fire; got {[f.code for f in report.findings]}"
+    assert all(f.severity is get_rule(code).severity for f in found)
+
+
+def test_every_published_rule_has_a_break():
+    assert sorted(PUBLISHED_BREAKS) == MINE
+
+
 # ---- clean documents --------------------------------------------------------------------------
 
 def test_the_family_is_registered():
@@ -263,6 +310,12 @@ def test_wz810_grand_total_of_zero_beside_tables_with_amounts(tmp_path):
     assert found[0].severity is Severity.ERROR
 
 
+def test_wz810_a_zero_total_stated_beside_tables_with_amounts(tmp_path):
+    b = Book().add_paragraph("2025年本部门收入支出总计0万元。")
+    found = [f for f in validate_file(b.save(tmp_path / "wz810n.xlsx")).findings if f.code == "WZ810"]
+    assert len(found) == 1 and "收入支出总计0万元" in found[0].message
+
+
 def test_wz810_quiet_on_the_base_book(tmp_path):
     report = validate_file(Book().save(tmp_path / "base.xlsx"))
     assert [f for f in report.findings if f.code in MINE] == []
@@ -280,6 +333,27 @@ def test_wz811_contents_against_the_tables(final_pdf):
     assert "七、财政拨款“三公”经费支出决算表" in found[0].message
     d.contents.append("十、部门项目绩效目标表 ………… 30")
     assert Severity.UNVERIFIABLE in [f.severity for f in mine(d, "WZ811")]
+
+
+SEED_SAMPLES = {"000": "yantai-2024-budget", "002": "weihai-2024-final-accounts", "004": "zibo-2024-budget"}
+
+
+@pytest.mark.parametrize("seed", sorted(SEED_SAMPLES))
+def test_wz811_quiet_on_the_seeds_contents_against_their_samples(seed):
+    found = sorted((ROOT.parent / "shared" / "seeds").glob(f"{seed}_*.txt"))
+    if not found:
+        pytest.skip("seeds not available")
+    lines = [line.strip() for line in found[0].read_text(encoding="utf-8").splitlines()]
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"目\s*录", line))
+    contents: list[str] = []
+    for line in filter(None, lines[start + 1:start + 80]):
+        if line.startswith("第一部分") and any(re.match(r"^第[二三四]部分", c) for c in contents):
+            break
+        contents.append(line.lstrip("- "))
+    d = read_workbook(SAMPLES / f"{SEED_SAMPLES[seed]}.xlsx")
+    d.contents = contents
+    assert sum(c.endswith("表") for c in contents) >= 9
+    assert mine(d, "WZ811") == []
 
 
 def test_wz811_contents_from_a_section_named_mulu():

@@ -24,7 +24,7 @@ from ..model import CellRef, Disclosure, Paragraph, Severity, Table
 from ..narrative import UNIT_FACTOR, Statement, clean
 from . import Context, rule
 from .completeness import LEFTOVER
-from .narrative import narrative_paragraphs, performance_paragraphs, statements
+from .narrative import linked_statements, narrative_paragraphs, performance_paragraphs, statements
 
 FAMILY = "公开文本"
 
@@ -32,7 +32,7 @@ FAMILY = "公开文本"
 
 _CN_NUM = "一二三四五六七八九十"
 _HEADING_START = re.compile(rf"^(?:第[{_CN_NUM}]+部分|[{_CN_NUM}]+、|[（(][{_CN_NUM}]+[）)]|\d+[.．、]\s*\D)")
-_DOC_TITLE = re.compile(r"(部门|单位|区级|市级|县级|本级)?(预算|决算)")
+_DOC_TITLE = re.compile(r"(部门|单位|区级|市级|县级|本级)?(预算|决算)(?!数)")
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Place:
 def is_heading(text: str) -> bool:
     """A short line without sentence punctuation that opens a part or names the document."""
     t = text.strip()
-    if not t or len(t) > 50 or re.search(r"[。，；,;]", t):
+    if not t or len(t) > 50 or re.search(r"[。，；,;\t]|\S\s{3,}\S", t):
         return False
     return bool(_HEADING_START.match(t)) or bool(re.search(r"\d{4}\s*年度?\s*" + _DOC_TITLE.pattern, t))
 
@@ -146,6 +146,8 @@ def years_match(ctx: Context):
         if _COMPARING.search(text) and place.what != "表名":
             continue
         for m in _YEAR_IN_HEADING.finditer(text):
+            if re.match(r"\s*(预算|决算|执行)数", text[m.end():]):
+                continue  # a column header (“2023年预算数”): the previous year's figures, by design
             wrong_headings.append((place, int(m.group(1))))
     dates = []
     for p in d.narrative:
@@ -405,11 +407,15 @@ def _total_lines(t: Table) -> list:
     return [r for r in t.rows if (r.key or "") in ("总计", "收入总计", "支出总计")]
 
 
+_GRAND = re.compile(r"收入?、?支出?总计|收支总额|收支(预算|决算)(总额|总计)?$")
+
+
 @rule("WZ810", "收支总计为零而其他表有数", FAMILY)
 def zero_grand_total(ctx: Context):
     """检查内容：
     收支总表（收入支出决算总表）的“总计”为 0 或空白，而其他公开表有金额；财政拨款收支总表的“总计”为
-    0 或空白，而一般公共预算、政府性基金、国有资本经营或“三公”经费表有金额。
+    0 或空白，而一般公共预算、政府性基金、国有资本经营或“三公”经费表有金额。情况说明写“收入支出
+    总计 0 万元”（且未与表格对应核对）而公开表有金额，同样报告。
 
     依据：
     总表的总计是其他各表的来源；总计为零而分表有数，说明总表漏填或填错（常见于只填了分表）。
@@ -438,6 +444,21 @@ def zero_grand_total(ctx: Context):
                 message=f"{t.kind}“总计”为 0 或空白，但{names}有金额",
                 cells=[v.ref for r in lines for v in r.values.values()] or [t.title_ref],
                 related_cells=[o.title_ref for o in others], table=t.kind,
+            )
+    linked = linked_statements(d)
+    for st in statements(d):
+        if st.kind != "amount" or st.amount is None or st.amount != 0 or st.index in linked:
+            continue  # a linked statement is compared with its table figure by WB601
+        subject = schemas.norm(st.subject)
+        if not _GRAND.search(subject):
+            continue
+        fiscal = "财政拨款" in subject
+        others = [o for o in d.all_tables() if _nonzero(o) and (not fiscal or _FISCAL_KINDS.search(o.kind) or o.kind.startswith("财政拨款"))]
+        if others:
+            names = "、".join(dict.fromkeys(o.kind for o in others))
+            yield ctx.finding(
+                message=f"情况说明“{st.text}”中的总计为 0，但{names}有金额",
+                cells=[st.ref], related_cells=[o.title_ref for o in others], actual=Decimal(0),
             )
 
 
