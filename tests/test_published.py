@@ -98,6 +98,7 @@ def edited(d: Disclosure, old: str, new: str) -> Disclosure:
 
 
 def mine(d: Disclosure, code: str | None = None):
+    d.cache.clear()  # derived views (statements, headings) are computed once per disclosure
     return [f for f in run_rules(d, select=[code] if code else MINE) if f.code in MINE]
 
 
@@ -236,6 +237,10 @@ def test_wb610_a_budget_counts_as_compiled_but_not_two_years_back():
     assert mine(d, "WB610") == []
     d.narrative.append(Paragraph("截至2023年12月31日，本部门共有车辆1辆。", CellRef("第30页", 1, 0), ""))
     assert [f.cells for f in mine(d, "WB610")] == [[CellRef("第30页", 1, 0)]]
+    d.narrative.append(Paragraph("四、2024年部门预算执行情况", CellRef("第30页", 2, 0), ""))  # reports on the year before
+    assert len(mine(d, "WB610")) == 1
+    d.narrative.append(Paragraph("五、2024年部门预算编制说明", CellRef("第30页", 3, 0), ""))
+    assert {f.cells[0] for f in mine(d, "WB610")} == {CellRef("第30页", 1, 0), CellRef("第30页", 3, 0)}
 
 
 def test_wb610_unknown_year_is_unverifiable(final_pdf):
@@ -372,6 +377,14 @@ def test_wz812_blank_sangong_table_while_the_narrative_states_its_figures(tmp_pa
     found = [f for f in validate_file(b.save(tmp_path / "wz812.xlsx")).findings if f.code == "WZ812"]
     assert len(found) == 1 and found[0].table == "三公经费表" and "15.00" in found[0].message
     assert found[0].severity is Severity.ERROR
+
+
+def test_wz812_quiet_on_another_years_figure(tmp_path):
+    b = _blank_sangong(Book())
+    b.say("2025年通过一般公共预算财政拨款安排的“三公”经费预算共15.00万元", "2025年不安排“三公”经费预算，2024年“三公”经费预算15.00万元")
+    b.narrative = [(s, t) for s, t in b.narrative if not re.match(r"^[123]\. ", t)]  # the items of the 三公 paragraph
+    found = [f for f in validate_file(b.save(tmp_path / "wz812q.xlsx")).findings if f.code == "WZ812"]
+    assert found == []
 
 
 def test_every_published_rule_has_a_test_here():

@@ -103,6 +103,7 @@ def contents_entries(d: Disclosure) -> list[tuple[str, CellRef]]:
 
 _YEAR_IN_HEADING = re.compile(r"(?<![\d.,])((?:19|20)\d{2})\s*年\s*度?")
 _COMPARING = re.compile(r"与|比|较|相比|对比|同期|上年|以来|至今|—|-|~|～|至\d")
+_LOOKS_BACK = re.compile(r"执行|完成|实际|决算|自评")
 _CITED = re.compile(r"《[^》]*》|〔[^〕]*〕|【[^】]*】|\[[^\]]*\]")  # titles of documents cited, document numbers
 _AS_OF = re.compile(
     r"(截至|截止|截止到|截至到)\s*((?:19|20)\d{2})\s*年\s*(?:(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?|(年底|年末|底|末))"
@@ -148,6 +149,8 @@ def years_match(ctx: Context):
         for m in _YEAR_IN_HEADING.finditer(text):
             if re.match(r"\s*(预算|决算|执行)数", text[m.end():]):
                 continue  # a column header (“2023年预算数”): the previous year's figures, by design
+            if d.kind == "预算" and int(m.group(1)) == (d.year or 0) - 1 and _LOOKS_BACK.search(text):
+                continue  # a budget may report on the year before (“2024年预算执行情况”)
             wrong_headings.append((place, int(m.group(1))))
     dates = []
     for p in d.narrative:
@@ -385,7 +388,7 @@ def difference_explained(ctx: Context):
             continue
         reasons = [m.group("why").strip() for m in _REASON.finditer(segment)]
         given = [r for r in reasons if not _NO_REASON.match(r)]
-        if given or re.search(r"(?:主要是|由于|因为)[^。；;]{4,}", segment.split(pair.final.text, 1)[-1]):
+        if given or re.search(r"(?:主要是|主要为|由于|因为|是因|系因|年中追加|年内追加)[^。；;]{2,}", segment.split(pair.final.text, 1)[-1]):
             continue
         hint = "原因为空" if reasons else "没有说明原因"
         yield ctx.finding(
@@ -555,6 +558,9 @@ def blank_table_stated(ctx: Context):
         if st.kind != "amount" or not st.amount or st.paragraph in performance:
             continue
         subject = schemas.norm(st.subject)
+        years = {int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2})\s*年", clean(st.text))}
+        if "上年" in subject or years - {d.year}:
+            continue  # another year's figure: not this year's table
         kinds = next((k for pattern, k in _SUBJECT_TABLES if re.search(pattern, subject)), ())
         for kind in kinds:
             for t in d.tables.get(kind, []):
