@@ -146,6 +146,7 @@ PUBLISHED_BREAKS = {
     "WZ810": (_zero_grand_total, ()),
     "WZ811": (_part("目录", "十二、政府采购预算情况表 ……………… 18"), ("政府采购表",)),
     "WZ812": (_blank_sangong, ()),
+    "WZ813": (lambda b: b.add_paragraph("2025年本年收入合计680.00万元，收入支出总计600.00万元。"), ()),
 }
 
 
@@ -166,7 +167,7 @@ def test_every_published_rule_has_a_break():
 # ---- clean documents --------------------------------------------------------------------------
 
 def test_the_family_is_registered():
-    assert MINE == ["WB610", "WB611", "WB612", "WB613", "WB614", "WZ810", "WZ811", "WZ812"]
+    assert MINE == ["WB610", "WB611", "WB612", "WB613", "WB614", "WZ810", "WZ811", "WZ812", "WZ813"]
 
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.xlsx")))
@@ -176,11 +177,20 @@ def test_quiet_on_the_sample_workbooks(sample):
     assert [f.message for f in report.findings if f.code in MINE] == []
 
 
+# the real mistakes of the 普陀财政局 2024 决算 that these rules can see, verified by hand: page 21 says
+# “财政拨款收入支出总计0.3万元” beside “一般公共预算财政拨款支出2940.05万元” (the 总计 cannot be smaller)
+REAL_MISTAKES = {FINAL_PDF: [("WZ813", "财政拨款收入支出总计0.3万元")]}
+
+
 @pytest.mark.parametrize("name,kind,year", REFERENCE_PDFS)
-def test_quiet_on_the_reference_pdfs(name, kind, year):
+def test_quiet_on_the_reference_pdfs_but_for_their_real_mistakes(name, kind, year):
     d = pdf_disclosure(name, kind, year)
     assert len(d.narrative) > 100 and d.contents  # the paragraphs and the 目录 were read
-    assert [f.message for f in mine(d)] == []
+    found = mine(d)
+    expected = REAL_MISTAKES.get(name, [])
+    assert [f.code for f in found] == [code for code, _ in expected]
+    for f, (_, words) in zip(found, expected):
+        assert words in f.message and f.severity is Severity.ERROR and f.cells[0].sheet == "第21页"
 
 
 def test_reference_pdfs_hold_what_the_rules_must_not_cry_wolf_on(final_pdf):
@@ -324,6 +334,21 @@ def test_wz810_a_zero_total_stated_beside_tables_with_amounts(tmp_path):
 def test_wz810_quiet_on_the_base_book(tmp_path):
     report = validate_file(Book().save(tmp_path / "base.xlsx"))
     assert [f for f in report.findings if f.code in MINE] == []
+
+
+# ---- WZ813 a stated 收支总计 below its parts --------------------------------------------------------
+
+def test_wz813_the_real_total_of_putuo_and_its_corrections(final_pdf):
+    assert [f.code for f in mine(final_pdf, "WZ813")] == ["WZ813"]
+    assert mine(edited(final_pdf, "财政拨款收入支出总计0.3万元", "财政拨款收入支出总计2989.19万元"), "WZ813") == []
+    d = edited(edited(final_pdf, "财政拨款收入支出总计0.3万元", "财政拨款收入支出总计2989.19万元"),
+               "收入支出总计2995.39万元", "收入支出总计2905.39万元")
+    found = mine(d, "WZ813")
+    assert len(found) == 1 and "2989.19" in found[0].message  # below the 财政拨款 total it contains
+    d = edited(edited(final_pdf, "财政拨款收入支出总计0.3万元", "财政拨款收入支出总计2.19万元"),
+               "收入支出总计2995.39万元", "收入支出总计2905.39万元")
+    found = mine(d, "WZ813")  # both totals now fall short: 2905.39 of 本年收入合计 2946.25, 2.19 of 2940.05
+    assert len(found) == 2 and "2905.39" in found[0].message + found[1].message and "2.19" in found[0].message + found[1].message
 
 
 # ---- WZ811 目录 --------------------------------------------------------------------------------

@@ -465,6 +465,59 @@ def zero_grand_total(ctx: Context):
             )
 
 
+# ---- WZ813 a stated 收支总计 below its own parts ------------------------------------------------
+
+_FISCAL_GRAND = re.compile(r"财政拨款收入?、?支出?总计$")
+_ALL_GRAND = re.compile(r"(?<!财政拨款)收入?、?支出?总计$")
+# parts of each grand total, as the narrative names them (subject endings)
+_FISCAL_PARTS = re.compile(r"(财政拨款收入|一般公共预算财政拨款(收入|支出)|财政拨款支出|政府性基金预算财政拨款(收入|支出)|国有资本经营预算财政拨款(收入|支出))$")
+_ALL_PARTS = re.compile(r"(本年收入(合计)?|本年支出(合计)?|财政拨款收入|财政拨款收入?、?支出?总计)$")
+
+
+def _this_year(d: Disclosure, st: Statement) -> bool:
+    years = {int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2})\s*年", clean(st.text))}
+    return not (years - {d.year}) and not re.search(r"上年|上一年", st.text)
+
+
+@rule("WZ813", "情况说明中的收支总计小于其组成部分", FAMILY)
+def grand_total_below_parts(ctx: Context):
+    """检查内容：
+    情况说明写出的“收入支出总计”不小于同一文本写出的本年收入合计、本年支出合计和财政拨款收入（支出）
+    总计；“财政拨款收入支出总计”不小于写出的财政拨款收入、一般公共预算财政拨款支出等。只比较本年度的
+    金额，按印刷精度留出舍入范围。与表格的核对由 WB601 负责；本规则在表格缺失或未读出时也能发现
+    总计写错（如把 2,989.19 写成 0.3）。
+
+    依据：
+    总计 = 本年收入（支出）+ 年初结转和结余（年末结转和结余），不可能小于其中任何一项。
+
+    错误示例：
+    “财政拨款收入支出总计 0.3 万元”，同一说明写“一般公共预算财政拨款支出 2,940.05 万元”。
+
+    正确示例：
+    “财政拨款收入支出总计 2,989.19 万元”。
+    """
+    d = ctx.disclosure
+    sts = [st for st in statements(d) if st.kind == "amount" and st.amount_wan is not None and _this_year(d, st)]
+    performance = performance_paragraphs(d)
+    sts = [st for st in sts if st.paragraph not in performance]
+    for total in sts:
+        subject = schemas.norm(total.subject)
+        parts_re = _FISCAL_PARTS if _FISCAL_GRAND.search(subject) else _ALL_PARTS if _ALL_GRAND.search(subject) else None
+        if parts_re is None:
+            continue
+        parts = [p for p in sts if p is not total and parts_re.search(schemas.norm(p.subject))]
+        if not parts:
+            continue
+        part = max(parts, key=lambda p: p.amount_wan)
+        tolerance = envelope_of([_Printed(_half(total)), _Printed(_half(part))])
+        if part.amount_wan - total.amount_wan > tolerance:
+            yield ctx.finding(
+                message=f"情况说明“{total.text}”：总计 {fmt(total.amount_wan)} 万元小于同一说明中的“{part.text}”{fmt(part.amount_wan)} 万元",
+                cells=[total.ref], related_cells=[part.ref], expected=part.amount_wan, actual=total.amount_wan,
+                difference=total.amount_wan - part.amount_wan,
+            )
+
+
 # ---- WZ811 目录 -------------------------------------------------------------------------------
 
 _NUMBER_PREFIX = re.compile(r"^(?:[{0}]+、|[（(][{0}]+[）)]|\d+\s*[.．、]\s*|附表\d*[:：]?)".format(_CN_NUM))
