@@ -252,7 +252,10 @@ def title_placeholders(ctx: Context):
     if d.department:
         ref = next(iter(d.all_tables()), None)
         places.append(Place(d.department, ref.title_ref if ref else (d.narrative[0].ref if d.narrative else CellRef("封面", 0, 0)), "部门名称"))
+    in_narrative = {p.text.strip() for p in d.narrative}  # those WZ804 reports already
     for place in places:
+        if place.text.strip() in in_narrative:
+            continue
         m = LEFTOVER.search(place.text) or _PLACEHOLDER_YEAR.search(place.text)
         if m:
             yield ctx.finding(message=f"{place.what}“{place.text.strip()[:40]}”含模板占位内容“{m.group(0)}”", cells=[place.ref])
@@ -485,7 +488,7 @@ def grand_total_below_parts(ctx: Context):
     情况说明写出的“收入支出总计”不小于同一文本写出的本年收入合计、本年支出合计和财政拨款收入（支出）
     总计；“财政拨款收入支出总计”不小于写出的财政拨款收入、一般公共预算财政拨款支出等。只比较本年度的
     金额，按印刷精度留出舍入范围。与表格的核对由 WB601 负责；本规则在表格缺失或未读出时也能发现
-    总计写错（如把 2,989.19 写成 0.3）。
+    总计写错（如把两千多万元的总计写成 0.3 万元）。
 
     依据：
     总计 = 本年收入（支出）+ 年初结转和结余（年末结转和结余），不可能小于其中任何一项。
@@ -494,7 +497,7 @@ def grand_total_below_parts(ctx: Context):
     “财政拨款收入支出总计 0.3 万元”，同一说明写“一般公共预算财政拨款支出 2,940.05 万元”。
 
     正确示例：
-    “财政拨款收入支出总计 2,989.19 万元”。
+    “财政拨款收入支出总计”不小于 2,940.05 万元（本年支出加年末结转和结余）。
     """
     d = ctx.disclosure
     sts = [st for st in statements(d) if st.kind == "amount" and st.amount_wan is not None and _this_year(d, st)]
