@@ -415,6 +415,17 @@ def test_wz812_quiet_on_another_years_figure(tmp_path):
     assert found == []
 
 
+def test_wz812_basic_expenditure_of_other_funds_is_not_the_general_budget_tables(tmp_path):
+    b = Book()
+    b.tables["一般公共预算基本支出表"] = [{k: None for k in row} for row in b.tables["一般公共预算基本支出表"]]
+    assert any("基本支出400.00万元" in t for _, t in b.narrative)  # 基本支出 of all funds: not this table's
+    report = validate_file(b.save(tmp_path / "wz812b.xlsx"))
+    assert [f for f in report.findings if f.code == "WZ812"] == []
+    b.add_paragraph("2025年一般公共预算基本支出400.00万元。")
+    report = validate_file(b.save(tmp_path / "wz812c.xlsx"))
+    assert [f.table for f in report.findings if f.code == "WZ812"] == ["一般公共预算基本支出表"]
+
+
 def test_every_published_rule_has_a_test_here():
     here = Path(__file__).read_text(encoding="utf-8")
     for code in MINE:
