@@ -281,6 +281,13 @@ def test_wb612_placeholder_in_a_part_title(tmp_path):
     assert len(found) == 1 and "XX" in found[0].message and found[0].severity is Severity.ERROR
 
 
+@pytest.mark.parametrize("placeholder", ["截至__年12月31日", "截至202X年12月31日", "截至2024年X月X日"])
+def test_wb612_date_placeholders_in_the_narrative(final_pdf, placeholder):
+    d = edited(final_pdf, "截至2024年12月31日", placeholder)
+    found = mine(d, "WB612")
+    assert len(found) == 1 and found[0].cells[0].sheet == "第24页"
+
+
 # ---- WB613 / WB614 决算 against 预算 ---------------------------------------------------------------
 
 ITEM2 = "年初预算为 10.00 万元，支出决算为10.00万元。决算数与预算数基本持平。"

@@ -228,14 +228,15 @@ def template_phrases(ctx: Context):
             yield ctx.finding(message=f"{where}保留了模板用语“{m.group(0)}”：……{context}……", cells=[ref])
 
 
-_PLACEHOLDER_YEAR = re.compile(r"(?:_{2,}|＿+|[XＸ×x]{2,}|某)\s*年")
+_PLACEHOLDER_YEAR = re.compile(r"(?:_{2,}|＿+|[XＸ×x]{2,}|某|(?<!\d)\d{2,3}[XＸ×x])\s*年|[XＸ×x]\s*月\s*[XＸ×x]\s*日")
 
 
 @rule("WB612", "标题、表名和部门名称中的模板占位内容", FAMILY)
 def title_placeholders(ctx: Context):
     """检查内容：
     表名、表注、各部分名称、目录条目和部门名称中残留模板占位内容：“上海市XX局”“××年”“某某单位”
-    “____年度部门决算”。情况说明正文和表中科目名称由 WZ804 检查。
+    “____年度部门决算”。情况说明正文和表中科目名称由 WZ804 检查；WZ804 不认识的年份、日期占位
+    （“__年”“202X年”“X月X日”）在正文中也由本规则报告。
 
     依据：
     标题和部门名称是读者最先看到的内容，占位内容说明模板未填写完整。
@@ -252,6 +253,10 @@ def title_placeholders(ctx: Context):
     if d.department:
         ref = next(iter(d.all_tables()), None)
         places.append(Place(d.department, ref.title_ref if ref else (d.narrative[0].ref if d.narrative else CellRef("封面", 0, 0)), "部门名称"))
+    for p in d.narrative:  # date placeholders WZ804 does not know
+        m = _PLACEHOLDER_YEAR.search(p.text)
+        if m and not LEFTOVER.search(p.text):
+            yield ctx.finding(message=f"情况说明含模板占位内容“{m.group(0)}”：{p.text.strip()[:40]}", cells=[p.ref])
     in_narrative = {p.text.strip() for p in d.narrative}  # those WZ804 reports already
     for place in places:
         if place.text.strip() in in_narrative:
