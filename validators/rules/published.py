@@ -87,9 +87,9 @@ def contents_entries(d: Disclosure) -> list[tuple[str, CellRef]]:
     ``Disclosure.contents`` when the reader filled it (a PDF's 目录 page); otherwise the lines of
     paragraphs whose section is “目录”.  A workbook usually has no 目录: then the list is empty."""
     entries: list[tuple[str, CellRef]] = []
-    if d.contents:
-        ref = d.narrative[0].ref if d.narrative else CellRef("目录", 0, 0)
-        raw = [(text, ref) for text in d.contents]
+    if d.contents:  # each entry sits where a paragraph prints it, else at the start of the text
+        first = d.narrative[0].ref if d.narrative else CellRef("目录", 0, 0)
+        raw = [(text, next((p.ref for p in d.narrative if text.strip() and text.strip() in p.text), first)) for text in d.contents]
     else:
         raw = [(line, p.ref) for p in d.narrative if _in_contents_section(p) for line in p.text.splitlines()]
     for text, ref in raw:
