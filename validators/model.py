@@ -196,6 +196,9 @@ class Disclosure:
     format: Any = None  # the schemas.Format it was read as (None: no format recognised)
     tables: dict[str, list[Table]] = field(default_factory=dict)
     narrative: list[Paragraph] = field(default_factory=list)
+    # entries of the document's 目录 as printed (a PDF's contents page), leaders and page numbers may
+    # remain; empty when the source has none (workbooks).  Read by rules/published.py (WZ811).
+    contents: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (statements)
 
     @property
