@@ -7,96 +7,13 @@ from decimal import Decimal
 from ..amounts import fmt
 from ..model import Row, Severity, Table, Value
 from . import Context, rule
-from ._checks import equal_check, missing_row, sum_check
-from .relations import against, sum_against
+from ._checks import equal_check, missing_row
+from .relations import sum_against
 
-FUND_TABLES = {"一般公共预算": "一般公共预算支出表", "政府性基金": "政府性基金支出表", "国有资本经营": "国有资本经营支出表"}
 
 
 def _val(row: Row | None, key: str) -> Value | None:
     return row.values.get(key) if row else None
-
-
-def _against_table(ctx: Context, a: Value | None, b_table: Table | None, b_kind: str, b_key: str, what: str, b_row: Row | None = None):
-    """a (a cell) against b_table's total row (or b_row) in column b_key (relations.against says what is missing)."""
-    row = b_row if b_row is not None else (b_table.total_row() if b_table is not None else None)
-    return against(ctx, a, b_table, b_kind, _val(row, b_key), what)
-
-
-@rule("BJ302", "收支总表支出与支出总表一致", "表间", requires=("收支总表", "支出总表"))
-def summary_vs_expenditure(ctx: Context):
-    """检查内容：
-    收支总表“本年支出合计”及各功能分类“类”支出，与支出总表合计行、各类行的“合计”（扣除结转下年列）一致。
-
-    依据：
-    支出总表是收支总表支出栏按功能分类和支出性质的展开。
-
-    错误示例：
-    收支总表卫生健康支出 109,252.10，支出总表 210 类合计 109,225.10。
-
-    正确示例：
-    两处均为 109,252.10。
-    """
-    s, exp = ctx.table("收支总表"), ctx.table("支出总表")
-    rows = exp.by_code()
-    total = s.line("本年支出合计", "支出")
-    exp_total = exp.total_row()
-    pairs = [(total, exp_total, "收支总表本年支出合计与支出总表合计")]
-    for line in s.rows:
-        if line.side == "支出" and line.code:
-            pairs.append((line, rows.get(line.code), f"收支总表“{line.label}”与支出总表类{line.code}"))
-    for line, row, what in pairs:
-        if line is None:
-            continue
-        a = _val(line, "合计")
-        if row is None:
-            if a is not None and line.code:
-                f = missing_row(ctx, a, exp, what)
-                if f:
-                    yield f
-            continue
-        if a is None or "合计" not in row.values:
-            continue
-        parts = [a] + ([row.values["结转下年"]] if "结转下年" in row.values else [])
-        f = sum_check(ctx, row.values["合计"], parts, what, table=exp)
-        if f:
-            yield f
-
-
-@rule("BJ305", "财政拨款收支总表支出与分预算支出表一致", "表间", requires=("财政拨款收支总表",))
-def fiscal_vs_fund_tables(ctx: Context):
-    """检查内容：
-    财政拨款收支总表支出栏的一般公共预算、政府性基金预算、国有资本经营预算列（本年支出合计及各类），
-    分别与一般公共预算支出表、政府性基金预算支出表、国有资本经营预算支出表的合计行、类行一致。
-
-    依据：
-    三张分预算支出表是财政拨款收支总表支出栏各列的展开。
-
-    错误示例：
-    财政拨款收支总表卫生健康支出一般公共预算列 109,252.10，一般公共预算支出表 210 类 109,225.10。
-
-    正确示例：
-    两处均为 109,252.10。
-    """
-    fz = ctx.table("财政拨款收支总表")
-    for key, kind in FUND_TABLES.items():
-        target = ctx.table(kind)
-        total = fz.line("本年支出合计", "支出")
-        if total is not None and key in total.values:
-            f = _against_table(ctx, total.values[key], target, kind, "合计", f"财政拨款收支总表本年支出合计{key}列与{kind}合计")
-            if f:
-                yield f
-        rows = target.by_code() if target else {}
-        for line in fz.rows:
-            if line.side != "支出" or not line.code or key not in line.values:
-                continue
-            what = f"财政拨款收支总表“{line.label}”{key}列与{kind}类{line.code}"
-            if target is not None and line.code not in rows:
-                f = missing_row(ctx, line.values[key], target, what)
-            else:
-                f = _against_table(ctx, line.values[key], target, kind, "合计", what, b_row=rows.get(line.code))
-            if f:
-                yield f
 
 
 @rule("BJ309", "基本支出表与一般公共预算基本支出表按经济科目一致", "表间", requires=("基本支出表", "一般公共预算基本支出表"))

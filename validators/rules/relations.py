@@ -529,6 +529,53 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             yield f
 
 
+@kind("classes")
+def _classes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """A ledger's 本年支出合计 and its 功能分类 class lines against another table's total row and class rows.
+
+    a = {table, side, total (line key), column}; b = {table, column, plus = [columns added to a's side]}.
+    ``total_style`` / ``line_style``: "sum" (b = a + plus, reported on b), "equal_on_b" (reported on b),
+    "equal_on_a" (reported on a) or "against" (on a, saying what is missing); a class with no row in b is
+    reported by missing_row.  ``if_absent``: "report" (an absent b table is 无法校验 for a non-zero a) or
+    "skip"; ``cut_b``: a cut b table makes the total's gap 无法校验."""
+    spec_a, spec_b = rel.arg("a"), rel.arg("b")
+    ta, tb = ctx.table(spec_a["table"]), ctx.table(spec_b["table"])
+    ka, kb, plus = spec_a.get("column", "合计"), spec_b.get("column", "合计"), spec_b.get("plus", [])
+    if ta is None or (tb is None and rel.arg("if_absent", "report") == "skip"):
+        return
+
+    def compare(style: str, a: Value | None, row: Row | None, what: str, is_total: bool) -> Finding | None:
+        b = row.values.get(kb) if row is not None else None
+        if style == "against":
+            return against(ctx, a, tb, spec_b["table"], b, what)
+        if tb is None:
+            return None
+        if style == "sum":
+            return sum_check(ctx, b, [a] + [row.values[k] for k in plus if k in row.values], what, table=tb) if a is not None and row is not None else None
+        if style == "equal_on_b":
+            return equal_check(ctx, b, a, what, table=tb)
+        return equal_check(ctx, a, b, what, table=ta, incomplete=bool(is_total and rel.arg("cut_b") and tb.truncated))
+
+    side = spec_a.get("side", "支出")
+    total = _line(ta, f"{side}:{spec_a.get('total', '本年支出合计')}")
+    if total is not None and ka in total.values:
+        f = compare(rel.arg("total_style", "equal_on_b"), total.values[ka], tb.total_row() if tb else None, rel.arg("what_total", ""), True)
+        if f:
+            yield f
+    rows = tb.by_code() if tb else {}
+    for line in ta.rows:
+        if line.side != side or not line.code or ka not in line.values:
+            continue
+        what = rel.arg("what", "").format(label=line.label, code=line.code, column=ka)
+        a, row = line.values[ka], rows.get(line.code)
+        if tb is not None and row is None:
+            f = missing_row(ctx, a, tb, what)
+        else:
+            f = compare(rel.arg("line_style", "equal_on_b"), a, row, what, False)
+        if f:
+            yield f
+
+
 @dataclass
 class Recorder:
     """Collects the Checks of one run (the 校验 sheet asks for them)."""
