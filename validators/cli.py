@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N", help="并行进程数（默认：全部 CPU 核）")
     v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
     v.add_argument("--scheduler", metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786（与 --engine dask 一起用）")
+    from .archive.commands import add_subcommand, add_validate_options  # --archive/--with, `czcheck archive`
+
+    add_validate_options(v)
+    add_subcommand(sub)
 
     c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
     c.add_argument("paths", nargs="+", metavar="文件")
@@ -94,6 +98,9 @@ def cmd_validate(args) -> int:
         if Path(report_path).suffix.lower() not in REPORT_SUFFIXES:
             print(f"czcheck：--report 只支持 .html 或 .xlsx 文件：{report_path}", file=sys.stderr)
             return EXIT_CANNOT_RUN
+    from .archive.commands import split_archive_arg
+
+    split_archive_arg(args)
     if args.engine == "dask" and not args.scheduler:
         print("czcheck：使用 --engine dask 时必须用 --scheduler 指定调度器地址", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -126,6 +133,13 @@ def cmd_validate(args) -> int:
         print(f"czcheck：{exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     reports = result.reports
+    if args.archive is not None or args.with_:  # cross-document checks (and the archive)
+        from .archive.commands import cross_pass
+
+        stop = cross_pass(args, reports)
+        if stop:
+            print(f"czcheck：{stop}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
     marked = result.outputs or None
     renderers = {
         "json": lambda: render_json(reports),
@@ -137,9 +151,14 @@ def cmd_validate(args) -> int:
         return EXIT_CANNOT_RUN
     for source, written in sorted((result.outputs or {}).items()):
         print(f"已标注：{written}" if Path(written).resolve() != Path(source).resolve() else f"已标注原文件（备份在旁）：{written}", file=sys.stderr)
+    timelines = None
+    if args.report and (args.archive is not None or args.with_):
+        from .archive.commands import timelines_for
+
+        timelines = timelines_for(args, reports)
     for report_path in args.report:
         try:
-            written = _write_report(reports, Path(report_path), marked)
+            written = _write_report(reports, Path(report_path), marked, timelines)
         except OSError as exc:
             print(f"czcheck：无法写入报告 {report_path}：{exc.strerror or exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
@@ -149,13 +168,13 @@ def cmd_validate(args) -> int:
     return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
 
 
-def _write_report(reports, path: Path, marked) -> Path:
+def _write_report(reports, path: Path, marked, timelines=None) -> Path:
     from .report import render_html, write_xlsx
 
     if path.suffix.lower() == ".xlsx":
         return write_xlsx(reports, path, marked=marked)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(reports, report_path=path, marked=marked), encoding="utf-8")
+    path.write_text(render_html(reports, report_path=path, marked=marked, timelines=timelines), encoding="utf-8")
     return path
 
 
@@ -171,7 +190,12 @@ def cmd_rules(args) -> int:
     print(f"编号    {cjk('类别', wide)}  {cjk('默认级别', 4)}  名称")
     for r in rules:
         print(f"{r.code:<8}{cjk(r.family, wide)}  {cjk(r.severity.value, 4)}  {r.name}")
-    print(f"\n共 {len(rules)} 条规则。用 czcheck explain 编号 查看说明。")
+    from .archive.crossdoc import FAMILY, catalogue
+
+    cross = catalogue()
+    for r in cross:
+        print(f"{r.code:<8}{cjk(FAMILY, wide)}  {cjk('错误', 4)}  {r.name}")
+    print(f"\n共 {len(rules) + len(cross)} 条规则（跨文件核对 {len(cross)} 条，需 --archive 或 --with）。用 czcheck explain 编号 查看说明。")
     return EXIT_OK
 
 
@@ -179,6 +203,13 @@ def cmd_explain(args) -> int:
     from .rules import get_rule
 
     r = get_rule(args.code)
+    if r is None:
+        from .archive.crossdoc import FAMILY, explain
+
+        x = explain(args.code)
+        if x is not None:
+            print(f"{x.code} {x.name}\n类别：{FAMILY}（需 --archive 或 --with 提供对照文件）    默认级别：错误\n\n{x.doc}")
+            return EXIT_OK
     if r is None:
         print(f"czcheck：没有编号为 {args.code} 的规则。用 czcheck rules 查看全部规则。", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -257,6 +288,12 @@ def cmd_clear(args) -> int:
     return status
 
 
+def cmd_archive(args) -> int:
+    from .archive.commands import cmd_archive as run
+
+    return run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -264,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     args = _parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template}
+    commands = {"archive": cmd_archive, "validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template}
     if args.command is None:
         _parser().print_help()
         return EXIT_CANNOT_RUN

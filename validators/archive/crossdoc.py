@@ -208,13 +208,16 @@ def _where(f: Fact) -> str:
 
 
 def _finding(rel: Relation, severity: Severity, message: str, cells: list[CellRef], *, expected, actual, diff,
-             other: Doc, other_cells: list[CellRef], table: str | None) -> Finding:
+             other: Doc | None = None, other_cells: list[CellRef] = (), table: str | None,
+             others: list[tuple[Doc, list[CellRef]]] | None = None) -> Finding:
+    """``evidence["counterparts"]``: every other document involved with its cells (the first also as "counterpart")."""
     if severity is Severity.ROUNDING:
         message += "（在四舍五入尾差范围内）"
+    pairs = others if others is not None else [(other, list(other_cells))]
+    described = [{"source": doc.disclosure.source, "label": doc.label, "cells": [str(c) for c in cs]} for doc, cs in pairs]
     return Finding(code=rel.code, severity=severity, message=message, cells=cells, expected=expected, actual=actual,
                    difference=diff, rule_name=rel.name, table=table,
-                   evidence={"counterpart": {"source": other.disclosure.source, "label": other.label,
-                                             "cells": [str(c) for c in other_cells]}})
+                   evidence={"counterpart": described[0], "counterparts": described} if described else {})
 
 
 def _applies(op: dict, doc: Doc) -> bool:
@@ -400,8 +403,8 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         shown = "；".join(f"{u.disclosure.department} {g.ref} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
         extra = f"（{'、'.join(merged)}不单列预算，并入本部）" if merged else ""
         out.append(_finding(rel, sev, f"{rel.name}：部门{where} {fmt(total)}，各单位合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}{extra}",
-                            [f.ref] if f is not None else [], expected=s, actual=total, diff=total - s,
-                            other=parts[0][0] if parts else present[0], other_cells=[g.ref for _, g in parts], table=key[0]))
+                            [f.ref] if f is not None else [], expected=s, actual=total, diff=total - s, table=key[0],
+                            others=[(u, [g.ref]) for u, g in parts] or [(present[0], [])]))
     return out
 
 

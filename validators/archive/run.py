@@ -30,13 +30,13 @@ def read_full(source: str | Path) -> Disclosure:
 
 
 def cross_check(reports: list[Report], *, archive: Archive | None = None, with_paths: Iterable[str | Path] = (),
-                add: bool = False) -> CrossResult:
+                add: bool = False, mapping=None) -> CrossResult:
     """Add the cross-document findings to ``reports`` (in place); store them in ``archive`` when ``add``."""
     from ..reading import ReadError
     from ..rules import sort_findings
 
     result = CrossResult()
-    pool = crossdoc.Pool(archive)
+    pool = crossdoc.Pool(archive, mapping)
     for path in with_paths:
         try:
             pool.add(read_full(path))
