@@ -300,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             pass
-    args = _parser().parse_args(argv)
+    from .archive.commands import fix_archive_argv
+
+    args = _parser().parse_args(fix_archive_argv(sys.argv[1:] if argv is None else argv))
     commands = {"archive": cmd_archive, "validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template}
     if args.command is None:
         _parser().print_help()

@@ -34,6 +34,17 @@ def add_subcommand(sub) -> None:
         p.add_argument("--mapping", metavar="文件", help="部门对照文件（TOML）")
 
 
+def fix_archive_argv(argv: list[str]) -> list[str]:
+    """``validate --archive 文件.xlsx``: the token after a bare ``--archive`` is a file to validate when it names a
+    workbook or PDF, so the archive is the default one (``--archive=位置`` always names the archive)."""
+    out = list(argv)
+    for i, token in enumerate(out[:-1]):
+        nxt = out[i + 1]
+        if token == "--archive" and "://" not in nxt and Path(nxt).suffix.lower() in _DOC_SUFFIXES:
+            out[i] = "--archive="
+    return out
+
+
 def split_archive_arg(args) -> None:
     """``validate --archive x.xlsx``: the optional value was a file to validate, not the archive."""
     value = getattr(args, "archive", None)

@@ -70,6 +70,7 @@ def _schema():
         sa.Column("profile", sa.String(64)),
         sa.Column("unit", sa.String(16)),
         sa.Column("added_at", sa.String(32)),
+        sqlite_autoincrement=True,  # an id is never reused after a document is replaced
     )
     def key():
         return [sa.Column("document_id", I, sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)]
@@ -93,7 +94,7 @@ def _schema():
     )
     values = sa.Table(
         "doc_values", md, *key(),
-        sa.Column("table_seq", I, nullable=False), sa.Column("row_position", I), sa.Column("table_kind", T),
+        sa.Column("table_seq", I, nullable=False), sa.Column("row_position", I), sa.Column("position", I), sa.Column("table_kind", T),
         sa.Column("row_key", T), sa.Column("column_key", T), sa.Column("amount", T), sa.Column("raw", T),
         sa.Column("problem", T), sa.Column("half_ulp", T),
         sa.Column("sheet", T), sa.Column("cell_row", I), sa.Column("cell_col", I), sa.Column("cell", T),
@@ -281,8 +282,8 @@ class Archive:
                                  row_kind=r.kind.value, side=r.side, line_key=r.key, code=r.code, econ_dept=r.econ_dept,
                                  econ_gov=r.econ_gov, label=r.label, label_sheet=lr.sheet if lr else None,
                                  label_row=lr.row if lr else None, label_col=lr.col if lr else None))
-                for col_key, v in r.values.items():
-                    values.append(dict(document_id=doc_id, table_seq=seq, row_position=pos, table_kind=t.kind, row_key=key,
+                for vpos, (col_key, v) in enumerate(r.values.items()):
+                    values.append(dict(document_id=doc_id, table_seq=seq, row_position=pos, position=vpos, table_kind=t.kind, row_key=key,
                                        column_key=col_key, amount=_num(v.amount), raw=None if v.raw is None else str(v.raw)[:500],
                                        problem=v.problem, half_ulp=_num(v.half_ulp), sheet=v.ref.sheet, cell_row=v.ref.row,
                                        cell_col=v.ref.col, cell=str(v.ref)))
@@ -364,7 +365,7 @@ class Archive:
             tables = rows_of("tables", "seq")
             columns = rows_of("columns", "table_seq", "position")
             rows = rows_of("rows", "table_seq", "position")
-            values = rows_of("values", "table_seq", "row_position")
+            values = rows_of("values", "table_seq", "row_position", "position")
             paragraphs = rows_of("paragraphs", "position")
         d = Disclosure(source=doc["source"], kind=doc["kind"], year=doc["year"], department=doc["department"],
                        unit=doc["unit"], profile=doc["profile"])
@@ -436,7 +437,8 @@ class Archive:
         for col in ("amount", "half_ulp", "expected", "actual", "difference", "percent"):
             if col in frame.columns:
                 frame[col] = frame[col].map(_dec)
-        return frame
+        # the same column names as validators.api.values_frame / findings_frame
+        return frame.rename(columns={"table_kind": "table", "row_key": "row", "column_key": "column"})
 
 
 def _info(row) -> DocumentInfo:
