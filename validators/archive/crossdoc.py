@@ -87,6 +87,11 @@ class Doc:
         d = self.disclosure
         return f"{d.year or '?'}年{d.department or '（未识别部门）'}{self.level}{d.kind or ''}（{Path(d.source).name}）"
 
+    @property
+    def short_label(self) -> str:
+        d = self.disclosure
+        return f"{d.year or '?'}年{d.department or Path(d.source).name}{self.level}{d.kind or ''}"
+
     def units(self) -> identity.UnitList:
         if "listed_units" not in self.disclosure.cache:
             self.disclosure.cache["listed_units"] = identity.listed_units(self.disclosure)
@@ -95,13 +100,25 @@ class Doc:
 
 @dataclass
 class Notes:
-    """What could not be checked for want of a counterpart: each said once per run."""
+    """What could not be checked for want of a counterpart: said once per run, one line per document and
+    missing counterpart (“…：未找到 2023年部门预算，跳过 KW103、KW104”)."""
 
-    lines: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    missing: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (document, counterpart) -> codes
 
     def add(self, text: str) -> None:
-        if text not in self.lines:
-            self.lines.append(text)
+        if text not in self.other:
+            self.other.append(text)
+
+    def add_missing(self, doc: "Doc", counterpart: str, code: str) -> None:
+        codes = self.missing.setdefault((doc.short_label, counterpart), [])
+        if code not in codes:
+            codes.append(code)
+
+    @property
+    def lines(self) -> list[str]:
+        out = [f"{doc}：未找到{what}，跳过 {'、'.join(codes)}" for (doc, what), codes in self.missing.items()]
+        return out + self.other
 
 
 class Pool:
@@ -231,8 +248,7 @@ def _counterparts(rel: Relation, doc: Doc, pool: Pool, notes: Notes) -> list[Doc
     year = (doc.year + int(o.get("year", 0))) if doc.year is not None else None
     found = pool.find(doc.key, kind, year, level, exclude=doc)
     if not found:
-        notes.add(f"{doc.disclosure.department or Path(doc.disclosure.source).name}：未找到 {year or '?'}年{level}{kind}，"
-                  f"跳过“{rel.name}”（{rel.code}）")
+        notes.add_missing(doc, f" {year or '?'}年{level}{kind}", rel.code)
     elif len(found) > 1:
         notes.add(f"{doc.disclosure.department}：{year}年{level}{kind}有 {len(found)} 份，无法确定对照哪一份，跳过 {rel.code}")
         return []
@@ -264,7 +280,7 @@ def check(doc: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         elif rel.check == "unit_within":
             parents = pool.parents_of(doc)
             if not parents:
-                notes.add(f"{doc.disclosure.department}：未找到 {doc.year}年所属部门{doc.kind}，跳过“{rel.name}”（{rel.code}）")
+                notes.add_missing(doc, f"所属部门的 {doc.year}年部门{doc.kind}", rel.code)
             elif len(parents) > 1:
                 notes.add(f"{doc.disclosure.department}：可归属多个部门（{'、'.join(p.disclosure.department or '' for p in parents)}），未自动关联，跳过 {rel.code}")
             else:
@@ -371,7 +387,7 @@ def _values_by_ref(d: Disclosure) -> dict[CellRef, Value]:
 def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
     present, missing = pool.units_of(dept)
     if not present:
-        notes.add(f"{dept.disclosure.department}：未找到 {dept.year}年所属单位{dept.kind}，跳过“{rel.name}”（{rel.code}）")
+        notes.add_missing(dept, f"所属单位的 {dept.year}年单位{dept.kind}", rel.code)
         return []
     if missing:
         notes.add(f"{dept.disclosure.department}：{dept.year}年所属单位{dept.kind}不全（缺 {'、'.join(missing)}），"
