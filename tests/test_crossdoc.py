@@ -195,3 +195,41 @@ def test_level_and_unit_list_are_read_from_the_narrative(units):
     dept = read_workbook(YANTAI)
     assert identity.level_of(dept) == "部门" and identity.level_of(read_workbook(units[1])) == "单位"
     assert identity.listed_units(dept).separate == ["烟台市医疗保障局", "烟台市医疗保险事业中心"]
+
+
+# ---------------------------------------------------------------- the reference 部门预算 / 单位预算 pair (PDF)
+
+REFERENCES = Path(__file__).resolve().parent.parent.parent / "shared" / "references"
+
+
+def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_found():
+    """上海市普陀区人民政府办公室 2025: one unit (本部; 交流服务中心 “不单列预算，并入本部”), every figure agrees."""
+    pdf = pytest.importorskip("validators.reading.pdf", reason="this build has no PDF reader")
+    dept_pdf = REFERENCES / "shanghai-putuo-govoffice-2025-department-budget.pdf"
+    unit_pdf = REFERENCES / "shanghai-putuo-govoffice-2025-unit-budget.pdf"
+    if not dept_pdf.exists() or not unit_pdf.exists():
+        pytest.skip("reference PDFs not available")
+    from dataclasses import replace
+
+    from validators.archive.facts import index
+
+    dept, unit = pdf.read_pdf_disclosure(dept_pdf), pdf.read_pdf_disclosure(unit_pdf)
+    assert identity.level_of(dept) == "部门" and identity.level_of(unit) == "单位"
+    units = identity.listed_units(dept)
+    assert units.separate == ["上海市普陀区人民政府办公室"] and units.merged == ["上海市普陀区交流服务中心"]
+    from validators.model import Report
+
+    reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
+    result = cross_check(reports)
+    assert cross(reports) == [] and not [n for n in result.notes if "KW105" in n or "KW106" in n]
+    # plant: one unit figure +100.00 元 → the department's cell is reported
+    key = ("支出总表", "合计", "合计")
+    fact = index(unit)[key]
+    row = next(r for t in unit.all_tables() if t.kind == key[0] for r in t.rows if fact.value in r.values.values())
+    row.values[key[2]] = replace(fact.value, amount=fact.value.amount + 100)
+    unit.cache.clear()
+    dept.cache.clear()
+    reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
+    cross_check(reports)
+    # the department's cell breaks the sum; the unit's (the only one) now exceeds its department
+    assert errors_by_place(cross(reports)) == [("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref))]

@@ -407,8 +407,8 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
             continue
         if (f is not None and f.value.problem) or any(g.value.problem for _, g in parts):
             continue
-        if f is None and dept.disclosure.table(key[0]) is None:
-            continue  # the department does not publish this table: nothing to compare with
+        if f is None and not _has_column(dept, key):
+            continue  # the department does not publish this table or column: nothing to compare with
         total = f.value.number if f is not None else Decimal(0)
         s = sum((g.value.number for _, g in parts), Decimal(0))
         involved = ([f.value] if f is not None else []) + [g.value for _, g in parts]
@@ -434,8 +434,8 @@ def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[
             continue
         if f is not None and f.value.problem:
             continue
-        if f is None and dept.disclosure.table(key[0]) is None:
-            continue
+        if f is None and not _has_column(dept, key):
+            continue  # e.g. a unit 收支总表's 人员/公用/项目 columns, which the department's does not print
         d_amount = f.value.number if f is not None else Decimal(0)
         excess = g.value.number - d_amount
         if excess <= 0:
@@ -450,6 +450,11 @@ def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[
             out.append(_finding(rel, sev, msg, [f.ref] if f is not None else [], expected=d_amount, actual=g.value.number,
                                 diff=excess, other=unit, other_cells=[g.ref], table=key[0]))
     return out
+
+
+def _has_column(doc: Doc, key: tuple[str, str, str]) -> bool:
+    table = doc.disclosure.table(key[0])
+    return table is not None and table.has(key[2])
 
 
 def run(docs: list[Doc], pool: Pool) -> tuple[dict[int, list[Finding]], Notes]:

@@ -198,7 +198,9 @@ def level_of(d: Disclosure) -> str:
     return LEVEL_DEPARTMENT
 
 
-_LIST_HEAD = re.compile(r"(编制范围|包括|具体包括|构成)[^。]*[:：]\s*$|单位包括|预算单位包括|列示至基层预算单位")
+# the head of the unit list: it speaks of units (“…编制范围的二级预算单位包括：”, “具体包括（列示至基层预算单位）：”),
+# not of functions or internal offices (“主要职能包括：”, “设10个内设机构，包括：”)
+_LIST_HEAD = re.compile(r"单位[^。：:]*(包括|构成|如下)[^。]*[:：]\s*$|编制范围[^。]*[:：]\s*$|列示至基层预算单位")
 _ITEM = re.compile(r"^\s*[-•·]?\s*\d+\s*[.、．]\s*(.+?)\s*[。；;，,]?\s*$")
 _MERGED = re.compile(r"不单列预算|不单独编制|并入本部|并入机关|纳入本部")
 
