@@ -222,8 +222,15 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
     result = cross_check(reports)
     assert cross(reports) == [] and not [n for n in result.notes if "KW105" in n or "KW106" in n]
+    assert {f.code for f in cross(reports)} == set()
+    # the unit's 收支总表 splits 人员/公用/项目 (the department's does not): they are checked against the
+    # department's 支出总表 (KW107), here in agreement, and not line by line
+    assert ("收支总表", "支出:支出总计", "人员支出") in index(unit)
     # plant: one unit figure +100.00 元 → the department's cell is reported
     key = ("支出总表", "合计", "合计")
+    staff = index(unit)[("收支总表", "支出:支出总计", "人员支出")]
+    staff_row = next(r for t in unit.all_tables() if t.kind == "收支总表" for r in t.rows if staff.value in r.values.values())
+    staff_row.values["人员支出"] = replace(staff.value, amount=staff.value.amount + 50)
     fact = index(unit)[key]
     row = next(r for t in unit.all_tables() if t.kind == key[0] for r in t.rows if fact.value in r.values.values())
     row.values[key[2]] = replace(fact.value, amount=fact.value.amount + 100)
@@ -232,4 +239,5 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
     cross_check(reports)
     # the department's cell breaks the sum; the unit's (the only one) now exceeds its department
-    assert errors_by_place(cross(reports)) == [("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref))]
+    assert errors_by_place(cross(reports)) == sorted([("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref)),
+                                                      ("KW107", str(index(dept)[("支出总表", "合计", "基本支出")].ref))])

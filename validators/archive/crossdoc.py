@@ -277,6 +277,8 @@ def check(doc: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         elif rel.check == "units_sum" and not done_units:
             done_units = True
             out.extend(_units(rel, doc, pool, notes))
+        elif rel.check == "units_columns":
+            out.extend(_units_columns(rel, doc, pool))
         elif rel.check == "unit_within":
             parents = pool.parents_of(doc)
             if not parents:
@@ -422,6 +424,31 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
                             [f.ref] if f is not None else [], expected=s, actual=total, diff=total - s, table=key[0],
                             others=[(u, [g.ref]) for u, g in parts] or [(present[0], [])]))
     return out
+
+
+def _units_columns(rel: Relation, dept: Doc, pool: Pool) -> list[Finding]:
+    """A department total = Σ over all its units of Σ of some columns of another table (only when every unit is
+    present and prints those columns; otherwise there is nothing to say: the format does not split them)."""
+    present, missing = pool.units_of(dept)
+    f = index(dept.disclosure).get((rel.this["table"], rel.this["row"], rel.this["column"]))
+    if missing or not present or f is None or f.value.problem:
+        return []
+    parts: list[tuple[Doc, Fact]] = []
+    for u in present:
+        idx = index(u.disclosure)
+        got = [idx.get((rel.other["table"], rel.other["row"], c)) for c in rel.other["columns"]]
+        if any(g is None or g.value.problem for g in got):
+            return []
+        parts.extend((u, g) for g in got)
+    s = sum((g.value.number for _, g in parts), Decimal(0))
+    total = f.value.number
+    sev = _severity(total - s, [f.value] + [g.value for _, g in parts])
+    if sev is None:
+        return []
+    shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {g.ref} {fmt(g.value.number)}" for u, g in parts)
+    return [_finding(rel, sev, f"{rel.name}：部门{_where(f)} {fmt(total)}，所属单位收支总表合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}",
+                     [f.ref], expected=s, actual=total, diff=total - s, table=f.table,
+                     others=[(u, [g.ref]) for u, g in parts])]
 
 
 def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[Finding]:
