@@ -176,6 +176,17 @@ def test_an_ambiguous_short_name_is_reported_and_linked_to_none():
     assert identity.resolve("医疗保障局", {"烟台市医疗保障局"}).key == "烟台市医疗保障局"
 
 
+def test_a_document_whose_short_name_fits_two_departments_is_checked_against_neither(next_year, built):
+    short = edit(next_year, built / "short-name-2025.xlsx", department=("烟台市医疗保障局", "医疗保障局"))
+    reports, result = run([short], with_paths=[YANTAI, WEIHAI])
+    assert cross(reports) == []
+    assert any("多个部门" in n and "烟台市医疗保障局" in n and "威海市医疗保障局" in n for n in result.notes)
+    # with only one candidate the short name links (and says so), and the planted mismatches are found again
+    reports, result = run([short], with_paths=[YANTAI])
+    assert ("KW103", "一般公共预算“三公”经费支出情况表!F6") in errors_by_place(cross(reports))
+    assert any("按简称关联" in n for n in result.notes)
+
+
 def test_mapping_file_renames_and_aliases(tmp_path):
     m = tmp_path / "部门对照.toml"
     m.write_text('[[department]]\nname = "烟台市医疗保障局"\naliases = ["市医保局"]\n\n'

@@ -141,7 +141,7 @@ class Pool:
         res = identity.resolve(d.department, self._known(), self.mapping)
         if res.describe():
             self.identity_notes.append(f"{Path(d.source).name}：{res.describe()}")
-        key = res.key or f"（不唯一）{identity.normalise(d.department)}"
+        key = res.key or f"（未关联）{identity.normalise(d.department)}"
         return Doc(d, key, identity.level_of(d), d.cache.get("archive_id"))
 
     def add(self, d: Disclosure) -> Doc:
@@ -261,8 +261,8 @@ def check(doc: Doc, pool: Pool, notes: Notes) -> list[Finding]:
     if doc.year is None or doc.kind is None:
         notes.add(f"{Path(doc.disclosure.source).name}：未识别年度或公开类型，跳过跨文件核对")
         return out
-    if doc.key.startswith("（不唯一）"):
-        notes.add(f"{Path(doc.disclosure.source).name}：部门名称可对应多个部门，跳过跨文件核对")
+    if doc.key.startswith("（未关联）"):
+        notes.add(f"{Path(doc.disclosure.source).name}：部门未能唯一识别，跳过跨文件核对")
         return out
     done_units = False
     for rel in relations():

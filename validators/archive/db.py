@@ -179,7 +179,10 @@ class Archive:
                 sa.event.listen(engine, "connect", lambda conn, _rec: conn.execute("PRAGMA foreign_keys=ON"))
             archive = cls(engine, mapping)
             archive.metadata.create_all(engine)
-        except (sa.exc.SQLAlchemyError, OSError, ImportError, ValueError) as exc:
+        except ImportError as exc:  # the database driver is not installed
+            raise ArchiveError(f"无法打开档案库 {_safe_url(url)}：缺少数据库驱动（{exc.name or exc}）；"
+                               "PostgreSQL 请先安装：pip install 'czcheck[postgresql]'") from None
+        except (sa.exc.SQLAlchemyError, OSError, ValueError) as exc:
             raise ArchiveError(f"无法打开档案库 {_safe_url(url)}：{_short_error(exc)}") from None
         return archive
 

@@ -138,7 +138,7 @@ class Resolution:
 
     name: str
     key: str | None  # None when ambiguous
-    how: str  # 一致 | 对照文件 | 简称 | 新部门 | 不唯一
+    how: str  # 一致 | 对照文件 | 简称 | 新部门 | 不唯一 | 未识别
     candidates: list[str] = field(default_factory=list)
 
     @property
@@ -146,6 +146,8 @@ class Resolution:
         return self.key is None
 
     def describe(self) -> str:
+        if self.how == "未识别":
+            return "未识别出部门名称，不与其他文件关联"
         if self.how == "不唯一":
             return f"部门名称“{self.name}”可对应多个部门（{'、'.join(self.candidates)}），未自动关联；请在部门对照文件中写明"
         if self.how == "简称":
@@ -163,7 +165,7 @@ def resolve(name: str | None, known: set[str], mapping: Mapping | None = None) -
     raw = name or ""
     key = mapping.canonical(raw)
     if not key:
-        return Resolution(raw, None, "不唯一", [])
+        return Resolution(raw, None, "未识别")
     if key in known:
         return Resolution(raw, key, "一致" if key == normalise(raw) else "对照文件")
     if key != normalise(raw):

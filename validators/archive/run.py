@@ -69,7 +69,8 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
         doc = pool.add(d)
         if added is not None:
             doc.archive_id = added.document.id
-            doc.key = added.document.dept_key or doc.key
+            if not doc.key.startswith("（未关联）"):  # an ambiguous name stays unlinked in this run
+                doc.key = added.document.dept_key or doc.key
         docs.append((report, doc))
     found, notes = crossdoc.run([doc for _, doc in docs], pool)
     for i, (report, doc) in enumerate(docs):
