@@ -274,6 +274,9 @@ def check(doc: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         elif rel.check == "narrative_change":
             for other in _counterparts(rel, doc, pool, notes):
                 out.extend(_narrative_change(rel, doc, other))
+        elif rel.check == "narrative_budget":
+            for other in _counterparts(rel, doc, pool, notes):
+                out.extend(_narrative_budget(rel, doc, other))
         elif rel.check == "units_sum" and not done_units:
             done_units = True
             out.extend(_units(rel, doc, pool, notes))
@@ -362,6 +365,65 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
 
 
 _COMPARED = re.compile(r"^(比|较|与|同)?(上年|上年度|\d{4}年度?)(预算数?|决算数?|相比)?$")
+
+
+_ITEM_PATH = re.compile(r"([^\s、,，。:：()（）\-]+?)[(（]类[)）]([^\s、,，。:：()（）]+?)[(（]款[)）]([^\s、,，。:：()（）]+?)[(（]项[)）]")
+_OPENING = re.compile(r"年初预算")
+_GENERAL_TOTAL = re.compile(r"一般公共预算财政拨款支出")
+
+
+def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
+    """“年初预算数为 X 万元” in a 决算's narrative against the same year's 预算 (total, or the 项 the paragraph names)."""
+    from ..narrative import UNIT_FACTOR
+    from ..rules.narrative import narrative_paragraphs, statements
+    from .. import schemas
+
+    d = doc.disclosure
+    budget = other.disclosure.table(rel.other["table"])
+    if budget is None:
+        return
+    column = rel.other["column"]
+    paragraphs = narrative_paragraphs(d)
+    rows = [r for r in budget.data_rows() if r.code]
+    by_code = {r.code: r for r in rows}
+    for st in statements(d):
+        if st.kind != "amount" or st.amount is None or st.unit is None or not _OPENING.search(st.subject) or "决算" in st.subject:
+            continue
+        text = schemas.norm(paragraphs[st.paragraph].text)
+        head = text[: text.find(schemas.norm(st.text)) if schemas.norm(st.text) in text else len(text)]
+        path = _ITEM_PATH.findall(head)
+        if not path and not _GENERAL_TOTAL.search(st.subject) and st.paragraph > 0:
+            path = _ITEM_PATH.findall(schemas.norm(paragraphs[st.paragraph - 1].text))  # “…(项)。” alone on the line before
+        if path:
+            _cls, kuan, xiang = path[-1]
+            found = [r for r in rows if len(r.code) == 7 and schemas.norm(r.label) == xiang
+                     and (r.code[:5] not in by_code or schemas.norm(by_code[r.code[:5]].label) == kuan)]
+            what = f"一般公共预算支出表“{kuan}/{xiang}”"
+            if len(found) > 1:
+                continue  # two 项 of that name under that 款 name: not ours to pick
+            row = found[0] if found else None
+        elif _GENERAL_TOTAL.search(st.subject):
+            row, what = budget.total_row(), "一般公共预算支出表合计"
+        else:
+            continue
+        stated = st.amount_wan
+        quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2
+        value = row.values.get(column) if row is not None else None
+        if value is not None and value.problem:
+            continue
+        if value is None:
+            if stated == 0:
+                continue
+            yield _finding(rel, Severity.WARNING, f"{rel.name}：情况说明“{st.text}”（{what}），{other.label}的一般公共预算支出表中没有该科目"
+                           + ("（该表有行缺失，可能在缺失的行中）" if budget.truncated else ""),
+                           [st.ref], expected=None, actual=stated, diff=None, other=other, other_cells=[], table=None)
+            continue
+        diff = stated - value.number
+        sev = _severity(diff, [value, value], quantum)
+        if sev is None:
+            continue
+        yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；{other.label}{what}（{value.ref}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
+                       [st.ref], expected=value.number, actual=stated, diff=diff, other=other, other_cells=[value.ref], table=None)
 
 
 def _head(st, sts, linked):
