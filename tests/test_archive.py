@@ -201,3 +201,19 @@ def test_cross_document_checks_read_counterparts_from_postgresql(postgres_url, t
     with Archive.open(postgres_url) as archive:
         doc = next(d for d in archive.documents() if d.year == 2025)
         assert any(f["code"] == "KW103" for f in archive.findings(doc.id))
+
+
+def test_a_unit_finds_its_department_in_the_archive(tmp_path):
+    from pairs import split_units
+    from validators.archive.run import cross_check
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    split_units(YANTAI, a, b, "烟台市医疗保障局", "烟台市医疗保险事业中心", "烟台市医疗保障局")
+    over = edit(b, tmp_path / "b-over.xlsx", values={amount_cells(b)[("支出总表", "合计", "基本支出")]: 2093.98 + 10})
+    with Archive.open(str(tmp_path / "a.sqlite3")) as archive:
+        archive.add(validate_file(YANTAI))
+        assert [d.department for d in archive.departments_listing("烟台市医疗保险事业中心", "预算", 2024)] == ["烟台市医疗保障局"]
+        assert archive.departments_listing("烟台市医疗保险事业中心", "预算", 2023) == []
+        reports = [validate_file(over)]
+        cross_check(reports, archive=archive, add=True)
+    assert [(f.code, str(f.cells[0])) for f in reports[0].findings if f.code.startswith("KW")] == [("KW106", "支出总体情况表!F5")]

@@ -194,7 +194,7 @@ class Pool:
         candidates = [m for m in self.memory if m.level == identity.LEVEL_DEPARTMENT and m.kind == unit.kind and m.year == unit.year]
         if self.archive is not None:
             seen = {m.archive_id for m in candidates if m.archive_id}
-            for info in self.archive.documents(year=unit.year, kind=unit.kind, level=identity.LEVEL_DEPARTMENT):
+            for info in self.archive.departments_listing(unit.key, unit.kind, unit.year):
                 if info.id not in seen:
                     candidates.append(self._load(info.id))
         out = []

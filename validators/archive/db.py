@@ -116,8 +116,12 @@ def _schema():
         sa.Column("table_kind", T), sa.Column("cells", T), sa.Column("related_cells", T),
         sa.Column("expected", T), sa.Column("actual", T), sa.Column("difference", T), sa.Column("evidence", T),
     )
+    units = sa.Table(  # the units a 部门 document lists (its 机构设置): finds a unit's department without loading all
+        "doc_units", md, *key(),
+        sa.Column("unit_key", T, index=True), sa.Column("merged", B),
+    )
     return md, dict(documents=docs, tables=tables, columns=columns, rows=rows, values=values,
-                    paragraphs=paragraphs, statements=statements, findings=findings)
+                    paragraphs=paragraphs, statements=statements, findings=findings, units=units)
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -254,7 +258,7 @@ class Archive:
     def _delete(self, conn, doc_id: int) -> None:
         import sqlalchemy as sa
 
-        for name in ("values", "rows", "columns", "tables", "paragraphs", "statements", "findings"):
+        for name in ("values", "rows", "columns", "tables", "paragraphs", "statements", "findings", "units"):
             t = self.t[name]
             conn.execute(sa.delete(t).where(t.c.document_id == doc_id))
         conn.execute(sa.delete(self.t["documents"]).where(self.t["documents"].c.id == doc_id))
@@ -299,8 +303,11 @@ class Archive:
         stmts = [dict(document_id=doc_id, position=s.index, kind=s.kind, subject=s.subject, text=s.text, amount=_num(s.amount),
                       amount_unit=s.unit, percent=_num(s.percent), direction=s.direction, paragraph=s.paragraph, cell=str(s.ref))
                  for s in sts]
+        listed = identity.listed_units(d)
+        units = [dict(document_id=doc_id, unit_key=self.mapping.canonical(u), merged=False) for u in listed.separate]
+        units += [dict(document_id=doc_id, unit_key=self.mapping.canonical(u), merged=True) for u in listed.merged]
         for name, batch in (("tables", tables), ("columns", columns), ("rows", rows), ("values", values),
-                            ("paragraphs", paragraphs), ("statements", stmts)):
+                            ("paragraphs", paragraphs), ("statements", stmts), ("units", units)):
             if batch:
                 conn.execute(sa.insert(self.t[name]), batch)
         self._insert_findings(conn, doc_id, findings)
@@ -342,6 +349,17 @@ class Archive:
         if level:
             q = q.where(docs.c.level == level)
         q = q.order_by(docs.c.dept_key, docs.c.year, docs.c.kind, docs.c.level, docs.c.id)
+        with self.engine.connect() as conn:
+            return [_info(r) for r in conn.execute(q).mappings()]
+
+    def departments_listing(self, unit_key: str, kind: str, year: int) -> list[DocumentInfo]:
+        """部门 documents of that kind and year that list the unit as one with its own budget, or share its key."""
+        import sqlalchemy as sa
+
+        docs, units = self.t["documents"], self.t["units"]
+        listing = sa.select(units.c.document_id).where(units.c.unit_key == unit_key, units.c.merged == sa.false())
+        q = sa.select(docs).where(docs.c.level == identity.LEVEL_DEPARTMENT, docs.c.kind == kind, docs.c.year == year,
+                                  sa.or_(docs.c.dept_key == unit_key, docs.c.id.in_(listing))).order_by(docs.c.id)
         with self.engine.connect() as conn:
             return [_info(r) for r in conn.execute(q).mappings()]
 
