@@ -217,3 +217,14 @@ def test_a_unit_finds_its_department_in_the_archive(tmp_path):
         reports = [validate_file(over)]
         cross_check(reports, archive=archive, add=True)
     assert [(f.code, str(f.cells[0])) for f in reports[0].findings if f.code.startswith("KW")] == [("KW106", "支出总体情况表!F5")]
+
+
+def test_mark_puts_the_cross_document_findings_on_the_marked_copy(tmp_path, archive_path, capsys):
+    import openpyxl
+
+    nxt = _next_year(tmp_path)
+    assert main(["validate", str(nxt), "--with", str(YANTAI), "--mark"]) == 1
+    capsys.readouterr()
+    marked = nxt.with_name(f"{nxt.stem}.校验.xlsx")
+    comment = openpyxl.load_workbook(marked)["一般公共预算“三公”经费支出情况表"]["F6"].comment
+    assert comment is not None and "KW103" in comment.text

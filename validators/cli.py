@@ -140,6 +140,10 @@ def cmd_validate(args) -> int:
         if stop:
             print(f"czcheck：{stop}", file=sys.stderr)
             return EXIT_CANNOT_RUN
+        if after is not None:
+            from .archive.commands import remark
+
+            remark(after, reports, result.outputs)
     marked = result.outputs or None
     renderers = {
         "json": lambda: render_json(reports),
