@@ -98,11 +98,12 @@ def _schema():
         sa.Column("row_key", T), sa.Column("column_key", T), sa.Column("amount", T), sa.Column("raw", T),
         sa.Column("problem", T), sa.Column("half_ulp", T),
         sa.Column("sheet", T), sa.Column("cell_row", I), sa.Column("cell_col", I), sa.Column("cell", T),
+        sa.Column("page", I),  # the PDF page of the cell, for documents read from a PDF
     )
     paragraphs = sa.Table(
         "doc_paragraphs", md, *key(),
         sa.Column("position", I), sa.Column("text", T), sa.Column("section", T),
-        sa.Column("sheet", T), sa.Column("cell_row", I), sa.Column("cell_col", I),
+        sa.Column("sheet", T), sa.Column("cell_row", I), sa.Column("cell_col", I), sa.Column("page", I),
     )
     statements = sa.Table(
         "doc_statements", md, *key(),
@@ -276,6 +277,13 @@ class Archive:
         from ..rules.narrative import statements
 
         tables, columns, rows, values = [], [], [], []
+        where = d.cache.get("pdf_where") or {}  # (sheet, row, col) -> where on the PDF (the PDF reader's)
+
+        def page(ref) -> int | None:
+            found = where.get((ref.sheet, ref.row, ref.col))
+            number = getattr(found, "page", None)
+            return number if isinstance(number, int) else None
+
         for seq, t in enumerate(d.all_tables()):
             tables.append(dict(document_id=doc_id, seq=seq, kind=t.kind, title=t.title, sheet=t.sheet,
                                title_row=t.title_ref.row, title_col=t.title_ref.col, unit=t.unit, note=t.note,
@@ -293,9 +301,9 @@ class Archive:
                     values.append(dict(document_id=doc_id, table_seq=seq, row_position=pos, position=vpos, table_kind=t.kind, row_key=key,
                                        column_key=col_key, amount=_num(v.amount), raw=None if v.raw is None else str(v.raw)[:500],
                                        problem=v.problem, half_ulp=_num(v.half_ulp), sheet=v.ref.sheet, cell_row=v.ref.row,
-                                       cell_col=v.ref.col, cell=str(v.ref)))
+                                       cell_col=v.ref.col, cell=str(v.ref), page=page(v.ref)))
         paragraphs = [dict(document_id=doc_id, position=i, text=p.text, section=p.section, sheet=p.ref.sheet,
-                           cell_row=p.ref.row, cell_col=p.ref.col) for i, p in enumerate(d.narrative)]
+                           cell_row=p.ref.row, cell_col=p.ref.col, page=page(p.ref)) for i, p in enumerate(d.narrative)]
         try:
             sts = statements(d)
         except (ArithmeticError, ValueError, KeyError, IndexError, TypeError):

@@ -75,8 +75,21 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
     found, notes = crossdoc.run([doc for _, doc in docs], pool)
     for i, (report, doc) in enumerate(docs):
         if found[i]:
+            _locate_on_pdf(found[i], doc.disclosure)
             report.findings = sort_findings(report.findings + found[i])
             if archive is not None and add and doc.archive_id is not None:
                 archive.replace_findings(doc.archive_id, report.findings)
     result.notes = notes.lines
     return result
+
+
+def _locate_on_pdf(findings, d: Disclosure) -> None:
+    """Findings on a PDF name pages (the PDF door's own placement), where this build has the PDF door."""
+    where = d.cache.get("pdf_where")
+    if not where:
+        return
+    try:
+        from ..reading.pdf.locate import locate
+    except ImportError:
+        return
+    locate(findings, where)
