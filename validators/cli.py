@@ -105,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="严格模式：有“无法校验”的项目或文件仅部分校验时也以退出码 1 结束")
     v.add_argument("--baseline", metavar="文件", help="基线文件（JSON）：与其中已接受的结果相同的问题不再报告，只报告新问题")
     v.add_argument("--write-baseline", metavar="文件", help="把本次全部校验结果写成基线文件（JSON），供以后的 --baseline 使用")
+    from .archive.commands import add_subcommand, add_validate_options  # --archive/--with, `czcheck archive`
+
+    add_validate_options(v)
+    add_subcommand(sub)
 
     c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
     c.add_argument("paths", nargs="+", metavar="文件")
@@ -166,6 +170,9 @@ def cmd_validate(args) -> int:
         if Path(report_path).suffix.lower() not in REPORT_SUFFIXES:
             print(f"czcheck：--report 只支持 .html 或 .xlsx 文件：{report_path}", file=sys.stderr)
             return EXIT_CANNOT_RUN
+    from .archive.commands import split_archive_arg
+
+    split_archive_arg(args)
     if args.engine == "dask" and not args.scheduler:
         print("czcheck：使用 --engine dask 时必须用 --scheduler 指定调度器地址", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -214,6 +221,17 @@ def cmd_validate(args) -> int:
         print(f"czcheck：{exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     reports = result.reports
+    if args.archive is not None or args.with_:  # cross-document checks (and the archive)
+        from .archive.commands import cross_pass
+
+        stop = cross_pass(args, reports)
+        if stop:
+            print(f"czcheck：{stop}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        if after is not None:
+            from .archive.commands import remark
+
+            remark(after, reports, result.outputs)
     marked = result.outputs or None
     renderers = {
         "json": lambda: render_json(reports),
@@ -234,11 +252,16 @@ def cmd_validate(args) -> int:
     for report in reports:
         if write_failed(report):
             print(f"czcheck：{shown(report.source)}：标注未写入（校验结果已在上面列出）", file=sys.stderr)
+    timelines = None
+    if args.report and (args.archive is not None or args.with_):
+        from .archive.commands import timelines_for
+
+        timelines = timelines_for(args, reports)
     for report_path in args.report:
         from .safewrite import WriteRefused, shown
 
         try:
-            written = _write_report(reports, Path(report_path), marked, force=args.force)
+            written = _write_report(reports, Path(report_path), marked, timelines, force=args.force)
         except (OSError, WriteRefused) as exc:
             print(f"czcheck：无法写入报告 {shown(report_path)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
@@ -290,13 +313,14 @@ def _marking_base(paths: list[str]) -> str | None:
         return None
 
 
-def _write_report(reports, path: Path, marked, force: bool = False) -> Path:
+def _write_report(reports, path: Path, marked, timelines=None, force: bool = False) -> Path:
     from .report import render_html, write_xlsx
     from .safewrite import write_output
 
     if path.suffix.lower() == ".xlsx":
         return write_xlsx(reports, path, marked=marked, force=force)
-    write_output(path, render_html(reports, report_path=path, marked=marked).encode("utf-8"), force=force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_output(path, render_html(reports, report_path=path, marked=marked, timelines=timelines).encode("utf-8"), force=force)
     return path
 
 
@@ -317,7 +341,12 @@ def cmd_rules(args) -> int:
     print(f"编号    {cjk('类别', wide)}  {cjk('默认级别', 4)}  名称")
     for r in rules:
         print(f"{r.code:<8}{cjk(r.family, wide)}  {cjk(r.severity.value, 4)}  {r.name}")
-    print(f"\n共 {len(rules)} 条规则。用 czcheck explain 编号 查看说明。")
+    from .archive.crossdoc import FAMILY, catalogue
+
+    cross = catalogue()
+    for r in cross:
+        print(f"{r.code:<8}{cjk(FAMILY, wide)}  {cjk('错误', 4)}  {r.name}")
+    print(f"\n共 {len(rules) + len(cross)} 条规则（跨文件核对 {len(cross)} 条，需 --archive 或 --with）。用 czcheck explain 编号 查看说明。")
     return EXIT_OK
 
 
@@ -344,6 +373,12 @@ def cmd_explain(args) -> int:
 
     info = explain_rule(args.code)
     if info is None:
+        from .archive.crossdoc import FAMILY, explain
+
+        x = explain(args.code)  # cross-document codes (KW1xx) need a counterpart document: not in the catalogue
+        if x is not None:
+            print(f"{x.code} {x.name}\n类别：{FAMILY}（需 --archive 或 --with 提供对照文件）    默认级别：错误\n\n{x.doc}")
+            return EXIT_OK
         print(f"czcheck：没有编号为 {args.code} 的规则。用 czcheck rules 查看全部规则。", file=sys.stderr)
         return EXIT_CANNOT_RUN
     if args.format == "json":
@@ -451,20 +486,28 @@ def cmd_clear(args) -> int:
     return status
 
 
+def cmd_archive(args) -> int:
+    from .archive.commands import cmd_archive as run
+
+    return run(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             pass
+    from .archive.commands import fix_archive_argv
+
     with _chinese_argparse():
         parser = _parser()
-        args = parser.parse_args(argv)
+        args = parser.parse_args(fix_archive_argv(sys.argv[1:] if argv is None else argv))
         if args.command is None:
             parser.print_help()
             return EXIT_CANNOT_RUN
-    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain,
-                "import": cmd_import, "template": cmd_template, "formats": cmd_formats}
+    commands = {"archive": cmd_archive, "validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules,
+                "explain": cmd_explain, "import": cmd_import, "template": cmd_template, "formats": cmd_formats}
     from .config import ENV
 
     saved = os.environ.get(ENV)  # validate sets it for its workers; a caller's process keeps its own

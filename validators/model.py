@@ -318,3 +318,9 @@ class Report:
     @property
     def has_errors(self) -> bool:
         return self.count(Severity.ERROR) > 0
+
+    def to_frame(self):
+        """The findings as a pandas DataFrame, one row per finding (see validators/api.py)."""
+        from .api import findings_frame
+
+        return findings_frame(self)

@@ -166,7 +166,7 @@ def _status_section(reports: list[Report]) -> str:
 
 
 def render_html(reports: list[Report], *, report_path: str | Path | None = None, marked: Mapping[str, str] | None = None,
-                title: str = "财政公开表校验报告") -> str:
+                title: str = "财政公开表校验报告", timelines: list | None = None) -> str:
     """The HTML page.  ``report_path`` is where it will be written (links are made relative to its folder);
     ``marked`` maps a report's source to its marked copy."""
     report_dir = Path(report_path).resolve().parent if report_path else Path.cwd()
@@ -233,6 +233,12 @@ def render_html(reports: list[Report], *, report_path: str | Path | None = None,
         for r in s.unreadable:
             w(f"<tr><td>{e(r.source)}</td><td>{e(r.error)}</td></tr>")
         w("</tbody></table></section>")
+
+    # ---- department timelines across documents (validators/archive/timeline.py; only with --archive/--with)
+    if timelines:
+        from ..archive.timeline import render_html_section
+
+        w(render_html_section(timelines))
 
     # ---- findings
     has_marked = bool(marked)
