@@ -12,6 +12,7 @@ from ..amounts import envelope, envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table, Value
 from ..narrative import UNIT_FACTOR, Statement, extract
 from . import Context, rule
+from . import performance as perf
 
 NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表|附件|附表")
 # subjects that name no particular figure ("年初预算数为…"): never "the same figure stated twice"
@@ -417,6 +418,8 @@ def narrative_amounts(ctx: Context):
             evidence={"subject": st.subject},
         )
 
+    yield from perf.target_amounts(ctx)
+    yield from perf.paragraph_totals(ctx)
 
 @rule("WB602", "情况说明金额单位错误", "文表一致")
 def narrative_units(ctx: Context):
@@ -443,6 +446,7 @@ def narrative_units(ctx: Context):
                 difference=st.written_wan - fig.amount,
             )
 
+    yield from perf.target_units(ctx)
 
 @rule("WB603", "情况说明同一数字前后不一致", "文表一致")
 def narrative_repeated(ctx: Context):
@@ -482,6 +486,7 @@ def narrative_repeated(ctx: Context):
                 difference=st.amount_wan - first.amount_wan,
             )
 
+    yield from perf.repeated_totals(ctx)
 
 def _signed(st: Statement) -> Decimal:
     value = st.amount_wan or Decimal(0)
@@ -523,6 +528,9 @@ def narrative_parts(ctx: Context):
                 cells=[head.ref], expected=total, actual=psum, difference=psum - total,
             )
 
+    yield from perf.target_parts(ctx)
+    yield from perf.listed_exceed_total(ctx)
+    yield from perf.grade_counts(ctx)
 
 def _round(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
@@ -577,6 +585,7 @@ def narrative_shares(ctx: Context):
                 cells=[st.ref], expected=computed, actual=st.percent, difference=st.percent - computed,
             )
 
+    yield from perf.project_shares(ctx)
 
 @rule("WB606", "情况说明增减方向与数字一致", "文表一致")
 def narrative_directions(ctx: Context):
@@ -682,6 +691,8 @@ def narrative_unlinked(ctx: Context):
             cells=[st.ref], actual=st.amount_wan, evidence={"subject": st.subject},
         )
 
+    yield from perf.unlinked_targets(ctx)
+    yield from perf.unlinked_paragraphs(ctx)
 
 @rule("WB608", "情况说明完成率与预决算比较一致", "文表一致")
 def narrative_completion(ctx: Context):
