@@ -140,6 +140,8 @@ def target_tables(narrative: list[Paragraph]) -> list[TargetTable]:
             if "绩效目标表" in p.text:
                 current = None
             continue
+        if current is None and not p.text.lstrip().startswith(("项目名称", "专项资金名称")):
+            continue  # cheap skip: only a target table's own rows are cleaned and read
         cells = _cells(p.text)
         if _NAME_ROW.match(cells[0]) and len(cells) > 1 and cells[1]:
             current = TargetTable(cells[1], p.ref)
@@ -152,8 +154,8 @@ def target_tables(narrative: list[Paragraph]) -> list[TargetTable]:
         if unit and _TOTAL_LABEL.search(label):
             current.unit = unit.group(1)
         if number is None:
-            if cells[0].startswith(("绩效指标", "一级指标", "年度绩效指标")):
-                current = None if current.total else current  # the funding rows are over
+            if cells[0].startswith(("绩效指标", "一级指标", "年度绩效指标")) or p.ref.row - current.ref.row > 8:
+                current = None  # the funding rows are over (or never came: not a target table)
             continue
         value = _decimal(number)
         if value is None:
@@ -205,6 +207,7 @@ _LISTED_ITEM = re.compile(r"^\s*[-•]?\s*\d+\s*[.．、]+\s*(?P<name>[^:：,，
 _ITEM_BUDGET = re.compile(r"全年预算数为\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*万元")
 _TOP_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
 _SUB_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+_OUTSIDE = re.compile(r"名词解释|附件|附表")
 
 
 def performance_indexes(narrative: list[Paragraph]) -> list[int]:
@@ -215,13 +218,13 @@ def performance_indexes(narrative: list[Paragraph]) -> list[int]:
     for i, p in enumerate(narrative):
         if ROW_SEP in p.text:
             continue
-        text = clean(p.text).strip()
-        if len(text) < 40:
+        text = clean(p.text).strip() if len(p.text) < 80 else ""
+        if text and len(text) < 40:
             if _TOP_HEADING.match(text):
                 inside = "绩效" in text
             elif _SUB_HEADING.match(text) and "绩效" in text:
                 inside = True
-        if re.search(r"名词解释|附件|附表", p.section):
+        if _OUTSIDE.search(p.section):
             inside = False
         if inside:
             out.append(i)
