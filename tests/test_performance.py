@@ -233,3 +233,21 @@ def test_target_table_without_a_project_of_its_name(tmp_path):
     assert codes(found) == ["WB609"]  # “医保服务管理费” vs “医保服务管理经费” in the project table
     path = edit(tmp_path, YANTAI, ("C206", "医保服务管理费", "医保服务管理经费"))
     assert findings_on(path, NARRATIVE, "C206", Severity.UNVERIFIABLE) == []
+
+
+# ---- 专项资金 tables and project counts ----------------------------------------------------------------------------
+
+def test_special_fund_against_the_projects_of_its_tasks(tmp_path):
+    # 淄博 “其他运转类项目” 94 万元 = its twelve 主要政策任务 “2024年医疗保障工作经费” in the project table
+    assert findings_on(sample(ZIBO), NARRATIVE, "C60") == []
+    assert findings_on(sample(ZIBO), NARRATIVE, "C58", Severity.UNVERIFIABLE) == []
+    path = edit(tmp_path, ZIBO, ("C60", "| 94", "| 95"))
+    found = findings_on(path, NARRATIVE, "C60")
+    assert codes(found) == ["WB601"] and found[0].expected == 94
+
+
+def test_project_count_against_the_project_table(tmp_path):
+    assert findings_on(sample(ZIBO), NARRATIVE, "C55", Severity.WARNING) == []  # 13 projects, 13 rows
+    path = edit(tmp_path, ZIBO, ("C55", "项目支出13个", "项目支出14个"))
+    found = findings_on(path, NARRATIVE, "C55", Severity.WARNING)
+    assert codes(found) == ["WB604"] and found[0].expected == 13

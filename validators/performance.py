@@ -58,10 +58,12 @@ class TargetTable:
 
     name: str
     ref: CellRef  # the 项目名称 row
+    kind: str = "项目"  # 项目 | 专项资金
     unit: str = "万元"  # declared in the funding row (“项目资金（万元）”)
     total: Amount | None = None  # 年度资金总额 / 年度预算资金总额
     fiscal: Amount | None = None  # 其中：财政拨款
     other: Amount | None = None  # 其他资金
+    tasks: list[str] = field(default_factory=list)  # 专项资金: the projects of its 主要政策任务 rows
 
 
 @dataclass
@@ -118,6 +120,7 @@ class PerformancePart:
 # ---- target tables (rows “cell | cell”) --------------------------------------------------------------
 
 _NAME_ROW = re.compile(r"^(项目名称|专项资金名称)$")
+_TASK = re.compile(r"^主要政策任务\s*\d+\s*[：:]\s*(?P<name>[^-—－]+?)(?:\s*[-—－].*)?$")
 _TOTAL_LABEL = re.compile(r"年度(预算)?资金总额|^年度预算资金")
 _UNIT_IN = re.compile(r"[（(]\s*(万元|元|亿元)\s*[）)]")
 
@@ -135,16 +138,22 @@ def _single_amount(cells: list[str]) -> str | None:
 def target_tables(narrative: list[Paragraph]) -> list[TargetTable]:
     out: list[TargetTable] = []
     current: TargetTable | None = None
+    special: TargetTable | None = None  # the 专项资金 table whose 主要政策任务 rows may follow
     for p in narrative:
         if ROW_SEP not in p.text:
             if "绩效目标表" in p.text:
                 current = None
+                special = None if "专项资金" not in p.text else special
+            task = _TASK.match(p.text.strip()) if special is not None else None
+            if task:
+                special.tasks.append(task.group("name").strip())
             continue
         if current is None and not p.text.lstrip().startswith(("项目名称", "专项资金名称")):
             continue  # cheap skip: only a target table's own rows are cleaned and read
         cells = _cells(p.text)
         if _NAME_ROW.match(cells[0]) and len(cells) > 1 and cells[1]:
-            current = TargetTable(cells[1], p.ref)
+            current = TargetTable(cells[1], p.ref, "专项资金" if cells[0].startswith("专项") else "项目")
+            special = current if current.kind == "专项资金" else None
             continue
         if current is None:
             continue

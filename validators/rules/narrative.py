@@ -422,6 +422,7 @@ def narrative_amounts(ctx: Context):
         )
 
     yield from perf.target_amounts(ctx)
+    yield from perf.special_funds(ctx)
     yield from perf.paragraph_totals(ctx)
 
 @rule("WB602", "情况说明金额单位错误", "文表一致")
@@ -504,7 +505,8 @@ def narrative_parts(ctx: Context):
     情况说明“X 万元，其中：A 万元，B 万元……”的各项之和不超过 X；增减变化（“增加 X 万元，其中
     A 增加……B 减少……”）按增减方向合计后不超过 X。各项之和等于 X 时视为列全。
     绩效部分：绩效目标表“年度资金总额 = 其中财政拨款 + 其他资金”；逐项列出的项目全年预算数之和
-    不超过文中 N 个项目的总额；自评等级“优/良/中/差”的个数之和与自评项目数一致。
+    不超过文中 N 个项目的总额；自评等级“优/良/中/差”的个数之和与自评项目数一致；文中“N 个项目、
+    预算资金 X 万元”而 X 为项目支出表合计时，N 与表中所列项目个数一致（不一致为提示）。
 
     依据：
     “其中”列出的是总数的组成部分，之和不能大于总数。
@@ -538,6 +540,7 @@ def narrative_parts(ctx: Context):
     yield from perf.target_parts(ctx)
     yield from perf.listed_exceed_total(ctx)
     yield from perf.grade_counts(ctx)
+    yield from perf.project_count(ctx)
 
 def _round(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

@@ -120,13 +120,50 @@ def target_amounts(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _tasks_sum(d: Disclosure, t: TargetTable) -> tuple[Decimal, list[Value]] | None:
+    """A 专项资金 table's projects (its 主要政策任务) in the project table: their 合计 summed, when
+    every task names as many project rows as it is listed times."""
+    if t.kind != "专项资金" or not t.tasks:
+        return None
+    values: list[Value] = []
+    for name in dict.fromkeys(t.tasks):
+        rows = _project_rows(d, name)
+        if len(rows) != t.tasks.count(name):
+            return None
+        for r in rows:
+            v = r.values.get("合计")
+            if v is None or v.amount is None:
+                return None
+            values.append(v)
+    return sum((v.amount for v in values), Decimal(0)), values
+
+
+def special_funds(ctx: Context) -> Iterator[Finding]:
+    """WB601: a 专项资金绩效目标表's 年度预算资金 against the projects its 主要政策任务 name."""
+    d = ctx.disclosure
+    for t in read_part(d).targets:
+        if t.total is None or _project_rows(d, t.name):
+            continue
+        linked = _tasks_sum(d, t)
+        if linked is None:
+            continue
+        total, values = linked
+        diff = t.total.wan - total
+        if abs(diff) > _tolerance(t.total, *values):
+            yield ctx.finding(
+                message=f"专项资金绩效目标表“{t.name}”年度预算资金 {fmt(t.total.wan)} 万元与其主要政策任务"
+                        f"（{'、'.join(dict.fromkeys(t.tasks))}）在项目支出表中的合计 {fmt(total)} 万元不一致",
+                cells=[t.total.ref], related_cells=[v.ref for v in values], expected=total, actual=t.total.wan, difference=diff,
+            )
+
+
 def unlinked_targets(ctx: Context) -> Iterator[Finding]:
     """WB609: a target table whose project the project table does not list by that name."""
     d = ctx.disclosure
     if d.table("项目支出表") is None:
         return
     for t in read_part(d).targets:
-        if t.total is not None and not _project_rows(d, t.name):
+        if t.total is not None and not _project_rows(d, t.name) and _tasks_sum(d, t) is None:
             yield ctx.finding(
                 Severity.UNVERIFIABLE,
                 message=f"绩效目标表“{t.name}”的资金 {fmt(t.total.value)} 无法与表格数字对应：项目支出表中找不到同名项目（请核对项目名称）",
@@ -186,7 +223,7 @@ def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellR
             return total, cells, "所列项目的金额合计"
     if claim.count is None:
         return None
-    projects = [t for t in part.targets if t.total is not None and "专项" not in t.name]
+    projects = [t for t in part.targets if t.total is not None and t.kind == "项目"]
     for group, what in ((projects, "项目支出绩效目标表"), ([t for t in part.targets if t.total is not None], "绩效目标表")):
         if d.kind != "决算" and group and len(group) == claim.count:
             return sum((target_wan(d, t) for t in group), Decimal(0)), [t.total.ref for t in group], f"{claim.count} 张{what}的年度资金总额合计"
@@ -253,6 +290,29 @@ def listed_exceed_total(ctx: Context) -> Iterator[Finding]:
                         f"但逐项列出的 {len(part.listed)} 个项目全年预算数已合计 {fmt(listed)} 万元，项目个数与金额无法对应",
                 cells=[claim.amount.ref], related_cells=sorted({p.budget.ref for p in part.listed}, key=lambda r: (r.row, r.col)),
                 expected=listed, actual=claim.amount.wan, difference=claim.amount.wan - listed,
+            )
+
+
+def project_count(ctx: Context) -> Iterator[Finding]:
+    """WB604 (提示): “涉及预算项目支出 N 个，预算资金 X 万元” where X is the 项目支出表 total but the
+    table lists another number of projects."""
+    d = ctx.disclosure
+    t = d.table("项目支出表")
+    total = t.total_row() if t else None
+    value = total.values.get("合计") if total else None
+    if value is None or value.amount is None:
+        return
+    leaves = [r for r in t.data_rows() if r.label and r.key not in ("项目类型", "一级项目")]
+    for claim in read_part(d).totals:
+        if claim.count is None or claim.names or abs(claim.amount.wan - value.amount) > _tolerance(claim.amount, value):
+            continue
+        if claim.count != len(leaves):
+            yield ctx.finding(
+                Severity.WARNING,
+                message=f"绩效情况说明“{_clip(claim.sentence)}”称 {claim.count} 个项目共 {fmt(claim.amount.wan)} 万元"
+                        f"（即项目支出表合计），但项目支出表列出 {len(leaves)} 个项目，请核对项目个数",
+                cells=[claim.amount.ref], related_cells=[value.ref], expected=Decimal(len(leaves)),
+                actual=Decimal(claim.count), difference=Decimal(claim.count - len(leaves)),
             )
 
 
