@@ -6,6 +6,7 @@ Inputs are copies of the shipped samples with one edit each (openpyxl), checked 
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -138,3 +139,32 @@ def test_a_wrong_rate_alone_is_blamed_on_the_rate(tmp_path):
 def test_a_wrong_change_amount_is_one_finding_not_wb606_and_wb607(tmp_path):
     path = _sangong_change(tmp_path, "比上年增加2.10万元，增长32.79%")
     assert codes(findings_on(path, NARRATIVE, "C44")) == ["WB606"]
+
+
+# ---- three tables print the same figure ---------------------------------------------------------------------
+
+GENERAL = ("yantai-2024-budget.xlsx", "C23", "一般公共预算收入109,910.18万元")  # 收支总表, 收入总表, 财政拨款收支总表
+
+
+def _wb601_on_general_income(path: Path):
+    return [f for f in findings_on(path, NARRATIVE, "C23") if f.code == "WB601" and "一般公共预算" in f.message]
+
+
+def test_narrative_agreeing_with_two_of_three_tables_is_not_blamed(tmp_path):
+    path = edited(tmp_path, GENERAL[0], {("收入总体情况表", "G5"): 109920.18})
+    assert _wb601_on_general_income(path) == []
+    assert any(c.startswith("BJ3") for c in codes(findings_on(path, "收入总体情况表", "G5")))  # the odd table
+
+
+def test_narrative_siding_with_the_odd_table_is_blamed(tmp_path):
+    # the narrative and 财政拨款收支总表 say 109,920.18; 收支总表 and 收入总表 109,910.18
+    edit = replaced(GENERAL[0], "C23", "109,910.18", "109,920.18")
+    path = edited(tmp_path, GENERAL[0], {("财政拨款收支总体情况表", "B6"): 109920.18, edit[0]: edit[1]})
+    found = _wb601_on_general_income(path)
+    assert len(found) == 1 and found[0].expected == Decimal("109910.18")
+
+
+def test_narrative_against_all_three_tables_is_blamed(tmp_path):
+    edit = replaced(GENERAL[0], "C23", "109,910.18", "109,930.18")
+    path = edited(tmp_path, GENERAL[0], dict([edit]))
+    assert len(_wb601_on_general_income(path)) == 1

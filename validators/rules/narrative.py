@@ -95,7 +95,10 @@ def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计")
     if line is None:
         return None
     vals = [v for k, v in line.values.items() if k == role or k.startswith(role + "@")]
-    return _sum(vals, f"{kind}“{line.label}”")
+    fig = _sum(vals, f"{kind}“{line.label}”")
+    if fig is not None and role == "合计":
+        fig.source = (kind, f"line:{side}:{key}")
+    return fig
 
 
 def _sum_lines(d: Disclosure, kind: str, keys: tuple[str, ...]) -> Figure | None:
@@ -294,11 +297,16 @@ def unit_slips(d: Disclosure) -> set[int]:
 # Tables that print the same quantity: identities the cross-table rules (BJ307, BJ308, BJ310) check.
 # A narrative figure with a counterpart in several of them is compared with all (WB601).
 SAME_FIGURE: list[list[tuple[str, tuple[str, ...]]]] = [
-    [("一般公共预算支出表", ("基本支出",)), ("一般公共预算基本支出表", ("基本支出", "合计"))],
+    [("一般公共预算支出表", ("基本支出",)), ("一般公共预算基本支出表", ("基本支出", "合计")), ("基本支出表", ("一般公共预算",))],
     [("一般公共预算支出表", ("人员支出",)), ("一般公共预算基本支出表", ("人员支出",))],
     [("一般公共预算支出表", ("公用支出",)), ("一般公共预算基本支出表", ("公用支出",))],
     [("支出总表", ("基本支出",)), ("基本支出表", ("合计",))],
     [("支出总表", ("项目支出",)), ("项目支出表", ("合计",))],
+    [("一般公共预算支出表", ("项目支出",)), ("项目支出表", ("一般公共预算",))],
+    [("收支总表", ("line:收入:收入总计",)), ("收入总表", ("合计",))],
+    # BJ301 and BJ304: the three budgets' 拨款收入 in 收支总表, 收入总表 and 财政拨款收支总表
+    *[[("收支总表", (f"line:收入:{fund}",)), ("收入总表", (fund,)), ("财政拨款收支总表", (f"line:收入:{fund}",))]
+      for fund in ("一般公共预算", "政府性基金", "国有资本经营")],
 ]
 
 
@@ -313,10 +321,18 @@ def counterparts(d: Disclosure, figure: Figure) -> list[Figure]:
         for kind, keys in group:
             if kind == figure.source[0]:
                 continue
-            other = next((f for k in keys if (f := _total(d, kind, k)) is not None), None)
+            other = next((f for k in keys if (f := _figure(d, kind, k)) is not None), None)
             if other is not None and not set(other.cells) & set(figure.cells):
                 out.append(other)
     return out
+
+
+def _figure(d: Disclosure, kind: str, key: str) -> Figure | None:
+    """A total-row column (“合计”) or a summary-table line (“line:收入:一般公共预算”)."""
+    if key.startswith("line:"):
+        _, side, line = key.split(":", 2)
+        return _ledger(d, kind, line, side)
+    return _total(d, kind, key)
 
 
 def _agree(a: Figure, b: Figure) -> bool:
@@ -328,17 +344,17 @@ def _agree(a: Figure, b: Figure) -> bool:
 def narrative_in_minority(st: Statement, figures: list[Figure]) -> Figure | None:
     """The figure to blame the statement against, or None when the statement is not the odd one out.
 
-    Votes: the statement and each table figure.  A statement that agrees with no table is blamed;
-    one that agrees with some table is blamed only when a larger group of tables agrees on another
-    value (the disagreeing tables are then reported by the cross-table rules, not here)."""
+    A statement that agrees with no table is blamed.  One that agrees with some tables is blamed only
+    when a larger group of tables agrees on another value (the tables disagree with the majority of
+    tables; the cross-table rules report them, and the statement sides with the minority); when the
+    tables split evenly, the cross-table rules' finding is the only one."""
     agreeing = [f for f in figures if _matches(st, f.amount)[0]]
     others = [f for f in figures if f not in agreeing]
-    if not agreeing:
-        # against the largest group of tables that agree among themselves
-        return max(others, key=lambda f: sum(_agree(f, g) for g in others))
-    largest = max((sum(_agree(f, g) for g in others) for f in others), default=0)
-    if largest > len(agreeing) + 1:
-        return max(others, key=lambda f: sum(_agree(f, g) for g in others))
+    if not others:
+        return None
+    strongest = max(others, key=lambda f: sum(_agree(f, g) for g in others))
+    if not agreeing or sum(_agree(strongest, g) for g in others) > len(agreeing):
+        return strongest
     return None
 
 
