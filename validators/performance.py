@@ -184,7 +184,7 @@ def target_tables(narrative: list[Paragraph]) -> list[TargetTable]:
 # ---- self-evaluation tables flattened into one paragraph (决算 附件) -------------------------------------
 
 _EVALUATION = re.compile(
-    r"项目名称\s*(?P<name>[^\d|]{2,40}?)\s*(?:主管部门|项目主管部门).*?年度资金总额\s*[:：]?\s*"
+    r"项目名称\s*(?P<name>[^\d|]{2,40}?)\s*(?:主管部门|项目主管部门).{0,300}?年度资金总额\s*[:：]?\s*"
     r"(?P<a>\d[\d,]*(?:\.\d+)?)\s+(?P<b>\d[\d,]*(?:\.\d+)?)\s+(?P<c>\d[\d,]*(?:\.\d+)?)"
 )
 
