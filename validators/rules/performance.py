@@ -27,9 +27,9 @@ def _name(text: str) -> str:
     return re.sub(r"^\d{4}年(度)?", "", schemas.norm(text)).rstrip("等")
 
 
-def _same_project(a: str, b: str) -> bool:
+def _same_project(a: str, b: str, exact: bool = False) -> bool:
     a, b = _name(a), _name(b)
-    return bool(a) and bool(b) and (a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)))
+    return bool(a) and bool(b) and (a == b or (not exact and min(len(a), len(b)) >= 6 and (a in b or b in a)))
 
 
 def _tolerance(*amounts: Amount | Value | None) -> Decimal:
@@ -44,7 +44,9 @@ def _project_rows(d: Disclosure, name: str):
     t = d.table("项目支出表")
     if t is None:
         return []
-    return [r for r in t.data_rows() if r.label and _same_project(r.label, name)]
+    rows = [r for r in t.data_rows() if r.label]
+    exact = [r for r in rows if _same_project(r.label, name, exact=True)]
+    return exact or [r for r in rows if _same_project(r.label, name)]  # a longer or shorter wording only without an exact one
 
 
 def _row_candidates(row) -> list[tuple[Decimal, list[Value]]]:
