@@ -45,10 +45,27 @@ class Statement:
     index: int = 0
     parts: list[int] = field(default_factory=list)
     sentence: str = ""
+    # 元 written where 万元 is meant (the number is the table figure in 万元): set by the linker once
+    # the statement is matched (rules/narrative.py ``statements``); the slip is reported once (WB602)
+    # and every other rule reads the amount as meant.
+    unit_slip: bool = False
+
+    @property
+    def meant_unit(self) -> str | None:
+        if not self.unit_slip:
+            return self.unit
+        return {"元": "万元", "万元": "元"}.get(self.unit or "", self.unit)
 
     @property
     def amount_wan(self) -> Decimal | None:
-        """The amount in 万元."""
+        """The amount in 万元, as meant (a unit slip is read in 万元)."""
+        if self.amount is None or self.meant_unit is None:
+            return None
+        return self.amount * UNIT_FACTOR[self.meant_unit]
+
+    @property
+    def written_wan(self) -> Decimal | None:
+        """The amount in 万元 exactly as written, unit slip included."""
         if self.amount is None or self.unit is None:
             return None
         return self.amount * UNIT_FACTOR[self.unit]

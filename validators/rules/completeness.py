@@ -10,7 +10,7 @@ from ..model import RowKind, Severity
 from . import Context, rule
 from ._profile import param
 
-LEFTOVER = re.compile(r"XX|ＸＸ|××|xx年|某某|＿{2,}|_{3,}|此处填写|示例单位|（单位名称）|\(单位名称\)")
+LEFTOVER = re.compile(r"XX|ＸＸ|××|xx年|某某|＿{2,}|_{3,}|此处填写|示例单位|（单位名称）|\(单位名称\)|按照?以下模板填写")
 
 
 def _layout(kind: str) -> str:
@@ -96,7 +96,8 @@ def economic_detail(ctx: Context):
 @rule("WZ804", "模板占位内容未替换", "完整性", severity=Severity.WARNING)
 def template_leftovers(ctx: Context):
     """检查内容：
-    表格名称、科目、项目名称和情况说明中残留模板占位内容，如“XX”“××”“某某”“____”“此处填写”。
+    表格名称、科目、项目名称和情况说明中残留模板占位内容，如“XX”“××”“某某”“____”“此处填写”，
+    以及照抄的模板说明（“部门按照以下模板填写”）。
 
     依据：
     公开文本应为本部门的实际内容。

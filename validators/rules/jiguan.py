@@ -8,7 +8,7 @@ from .. import schemas
 from ..amounts import fmt
 from ..model import Severity
 from . import Context, rule
-from .narrative import _half, _matches, _round, jiguan_candidates, percent_band, statements
+from .narrative import _half, _matches, _round, jiguan_candidates, percent_band, statements, table_checked_change
 
 JIGUAN = re.compile(r"机关运行经费")
 
@@ -72,6 +72,8 @@ def growth_findings(ctx: Context, subject_filter):
         change = sts[st.parts[0]]
         if change.kind != "change" or change.amount_wan is None or not subject_filter(change.subject):
             continue
+        if table_checked_change(ctx.disclosure, change):
+            continue  # the change itself is wrong against the tables (WB606): one slip, one finding
         current = next((s for s in reversed(sts[: change.index]) if s.kind == "amount" and s.paragraph == change.paragraph), None)
         if current is None or current.amount_wan is None:
             continue

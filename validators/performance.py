@@ -1,0 +1,314 @@
+"""The 绩效 part of a disclosure, read from its text: project target tables (项目支出绩效目标表,
+专项资金绩效目标表), self-evaluation tables flattened into one paragraph (决算 附件), and the 绩效
+paragraphs' claims (project counts and totals, named projects, shares, grade counts).
+
+Pure text in (the Disclosure's narrative, where table rows arrive as “cell | cell” paragraphs),
+plain records out; the checks are in rules/_performance.py, run by the 文表一致 rules.  Indicator values (指标值: “≥85%”,
+“=5万元”, “54359人”, dates, targets) are never read as amounts: only the funding rows of a target
+table and the funding clauses of a paragraph are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from .model import CellRef, Disclosure, Paragraph
+from .narrative import _FULLWIDTH, UNIT_FACTOR, clean
+
+ROW_SEP = " | "
+_NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def half_ulp(number_text: str, unit: str = "万元") -> Decimal:
+    """Half a unit of the last printed digit, in 万元."""
+    decimals = len(number_text.split(".")[1]) if "." in number_text else 0
+    return UNIT_FACTOR[unit] * Decimal(1).scaleb(-decimals) / 2
+
+
+@dataclass
+class Amount:
+    """One printed amount of the 绩效 part, in the unit its table or sentence declares."""
+
+    value: Decimal
+    text: str  # as printed, for precision and messages
+    ref: CellRef
+    unit: str = "万元"
+
+    @property
+    def wan(self) -> Decimal:
+        return self.value * UNIT_FACTOR[self.unit]
+
+    @property
+    def half_ulp(self) -> Decimal:
+        return half_ulp(self.text, self.unit)
+
+
+@dataclass
+class TargetTable:
+    """One 项目支出绩效目标表 (or 专项资金绩效目标表): a project and its funds."""
+
+    name: str
+    ref: CellRef  # the 项目名称 row
+    kind: str = "项目"  # 项目 | 专项资金
+    unit: str = "万元"  # declared in the funding row (“项目资金（万元）”)
+    total: Amount | None = None  # 年度资金总额 / 年度预算资金总额
+    fiscal: Amount | None = None  # 其中：财政拨款
+    other: Amount | None = None  # 其他资金
+    tasks: list[str] = field(default_factory=list)  # 专项资金: the projects of its 主要政策任务 rows
+
+
+@dataclass
+class SelfEvaluation:
+    """One 项目支出绩效自评表 flattened into a paragraph: name and 年度资金总额 (年初预算数, 全年预算数, 执行数)."""
+
+    name: str
+    ref: CellRef
+    budget: Amount  # 全年预算数（A）
+
+
+@dataclass
+class ProjectTotal:
+    """“涉及预算项目支出12个，预算资金110156.20万元” / “对“A”“B”3 个项目开展了部门自评，涉及资金 X 万元”."""
+
+    count: int | None
+    amount: Amount
+    sentence: str
+    paragraph: int  # index into the disclosure's narrative
+    names: list[str] = field(default_factory=list)
+    share: Decimal | None = None  # “占部门预算项目支出总额的 100%”
+    share_of: str = ""
+
+
+@dataclass
+class GradeCount:
+    """“自评的12个项目中，12个项目自评等级为优，0个…良，0个…中，0个…差”."""
+
+    total: int | None
+    grades: dict[str, int]
+    sentence: str
+    ref: CellRef
+
+
+@dataclass
+class ListedProject:
+    """A numbered per-project paragraph: “1. X项目绩效自评综述：…全年预算数为58万元”."""
+
+    name: str
+    budget: Amount
+    paragraph: int
+
+
+@dataclass
+class PerformancePart:
+    targets: list[TargetTable] = field(default_factory=list)
+    evaluations: list[SelfEvaluation] = field(default_factory=list)
+    totals: list[ProjectTotal] = field(default_factory=list)
+    grades: list[GradeCount] = field(default_factory=list)
+    listed: list[ListedProject] = field(default_factory=list)
+    paragraphs: list[int] = field(default_factory=list)  # narrative indexes of the 绩效 paragraphs (prose)
+
+
+# ---- target tables (rows “cell | cell”) --------------------------------------------------------------
+
+_NAME_ROW = re.compile(r"^(项目名称|专项资金名称)$")
+_TASK = re.compile(r"^主要政策任务\s*\d+\s*[：:]\s*(?P<name>[^-—－]+?)(?:\s*[-—－].*)?$")
+_TOTAL_LABEL = re.compile(r"年度(预算)?资金总额|^年度预算资金")
+_UNIT_IN = re.compile(r"[（(]\s*(万元|元|亿元)\s*[）)]")
+
+
+def _cells(text: str) -> list[str]:
+    return [c.strip() for c in clean(text).split(ROW_SEP.strip())]
+
+
+def _single_amount(cells: list[str]) -> str | None:
+    """The one number of a funding row (a self-evaluation row prints several: not a target table)."""
+    numbers = [c.replace(" ", "") for c in cells if _NUMBER.match(c.replace(" ", ""))]
+    return numbers[0] if len(numbers) == 1 else None
+
+
+def target_tables(narrative: list[Paragraph]) -> list[TargetTable]:
+    out: list[TargetTable] = []
+    current: TargetTable | None = None
+    special: TargetTable | None = None  # the 专项资金 table whose 主要政策任务 rows may follow
+    for p in narrative:
+        if ROW_SEP not in p.text:
+            if "绩效目标表" in p.text:
+                current = None
+                special = None if "专项资金" not in p.text else special
+            task = _TASK.match(p.text.strip()) if special is not None else None
+            if task:
+                special.tasks.append(task.group("name").strip())
+            continue
+        if current is None and not p.text.lstrip().startswith(("项目名称", "专项资金名称")):
+            continue  # cheap skip: only a target table's own rows are cleaned and read
+        cells = _cells(p.text)
+        if _NAME_ROW.match(cells[0]) and len(cells) > 1 and cells[1]:
+            current = TargetTable(cells[1], p.ref, "专项资金" if cells[0].startswith("专项") else "项目")
+            special = current if current.kind == "专项资金" else None
+            continue
+        if current is None:
+            continue
+        label = "".join(c for c in cells if not _NUMBER.match(c.replace(" ", "")))
+        number = _single_amount(cells)
+        unit = _UNIT_IN.search(label)
+        if unit and _TOTAL_LABEL.search(label):
+            current.unit = unit.group(1)
+        if number is None:
+            if cells[0].startswith(("绩效指标", "一级指标", "年度绩效指标")) or p.ref.row - current.ref.row > 8:
+                current = None  # the funding rows are over (or never came: not a target table)
+            continue
+        value = _decimal(number)
+        if value is None:
+            continue
+        amount = Amount(value, number, p.ref, current.unit)
+        if _TOTAL_LABEL.search(label) and current.total is None:
+            current.total = amount
+            if current not in out:
+                out.append(current)
+        elif "财政拨款" in label and current.fiscal is None:
+            current.fiscal = amount
+        elif "其他资金" in label and current.other is None:
+            current.other = amount
+    return out
+
+
+# ---- self-evaluation tables flattened into one paragraph (决算 附件) -------------------------------------
+
+_EVALUATION = re.compile(
+    r"项目名称\s*(?P<name>[^\d|]{2,40}?)\s*(?:主管部门|项目主管部门).{0,300}?年度资金总额\s*[:：]?\s*"
+    r"(?P<a>\d[\d,]*(?:\.\d+)?)\s+(?P<b>\d[\d,]*(?:\.\d+)?)\s+(?P<c>\d[\d,]*(?:\.\d+)?)"
+)
+
+
+def self_evaluations(narrative: list[Paragraph]) -> list[SelfEvaluation]:
+    out = []
+    for p in narrative:
+        if ROW_SEP in p.text or "年度资金总额" not in p.text:
+            continue
+        text = p.text.translate(_FULLWIDTH)  # not clean(): the columns are separated by spaces only
+        for m in _EVALUATION.finditer(text):
+            value = _decimal(m.group("b"))
+            if value is not None:
+                out.append(SelfEvaluation(m.group("name").strip(), p.ref, Amount(value, m.group("b"), p.ref)))
+    return out
+
+
+# ---- paragraphs ------------------------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[。；;])")
+_FUNDS = re.compile(r"(?:涉及|预算)(?:预算)?(?:资金|金额)(?:总额)?(?:为|共计|共)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)")
+_COUNT = re.compile(r"(?:(?:项目支出|项目)\s*(?P<a>\d+)\s*个|(?P<b>\d+)\s*个(?:[^，。,；;\d]{0,12})?项目)")
+_SHARE = re.compile(r"占(?P<of>[^，。,；;%\d]{2,30}?)的?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,40})[”\"]")
+_LISTED_NAMES = re.compile(r"(?:对|涉及)(?P<names>[^，。,；;“\"]{2,120}?)\s*\d+\s*个项目")
+_GRADE = re.compile(r"(?P<n>\d+)\s*个项目(?:自评)?(?:等级|结果)?为\s*[“\"]?(?P<g>优|良|中|差)")
+_GRADE_TOTAL = re.compile(r"的\s*(?P<n>\d+)\s*个项目中")
+_LISTED_ITEM = re.compile(r"^\s*[-•]?\s*\d+\s*[.．、]+\s*(?P<name>[^:：,，]{2,40}?)项目(?:绩效)?自评综述")
+_ITEM_BUDGET = re.compile(r"全年预算数为\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*万元")
+_TOP_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")
+_SUB_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+_OUTSIDE = re.compile(r"名词解释|附件|附表")
+
+
+def performance_indexes(narrative: list[Paragraph]) -> list[int]:
+    """Prose paragraphs (not table rows) under a 绩效 heading: a top-level heading (“十三、预算绩效情况
+    说明”, not a “- 一、” list item) or a sub-heading (“（四）预算绩效情况”), up to the next top-level
+    heading or the 名词解释/附件 parts."""
+    out, inside = [], False
+    for i, p in enumerate(narrative):
+        if ROW_SEP in p.text:
+            continue
+        text = clean(p.text).strip() if len(p.text) < 80 else ""
+        if text and len(text) < 40:
+            if _TOP_HEADING.match(text):
+                inside = "绩效" in text
+            elif _SUB_HEADING.match(text) and "绩效" in text:
+                inside = True
+        if _OUTSIDE.search(p.section):
+            inside = False
+        if inside:
+            out.append(i)
+    return out
+
+
+_QUOTED_BEFORE_COUNT = re.compile(r"((?:[“\"][^”\"]{2,40}[”\"]\s*[、，,和及]?\s*)+)(?:等)?\s*\d+\s*个(?:项目|$)")
+
+
+def _names(before: str, count: int | None) -> list[str]:
+    """The projects a claim names: quoted names right before “N 个项目”, or “对A、B2个项目”."""
+    m = _QUOTED_BEFORE_COUNT.search(before)
+    if m:
+        return [q.strip() for q in _QUOTED.findall(m.group(1))]
+    m = _LISTED_NAMES.search(before)
+    if m:
+        names = re.sub(r"^(?:\d{4}年度?)", "", m.group("names")).strip()
+        parts = [n.strip() for n in re.split(r"[、]", names) if n.strip()]
+        if len(parts) > 1 or count == 1:
+            return parts
+    return []
+
+
+def read_part(d: Disclosure) -> PerformancePart:
+    """The 绩效 part of ``d`` (computed once per disclosure)."""
+    if "performance_part" in d.cache:
+        return d.cache["performance_part"]
+    narrative = d.narrative
+    part = PerformancePart(target_tables(narrative), self_evaluations(narrative))
+    part.paragraphs = performance_indexes(narrative)
+    pending: str | None = None  # a numbered item whose figures continue in the next paragraph
+    for i in part.paragraphs:
+        p = narrative[i]
+        text = clean(p.text)
+        item = _LISTED_ITEM.match(text)
+        budget = _ITEM_BUDGET.search(text)
+        name = item.group("name").strip() if item else pending
+        pending = None
+        if name and budget and _decimal(budget.group("num")) is not None:
+            part.listed.append(ListedProject(name, Amount(_decimal(budget.group("num")), budget.group("num"), p.ref), i))
+            continue
+        if item:
+            pending = name
+            continue
+        for sentence in _SENTENCE.split(text):
+            _read_sentence(part, sentence, p, i)
+    d.cache["performance_part"] = part
+    return part
+
+
+def _read_sentence(part: PerformancePart, sentence: str, p: Paragraph, index: int) -> None:
+    grades = {m.group("g"): int(m.group("n")) for m in _GRADE.finditer(sentence)}
+    if grades:
+        total = _GRADE_TOTAL.search(sentence)
+        part.grades.append(GradeCount(int(total.group("n")) if total else None, grades, sentence.strip(), p.ref))
+        return
+    funds = list(_FUNDS.finditer(sentence))
+    if not funds:
+        return
+    # one claim per funding clause: the count and names before it (in the same clause group)
+    start = 0
+    for m in funds:
+        before = sentence[start:m.start()]
+        counts = list(_COUNT.finditer(before))
+        count = None
+        if counts:
+            last = counts[-1]
+            count = int(last.group("a") or last.group("b"))
+        value = _decimal(m.group("num"))
+        if value is None:
+            continue
+        claim = ProjectTotal(count, Amount(value, m.group("num"), p.ref, m.group("unit")), sentence.strip(), index, _names(before, count))
+        share = _SHARE.search(sentence[m.end():])
+        if share and not _FUNDS.search(sentence[m.end():m.end() + share.start()]):
+            claim.share, claim.share_of = _decimal(share.group("pct")), share.group("of").strip()
+        if claim.count is not None or claim.names or claim.share is not None:
+            part.totals.append(claim)
+        start = m.end()
