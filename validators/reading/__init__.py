@@ -9,6 +9,7 @@ from .. import schemas
 from ..model import CellRef, Disclosure, Paragraph
 from .grid import Grid, ReadError, read_grids
 from .tables import find_titles, parse_table
+from .units import harmonise_units
 
 __all__ = ["Grid", "ReadError", "read_grids", "read_workbook", "disclosure_from_grids"]
 
@@ -46,6 +47,8 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     if disclosure.unit is None:
         units = {t.unit for t in disclosure.all_tables() if t.unit}
         disclosure.unit = units.pop() if len(units) == 1 else None
+    if len({t.unit for t in disclosure.all_tables() if t.unit}) > 1:
+        harmonise_units(disclosure)  # 上海 预算: 元 tables beside a 万元 三公 table
     return disclosure
 
 
