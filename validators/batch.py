@@ -289,6 +289,10 @@ class MarkCopies:
         if dest == source.resolve():
             raise UnsafeOutputPath("标注副本不能覆盖原文件")
         dest.parent.mkdir(parents=True, exist_ok=True)
+        if _is_pdf(source):  # an annotated copy <stem>.校验.pdf
+            from .marking.pdf import mark_pdf
+
+            return str(mark_pdf(source, report.findings, dest))
         return str(mark_workbook(source, report.findings, dest))
 
 
@@ -303,6 +307,8 @@ class MarkInPlace:
         from .marking import mark_workbook
 
         source = Path(report.source)
+        if _is_pdf(source):
+            raise UnsafeOutputPath("PDF 不能直接标注原文件，请用 --mark 生成标注副本（文件名.校验.pdf）")
         backup = source.with_name(f"{source.stem}.备份{source.suffix}")
         n = 2
         while backup.exists():
@@ -314,6 +320,12 @@ class MarkInPlace:
 
 class UnsafeOutputPath(ValueError):
     pass
+
+
+def _is_pdf(path: Path) -> bool:
+    from .reading.pdf import is_pdf
+
+    return is_pdf(path)
 
 
 def safe_output_path(out_dir: str | Path, source: str | Path, suffix: str = "", base: str | Path | None = None) -> Path:

@@ -6,9 +6,12 @@ from pathlib import Path
 
 from .model import Report
 from .reading import ReadError, read_workbook
+from .reading.pdf import is_pdf, read_pdf_disclosure
+from .reading.pdf.locate import locate
 from .rules import run_rules
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+PDF_SUFFIXES = {".pdf"}
 REFUSED_SUFFIXES = {".xls", ".ods", ".et", ".csv"}
 
 
@@ -20,8 +23,9 @@ def validate_file(path: str | Path) -> Report:
     """
     path = Path(path)
     report = Report(source=str(path))
+    pdf = is_pdf(path)
     try:
-        disclosure = read_workbook(path)
+        disclosure = read_pdf_disclosure(path) if pdf else read_workbook(path)
     except ReadError as exc:
         report.error = str(exc)
         return report
@@ -37,6 +41,8 @@ def validate_file(path: str | Path) -> Report:
     report.disclosure = disclosure
     try:
         report.findings = run_rules(disclosure)
+        if pdf:  # name the page and row label of every cell
+            report.findings = locate(report.findings, disclosure.cache.get("pdf_where", {}))
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
         report.error = _internal_error(exc)
     return report
@@ -60,7 +66,7 @@ def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
         if p.is_dir():
             found = sorted(
                 f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES | REFUSED_SUFFIXES and not f.name.startswith("~$")
+                if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES | PDF_SUFFIXES | REFUSED_SUFFIXES and not f.name.startswith("~$")
             )
             files.extend(found)
         elif p.exists():

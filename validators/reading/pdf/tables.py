@@ -159,6 +159,11 @@ def caption(lines: list[Line], header_lines: int = 0) -> Caption:
 # ---- header and rows ---------------------------------------------------------------------------------
 
 
+def is_amount_text(text: str) -> bool:
+    """A printed amount (with decimals or thousands separators), not a code or a year."""
+    return _is_amount(text)
+
+
 def _is_amount(text: str) -> bool:
     t = text.replace(" ", "")
     if not t or not _AMOUNT_TEXT.match(t):
