@@ -30,14 +30,19 @@ def open_pdf(path: str | Path) -> Iterator[Any]:
         raise ReadError("文件不是 PDF：内容格式不符，可能是改了扩展名的其他文件")
     try:
         import pdfplumber
-        from pdfminer.pdfdocument import PDFPasswordIncorrect
     except ImportError as exc:  # pragma: no cover - a broken installation
         raise ReadError("读取 PDF 需要 pdfplumber，请重新安装 czcheck（pip install czcheck）") from exc
     try:
+        from pdfminer.pdfdocument import PDFPasswordIncorrect
+    except ImportError:  # pdfplumber-rs has no pdfminer
+        PDFPasswordIncorrect = _NeverRaised
+    try:
         pdf = pdfplumber.open(path)
     except PDFPasswordIncorrect as exc:
-        raise ReadError("PDF 设置了打开密码（已加密），czcheck 无法读取。请取得不加密的版本后再校验") from exc
+        raise ReadError(ENCRYPTED) from exc
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many undocumented types for damaged files
+        if _encrypted(path) or isinstance(exc.__cause__ or exc.__context__, PDFPasswordIncorrect):
+            raise ReadError(ENCRYPTED) from exc
         raise ReadError(_broken(exc)) from exc
     try:
         try:
@@ -54,6 +59,26 @@ def open_pdf(path: str | Path) -> Iterator[Any]:
             pdf.close()
         except Exception:  # noqa: BLE001 - closing a damaged file must not hide the real message
             pass
+
+
+ENCRYPTED = "PDF 设置了打开密码（已加密），czcheck 无法读取。请取得不加密的版本（或在阅读器中输入密码后另存为不加密的 PDF）再校验"
+
+
+class _NeverRaised(Exception):
+    pass
+
+
+def _encrypted(path: Path) -> bool:
+    """An /Encrypt entry in the file's trailer (read only when opening failed)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - 64 * 1024))
+            tail = fh.read()
+            fh.seek(0)
+            head = fh.read(64 * 1024)
+    except OSError:
+        return False
+    return b"/Encrypt" in tail or b"/Encrypt" in head
 
 
 def _broken(exc: BaseException) -> str:

@@ -70,15 +70,15 @@ def page_tables(page: Any, page_no: int, chars: list[dict[str, Any]]) -> list[Pa
     """The ruled tables of a page, each as a band grid of cells with their texts."""
     found = []
     for t in page.find_tables():
-        rows = t.rows
-        if not rows:
+        rows = [_row_boxes(r) for r in t.rows]
+        if not rows or not any(rows):
             continue
-        n_cols = max(len(r.cells) for r in rows)
-        ys = [r.bbox[1] for r in rows] + [t.bbox[3]]
-        xs = _column_edges(t, n_cols)
+        n_cols = max(len(r) for r in rows)
+        ys = _row_tops(rows, t.bbox) + [t.bbox[3]]
+        xs = _column_edges(rows, tuple(t.bbox), n_cols)
         real: list[Box] = []
         for r in rows:
-            real.extend(c for c in r.cells if c is not None)
+            real.extend(c for c in r if c is not None)
         real = list(dict.fromkeys(real))
         texts = _texts_by_cell(real, chars)
         grid: list[list[Cell | None]] = []
@@ -99,12 +99,33 @@ def page_tables(page: Any, page_no: int, chars: list[dict[str, Any]]) -> list[Pa
     return found
 
 
-def _column_edges(t: Any, n_cols: int) -> list[float]:
+def _row_boxes(row: Any) -> list[Box | None]:
+    """A table row's cell boxes, None where a merged cell spans into it.  pdfplumber gives
+    ``row.cells`` (tuples or None); pdfplumber-rs gives a list of dicts with an empty box there."""
+    cells = getattr(row, "cells", None)
+    if cells is not None:
+        return [tuple(c) if c is not None else None for c in cells]
+    out: list[Box | None] = []
+    for c in row:
+        box = (float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"]))
+        out.append(box if box[2] > box[0] and box[3] > box[1] else None)
+    return out
+
+
+def _row_tops(rows: list[list[Box | None]], bbox: Any) -> list[float]:
+    tops: list[float] = []
+    for r in rows:
+        starts = [c[1] for c in r if c is not None]
+        tops.append(min(starts) if starts else (tops[-1] if tops else float(bbox[1])))
+    return tops
+
+
+def _column_edges(rows: list[list[Box | None]], bbox: Box, n_cols: int) -> list[float]:
     xs: list[float] = []
     for ci in range(n_cols):
-        lefts = [r.cells[ci][0] for r in t.rows if ci < len(r.cells) and r.cells[ci] is not None]
-        xs.append(min(lefts) if lefts else (xs[-1] if xs else t.bbox[0]))
-    xs.append(t.bbox[2])
+        lefts = [r[ci][0] for r in rows if ci < len(r) and r[ci] is not None]
+        xs.append(min(lefts) if lefts else (xs[-1] if xs else bbox[0]))
+    xs.append(bbox[2])
     return xs
 
 
