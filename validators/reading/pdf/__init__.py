@@ -262,6 +262,13 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
         # a short previous line ends its paragraph only where lines are justified (ragged CJK right edges vary)
         prev_short = prev is not None and prev[1].x1 < rights[prev[0]] - 6 * prev[1].size
         resized = prev is not None and abs(prev[1].size - ln.size) > 1.5
+        wrapped_part = (len(cur) == 1 and bool(_PART.match(cur[0])) and len(text) <= 8 and not is_heading
+                        and prev is not None and abs(prev[1].size - ln.size) <= 0.5)
+        if wrapped_part:  # “第三部分 …决算情况” / “说明”: one part title over two lines
+            cur.append(text)
+            section = "".join(cur)
+            prev = (page, ln)
+            continue
         if not cur or indent or is_heading or gap or prev_short or resized:
             flush()
             if _PART.match(text):
