@@ -224,9 +224,16 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
     section = heading = ""
     margins: dict[int, float] = {}
     rights: dict[int, float] = {}
+    pitches: dict[int, list[float]] = {}
+    last: tuple[int, Line] | None = None
     for page, ln in lines:
         margins[page] = min(margins.get(page, ln.x0), ln.x0)
         rights[page] = max(rights.get(page, ln.x1), ln.x1)
+        if last is not None and last[0] == page and abs(last[1].size - ln.size) < 0.5:
+            pitches.setdefault(page, []).append(ln.top - last[1].top)
+        last = (page, ln)
+    # the usual distance between two lines of a page: a paragraph break is a wider one
+    pitch = {page: sorted(p)[len(p) // 2] for page, p in pitches.items() if p}
     cur: list[str] = []
     cur_page, cur_box = 0, (0.0, 0.0, 0.0, 0.0)
     prev: tuple[int, Line] | None = None
@@ -258,7 +265,7 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
             in_toc = False
         indent = ln.x0 - margins[page] > 0.4 * ln.size
         is_heading = bool(_HEADING.match(text)) and len(text) < 60
-        gap = prev is not None and prev[0] == page and ln.top - prev[1].bottom > 0.6 * ln.size
+        gap = prev is not None and prev[0] == page and ln.top - prev[1].top > 1.4 * pitch.get(page, 1.2 * ln.size)
         # a short previous line ends its paragraph only where lines are justified (ragged CJK right edges vary)
         prev_short = prev is not None and prev[1].x1 < rights[prev[0]] - 6 * prev[1].size
         resized = prev is not None and abs(prev[1].size - ln.size) > 1.5
