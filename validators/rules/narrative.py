@@ -261,8 +261,43 @@ def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | N
     return in_wan(d, _resolve(d, st, all_st))
 
 
+_ITEM_PATH = re.compile(r"^\d*[、.]?(.+?)\(类\)(.+?)\(款\)(.+?)\(项\)")
+
+
+def _named_item(d: Disclosure, st: Statement) -> Figure | None:
+    """A 项 named by its 类/款/项 names: “一般公共服务支出-政府办公厅（室）及相关机构事务-行政运行”科目
+    (上海 预算), or a 决算 paragraph opening “1、一般公共服务支出（类）财政事务（款）行政运行（项）” whose
+    “支出决算为…” states that 项."""
+    own = schemas.norm(st.subject)
+    names: list[str] = []
+    if own.endswith("科目") and own.count("-") in (1, 2):
+        names = own[: -len("科目")].split("-")
+    elif d.kind == "决算" and re.fullmatch(r"(支出)?决算(数)?", own):
+        paragraphs = narrative_paragraphs(d)
+        m = _ITEM_PATH.match(schemas.norm(paragraphs[st.paragraph].text)) if st.paragraph < len(paragraphs) else None
+        names = list(m.groups()) if m else []
+    if not names:
+        return None
+    kinds = ("一般公共预算支出决算表",) if d.kind == "决算" else ("一般公共预算支出表", "支出总表")
+    for kind in kinds:
+        t = d.table(kind)
+        if t is None:
+            continue
+        rows = t.by_code()
+        for code, row in rows.items():
+            if len(code) != 2 * len(names) + 1 or row.label != names[-1] or "合计" not in row.values:
+                continue
+            parents = [rows.get(code[:n]) for n in (3, 5)][: len(names) - 1]
+            if all(p is not None and p.label == name for p, name in zip(parents, names)):
+                return _sum([row.values["合计"]], f"{kind}“{code} {row.label}”")
+    return None
+
+
 def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
     own, ctx = schemas.norm(st.subject), full_subject(st, all_st)
+    named = _named_item(d, st)
+    if named is not None:
+        return named
     for pattern, scope, func in _COMPILED:
         if pattern.search(own if scope == "own" else ctx):
             return func(d, st)

@@ -302,7 +302,7 @@ def _cover_grid(lines: list[Line], tables: list[LogicalTable]) -> Grid:
         text = ln.text.strip()
         m = _COVER_YEAR.search(text)
         if m and year is None:
-            year, kind = m.group(1), "部门" + m.group(2)
+            year, kind = m.group(1), ("单位" if "单位" in text else "部门") + m.group(2)
         elif dept is None and text and not re.search(r"\d", text) and "目录" not in text and len(text) < 40:
             dept = text
     if dept:
