@@ -1,66 +1,56 @@
-"""One unit per disclosure: tables printed in another unit are converted exactly.
+"""Amount units: what a table declares (“单位：元”, “金额单位：万元”, “（万元）”) and exact conversion.
 
-上海 预算 prints most tables in 元 and its 三公/机关运行经费 table in 万元.  The disclosure's unit is the
-unit most tables state ("单位：元"); every amount of a table in another unit is multiplied exactly into it
-(Decimal), and its ``half_ulp`` (what rounding alone can move it) scales with it: 28.50 万元 read into a
-元 disclosure is 285000 元 with half_ulp 50.  The printed text stays in ``Value.raw``; the table keeps the
-unit it printed in ``Table.cache["printed_unit"]`` and states the disclosure's unit afterwards.
+Every amount is compared in the disclosure's unit.  A table printed in another unit is converted
+exactly (Decimal, no rounding) and each value's ``half_ulp`` is scaled with it: 0.01 printed in 元
+read into a 万元 disclosure can be off by 0.0000005 万元; 0.01 万元 read into a 元 disclosure by 50 元.
+Shared by the workbook reader and the PDF reader.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import replace
+import dataclasses
+import re
 from decimal import Decimal
+from typing import Any
 
-from ..model import Disclosure, Table, Value
+from ..amounts import normalize_text
 
-FACTORS = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+# yuan per unit
+UNIT_YUAN: dict[str, Decimal] = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+
+_DECLARED = re.compile(r"(?:金额|计量)?单位[:：]?(亿元|万元|千元|元)(?![\u4e00-\u9fff])")
+_BARE = re.compile(r"^[(（\[【]?(亿元|万元|千元|元)[)）\]】]?$")
+
+
+def declared_unit(text: Any) -> str | None:
+    """The unit a cell's text declares: “单位：元”, “金额单位：万元”, “编制部门：XX 单位:元”,
+    “（单位：万元）” in a title, or a cell holding only “万元” / “（元）”.  None otherwise."""
+    if not isinstance(text, str) or "元" not in text or len(text) > 120:
+        return None
+    t = normalize_text(text)
+    m = _DECLARED.search(t)
+    if m:
+        return m.group(1)
+    m = _BARE.match(t)
+    return m.group(1) if m else None
 
 
 def factor(from_unit: str, to_unit: str) -> Decimal:
-    return FACTORS[from_unit] / FACTORS[to_unit]
+    """Multiply an amount in ``from_unit`` by this to express it in ``to_unit`` (exact)."""
+    return UNIT_YUAN[from_unit] / UNIT_YUAN[to_unit]
 
 
-def printed_half_ulp(raw: object) -> Decimal:
-    """Half the last printed digit of an amount as printed ("28.50" → 0.005, "34" → 0.5); 0.005 for
-    numbers that carry no printed form (workbook numbers)."""
-    if isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("，", "")
-        if text and text.lstrip("-").replace(".", "", 1).isdigit():
-            decimals = len(text.split(".", 1)[1]) if "." in text else 0
-            return Decimal(5).scaleb(-(decimals + 1))
-    return Decimal("0.005")
+def convert(amount: Decimal, from_unit: str, to_unit: str) -> Decimal:
+    """``amount`` (in ``from_unit``) in ``to_unit``, exactly: 1,234.56 元 → 0.123456 万元."""
+    if from_unit == to_unit:
+        return amount
+    return amount * UNIT_YUAN[from_unit] / UNIT_YUAN[to_unit]
 
 
-def majority_unit(d: Disclosure) -> str | None:
-    counts = Counter(t.unit for t in d.all_tables() if t.unit in FACTORS)
-    if not counts:
-        return None
-    return counts.most_common(1)[0][0]
-
-
-def harmonise_units(d: Disclosure) -> None:
-    """Convert tables printed in a unit other than the disclosure's (the one most tables use)."""
-    unit = majority_unit(d)
-    if unit is None:
-        return
-    d.unit = unit
-    for t in d.all_tables():
-        if t.unit in FACTORS and t.unit != unit:
-            convert_table(t, unit)
-
-
-def convert_table(t: Table, unit: str) -> None:
-    f = factor(t.unit or unit, unit)
-    for row in t.rows:
-        row.values = {k: _scaled(v, f) for k, v in row.values.items()}
-    t.cache.clear()
-    t.cache["printed_unit"] = t.unit
-    t.unit = unit
-
-
-def _scaled(v: Value, f: Decimal) -> Value:
-    if v.amount is None:
-        return v
-    return replace(v, amount=v.amount * f, half_ulp=printed_half_ulp(v.raw) * f)
+def convert_value(value: Any, from_unit: str, to_unit: str) -> Any:
+    """A model Value expressed in ``to_unit``: amount converted, half_ulp scaled (cell unchanged)."""
+    if from_unit == to_unit:
+        return value
+    f = factor(from_unit, to_unit)
+    amount = value.amount * f if value.amount is not None else None
+    return dataclasses.replace(value, amount=amount, half_ulp=value.half_ulp * f)
