@@ -59,8 +59,17 @@ def is_pdf(path: str | Path) -> bool:
 
 def read_pdf(path: str | Path) -> PdfRead:
     """Read a PDF's tables and narrative.  Raises ReadError (Chinese) for scanned, encrypted or broken files."""
+    from .document import broken_message
+
     with open_pdf(path) as pdf:
-        return _read(pdf, str(path))
+        try:
+            return _read(pdf, str(path))
+        except ReadError:
+            raise
+        except MemoryError as exc:
+            raise ReadError("内存不足，无法读取该 PDF（内容过多）") from exc
+        except Exception as exc:  # noqa: BLE001 - a damaged page: the parser's own error types
+            raise ReadError(broken_message(exc)) from exc
 
 
 def read_pdf_disclosure(path: str | Path):
@@ -80,9 +89,11 @@ def _read(pdf: Any, source: str) -> PdfRead:
     page_sizes: dict[int, tuple[float, float]] = {}
     cover_lines: list[Line] = []
     any_text = False
+    n_chars = 0
     for page_no, page in enumerate(pdf.pages, start=1):
         page_sizes[page_no] = (float(page.width), float(page.height))
         chars = [c for c in page.chars if c["text"].strip()]
+        n_chars += len(chars)
         if chars:
             any_text = True
         ruled = bool(page.rects or page.lines)
@@ -116,7 +127,7 @@ def _read(pdf: Any, source: str) -> PdfRead:
         for ln in lines:
             if id(ln) not in used and not _PAGE_NO.match(ln.text.strip()):
                 narrative.append((page_no, ln))
-    if not any_text:
+    if not any_text or (not tables and n_chars < 20 * len(page_sizes)):
         raise ReadError(
             "这份 PDF 没有可提取的文字（可能是扫描件或图片），czcheck 无法读取其中的表格。"
             "请使用带文字层的 PDF（由 Word、WPS 或 Excel 直接导出），或先做文字识别（OCR）"
@@ -283,6 +294,8 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
             elif is_heading and re.match(r"^[一二三四五六七八九十]+、", text) and not section.startswith("第"):
                 heading = text
             cur_page, cur_box = page, (ln.x0, ln.top, ln.x1, ln.bottom)
+        elif page == cur_page:  # the paragraph's box on its first page grows with its lines
+            cur_box = (min(cur_box[0], ln.x0), cur_box[1], max(cur_box[2], ln.x1), max(cur_box[3], ln.bottom))
         cur.append(text)
         prev = (page, ln)
     flush()

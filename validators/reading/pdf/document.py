@@ -81,6 +81,10 @@ def _encrypted(path: Path) -> bool:
     return b"/Encrypt" in tail or b"/Encrypt" in head
 
 
+def broken_message(exc: BaseException) -> str:
+    return _broken(exc)
+
+
 def _broken(exc: BaseException) -> str:
     name = type(exc).__name__
     if "Password" in name or "Encrypt" in name or "crypt" in str(exc).lower():
