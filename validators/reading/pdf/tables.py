@@ -193,8 +193,8 @@ def _is_amount(text: str) -> bool:
     return amount is not None and problem is None and ("." in t or "," in t)
 
 
-def _is_data_row(cells: list[Cell | None]) -> bool:
-    texts = [c.text for c in _origins(cells)]
+def _is_data_row(cells: list[Cell | None], ri: int) -> bool:
+    texts = [c.text for c in _origins(cells, ri)]
     if not any(texts):
         return False
     if any(_is_amount(t) for t in texts):
@@ -206,8 +206,16 @@ def _is_data_row(cells: list[Cell | None]) -> bool:
     return bool(_CODE.match(n) or _NUMBERED.match(n))
 
 
-def _origins(cells: list[Cell | None]) -> list[Cell]:
-    return [c for c in cells if c is not None]
+def _origins(cells: list[Cell | None], ri: int) -> list[Cell]:
+    """The ruled cells that start in band row ``ri``, each once (a merged cell covers several columns;
+    a header cell merged down from the row above is not this row's)."""
+    seen: set[Box] = set()
+    out = []
+    for c in cells:
+        if c is not None and c.origin[0] == ri and c.box not in seen:
+            seen.add(c.box)
+            out.append(c)
+    return out
 
 
 def _row_blank(cells: list[Cell | None]) -> bool:
@@ -218,15 +226,39 @@ def split_header(pt: PageTable) -> int:
     """Number of header rows at the top of a page table (0 for a continuation without header)."""
     n = 0
     for i, cells in enumerate(pt.cells[:8]):
-        if _is_data_row(cells) and not _code_heads(cells):
+        mixed = _header_part(pt.cells, i)
+        if _is_data_row(cells, i) and not mixed:
             break
-        if _code_heads(cells):
+        if mixed:
             return i + 1
         n = i + 1
     # trailing blank rows belong to the body
     while n and _row_blank(pt.cells[n - 1]):
         n -= 1
     return n
+
+
+def _header_part(grid: list[list[Cell | None]], ri: int) -> set[int]:
+    """Columns of a data row that hold header labels: the 类/款/项 labels printed in the 合计 row, or
+    sub-headers (合计 | 基本支出 | 项目支出) sharing the ruled row of a 合计 line that sits under the
+    项目/科目名称 header (上海 决算 template)."""
+    cells = grid[ri]
+    heads = _code_heads(cells)
+    if heads:
+        return set(heads)
+    origins = _origins(cells, ri)
+    if not origins or schemas.norm(origins[0].text) not in _TOTALS:
+        return set()
+    first = origins[0]
+    col = first.origin[1]
+    above = {schemas.role_for([c.text]) for row in grid[:ri] if col < len(row) and (c := row[col]) is not None and c.text}
+    if not above & {"名称", "科目编码"}:
+        return set()  # 合计 is a column header here (三公), not a line label
+    return {
+        ci for ci, c in enumerate(cells)
+        if c is not None and c is not first and c.origin == (ri, ci) and c.text and not _is_amount(c.text)
+        and schemas.role_for([c.text]) is not None
+    }
 
 
 def _code_heads(cells: list[Cell | None]) -> list[int]:
@@ -238,7 +270,7 @@ def _code_heads(cells: list[Cell | None]) -> list[int]:
 def header_paths(pt: PageTable, n_header: int) -> list[list[str]]:
     """Per band column: the header texts top to bottom, one per ruled cell (spans counted once)."""
     n_cols = len(pt.cells[0]) if pt.cells else 0
-    heads = set(_code_heads(pt.cells[n_header - 1])) if n_header else set()
+    heads = _header_part(pt.cells, n_header - 1) if n_header else set()
     paths: list[list[str]] = []
     for ci in range(n_cols):
         path: list[str] = []
@@ -247,7 +279,7 @@ def header_paths(pt: PageTable, n_header: int) -> list[list[str]]:
             c = pt.cells[ri][ci]
             if c is None or c.box in seen:
                 continue
-            if ri == n_header - 1 and heads and ci not in heads and _is_data_row(pt.cells[ri]):
+            if ri == n_header - 1 and heads and ci not in heads and c.origin[0] == ri:
                 continue  # the 合计 part of a mixed 类/款/项 row
             seen.add(c.box)
             t = schemas.norm(c.text)
@@ -296,8 +328,8 @@ def emit_header(paths: list[list[str]]) -> list[list[str]]:
 
 def body_rows(pt: PageTable, start: int, mixed_heads: bool) -> tuple[list[list[str]], list[list[tuple[int, Box] | None]]]:
     rows, boxes = [], []
-    heads = set(_code_heads(pt.cells[start - 1])) if mixed_heads and start else set()
-    first = start - 1 if heads and _is_data_row(pt.cells[start - 1]) else start
+    heads = _header_part(pt.cells, start - 1) if mixed_heads and start else set()
+    first = start - 1 if heads else start
     for ri in range(first, len(pt.cells)):
         cells = pt.cells[ri]
         texts, bx = [], []
