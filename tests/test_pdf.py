@@ -103,6 +103,19 @@ def test_budget_tables_in_yuan_and_the_sangong_table_in_wan_are_one_unit():
     assert read_pdf_disclosure(UNIT).profile == "shanghai-unit-budget"
 
 
+def test_the_blank_shanghai_template_reads_its_headers_and_cries_no_error():
+    template = REFS / "shanghai-2024-final-accounts-template.pdf"
+    d = read_pdf_disclosure(template)
+    assert len(list(d.all_tables())) == 9
+    for kind in ("收入决算表", "支出决算表", "政府性基金收支决算表"):  # one 功能分类科目编码 column; 合计 beside sub-headers
+        keys = d.table(kind).keys()
+        assert keys[:2] == ["科目编码", "名称"], (kind, keys)
+    fund = d.table("政府性基金收支决算表")
+    assert fund.keys()[2:] == ["年初结转和结余", "本年收入", "合计", "基本支出", "项目支出", "年末结转和结余"]
+    assert fund.total_row() is not None
+    assert [f for f in validate_file(template).findings if f.severity is Severity.ERROR] == []
+
+
 def _pdftotext_amounts(path: Path, pages: set[int]) -> Counter:
     found: Counter = Counter()
     for page in sorted(pages):

@@ -16,7 +16,7 @@ from ..grid import Grid, ReadError
 from .document import open_pdf
 from .lines import Line, group_lines
 from .tables import (
-    Box, LogicalTable, PageTable, caption, emit_header, header_paths, merge_code_columns, normalise_paths,
+    Box, LogicalTable, PageTable, caption, emit_header, inner_caption, header_paths, merge_code_columns, normalise_paths,
     page_tables, split_header, body_rows, to_grid,
 )
 
@@ -26,6 +26,7 @@ NARRATIVE_SHEET = "情况说明"
 COVER_SHEET = "封面"
 _PAGE_NO = re.compile(r"^[-—–\s]*(第\s*)?\d{1,3}(\s*页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)")
+_LEADER = re.compile(r"…|\.{3,}|·{3,}")
 _NOTE = re.compile(r"^[(（]?(注|说明)[:：]")
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分")
 _COVER_YEAR = re.compile(r"(\d{4})\s*年度?.{0,12}?(预算|决算)")
@@ -106,24 +107,36 @@ def _read(pdf: Any, source: str) -> PdfRead:
         if page_no == 1:
             cover_lines = lines
         used: set[int] = set()
+        frames: list[PageTable] = []  # ruled boxes that hold no table: their text is narrative
         prev_bottom = 0.0
         for pt in pts:
             above = [ln for ln in lines if prev_bottom - 1 <= ln.top and ln.bottom <= pt.bbox[1] + 1]
             cap = caption(above)
+            taken = True
             if cap.kind:
                 used.update(id(ln) for ln in above)
                 tables.append(_start_table(pt, cap))
+            elif (inner := inner_caption(pt)) is not None:  # the title printed in the table's first row
+                tables.append(_start_table(inner[1], inner[0]))
             elif tables and not _has_body_text(above) and tables[-1].pages[-1] == page_no - 1 and prev_bottom == 0.0:
                 used.update(id(ln) for ln in above)
                 _continue_table(tables[-1], pt)
+            else:
+                taken = False
+                if max((len(r) for r in pt.cells), default=0) <= 2:
+                    frames.append(pt)
             prev_bottom = pt.bbox[3]
-            if tables and tables[-1].pages[-1] == page_no:
+            if taken and tables and tables[-1].pages[-1] == page_no:
                 nxt = next((o.bbox[1] for o in pts if o.bbox[1] > pt.bbox[3]), float("inf"))
                 for ln in lines:
                     if pt.bbox[3] - 1 <= ln.top < nxt and _NOTE.match(ln.text.strip()) and id(ln) not in used:
                         used.add(id(ln))
                         tables[-1].rows.append([ln.text.strip()] + [""] * (tables[-1].n_cols - 1))
                         tables[-1].boxes.append([(page_no, (ln.x0, ln.top, ln.x1, ln.bottom))] + [None] * (tables[-1].n_cols - 1))
+        if frames:  # text inside a frame is read as text: lines again without the frames' boxes
+            kept = [pt.bbox for pt in pts if pt not in frames]
+            framed = group_lines([c for c in chars if _in_any(c, [f.bbox for f in frames]) and not _in_any(c, kept)])
+            lines = sorted(lines + framed, key=lambda ln: ln.top)
         for ln in lines:
             if id(ln) not in used and not _PAGE_NO.match(ln.text.strip()):
                 narrative.append((page_no, ln))
@@ -258,6 +271,7 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
         cur = []
 
     toc: str | None = None  # inside the 目录: its first entry, seen again where the body starts
+    toc_page, toc_leaders = 0, False
     in_toc = False
     for page, ln in lines:
         text = ln.text.strip()
@@ -268,10 +282,13 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
             prev = None
             continue
         if in_toc:
+            leader = bool(_LEADER.search(n))
             if toc is None:
-                toc = n
+                toc, toc_page, toc_leaders = n, page, leader
                 continue
-            if n != toc and "。" not in n:
+            new_page_without_leaders = page != toc_page and toc_leaders and not leader
+            if n != toc and "。" not in n and not new_page_without_leaders:
+                toc_page = page
                 continue
             in_toc = False
         indent = ln.x0 - margins[page] > 0.4 * ln.size

@@ -177,6 +177,36 @@ def caption(lines: list[Line], header_lines: int = 0) -> Caption:
     return Caption(kind, title, unit, dept, bool(lines))
 
 
+def inner_caption(pt: PageTable) -> tuple[Caption, PageTable] | None:
+    """A title printed in the first ruled row(s) of the table itself (one cell across the table), with the
+    unit row under it: the caption and the table without those rows; None when the first row is no title."""
+    kind = title = unit = dept = None
+    k = 0
+    for ri, cells in enumerate(pt.cells[:3]):
+        origins = [c for c in _origins(cells, ri) if c.text]
+        if len(origins) > 2 or not origins:
+            break
+        text = " ".join(c.text for c in origins)
+        found = schemas.match_title(close_up(text))
+        if found and kind is None:
+            kind, title = found, close_up(text)
+        elif _UNIT.search(text) or _DEPT.search(text):
+            m = _UNIT.search(text)
+            unit = m.group(1) if m else unit
+            d = _DEPT.search(text)
+            dept = d.group(1) if d else dept
+        else:
+            break
+        k = ri + 1
+    if kind is None or k >= len(pt.cells):
+        return None
+    return Caption(kind, title, unit, dept, True), PageTable(pt.page, pt.bbox, [_shift(r, k) for r in pt.cells[k:]])
+
+
+def _shift(row: list[Cell | None], k: int) -> list[Cell | None]:
+    return [Cell(c.text, c.box, (c.origin[0] - k, c.origin[1])) if c is not None else None for c in row]
+
+
 # ---- header and rows ---------------------------------------------------------------------------------
 
 
