@@ -11,6 +11,7 @@ the Grid exactly like a workbook sheet.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,15 +81,22 @@ def page_tables(page: Any, page_no: int, chars: list[dict[str, Any]]) -> list[Pa
         for r in rows:
             real.extend(c for c in r if c is not None)
         real = list(dict.fromkeys(real))
-        texts = _texts_by_cell(real, chars)
+        # which ruled cell covers each band (row × column); merged cells cover several
+        cys = [(ys[ri] + ys[ri + 1]) / 2 for ri in range(len(rows))]
+        cxs = [(xs[ci] + xs[ci + 1]) / 2 for ci in range(n_cols)]
+        band: list[list[Box | None]] = [[None] * n_cols for _ in rows]
+        for b in real:
+            for ri in range(bisect_left(cys, b[1] - 0.5), bisect_right(cys, b[3] + 0.5)):
+                for ci in range(bisect_left(cxs, b[0] - 0.5), bisect_right(cxs, b[2] + 0.5)):
+                    if band[ri][ci] is None:
+                        band[ri][ci] = b
+        texts = _texts_by_band(band, ys, xs, chars)
         grid: list[list[Cell | None]] = []
         origin: dict[Box, tuple[int, int]] = {}
         for ri in range(len(rows)):
             out: list[Cell | None] = []
-            cy = (ys[ri] + ys[ri + 1]) / 2
             for ci in range(n_cols):
-                cx = (xs[ci] + xs[ci + 1]) / 2
-                box = next((b for b in real if b[0] - 0.5 <= cx <= b[2] + 0.5 and b[1] - 0.5 <= cy <= b[3] + 0.5), None)
+                box = band[ri][ci]
                 if box is None:
                     out.append(None)
                     continue
@@ -129,24 +137,19 @@ def _column_edges(rows: list[list[Box | None]], bbox: Box, n_cols: int) -> list[
     return xs
 
 
-def _texts_by_cell(boxes: list[Box], chars: list[dict[str, Any]]) -> dict[Box, str]:
-    buckets: dict[Box, list[dict[str, Any]]] = {b: [] for b in boxes}
-    if not boxes:
-        return {}
-    x0 = min(b[0] for b in boxes)
-    x1 = max(b[2] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    y1 = max(b[3] for b in boxes)
+def _texts_by_band(band: list[list[Box | None]], ys: list[float], xs: list[float], chars: list[dict[str, Any]]) -> dict[Box, str]:
+    """Each ruled cell's text: every character goes to the cell covering the band its centre falls in."""
+    buckets: dict[Box, list[dict[str, Any]]] = {}
     for c in chars:
-        cx = (c["x0"] + c["x1"]) / 2
         cy = (c["top"] + c["bottom"]) / 2
-        if not (x0 <= cx <= x1 and y0 <= cy <= y1):
-            continue
-        for b in boxes:
-            if b[0] <= cx <= b[2] and b[1] <= cy <= b[3]:
-                buckets[b].append(c)
-                break
-    return {b: cell_text(cs) for b, cs in buckets.items() if cs}
+        cx = (c["x0"] + c["x1"]) / 2
+        ri = bisect_right(ys, cy) - 1
+        ci = bisect_right(xs, cx) - 1
+        if 0 <= ri < len(band) and 0 <= ci < len(band[ri]):
+            box = band[ri][ci]
+            if box is not None and box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
+                buckets.setdefault(box, []).append(c)
+    return {b: cell_text(cs) for b, cs in buckets.items()}
 
 
 # ---- the text above a table: title, unit, department ------------------------------------------------
