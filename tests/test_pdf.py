@@ -291,3 +291,40 @@ def test_bad_pdfs_get_a_chinese_message_and_exit_2(tmp_path, capsys, make, words
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
     assert not (tmp_path / "bad.xlsx").exists()
+
+
+# ---- line grouping (character dicts as pdfplumber gives them) -------------------------------------
+
+
+def _chars(text: str, x: float, top: float, size: float, step: float | None = None) -> list[dict]:
+    step = step or size
+    return [{"text": ch, "x0": x + i * step, "x1": x + i * step + size * (0.5 if ch.isascii() else 1), "top": top,
+             "bottom": top + size, "size": size, "upright": True} for i, ch in enumerate(text)]
+
+
+def test_lines_keep_digits_printed_below_their_sentence_and_split_real_lines():
+    from validators.reading.pdf.lines import group_lines
+
+    chars = _chars("收入支出总计", 72, 183.1, 12) + _chars("2995.39", 144, 187.9, 12, step=6) + _chars("万元。", 186, 183.1, 12)
+    chars += _chars("支出总计减少", 72, 197.0, 12) + _chars("56.95", 144, 201.9, 12, step=6)
+    lines = group_lines(chars)
+    assert [ln.text for ln in lines] == ["收入支出总计2995.39万元。", "支出总计减少56.95"]
+
+
+def test_a_small_unit_line_under_a_large_title_is_its_own_line():
+    from validators.reading.pdf.lines import group_lines
+    from validators.reading.pdf.tables import caption
+
+    lines = group_lines(_chars("收入支出决算总表", 200, 100, 18) + _chars("单位：万元", 480, 112, 10))
+    assert [ln.text for ln in lines] == ["收入支出决算总表", "单位：万元"]
+    cap = caption(lines)
+    assert (cap.kind, cap.unit) == ("收支决算总表", "万元")
+    same_line = caption(group_lines(_chars("支出决算表", 200, 100, 12) + _chars("单位：万元", 480, 100, 12)))
+    assert (same_line.kind, same_line.title, same_line.unit) == ("支出决算表", "支出决算表", "万元")
+
+
+def test_letter_spacing_closes_up():
+    from validators.reading.pdf.lines import close_up
+
+    assert close_up("因 公 出 国 （ 境 ） 费") == "因公出国（境）费"
+    assert close_up("2024 年 1,234.56 万元") == "2024年1,234.56万元"

@@ -32,14 +32,15 @@ def group_lines(chars: Iterable[dict[str, Any]], factor: float = 0.75) -> list[L
     ordered = sorted((c for c in chars if c.get("upright", True) and c["text"].strip()), key=lambda c: (c["top"], c["x0"]))
     lines: list[list[dict[str, Any]]] = []
     anchor = 0.0
-    tol = 0.0
+    anchor_size = 0.0
     for c in ordered:
-        if lines and c["top"] - anchor <= tol:
+        size = float(c.get("size") or 10)
+        # the smaller font decides: a 10 pt unit line under an 18 pt title is a line of its own
+        if lines and c["top"] - anchor <= max(2.0, factor * min(anchor_size, size)):
             lines[-1].append(c)
             continue
         lines.append([c])
-        anchor = c["top"]
-        tol = max(2.0, factor * float(c.get("size") or 10))
+        anchor, anchor_size = c["top"], size
     return [_make_line(cs) for cs in lines]
 
 

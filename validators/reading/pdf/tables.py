@@ -165,19 +165,32 @@ class Caption:
 
 
 def caption(lines: list[Line], header_lines: int = 0) -> Caption:
+    """Title, unit and department printed above a table.  A title may share its line with the unit
+    (“收入支出决算总表　单位：万元”) or wrap onto a second line."""
     kind = title = unit = dept = None
-    for line in lines:
-        text = line.text.strip()
+    texts = [line.text.strip() for line in lines]
+    for i, text in enumerate(texts):
         m = _UNIT.search(text)
         if m:
             unit = m.group(1)
         d = _DEPT.search(text)
         if d and "单位：" not in d.group(1):
             dept = d.group(1)
-        k = schemas.match_title(close_up(text))
-        if k:
-            kind, title = k, close_up(text)
+        bare = _strip_meta(text)
+        candidates = [bare] + ([bare + _strip_meta(texts[i + 1])] if i + 1 < len(texts) else [])
+        for cand in candidates:
+            k = schemas.match_title(cand) if cand else None
+            if k:
+                kind, title = k, cand
+                break
     return Caption(kind, title, unit, dept, bool(lines))
+
+
+def _strip_meta(text: str) -> str:
+    """A caption line without its 单位/编制部门 parts and brackets around them."""
+    t = re.sub(r"[(（]?(?:金额)?单位[:：]\s*(?:亿元|万元|千元|元)[)）]?", "", text)
+    t = re.sub(r"(?:编制部门|编制单位)[:：]\s*\S+", "", t)
+    return close_up(t).strip()
 
 
 def inner_caption(pt: PageTable) -> tuple[Caption, PageTable] | None:
