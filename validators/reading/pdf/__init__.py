@@ -178,7 +178,11 @@ def _in_any(c: dict[str, Any], boxes: list[Box]) -> bool:
 
 
 def _has_body_text(lines: list[Line]) -> bool:
-    return any(not _PAGE_NO.match(ln.text.strip()) for ln in lines)
+    """Text above a table that stops it from continuing the previous page's table: a sentence or more
+    than a running header (page numbers, a short page header, “续表”, a repeated unit line do not)."""
+    texts = [ln.text.strip() for ln in lines if not _PAGE_NO.match(ln.text.strip())]
+    texts = [t for t in texts if not re.fullmatch(r"[(（]?续表\d*[)）]?|(?:金额)?单位[:：].*", t.replace(" ", ""))]
+    return len(texts) > 2 or any("。" in t or len(t) > 40 for t in texts)
 
 
 def _start_table(pt: PageTable, cap) -> LogicalTable:
@@ -193,6 +197,7 @@ def _start_table(pt: PageTable, cap) -> LogicalTable:
     t.header = emit_header(normalise_paths(paths, layout, year.group(1) if year else None))
     t.header_boxes = [[None] * len(paths) for _ in t.header]
     t.n_cols = len(paths)
+    t.xs = list(pt.xs)
     rows, boxes = body_rows(pt, n_header, mixed_heads=True)
     t.rows, t.boxes = rows, boxes
     return t
@@ -206,9 +211,25 @@ def _continue_table(t: LogicalTable, pt: PageTable) -> None:
         if tuple("/".join(p) for p in paths) == t.head_signature:
             start = n_header  # the header repeated on the new page
     rows, boxes = body_rows(pt, start, mixed_heads=start > 0)
+    width = len(pt.cells[0]) if pt.cells else 0
+    if width != t.n_cols and t.xs and pt.xs:  # ruled differently on this page: columns by position
+        centres = [(t.xs[i] + t.xs[i + 1]) / 2 for i in range(t.n_cols)]
+        target = [min(range(t.n_cols), key=lambda i: abs(centres[i] - (pt.xs[c] + pt.xs[c + 1]) / 2)) for c in range(width)]
+        pairs = [_remap(r, b, target, t.n_cols) for r, b in zip(rows, boxes)]
+        rows, boxes = [p[0] for p in pairs], [p[1] for p in pairs]
     t.rows.extend(rows)
     t.boxes.extend(boxes)
     t.pages.append(pt.page)
+
+
+def _remap(row: list[str], boxes: list[Any], target: list[int], width: int) -> tuple[list[str], list[Any]]:
+    """A continuation row laid onto the first page's columns (each cell to the nearest column centre)."""
+    out: list[str] = [""] * width
+    out_boxes: list[Any] = [None] * width
+    for c, v in enumerate(row):
+        if c < len(target) and v and not out[target[c]]:
+            out[target[c]], out_boxes[target[c]] = v, boxes[c]
+    return out, out_boxes
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:

@@ -44,6 +44,7 @@ class PageTable:
     page: int  # 1-based
     bbox: Box
     cells: list[list[Cell | None]]  # per band row, per band column: the ruled cell covering it
+    xs: list[float] = field(default_factory=list)  # band column edges, left to right
 
 
 @dataclass
@@ -59,6 +60,7 @@ class LogicalTable:
     boxes: list[list[tuple[int, Box] | None]] = field(default_factory=list)  # (page, box) per data cell
     head_signature: tuple[str, ...] = ()
     n_cols: int = 0
+    xs: list[float] = field(default_factory=list)  # column edges on the first page
 
 
 def cell_text(chars: list[dict[str, Any]]) -> str:
@@ -103,7 +105,7 @@ def page_tables(page: Any, page_no: int, chars: list[dict[str, Any]]) -> list[Pa
                 origin.setdefault(box, (ri, ci))
                 out.append(Cell(texts.get(box, ""), box, origin[box]))
             grid.append(out)
-        found.append(PageTable(page_no, tuple(t.bbox), grid))
+        found.append(PageTable(page_no, tuple(t.bbox), grid, xs))
     return found
 
 
@@ -216,7 +218,7 @@ def inner_caption(pt: PageTable) -> tuple[Caption, PageTable] | None:
         k = ri + 1
     if kind is None or k >= len(pt.cells):
         return None
-    return Caption(kind, title, unit, dept, True), PageTable(pt.page, pt.bbox, [_shift(r, k) for r in pt.cells[k:]])
+    return Caption(kind, title, unit, dept, True), PageTable(pt.page, pt.bbox, [_shift(r, k) for r in pt.cells[k:]], pt.xs)
 
 
 def _shift(row: list[Cell | None], k: int) -> list[Cell | None]:
