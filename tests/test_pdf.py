@@ -328,3 +328,15 @@ def test_letter_spacing_closes_up():
 
     assert close_up("因 公 出 国 （ 境 ） 费") == "因公出国（境）费"
     assert close_up("2024 年 1,234.56 万元") == "2024年1,234.56万元"
+
+
+def test_running_headers_do_not_enter_the_narrative():
+    from validators.reading.pdf import _without_running_lines
+    from validators.reading.pdf.lines import Line
+
+    lines = []
+    for page in range(1, 5):
+        lines.append((page, Line("上海市XX局2024年度部门决算", 72, 300, 40, 52, 10)))
+        lines.append((page, Line(f"第{page}页的正文，收入支出总计2995.39万元。", 72, 500, 100, 112, 12)))
+    kept = [ln.text for _, ln in _without_running_lines(lines)]
+    assert kept == [f"第{p}页的正文，收入支出总计2995.39万元。" for p in range(1, 5)]

@@ -163,12 +163,33 @@ def _read(pdf: Any, source: str) -> PdfRead:
             label = _row_label(grid.rows[r], label_col)
             column = grid.rows[header_row][c] if 0 <= header_row < len(grid.rows) and c < len(grid.rows[header_row]) else ""
             where[(name, r, c)] = Where(page, box, label, str(column or ""))
-    narrative_grid, para_where = _narrative_grid(narrative)
+    narrative_grid, para_where = _narrative_grid(_without_running_lines(narrative))
     if narrative_grid is not None:
         grids.append(narrative_grid)
         where.update(para_where)
     grids.append(_cover_grid(cover_lines, tables))
     return PdfRead(source, len(pdf.pages), grids, where, page_sizes)
+
+
+def _without_running_lines(lines: list[tuple[int, Line]]) -> list[tuple[int, Line]]:
+    """Drop running headers and footers: the same text as the first or last line of three or more pages."""
+    by_page: dict[int, list[Line]] = {}
+    for page, ln in lines:
+        by_page.setdefault(page, []).append(ln)
+    edges: dict[str, set[int]] = {}
+    for page, lns in by_page.items():
+        for ln in {id(lns[0]): lns[0], id(lns[-1]): lns[-1]}.values():
+            edges.setdefault(ln.text.replace(" ", ""), set()).add(page)
+    running = {t for t, pages in edges.items() if len(pages) >= 3 and len(pages) >= 0.3 * len(by_page)}
+    if not running:
+        return lines
+    out = []
+    for page, ln in lines:
+        lns = by_page[page]
+        if (ln is lns[0] or ln is lns[-1]) and ln.text.replace(" ", "") in running:
+            continue
+        out.append((page, ln))
+    return out
 
 
 def _in_any(c: dict[str, Any], boxes: list[Box]) -> bool:
