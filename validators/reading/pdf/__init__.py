@@ -8,6 +8,7 @@ page and row label and ``--mark`` can annotate the cell boxes.  Nothing here wri
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from .tables import (
 
 __all__ = ["PdfRead", "is_pdf", "read_pdf", "read_pdf_disclosure", "NARRATIVE_SHEET", "COVER_SHEET"]
 
+MAX_SECONDS = 300  # a PDF that takes longer is not a department disclosure (25 pages read in ~1 s)
 NARRATIVE_SHEET = "情况说明"
 COVER_SHEET = "封面"
 _PAGE_NO = re.compile(r"^[-—–\s]*(第\s*)?\d{1,3}(\s*页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
@@ -91,7 +93,10 @@ def _read(pdf: Any, source: str) -> PdfRead:
     cover_lines: list[Line] = []
     any_text = False
     n_chars = 0
+    started = time.monotonic()
     for page_no, page in enumerate(pdf.pages, start=1):
+        if time.monotonic() - started > MAX_SECONDS:
+            raise ReadError(f"PDF 内容过于复杂，读取超过 {MAX_SECONDS} 秒（读到第 {page_no} 页），已停止。请检查是否误选了文件")
         page_sizes[page_no] = (float(page.width), float(page.height))
         chars = [c for c in page.chars if c["text"].strip()]
         n_chars += len(chars)
