@@ -364,9 +364,13 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
         prev = (page, ln)
     flush()
     # a part title printed over two lines ("…决算情况" / "说明") stays one section name
+    from ... import schemas
+
     rows: list[list[Any]] = [[NARRATIVE_SHEET], ["部分", "段落"]]
     where: dict[tuple[str, int, int], Where] = {}
     for text, page, box, sec in paragraphs:
+        if len(text) < 60 and schemas.match_title(text):
+            continue  # a table's name as a heading or list item: in the sheet it would read as a table title
         r = len(rows)
         rows.append([sec, text])
         where[(NARRATIVE_SHEET, r, 1)] = Where(page, box, text[:12], "")
