@@ -77,6 +77,7 @@ def test_digits_printed_below_the_cjk_line_stay_in_their_sentence():
     assert any("收入支出总计2995.39万元。与2023年度相比，收入支出总计减少56.95万元，下降1.87%" in t for t in texts)
     assert any("年初预算为62.29万元，支出决算为60.99万元" in t for t in texts)  # digits 7.8 pt below
     assert not any(t.startswith("目录") for t in texts)
+    assert "九、国有资本经营预算财政拨款收入支出决算表" in d.contents  # the 目录, kept for the 目录 check
     sections = {p.section for p in d.narrative}
     assert any("名词解释" in s for s in sections) and any("情况说明" in s for s in sections)
 

@@ -49,6 +49,7 @@ class PdfRead:
     grids: list[Grid]
     where: dict[tuple[str, int, int], Where] = field(default_factory=dict)  # (sheet, row, col) → place
     page_sizes: dict[int, tuple[float, float]] = field(default_factory=dict)
+    contents: list[str] = field(default_factory=list)  # the 目录's entries as printed (leaders kept)
 
 
 def is_pdf(path: str | Path) -> bool:
@@ -83,6 +84,7 @@ def read_pdf_disclosure(path: str | Path):
     d = disclosure_from_grids(read.grids, source=str(path))
     d.cache["pdf_where"] = read.where
     d.cache["pdf_pages"] = read.pages
+    d.contents = read.contents  # read by the published-document checks (WZ811), where the model has the field
     return d
 
 
@@ -168,12 +170,13 @@ def _read(pdf: Any, source: str) -> PdfRead:
             label = _row_label(grid.rows[r], label_col)
             column = grid.rows[header_row][c] if 0 <= header_row < len(grid.rows) and c < len(grid.rows[header_row]) else ""
             where[(name, r, c)] = Where(page, box, label, str(column or ""))
-    narrative_grid, para_where = _narrative_grid(_without_running_lines(narrative))
+    contents: list[str] = []
+    narrative_grid, para_where = _narrative_grid(_without_running_lines(narrative), contents)
     if narrative_grid is not None:
         grids.append(narrative_grid)
         where.update(para_where)
     grids.append(_cover_grid(cover_lines, tables))
-    return PdfRead(source, len(pdf.pages), grids, where, page_sizes)
+    return PdfRead(source, len(pdf.pages), grids, where, page_sizes, contents)
 
 
 def _without_running_lines(lines: list[tuple[int, Line]]) -> list[tuple[int, Line]]:
@@ -288,7 +291,8 @@ def _row_label(row: list[Any], label_col: int | None) -> str:
     return ""
 
 
-def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tuple[str, int, int], Where]]:
+def _narrative_grid(lines: list[tuple[int, Line]], contents: list[str]) -> tuple[Grid | None, dict[tuple[str, int, int], Where]]:
+    """The 情况说明 grid (部分 | 段落) and where each paragraph is; the 目录's entries go to ``contents``."""
     if not lines:
         return None, {}
     paragraphs: list[tuple[str, int, Box, str]] = []  # text, page, box of first line, section
@@ -332,10 +336,12 @@ def _narrative_grid(lines: list[tuple[int, Line]]) -> tuple[Grid | None, dict[tu
             leader = bool(_LEADER.search(n))
             if toc is None:
                 toc, toc_page, toc_leaders = n, page, leader
+                contents.append(text)
                 continue
             new_page_without_leaders = page != toc_page and toc_leaders and not leader
             if n != toc and "。" not in n and not new_page_without_leaders:
                 toc_page = page
+                contents.append(text)
                 continue
             in_toc = False
         indent = ln.x0 - margins[page] > 0.4 * ln.size
