@@ -237,8 +237,8 @@ def _continue_table(t: LogicalTable, pt: PageTable) -> None:
     start = 0
     if n_header:
         paths = header_paths(pt, n_header)
-        if tuple("/".join(p) for p in paths) == t.head_signature:
-            start = n_header  # the header repeated on the new page
+        if tuple("/".join(p) for p in paths) == t.head_signature or _all_header_words(paths):
+            start = n_header  # the header repeated on the new page (spans may differ a little)
     rows, boxes = body_rows(pt, start, mixed_heads=start > 0)
     width = len(pt.cells[0]) if pt.cells else 0
     if width != t.n_cols and t.xs and pt.xs:  # ruled differently on this page: columns by position
@@ -249,6 +249,16 @@ def _continue_table(t: LogicalTable, pt: PageTable) -> None:
     t.rows.extend(rows)
     t.boxes.extend(boxes)
     t.pages.append(pt.page)
+
+
+def _all_header_words(paths: list[list[str]]) -> bool:
+    """Every text of these header paths is a known header word (so the rows are a repeated header)."""
+    from ... import schemas
+    from ..tables import HEADER_WORDS
+
+    texts = {t for p in paths for t in p}
+    typical = any(t in ("项目", "类", "款", "项", "预算数", "决算数") or "科目" in t for t in texts)
+    return typical and all(t in HEADER_WORDS or schemas.role_for([t]) is not None or "科目" in t for t in texts)
 
 
 def _remap(row: list[str], boxes: list[Any], target: list[int], width: int) -> tuple[list[str], list[Any]]:
