@@ -29,7 +29,7 @@ COVER_SHEET = "封面"
 _PAGE_NO = re.compile(r"^[-—–\s]*(第\s*)?\d{1,3}(\s*页)?[-—–\s]*$|^\d+\s*/\s*\d+$")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)")
 _LEADER = re.compile(r"…|\.{3,}|·{3,}")
-_NOTE = re.compile(r"^[(（]?(注|说明)[:：]")
+_NOTE = re.compile(r"^[(（]?(注|说明)[:：]|^【?数据缺失")
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分")
 _COVER_YEAR = re.compile(r"(\d{4})\s*年度?.{0,12}?(预算|决算)")
 
