@@ -341,3 +341,49 @@ def test_running_headers_do_not_enter_the_narrative():
         lines.append((page, Line(f"第{page}页的正文，收入支出总计2995.39万元。", 72, 500, 100, 112, 12)))
     kept = [ln.text for _, ln in _without_running_lines(lines)]
     assert kept == [f"第{p}页的正文，收入支出总计2995.39万元。" for p in range(1, 5)]
+
+
+# ---- a table printed by LibreOffice: one code column, no thousands separators, two pages -----------
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_a_two_page_table_with_one_code_column_and_plain_amounts(tmp_path):
+    import openpyxl
+    from openpyxl.styles import Border, Side
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "一般公共预算财政拨款支出决算表"
+    ws["E2"] = "单位：万元"
+    items = [(f"2010{k}{i:02d}", f"事务{k}{i:02d}", Decimal(k * 100 + i) * Decimal("1.25"), Decimal(k * 100 + i))
+             for k in range(1, 4) for i in range(1, 21)]
+    rows = [["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]
+    rows.append(["", "合计", sum(a for *_, a, _b in items), sum(b for *_, b in items), sum(a - b for *_, a, b in items)])
+    rows += [[code, name, a, b, a - b] for code, name, a, b in items]
+    for r, row in enumerate(rows, 3):
+        for c, v in enumerate(row, 1):
+            cell = ws.cell(r, c, float(v) if isinstance(v, Decimal) else v)
+            cell.border = box
+            cell.number_format = "0.00"  # 9746.50: no thousands separators
+    for col, width in zip("ABCDE", (14, 30, 16, 16, 16)):
+        ws.column_dimensions[col].width = width
+    ws.print_title_rows = "3:3"  # the header repeated on page 2
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    wb.save(tmp_path / "t.xlsx")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(tmp_path / "t.xlsx")], capture_output=True, timeout=180, check=False)
+    pdf = tmp_path / "t.pdf"
+    if not pdf.exists():
+        pytest.skip("LibreOffice did not convert the workbook")
+    d = read_pdf_disclosure(pdf)
+    tables = d.tables["一般公共预算支出决算表"]
+    assert len(tables) == 1 and len(list(d.all_tables())) == 1
+    t = tables[0]
+    assert {w.page for (s, _r, _c), w in d.cache["pdf_where"].items() if s != NARRATIVE_SHEET} == {1, 2}
+    read = {r.code: (r.label, r.values["合计"].amount, r.values["基本支出"].amount) for r in t.data_rows()}
+    assert read == {code: (name, a, b) for code, name, a, b in items}  # every row once, page 2 included
+    assert t.total_row().values["合计"].amount == sum(a for *_, a, _b in items)

@@ -394,13 +394,16 @@ def _narrative_grid(lines: list[tuple[int, Line]], contents: list[str]) -> tuple
 
 
 def _cover_grid(lines: list[Line], tables: list[LogicalTable]) -> Grid:
+    from ... import schemas
+
     dept = year = kind = None
     for ln in lines[:12]:
         text = ln.text.strip()
         m = _COVER_YEAR.search(text)
         if m and year is None:
             year, kind = m.group(1), ("单位" if "单位" in text else "部门") + m.group(2)
-        elif dept is None and text and not re.search(r"\d", text) and "目录" not in text and len(text) < 40:
+        elif (dept is None and text and not re.search(r"\d", text) and "目录" not in text and len(text) < 40
+              and not schemas.match_title(text) and "单位：" not in text and "单位:" not in text):
             dept = text
     if dept:
         dept = re.sub(r"^(预算主管部门|预算单位|编制部门|编制单位|部门|单位)[:：]", "", dept)
