@@ -387,3 +387,40 @@ def test_a_two_page_table_with_one_code_column_and_plain_amounts(tmp_path):
     read = {r.code: (r.label, r.values["合计"].amount, r.values["基本支出"].amount) for r in t.data_rows()}
     assert read == {code: (name, a, b) for code, name, a, b in items}  # every row once, page 2 included
     assert t.total_row().values["合计"].amount == sum(a for *_, a, _b in items)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_a_title_printed_inside_the_ruled_table(tmp_path):
+    import openpyxl
+    from openpyxl.styles import Border, Side
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [["收入决算表", "", "", ""], ["单位：万元", "", "", ""], ["科目编码", "科目名称", "本年收入合计", "财政拨款收入"],
+            ["", "合计", 1234.5, 1234.5], ["201", "一般公共服务支出", 1234.5, 1234.5], ["20101", "人大事务", 1234.5, 1234.5]]
+    for r, row in enumerate(rows, 1):
+        for c, v in enumerate(row, 1):
+            cell = ws.cell(r, c, v if v != "" else None)
+            cell.border = box
+            cell.number_format = "#,##0.00"
+    ws.merge_cells("A1:D1")
+    ws.merge_cells("A2:D2")
+    for col, width in zip("ABCD", (14, 30, 16, 16)):
+        ws.column_dimensions[col].width = width
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    wb.save(tmp_path / "t.xlsx")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(tmp_path / "t.xlsx")], capture_output=True, timeout=180, check=False)
+    pdf = tmp_path / "t.pdf"
+    if not pdf.exists():
+        pytest.skip("LibreOffice did not convert the workbook")
+    d = read_pdf_disclosure(pdf)
+    t = d.table("收入决算表")
+    assert t is not None and t.unit == "万元"
+    assert t.keys()[:4] == ["科目编码", "名称", "合计", "财政拨款小计"]
+    assert [r.code for r in t.data_rows()] == ["201", "20101"]
+    assert t.total_row().values["合计"].amount == Decimal("1234.50")
