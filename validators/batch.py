@@ -311,6 +311,11 @@ class MarkCopies:
             dest = safe_output_path(self.out_dir, report.source, self.suffix, self.base)
         if dest.resolve() == source.resolve():
             raise UnsafeOutputPath("标注副本不能覆盖原文件")
+        if _is_pdf(source):  # an annotated copy <stem>.校验.pdf
+            from .marking.files import Written
+            from .marking.pdf import mark_pdf
+
+            return Written(mark_pdf(source, report.findings, dest, force=self.force), dest)
         return mark_copy(source, report.findings, dest, force=self.force)
 
 
@@ -324,11 +329,19 @@ class MarkInPlace:
     def __call__(self, report: Report):
         from .marking.files import mark_in_place
 
+        if _is_pdf(Path(report.source)):
+            raise UnsafeOutputPath("PDF 不能直接标注原文件，请用 --mark 生成标注副本（文件名.校验.pdf）")
         return mark_in_place(Path(report.source), report.findings, force=self.force)
 
 
 class UnsafeOutputPath(ValueError):
     pass
+
+
+def _is_pdf(path: Path) -> bool:
+    from .reading.pdf import is_pdf
+
+    return is_pdf(path)
 
 
 def safe_output_path(out_dir: str | Path, source: str | Path, suffix: str = "", base: str | Path | None = None) -> Path:

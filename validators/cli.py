@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"czcheck {__version__}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", metavar="命令")
 
-    v = sub.add_parser("validate", help="校验一个或多个工作簿（文件、文件夹或通配符）")
+    v = sub.add_parser("validate", help="校验一个或多个工作簿或 PDF（文件、文件夹或通配符）")
     v.add_argument("paths", nargs="+", metavar="文件", help="工作簿、文件夹（含子文件夹）或通配符，可写多个")
     v.add_argument("--format", choices=FORMATS, default="text",
                    help="屏幕/输出文件格式：text（默认）、json、junit（CI 测试报告）或 sarif（代码扫描）")
@@ -123,8 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     fm = sub.add_parser("formats", help="列出支持的公开表格式（格式包）及其表格和勾稽关系")
     fm.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
 
-    i = sub.add_parser("import", help="把公开文件转换出的文本导入为模板工作簿")
-    i.add_argument("source", metavar="文本文件")
+    i = sub.add_parser("import", help="把公开的 PDF 或其转换出的文本导入为工作簿")
+    i.add_argument("source", metavar="PDF或文本文件")
     i.add_argument("-o", "--output", metavar="工作簿", help="输出 .xlsx（默认与文本同名）")
     i.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
@@ -195,7 +195,7 @@ def cmd_validate(args) -> int:
     for problem in problems:
         print(f"czcheck：{_terminal(problem)}", file=sys.stderr)
     if not files:
-        print("czcheck：没有可校验的工作簿（.xlsx/.xlsm）", file=sys.stderr)
+        print("czcheck：没有可校验的工作簿或 PDF（.xlsx/.xlsm/.pdf）", file=sys.stderr)
         return EXIT_CANNOT_RUN
     after = None
     if args.in_place and args.out:
@@ -432,7 +432,12 @@ def cmd_import(args) -> int:
         print("czcheck：输出文件必须是 .xlsx", file=sys.stderr)
         return EXIT_CANNOT_RUN
     try:
-        path, notes = import_seed(source, output)
+        if _is_pdf(source):  # a published PDF → a workbook of its tables and narrative
+            from .importing.pdf import import_pdf
+
+            path, notes = import_pdf(source, output)
+        else:
+            path, notes = import_seed(source, output)
     except ImportError_ as exc:
         print(f"czcheck：{exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -470,6 +475,9 @@ def cmd_clear(args) -> int:
             print(f"czcheck：找不到文件：{shown(source)}", file=sys.stderr)
             status = EXIT_CANNOT_RUN
             continue
+        if _is_pdf(source):
+            print(f"{shown(source)}：这是 PDF 文件，czcheck 从不改动原 PDF（标注写在“文件名.校验.pdf”副本中），无需清除；删除该副本即可")
+            continue
         dest = None
         if args.out:
             dest = Path(args.out).resolve() / source.name
@@ -490,6 +498,12 @@ def cmd_archive(args) -> int:
     from .archive.commands import cmd_archive as run
 
     return run(args)
+
+
+def _is_pdf(path: Path) -> bool:
+    from .reading.pdf import is_pdf
+
+    return path.is_file() and is_pdf(path)
 
 
 def main(argv: list[str] | None = None) -> int:

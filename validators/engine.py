@@ -8,10 +8,13 @@ from pathlib import Path
 from .model import Report
 from .reading import ReadError, read_workbook
 from .config import ConfigError, active as active_config
+from .reading.pdf import is_pdf, read_pdf_disclosure
+from .reading.pdf.locate import locate
 from .rules import run_rules
 from .status import file_status
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+PDF_SUFFIXES = {".pdf"}
 REFUSED_SUFFIXES = {".xls", ".ods", ".et", ".csv"}
 
 
@@ -23,13 +26,14 @@ def validate_file(path: str | Path) -> Report:
     """
     path = Path(path)
     report = Report(source=str(path))
+    pdf = is_pdf(path)
     try:
         config = active_config()  # first: it may name format packs the reader must know
     except ConfigError as exc:
         report.error = str(exc)
         return report
     try:
-        disclosure = read_workbook(path)
+        disclosure = read_pdf_disclosure(path) if pdf else read_workbook(path)
     except ReadError as exc:
         report.error = str(exc)
         return report
@@ -45,10 +49,13 @@ def validate_file(path: str | Path) -> Report:
     report.disclosure = disclosure
     try:
         report.findings = run_rules(disclosure, config=config)
+        if pdf:  # name the page and row label of every cell
+            report.findings = locate(report.findings, disclosure.cache.get("pdf_where", {}))
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
         report.error = _internal_error(exc)
     else:
-        _note_cached_formulas(report, path)
+        if not pdf:
+            _note_cached_formulas(report, path)
     # decided here, while the tables are still in memory and before a baseline hides anything
     report.file_status = file_status(report)
     return report
@@ -106,7 +113,7 @@ def collect_files(targets: list[str]) -> tuple[list[Path], list[str]]:
         if p.is_dir():
             found = sorted(
                 f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES | REFUSED_SUFFIXES and not f.name.startswith("~$")
+                if f.is_file() and f.suffix.lower() in WORKBOOK_SUFFIXES | PDF_SUFFIXES | REFUSED_SUFFIXES and not f.name.startswith("~$")
                 and not is_own_output(f)
             )
             files.extend(found)

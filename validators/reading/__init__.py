@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from .. import schemas
 from ..model import CellRef, Disclosure, Paragraph
 from .grid import Grid, ReadError, read_grids
 from .tables import find_titles, parse_table
+from .units import UNIT_YUAN, convert_value
 
 __all__ = ["Grid", "ReadError", "read_grids", "read_workbook", "disclosure_from_grids"]
 
@@ -46,7 +48,27 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     if disclosure.unit is None:
         units = {t.unit for t in disclosure.all_tables() if t.unit}
         disclosure.unit = units.pop() if len(units) == 1 else None
+    if len({t.unit for t in disclosure.all_tables() if t.unit}) > 1:
+        _harmonise_units(disclosure)  # 上海 预算: 元 tables beside a 万元 三公 table
     return disclosure
+
+
+def _harmonise_units(d: Disclosure) -> None:
+    """The disclosure takes the unit most tables state; a table in another unit is converted exactly
+    (units.convert_value: amount and half_ulp scaled, 28.50 万元 → 285000 元 ± 50) and then states the
+    disclosure's unit (the printed one stays in ``cache["printed_unit"]``)."""
+    counts = Counter(t.unit for t in d.all_tables() if t.unit in UNIT_YUAN)
+    if not counts:
+        return
+    unit = counts.most_common(1)[0][0]
+    d.unit = unit
+    for t in d.all_tables():
+        if t.unit in UNIT_YUAN and t.unit != unit:
+            for row in t.rows:
+                row.values = {k: convert_value(v, t.unit, unit) for k, v in row.values.items()}
+            t.cache.clear()
+            t.cache["printed_unit"] = t.unit
+            t.unit = unit
 
 
 _COVER_START = ("部门", "单位", "年度", "公开类型", "金额单位")

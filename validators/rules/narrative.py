@@ -16,7 +16,7 @@ from . import _performance as perf
 
 NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表|附件|附表")
 # subjects that name no particular figure ("年初预算数为…"): never "the same figure stated twice"
-GENERIC_SUBJECT = re.compile(r"^(年初|全年|调整后?)?(支出|收入)?(预算|决算|执行)?数?$|^(金额|资金|合计|共计)$")
+GENERIC_SUBJECT = re.compile(r"^(年初|全年|调整后?)?(支出|收入)?(预算|决算|执行)?数?$|^(采购|合同)?(金额|资金|合计|共计)$")
 
 
 @dataclass
@@ -144,7 +144,8 @@ def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None =
     prev, cur = sangong_years(t)
     group = cur if year == "cur" else prev
     final = next((c.group for c in t.columns if c.group and "决算" in c.group), None)
-    if final and year == "cur" and not (st and "预算数" in st.subject and "决算" not in st.subject):
+    said_budget = st is not None and bool(re.search(r"预算数|年初预算|预算$", schemas.norm(st.subject)))
+    if final and year == "cur" and not (said_budget and "决算" not in st.subject):
         group = final  # a 决算 narrative states the 决算数 unless it says 预算数
     rows = list(t.data_rows())
     if group is None or not rows:
@@ -153,6 +154,11 @@ def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None =
 
 
 def jiguan_candidates(d: Disclosure) -> list[Figure]:
+    """``_jiguan_candidates`` in 万元."""
+    return [f for f in (in_wan(d, c) for c in _jiguan_candidates(d)) if f is not None]
+
+
+def _jiguan_candidates(d: Disclosure) -> list[Figure]:
     """机关运行经费 under each 口径 the seeds use: the 机关 (政府经济分类 502) 公用经费, or it minus
     30239 其他交通费用.  Without a 502 breakdown (决算, 吉林) the tables give only bounds: the whole
     公用经费 (and it minus 30239), marked ``bound`` in their description."""
@@ -196,15 +202,15 @@ def _final_jiguan_bounds(d: Disclosure) -> list[Figure]:
 
 
 def jiguan_figure(d: Disclosure, stated: Decimal | None = None, slipped: Decimal | None = None) -> Figure | None:
-    """The candidate closest to the stated figure (a department may use either 口径); ``slipped`` is
-    the number of a figure written in 元, which may be the 万元 figure with a unit slip."""
-    candidates = jiguan_candidates(d)
+    """The candidate closest to the stated figure (a department may use either 口径), in the tables' unit;
+    ``slipped`` is the number of a figure written in 元, which may be the 万元 figure with a unit slip."""
+    candidates = _jiguan_candidates(d)
     if not candidates:
         return None
     if stated is None:
         return candidates[0]
     readings = [stated] + ([slipped] if slipped is not None else [])
-    return min(candidates, key=lambda f: min(abs(f.amount - r) for r in readings))
+    return min(candidates, key=lambda f: min(abs(in_wan(d, f).amount - r) for r in readings))
 
 
 def _class_code(subject: str) -> str | None:
@@ -224,8 +230,8 @@ RESOLVERS: list[tuple[str, str, Resolver]] = [
     (r"公务用车购置(经)?费", "own", lambda d, st: _sangong(d, "公务用车购置", st=st)),
     (r"公务用车运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车运行", st=st)),
     (r"公务接待费", "own", lambda d, st: _sangong(d, "公务接待", st=st)),
-    (r"财政拨款收、?支总计", "own", lambda d, st: _ledger(d, "财政拨款收支决算总表", "总计", "收入")),
-    (r"收、?支总计", "own", lambda d, st: _ledger(d, "收支决算总表", "总计", "收入")),
+    (r"财政拨款收(入)?、?支(出)?总计", "own", lambda d, st: _ledger(d, "财政拨款收支决算总表", "总计", "收入")),
+    (r"收(入)?、?支(出)?总计", "own", lambda d, st: _ledger(d, "收支决算总表", "总计", "收入")),
     (r"一般公共预算财政拨款支出$", "own", lambda d, st: _total(d, "一般公共预算支出决算表", "合计")),
     (r"^财政拨款收入$", "own", lambda d, st: _sum_lines(d, "收支决算总表", ("一般公共预算", "政府性基金", "国有资本经营"))),
     (r"^(上级补助收入|事业收入|经营收入|附属单位上缴收入|其他收入)$", "own", lambda d, st: _ledger(d, "收支决算总表", schemas.ledger_key(st.subject)[0] or "", "收入")),
@@ -260,8 +266,54 @@ def full_subject(st: Statement, all_st: list[Statement]) -> str:
     return subject
 
 
+def in_wan(d: Disclosure, fig: Figure | None) -> Figure | None:
+    """A table figure in 万元 (the narrative's unit): 上海 预算 tables are printed in 元."""
+    if fig is None or d.unit != "元":
+        return fig
+    return Figure(fig.amount / UNIT_FACTOR["万元"] * UNIT_FACTOR["元"], fig.cells, fig.what)
+
+
 def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
+    return in_wan(d, _resolve(d, st, all_st))
+
+
+_ITEM_PATH = re.compile(r"^\d*[、.]?(.+?)\(类\)(.+?)\(款\)(.+?)\(项\)")
+
+
+def _named_item(d: Disclosure, st: Statement) -> Figure | None:
+    """A 项 named by its 类/款/项 names: “一般公共服务支出-政府办公厅（室）及相关机构事务-行政运行”科目
+    (上海 预算), or a 决算 paragraph opening “1、一般公共服务支出（类）财政事务（款）行政运行（项）” whose
+    “支出决算为…” states that 项."""
+    own = schemas.norm(st.subject)
+    names: list[str] = []
+    if own.endswith("科目") and own.count("-") in (1, 2):
+        names = own[: -len("科目")].split("-")
+    elif d.kind == "决算" and re.fullmatch(r"(支出)?决算(数)?", own):
+        paragraphs = narrative_paragraphs(d)
+        m = _ITEM_PATH.match(schemas.norm(paragraphs[st.paragraph].text)) if st.paragraph < len(paragraphs) else None
+        names = list(m.groups()) if m else []
+    if not names:
+        return None
+    kinds = ("一般公共预算支出决算表",) if d.kind == "决算" else ("一般公共预算支出表", "支出总表")
+    for kind in kinds:
+        t = d.table(kind)
+        if t is None:
+            continue
+        rows = t.by_code()
+        for code, row in rows.items():
+            if len(code) != 2 * len(names) + 1 or row.label != names[-1] or "合计" not in row.values:
+                continue
+            parents = [rows.get(code[:n]) for n in (3, 5)][: len(names) - 1]
+            if all(p is not None and p.label == name for p, name in zip(parents, names)):
+                return _sum([row.values["合计"]], f"{kind}“{code} {row.label}”")
+    return None
+
+
+def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
     own, ctx = schemas.norm(st.subject), full_subject(st, all_st)
+    named = _named_item(d, st)
+    if named is not None:
+        return named
     for pattern, scope, func in _COMPILED:
         if pattern.search(own if scope == "own" else ctx):
             return func(d, st)
