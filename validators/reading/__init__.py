@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from .. import schemas
-from ..model import CellRef, Disclosure, Paragraph
+from ..model import CellRef, Disclosure, Paragraph, Table
 from .grid import Grid, ReadError, read_grids
-from .tables import find_titles, parse_table
+from .tables import find_title_matches, parse_table
+from .units import UNIT_YUAN, convert, convert_value, declared_unit
 
 __all__ = ["Grid", "ReadError", "read_grids", "read_workbook", "disclosure_from_grids"]
 
@@ -28,25 +30,94 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     for grid in grids:
         if RESULTS_SHEET.match(grid.name):
             continue  # czcheck's own 校验结果 sheet in a marked copy
-        titles = find_titles(grid)
-        for i, (r, c, kind, title) in enumerate(titles):
+        titles = find_title_matches(grid)
+        if not titles:
+            _table_named_by_sheet(grid, disclosure)
+        last: Table | None = None
+        for i, (r, c, match, title) in enumerate(titles):
+            kind = match.kind
             r_end = titles[i + 1][0] if i + 1 < len(titles) else grid.height
             if i + 1 < len(titles) and titles[i + 1][0] == r:
                 continue  # two titles on one row: keep the later one's own region
             table = parse_table(grid, kind, title, r, c, max(r_end, r + 1))
             table.hidden = grid.hidden
+            if match.continued and last is not None and last.kind == kind and _continue(last, table):
+                continue  # 续表: its rows joined the table it continues
             disclosure.tables.setdefault(kind, []).append(table)
+            last = table
         _read_cover(grid, disclosure)
         _read_narrative(grid, disclosure)
     profile = schemas.detect_profile(set(disclosure.tables), {t.title for t in disclosure.all_tables()})
     if profile:
         disclosure.profile = profile.id
         disclosure.kind = disclosure.kind or profile.disclosure_kind
-        disclosure.unit = disclosure.unit or profile.unit
-    if disclosure.unit is None:
-        units = {t.unit for t in disclosure.all_tables() if t.unit}
-        disclosure.unit = units.pop() if len(units) == 1 else None
+    resolve_units(disclosure, profile.unit if profile else None)
     return disclosure
+
+
+def _continue(table: Table, more: Table) -> bool:
+    """Join a 续表 to the table it continues when both print the same columns."""
+    if [c.key for c in more.columns] != [c.key for c in table.columns]:
+        return False
+    table.rows.extend(more.rows)
+    table.missing_rows.extend(more.missing_rows)
+    table.note = more.note or table.note
+    return True
+
+
+def _table_named_by_sheet(grid: Grid, disclosure: Disclosure) -> None:
+    """A sheet called like a table (“收支总表”) whose cells print no title: row 1 is already the
+    unit line or the header.  The sheet name is the title; the table starts at the top."""
+    match = schemas.match_title_detail(grid.name)
+    if match is None or not grid.height:
+        return
+    first = next(((r, c) for r, row in enumerate(grid.rows[:5]) for c, v in enumerate(row) if v not in (None, "")), None)
+    if first is None:
+        return
+    table = parse_table(grid, match.kind, grid.name, -1, 0, grid.height)
+    if not table.columns or not any(not v.blank for row in table.rows for v in row.values.values()):
+        return  # not a table after all (a notes sheet called 收支总表说明 never gets here)
+    table.title_ref, table.title_from_sheet, table.hidden = CellRef(grid.name, *first), True, grid.hidden
+    disclosure.tables.setdefault(match.kind, []).append(table)
+
+
+def resolve_units(disclosure: Disclosure, profile_unit: str | None = None) -> None:
+    """Settle the disclosure's unit and express every table's amounts in it (exactly).
+
+    The unit is the one the cover fixes (金额单位, our templates), else the one most tables declare,
+    else the format's.  A table declaring another unit is converted value by value (units.py)."""
+    declared = Counter(t.unit for t in disclosure.all_tables() if t.unit)
+    if disclosure.unit not in UNIT_YUAN:
+        disclosure.unit, disclosure.unit_ref = None, None
+    if disclosure.unit is None and declared:
+        top = max(declared.values())
+        tied = [u for u, n in declared.items() if n == top]
+        disclosure.unit = profile_unit if profile_unit in tied else tied[0]
+    disclosure.unit = disclosure.unit or profile_unit
+    if disclosure.unit not in UNIT_YUAN:
+        return
+    unit = disclosure.unit
+    odd = [t for t in disclosure.all_tables() if t.unit and t.unit != unit]
+    if not odd:
+        return
+    anchors = {a for t in disclosure.all_tables() if t not in odd for a in _amounts(t)}
+    if not anchors:  # every table declares another unit: the narrative's figures decide
+        from ..narrative import extract
+
+        per = UNIT_YUAN["万元"] / UNIT_YUAN[unit]
+        anchors = {st.amount_wan * per for st in extract(disclosure.narrative) if st.kind == "amount" and st.amount_wan}
+    for t in odd:
+        raw = _amounts(t)
+        converted = {convert(a, t.unit, unit) for a in raw}
+        if len(raw & anchors) > len(converted & anchors):
+            t.cache["unit_label_wrong"] = True  # the figures are in the disclosure's unit; the label is wrong
+            continue
+        for row in t.rows:
+            row.values = {k: convert_value(v, t.unit, unit) for k, v in row.values.items()}
+
+
+def _amounts(t: Table) -> set:
+    return {v.amount for row in t.rows for v in row.values.values() if v.amount}
 
 
 _COVER_START = ("部门", "单位", "年度", "公开类型", "金额单位")
@@ -72,7 +143,8 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
                 elif key == "kind":
                     disclosure.kind = "决算" if "决算" in str(value) else "预算"
                 elif key == "unit":
-                    disclosure.unit = schemas.norm(value)
+                    disclosure.unit = declared_unit(f"单位：{schemas.norm(value)}") or schemas.norm(value)
+                    disclosure.unit_ref = CellRef(grid.name, r, c + 1)
                 elif not getattr(disclosure, key):
                     setattr(disclosure, key, schemas.norm(value))
 

@@ -121,22 +121,42 @@ def template_leftovers(ctx: Context):
 @rule("WZ805", "金额单位应与格式一致", "完整性")
 def unit_matches_profile(ctx: Context):
     """检查内容：
-    表头“单位：”标注的金额单位与公开格式规定的单位（本格式为万元）一致。
+    表头“单位：”标注的金额单位与本公开文件的单位（封面“金额单位”，或格式规定的单位）一致。czcheck
+    按各表标注的单位把金额换算成同一单位后再核对，所以单位不同不会引起连串的错误；本规则只在
+    单位确实有问题的地方报告一次，并指向写着单位的单元格：某张表与格式规定的单位不同，或标注的
+    单位与金额不符（标“元”而金额按万元填列）。各表都不同于封面时只报告一次（封面）。
 
     依据：
     部门预算公开表统一以万元为单位；以元填报会使与其他表、与情况说明的比较全部失效。
 
     错误示例：
-    表头写“单位：元”，金额按元填报。
+    其他表都是“单位：万元”，支出总表写“单位：元”并按元填报。
 
     正确示例：
     表头写“单位：万元”，金额按万元保留两位小数。
     """
-    profile = schemas.profiles().get(ctx.disclosure.profile or "")
-    expected = param(ctx.disclosure, "unit", profile.unit if profile else "万元")
-    for t in ctx.disclosure.all_tables():
-        if t.unit and t.unit != expected:
-            yield ctx.finding(message=f"{t.kind}标注的金额单位为“{t.unit}”，应为“{expected}”", cells=[t.title_ref], table=t.kind)
+    d = ctx.disclosure
+    declared = [t for t in d.all_tables() if t.unit]
+    odd = [t for t in declared if t.unit != d.unit]
+    if not odd or d.unit is None:
+        return
+    profile = schemas.profiles().get(d.profile or "")
+    fixed = d.unit_ref is not None or (profile is not None and param(d, "unit", profile.unit) == d.unit)
+    if d.unit_ref is not None and len(odd) == len(declared):  # every table against the cover: once
+        units = "、".join(sorted({t.unit for t in odd}))
+        wrong = all(t.cache.get("unit_label_wrong") for t in odd)
+        how = "金额与封面单位相符，表头单位标注有误" if wrong else f"已按表头单位换算为{d.unit}后核对"
+        yield ctx.finding(message=f"封面金额单位为“{d.unit}”，但各表表头标注为“{units}”（{how}），请统一",
+                          cells=[d.unit_ref], related_cells=[t.unit_ref or t.title_ref for t in odd])
+        return
+    for t in odd:
+        where = t.unit_ref or t.title_ref
+        if t.cache.get("unit_label_wrong"):
+            yield ctx.finding(message=f"{t.kind}标注的金额单位为“{t.unit}”，但金额与其他表按“{d.unit}”一致：单位标注有误",
+                              cells=[where], table=t.kind)
+        elif fixed:
+            yield ctx.finding(message=f"{t.kind}标注的金额单位为“{t.unit}”，应为“{d.unit}”（已按{t.unit}换算后核对）",
+                              cells=[where], table=t.kind)
 
 
 @rule("WZ806", "表中科目应有编码和名称", "完整性", severity=Severity.WARNING)

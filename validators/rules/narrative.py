@@ -11,6 +11,7 @@ from .. import schemas
 from ..amounts import envelope, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table, Value
 from ..narrative import UNIT_FACTOR, Statement, extract
+from ..reading.units import UNIT_YUAN, convert
 from . import Context, rule
 
 NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表|附件|附表")
@@ -75,11 +76,14 @@ def performance_paragraphs(d: Disclosure) -> set[int]:
 
 # ---- figures ---------------------------------------------------------------------------------
 
-def _sum(values: list[Value | None], what: str) -> Figure | None:
+def _sum(values: list[Value | None], what: str, d: Disclosure | None = None) -> Figure | None:
     present = [v for v in values if v is not None and not v.problem]
     if not present:
         return None
-    return Figure(sum((v.number for v in present), Decimal(0)), [v.ref for v in present], what)
+    total = sum((v.number for v in present), Decimal(0))
+    if d is not None and d.unit in UNIT_YUAN and d.unit != "万元":  # figures are compared in 万元
+        total = convert(total, d.unit, "万元")
+    return Figure(total, [v.ref for v in present], what)
 
 
 def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计") -> Figure | None:
@@ -88,7 +92,7 @@ def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计")
     if line is None:
         return None
     vals = [v for k, v in line.values.items() if k == role or k.startswith(role + "@")]
-    return _sum(vals, f"{kind}“{line.label}”")
+    return _sum(vals, f"{kind}“{line.label}”", d)
 
 
 def _sum_lines(d: Disclosure, kind: str, keys: tuple[str, ...]) -> Figure | None:
@@ -103,7 +107,7 @@ def _total(d: Disclosure, kind: str, key: str) -> Figure | None:
     row = t.total_row() if t else None
     if row is None or key not in row.values:
         return None
-    return _sum([row.values[key]], f"{kind}合计行{key}")
+    return _sum([row.values[key]], f"{kind}合计行{key}", d)
 
 
 def _class_row(d: Disclosure, kind: str, code: str) -> Figure | None:
@@ -111,7 +115,7 @@ def _class_row(d: Disclosure, kind: str, code: str) -> Figure | None:
     row = t.by_code().get(code) if t else None
     if row is None or "合计" not in row.values:
         return None
-    return _sum([row.values["合计"]], f"{kind}“{code} {row.label}”")
+    return _sum([row.values["合计"]], f"{kind}“{code} {row.label}”", d)
 
 
 def sangong_years(t: Table) -> tuple[str | None, str | None]:
@@ -135,7 +139,7 @@ def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None =
     rows = list(t.data_rows())
     if group is None or not rows:
         return None
-    return _sum([rows[0].values.get(f"{role}@{group}")], f"“三公”经费表{group}{role}")
+    return _sum([rows[0].values.get(f"{role}@{group}")], f"“三公”经费表{group}{role}", d)
 
 
 def jiguan_candidates(d: Disclosure) -> list[Figure]:
@@ -151,14 +155,14 @@ def jiguan_candidates(d: Disclosure) -> list[Figure]:
     out = []
     if gov502:
         items = [r for r in gov502 if len(r.econ_dept) == 5] or [r for r in gov502 if len(r.econ_dept) == 3]
-        base = _sum([r.values.get(key) for r in items], "一般公共预算基本支出表中机关商品和服务支出（502）")
+        base = _sum([r.values.get(key) for r in items], "一般公共预算基本支出表中机关商品和服务支出（502）", d)
     else:
         base = _total(d, "一般公共预算基本支出表", "公用支出")
     if base is None:
         return []
     out.append(base)
     other = [r.values.get(key) for r in (gov502 or rows) if r.econ_dept == "30239"]
-    minus = _sum(other, "30239")
+    minus = _sum(other, "30239", d)
     if minus and minus.amount:
         out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, base.what + "扣除30239其他交通费用"))
     return out
@@ -171,11 +175,11 @@ def _final_jiguan_bounds(d: Disclosure) -> list[Figure]:
     if t is None:
         return []
     total = next((r for r in t.rows if "公用经费合计" in r.label), None)
-    base = _sum([total.values.get("合计")], "一般公共预算基本支出决算表公用经费合计（上限）") if total else None
+    base = _sum([total.values.get("合计")], "一般公共预算基本支出决算表公用经费合计（上限）", d) if total else None
     if base is None:
         return []
     out = [base]
-    minus = _sum([r.values.get("合计") for r in t.data_rows() if r.econ_dept == "30239"], "30239")
+    minus = _sum([r.values.get("合计") for r in t.data_rows() if r.econ_dept == "30239"], "30239", d)
     if minus and minus.amount:
         out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, "公用经费合计扣除30239其他交通费用（上限）"))
     return out
