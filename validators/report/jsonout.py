@@ -6,6 +6,7 @@ import json
 
 from .. import __version__
 from ..model import SEVERITY_ORDER, Report
+from .tables import found_tables
 
 
 def report_dict(report: Report) -> dict:
@@ -18,6 +19,7 @@ def report_dict(report: Report) -> dict:
         "profile": d.profile if d else None,
         "error": report.error,
         "counts": {s.value: report.count(s) for s in SEVERITY_ORDER},
+        "tables": found_tables(d),  # which title matched which kind (report/tables.py)
         "findings": [f.to_dict() for f in report.findings],
     }
 
