@@ -29,6 +29,7 @@ from validators.marking.plan import RESULT_COLUMNS, RESULT_WIDTHS
 from validators.model import Finding, column_letter
 from validators.reading import Grid, disclosure_from_grids
 from validators.reading import RESULTS_SHEET
+from validators.blanks import name_blank_cells
 from validators.rules import run_rules
 
 RECORD_SHEET = "czcheck标注记录"
@@ -71,7 +72,8 @@ def read_grids(book: Any) -> list[Grid]:
 
 
 def validate_book(book: Any) -> list[Finding]:
-    return run_rules(disclosure_from_grids(read_grids(book), source=getattr(book, "fullname", book.name)))
+    disclosure = disclosure_from_grids(read_grids(book), source=getattr(book, "fullname", book.name))
+    return name_blank_cells(disclosure, run_rules(disclosure))
 
 
 # ---- ranges ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .blanks import name_blank_cells
 from .model import Report
 from .reading import ReadError, read_workbook
 from .rules import run_rules
@@ -36,7 +37,7 @@ def validate_file(path: str | Path) -> Report:
         return report
     report.disclosure = disclosure
     try:
-        report.findings = run_rules(disclosure)
+        report.findings = name_blank_cells(disclosure, run_rules(disclosure))
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
         report.error = _internal_error(exc)
     return report

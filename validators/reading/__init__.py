@@ -33,6 +33,9 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
         titles = find_title_matches(grid)
         if not titles:
             _table_named_by_sheet(grid, disclosure)
+            for t in disclosure.tables.values():
+                if t and t[-1].title_from_sheet and t[-1].sheet == grid.name:
+                    _hidden_rows(grid, t[-1], -1)
         last: Table | None = None
         for i, (r, c, match, title) in enumerate(titles):
             kind = match.kind
@@ -41,6 +44,7 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
                 continue  # two titles on one row: keep the later one's own region
             table = parse_table(grid, kind, title, r, c, max(r_end, r + 1))
             table.hidden = grid.hidden
+            _hidden_rows(grid, table, r)
             if match.continued and last is not None and last.kind == kind and _continue(last, table):
                 continue  # 续表: its rows joined the table it continues
             disclosure.tables.setdefault(kind, []).append(table)
@@ -55,11 +59,20 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     return disclosure
 
 
+def _hidden_rows(grid: Grid, table: Table, r0: int) -> None:
+    """Hidden sheet rows between the title and the table's last row (a reader of the printed table
+    does not see them; their amounts still count in the sums)."""
+    if grid.hidden_rows and table.rows:
+        last = max(row.index for row in table.rows)
+        table.hidden_rows = sorted(r for r in grid.hidden_rows if r0 < r <= last)
+
+
 def _continue(table: Table, more: Table) -> bool:
     """Join a 续表 to the table it continues when both print the same columns."""
     if [c.key for c in more.columns] != [c.key for c in table.columns]:
         return False
     table.rows.extend(more.rows)
+    table.hidden_rows.extend(more.hidden_rows)
     table.missing_rows.extend(more.missing_rows)
     table.note = more.note or table.note
     return True
@@ -100,7 +113,8 @@ def resolve_units(disclosure: Disclosure, profile_unit: str | None = None) -> No
     odd = [t for t in disclosure.all_tables() if t.unit and t.unit != unit]
     if not odd:
         return
-    anchors = {a for t in disclosure.all_tables() if t not in odd for a in _amounts(t)}
+    odd_ids = {id(t) for t in odd}
+    anchors = {a for t in disclosure.all_tables() if id(t) not in odd_ids for a in _amounts(t)}
     if not anchors:  # every table declares another unit: the narrative's figures decide
         from ..narrative import extract
 
@@ -123,7 +137,13 @@ def _amounts(t: Table) -> set:
 _COVER_START = ("部门", "单位", "年度", "公开类型", "金额单位")
 
 
+COVER_LEFTOVERS = "cover_leftovers"  # Disclosure.cache key: [(cell, Chinese description)] for WZ804
+_COVER_BLANK = re.compile(r"_{2,}|＿{2,}|XX|ＸＸ|××|某某")
+_COVER_REQUIRED = {"部门名称": "部门名称", "单位名称": "单位名称", "年度": "年度"}
+
+
 def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
+    is_cover = False
     for r, row in enumerate(grid.rows[:60]):
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.lstrip().startswith(_COVER_START)]
         for c, v in texts:
@@ -132,6 +152,11 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
             if m and not disclosure.department:
                 disclosure.department = m.group(1)
             key = _COVER_KEYS.get(n.rstrip(":："))
+            if key and c + 1 < len(row) and n.rstrip(":：") in _COVER_REQUIRED and r < 20:
+                is_cover = True  # a cover (封面) block: 部门名称 | … / 年度 | …
+                if row[c + 1] in (None, "") or _COVER_BLANK.search(str(row[c + 1])):
+                    disclosure.cache.setdefault(COVER_LEFTOVERS, []).append(
+                        (CellRef(grid.name, r, c + 1), f"封面“{n.rstrip(':：')}”未填写"))
             if key and c + 1 < len(row):
                 value = row[c + 1]
                 if value in (None, ""):
@@ -147,6 +172,11 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
                     disclosure.unit_ref = CellRef(grid.name, r, c + 1)
                 elif not getattr(disclosure, key):
                     setattr(disclosure, key, schemas.norm(value))
+    if is_cover:  # the cover's own texts: “____年____部门预算公开表”
+        for r, row in enumerate(grid.rows[:20]):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and _COVER_BLANK.search(v) and not any(ref == CellRef(grid.name, r, c) for ref, _ in disclosure.cache.get(COVER_LEFTOVERS, [])):
+                    disclosure.cache.setdefault(COVER_LEFTOVERS, []).append((CellRef(grid.name, r, c), f"封面“{v.strip()[:30]}”仍是模板内容"))
 
 
 def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
