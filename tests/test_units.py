@@ -49,7 +49,8 @@ def _amount_cells(path: Path) -> dict[str, set[str]]:
     return cells
 
 
-def _in_yuan(src: Path, out: Path, tables: set[str] | None = None, scale: bool = True, cover: bool = True) -> Path:
+def _in_yuan(src: Path, out: Path, tables: set[str] | None = None, scale: bool = True, cover: bool = True,
+             narrative_in_yuan: bool = False) -> Path:
     """A copy kept in 元: amounts x 10000 (unless ``scale`` is False), 单位：元 on the tables
     (all, or the sheets in ``tables``), 金额单位 元 on the cover; narrative figures restated in 元."""
     cells = _amount_cells(src)
@@ -65,8 +66,26 @@ def _in_yuan(src: Path, out: Path, tables: set[str] | None = None, scale: bool =
                     cell.value = cell.value.replace("万元", "元")
                 elif ws.title == "封面" and cell.value == "万元" and cover:
                     cell.value = "元"
+    if narrative_in_yuan and "情况说明" in wb.sheetnames:  # every other narrative amount restated in 元
+        for row in wb["情况说明"].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and "万元" in cell.value:
+                    cell.value = _restate_in_yuan(cell.value)
     wb.save(out)
     return out
+
+
+def _restate_in_yuan(text: str) -> str:
+    count = 0
+
+    def sub(m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        if count % 2:
+            return m.group()
+        return f"{Decimal(m.group(1).replace(',', '')) * 10000:.0f}元"  # 0.01 万元 is a whole 元
+
+    return re.sub(r"(\d[\d,]*\.\d\d)万元", sub, text)
 
 
 def _keys(report):
@@ -76,8 +95,9 @@ def _keys(report):
 @pytest.mark.parametrize("sample", ["yantai-2024-budget.xlsx", "weihai-2024-final-accounts.xlsx"])
 def test_a_book_in_yuan_throughout_gives_no_false_error(sample, tmp_path):
     src = SAMPLES / sample
-    out = _in_yuan(src, tmp_path / sample)
+    out = _in_yuan(src, tmp_path / sample, narrative_in_yuan=True)
     d = read_workbook(out)
+    assert any(re.search(r"\d元", p.text) for p in d.narrative)
     assert d.unit == "元" and {t.unit for t in d.all_tables()} <= {"元", None}
     base, yuan = validate_file(src), validate_file(out)
     # a 尾差 of 0.01 万元 becomes 100.00 元 printed to the 元: a real error there, the same finding
