@@ -15,7 +15,7 @@ from typing import Iterable, Any
 CENT = Decimal("0.01")
 HALF_CENT = Decimal("0.005")
 
-_DASHES = {"-", "—", "–", "－", "——", "--", "/", "／", "…"}
+DASHES = _DASHES = {"-", "—", "–", "－", "——", "--", "/", "／", "…"}
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _PLAIN = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")

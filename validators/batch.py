@@ -63,7 +63,7 @@ def slim(report: Report) -> Report:
         from .report.tables import CACHE_KEY, found_tables
 
         report.disclosure = Disclosure(
-            source=d.source, kind=d.kind, year=d.year, department=d.department, unit=d.unit, profile=d.profile,
+            source=d.source, kind=d.kind, year=d.year, department=d.department, unit=d.unit, format=d.format,
             cache={CACHE_KEY: found_tables(d)},
         )
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import os
 import sys
@@ -51,15 +52,20 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--in-place", action="store_true", help="直接标注原文件（先备份为 文件名.备份.xlsx）")
     v.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N", help="并行进程数（默认：全部 CPU 核）")
     v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
+    v.add_argument("--config", metavar="文件", help="配置文件 czcheck.toml（默认在被校验的文件夹及其上级查找 czcheck.toml 或 pyproject.toml 的 [tool.czcheck]）")
     v.add_argument("--scheduler", metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786（与 --engine dask 一起用）")
 
     c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
     c.add_argument("paths", nargs="+", metavar="文件")
     c.add_argument("--out", metavar="文件夹", help="把清除后的工作簿写到此文件夹（默认直接清除该文件）")
 
-    sub.add_parser("rules", help="列出全部校验规则")
+    r = sub.add_parser("rules", help="列出全部校验规则")
+    r.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
     e = sub.add_parser("explain", help="显示一条规则的说明")
     e.add_argument("code", metavar="规则编号")
+    e.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
+    fm = sub.add_parser("formats", help="列出支持的公开表格式（格式包）及其表格和勾稽关系")
+    fm.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
 
     i = sub.add_parser("import", help="把公开文件转换出的文本导入为模板工作簿")
     i.add_argument("source", metavar="文本文件")
@@ -98,6 +104,8 @@ def cmd_validate(args) -> int:
             return EXIT_CANNOT_RUN
     if args.engine == "dask" and not args.scheduler:
         print("czcheck：使用 --engine dask 时必须用 --scheduler 指定调度器地址", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    if not _use_config(args):
         return EXIT_CANNOT_RUN
     files, problems = collect_files(args.paths)
     # never validate this run's own outputs (a summary written into the folder being checked)
@@ -171,6 +179,11 @@ def cmd_rules(args) -> int:
     def cjk(text: str, width: int) -> str:  # pad Chinese text with ideographic spaces so columns line up
         return text + "　" * (width - len(text))
 
+    if args.format == "json":
+        from .catalogue import explain_rule
+
+        print(json.dumps([explain_rule(r.code) for r in rules], ensure_ascii=False, indent=2))
+        return EXIT_OK
     print(f"编号    {cjk('类别', wide)}  {cjk('默认级别', 4)}  名称")
     for r in rules:
         print(f"{r.code:<8}{cjk(r.family, wide)}  {cjk(r.severity.value, 4)}  {r.name}")
@@ -178,19 +191,68 @@ def cmd_rules(args) -> int:
     return EXIT_OK
 
 
-def cmd_explain(args) -> int:
-    from .rules import get_rule
+def _use_config(args) -> bool:
+    """Load the reviewer's configuration once (errors in Chinese); workers find it through CZCHECK_CONFIG."""
+    from .config import ENV, ConfigError, active, find_config
 
-    r = get_rule(args.code)
-    if r is None:
+    path = Path(args.config) if args.config else find_config(Path(args.paths[0]))
+    if path is None:
+        os.environ.pop(ENV, None)
+        return True
+    os.environ[ENV] = str(path.resolve())
+    try:
+        active()
+    except ConfigError as exc:
+        os.environ.pop(ENV, None)  # a refused configuration must not stay active for later runs in this process
+        print(f"czcheck：{exc}", file=sys.stderr)
+        return False
+    print(f"使用配置：{path}", file=sys.stderr)
+    return True
+
+
+def cmd_explain(args) -> int:
+    from .catalogue import explain_rule
+
+    info = explain_rule(args.code)
+    if info is None:
         print(f"czcheck：没有编号为 {args.code} 的规则。用 czcheck rules 查看全部规则。", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    print(f"{r.code} {r.name}")
-    print(f"类别：{r.family}    默认级别：{r.severity.value}")
-    if r.requires:
-        print(f"需要的表：{'、'.join(r.requires)}")
+    if args.format == "json":
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if info["requested"] != info["code"]:
+        print(f"{info['requested']} 已并入 {info['code']}（旧编号仍可使用）\n")
+    print(f"{info['code']} {info['name']}")
+    print(f"类别：{info['family']}    默认级别：{info['severity']}")
+    if info["aliases"]:
+        print(f"旧编号：{'、'.join(info['aliases'])}")
+    if info["requires"]:
+        print(f"需要的表：{'、'.join(info['requires'])}")
+    print(f"检查方式：{'格式包中声明的勾稽关系（通用关系类型，统一的尾差规则）' if info['declared'] else '规则代码'}")
+    if info["formats"]:
+        print("声明该规则的格式：" + "；".join(f"{f['id']}（{f['count']} 处）" for f in info["formats"]))
+    for name, p in info["params"].items():
+        print(f"参数 {name}（默认 {json.dumps(p['default'])}）：{p['description']}")
     print()
-    print(r.doc)
+    print(info["doc"])
+    return EXIT_OK
+
+
+def cmd_formats(args) -> int:
+    from .catalogue import describe_formats
+
+    formats = describe_formats()
+    if args.format == "json":
+        print(json.dumps(formats, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for f in formats:
+        print(f"{f['id']}  {f['name']}（{f['disclosure_kind']}，单位：{f['unit']}）")
+        print(f"  表格 {len(f['tables'])} 张：{'、'.join(t['kind'] for t in f['tables'])}")
+        print(f"  勾稽关系 {f['relation_count']} 处（其中本格式声明 {f['own_relation_count']} 处）：{'、'.join(f['relation_codes'])}")
+        if f["folder"]:
+            print(f"  位置：{f['folder']}")
+        print()
+    print(f"共 {len(formats)} 种格式。用 czcheck explain 编号 查看一条规则在哪些格式中声明。")
     return EXIT_OK
 
 
@@ -267,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     args = _parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template}
+    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template, "formats": cmd_formats}
     if args.command is None:
         _parser().print_help()
         return EXIT_CANNOT_RUN

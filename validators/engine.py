@@ -7,6 +7,7 @@ from pathlib import Path
 from .blanks import name_blank_cells
 from .model import Report
 from .reading import ReadError, read_workbook
+from .config import ConfigError, active as active_config
 from .rules import run_rules
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
@@ -21,6 +22,11 @@ def validate_file(path: str | Path) -> Report:
     """
     path = Path(path)
     report = Report(source=str(path))
+    try:
+        config = active_config()  # first: it may name format packs the reader must know
+    except ConfigError as exc:
+        report.error = str(exc)
+        return report
     try:
         disclosure = read_workbook(path)
     except ReadError as exc:
@@ -37,7 +43,7 @@ def validate_file(path: str | Path) -> Report:
         return report
     report.disclosure = disclosure
     try:
-        report.findings = name_blank_cells(disclosure, run_rules(disclosure))
+        report.findings = name_blank_cells(disclosure, run_rules(disclosure, config=config))
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
         report.error = _internal_error(exc)
     return report

@@ -197,10 +197,15 @@ class Disclosure:
     department: str | None = None
     unit: str | None = None
     unit_ref: CellRef | None = None  # the cover cell that fixes ``unit`` (金额单位), when there is one
-    profile: str | None = None
+    format: Any = None  # the schemas.Format it was read as (None: no format recognised)
     tables: dict[str, list[Table]] = field(default_factory=dict)
     narrative: list[Paragraph] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (statements)
+
+    @property
+    def profile(self) -> str | None:
+        """The format's id (reports and archives keep the id, not the object)."""
+        return self.format.id if self.format is not None else None
 
     def table(self, kind: str) -> Table | None:
         found = self.tables.get(kind)
@@ -260,6 +265,10 @@ class Report:
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
+
+    def flatten(self, fields: tuple[str, ...] = ("code", "severity", "cells", "message")) -> list[dict[str, Any]]:
+        """One plain dict per finding holding ``fields`` of ``Finding.to_dict``: for tests, snapshots, reports."""
+        return [{k: d[k] for k in fields} for d in (f.to_dict() for f in self.findings)]
 
     @property
     def has_errors(self) -> bool:

@@ -265,7 +265,7 @@ def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]
     kinds = {t.kind for t in profile.tables}
     chunks, _, narrative, department, year = _parse(lines, kinds)
     notes: list[str] = [f"来源：{source.name}；格式：{profile.name}。"]
-    if profile.id == "jilin-budget":
+    if profile.importer == "jilin":
         from .jilin import cover, join_split_paragraphs
 
         narrative = join_split_paragraphs(narrative, notes)
@@ -280,7 +280,7 @@ def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]
             from .positional import build_fill_by_position
 
             fill.tables[spec.kind] = build_fill_by_position(chunk, spec, profile, year, notes)
-        elif profile.id == "jilin-budget":
+        elif profile.importer == "jilin":
             from .jilin import build_fill_jilin
 
             fill.tables[spec.kind] = build_fill_jilin(chunk, spec, year, notes)

@@ -53,7 +53,7 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
         _read_narrative(grid, disclosure)
     profile = schemas.detect_profile(set(disclosure.tables), {t.title for t in disclosure.all_tables()})
     if profile:
-        disclosure.profile = profile.id
+        disclosure.format = profile
         disclosure.kind = disclosure.kind or profile.disclosure_kind
     resolve_units(disclosure, profile.unit if profile else None)
     return disclosure

@@ -8,12 +8,15 @@ touch openpyxl or xlwings; they read the Disclosure only.
 from __future__ import annotations
 
 import inspect
+import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..model import Disclosure, Finding, Severity, Table
 
-FAMILIES = ("读取", "收支总表", "表内", "表间", "三公", "机关运行经费", "文表一致", "完整性", "决算")
+if TYPE_CHECKING:
+    from ..config import Config
+
 DOC_PARTS = ("检查内容", "依据", "错误示例", "正确示例")
 
 
@@ -25,11 +28,19 @@ class Rule:
     severity: Severity
     requires: tuple[str, ...]
     func: Callable[["Context"], Iterable[Finding]]
-    params: dict[str, object] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # earlier codes folded into this one (czcheck explain still finds them)
+    docstring: str | None = None  # declared rules carry their documentation as data (schemas/codes.toml)
+    module: str = ""
+    params: dict[str, tuple[Any, str]] = field(default_factory=dict)  # name -> (default, Chinese description)
 
     @property
     def doc(self) -> str:
-        return inspect.cleandoc(self.func.__doc__ or "")
+        return inspect.cleandoc(self.docstring if self.docstring is not None else self.func.__doc__ or "")
+
+    @property
+    def declared(self) -> bool:
+        """Checked by the generic relation kinds from the format packs' relations.toml."""
+        return self.docstring is not None
 
     def doc_part(self, part: str) -> str:
         lines = self.doc.splitlines()
@@ -45,61 +56,129 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+REDIRECTS: dict[str, str] = {}  # old code -> the code that checks it now
 
 
-def rule(code: str, name: str, family: str, requires: tuple[str, ...] = (), severity: Severity = Severity.ERROR, **params):
+def rule(code: str, name: str, family: str, requires: tuple[str, ...] = (), severity: Severity = Severity.ERROR,
+         aliases: tuple[str, ...] = (), params: dict[str, tuple[Any, str]] | None = None):
+    """Register a rule.  ``params``: name -> (default, Chinese description); a format's [params] or the
+    reviewer's czcheck.toml may set them, ``ctx.param(name)`` reads them."""
+
     def register(func):
-        if code in RULES:
-            raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, family, severity, tuple(requires), func, dict(params))
+        add_rule(Rule(code, name, family, severity, tuple(requires), func, tuple(aliases), module=func.__module__,
+                      params=dict(params or {})))
         return func
 
     return register
 
 
+def add_rule(r: Rule) -> None:
+    if r.code in RULES or r.code in REDIRECTS:
+        raise ValueError(f"duplicate rule code {r.code}")
+    RULES[r.code] = r
+    for alias in r.aliases:
+        if alias in RULES or alias in REDIRECTS:
+            raise ValueError(f"alias {alias} of {r.code} is already a code")
+        REDIRECTS[alias] = r.code
+
+
 class Context:
     """What a rule sees: the disclosure and helpers that build findings consistently."""
 
-    def __init__(self, disclosure: Disclosure, rule: Rule):
+    def __init__(self, disclosure: Disclosure, rule: Rule, recorder: Callable | None = None,
+                 blocked: dict[str, list[str]] | None = None, config: "Config | None" = None):
         self.disclosure = disclosure
         self.rule = rule
+        self._recorder = recorder
+        self.blocked = blocked if blocked is not None else {}
+        self.config = config
+        self.severity = config.severity(rule) if config else rule.severity  # after configuration
+
+    def param(self, name: str) -> Any:
+        """A declared parameter: the reviewer's czcheck.toml, else the format's [params], else the default."""
+        default = self.rule.params[name][0]  # KeyError: the rule did not declare it (a czcheck bug)
+        fmt = self.disclosure.format
+        if self.config is not None:
+            from ..config import UNSET
+
+            value = self.config.param(fmt.id if fmt else None, name)
+            if value is not UNSET:
+                return value
+        return fmt.param(name, default) if fmt is not None else default
 
     def table(self, kind: str) -> Table | None:
         return self.disclosure.table(kind)
 
+    def record(self, check) -> None:
+        if self._recorder is not None:
+            self._recorder(check)
+
     def finding(self, severity: Severity | None = None, **kw) -> Finding:
-        return Finding(code=self.rule.code, severity=severity or self.rule.severity, rule_name=self.rule.name, **kw)
+        return Finding(code=self.rule.code, severity=severity or self.severity, rule_name=self.rule.name, **kw)
+
+
+_loaded = False
+_loading = threading.Lock()  # a Dask worker's threads may ask for the catalogue at the same moment
 
 
 def _load_all() -> None:
-    # importing the modules registers their rules
-    from . import completeness, crosstable, final_accounts, jiguan, jilin, narrative, reading, sangong, summary, within  # noqa: F401
+    """Import every module of this package (each registers its rules); a module that registers none fails."""
+    global _loaded
+    if _loaded:
+        return
+    with _loading:
+        if _loaded:
+            return
+        import importlib
+        import pkgutil
+
+        names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))  # _x: helpers
+        for name in names:
+            importlib.import_module(f"{__name__}.{name}")
+        registered = {r.module for r in RULES.values()}
+        silent = [n for n in names if f"{__name__}.{n}" not in registered]
+        if silent:
+            raise RuntimeError(f"rule modules that register no rule: {', '.join(silent)}")
+        _loaded = True
 
 
 def all_rules() -> list[Rule]:
     _load_all()
+    from .relations import register_format_codes
+
+    register_format_codes()  # format packs added later (czcheck.toml formats = [...]) may bring codes
     return [RULES[c] for c in sorted(RULES)]
 
 
 def get_rule(code: str) -> Rule | None:
-    _load_all()
-    return RULES.get(code.upper())
+    all_rules()
+    code = code.upper()
+    return RULES.get(REDIRECTS.get(code, code))
 
 
-def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None) -> list[Finding]:
-    """Run the catalogue (or ``select`` codes) and return findings sorted by place."""
+def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None, config=None, recorder: Callable | None = None) -> list[Finding]:
+    """Run the catalogue and return findings sorted by place.
+
+    ``config`` (validators.config.Config) selects, ignores and re-grades rules; ``select`` is a shortcut
+    for a list of codes or families.  ``recorder`` receives every evaluated relation (a ``Check``).
+    """
     from .reading import missing_tables_findings
 
-    chosen = [r for r in all_rules() if select is None or r.code in set(select)]
+    if config is None:
+        from ..config import Config
+
+        config = Config(select=list(select) if select is not None else None)
     findings: list[Finding] = []
     blocked: dict[str, list[str]] = {}
-    for r in chosen:
+    for r in all_rules():
+        if not config.enabled(r):
+            continue
         missing = [k for k in r.requires if disclosure.table(k) is None]
         if missing:
             for k in missing:
                 blocked.setdefault(k, []).append(r.code)
             continue
-        ctx = Context(disclosure, r)
+        ctx = Context(disclosure, r, recorder, blocked, config)
         try:
             findings.extend(r.func(ctx))
         except (ArithmeticError, KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
@@ -109,7 +188,8 @@ def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None) -> li
                     message=f"规则 {r.code} 无法在本工作簿上完成（{type(exc).__name__}），请检查表格结构",
                 )
             )
-    findings.extend(missing_tables_findings(disclosure, blocked))
+    if config.enabled(RULES["RD002"]):
+        findings.extend(missing_tables_findings(disclosure, blocked))
     return sort_findings(findings)
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import schemas
 from ..model import Disclosure
 
 
 def param(d: Disclosure, name: str, default: Any = None) -> Any:
-    profile = schemas.profiles().get(d.profile or "")
-    return profile.param(name, default) if profile else default
+    return d.format.param(name, default) if d.format is not None else default

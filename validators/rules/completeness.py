@@ -162,7 +162,7 @@ def unit_matches_profile(ctx: Context):
     odd = [t for t in declared if t.unit != d.unit]
     if not odd or d.unit is None:
         return
-    profile = schemas.profiles().get(d.profile or "")
+    profile = d.format
     fixed = d.unit_ref is not None or (profile is not None and param(d, "unit", profile.unit) == d.unit)
     if d.unit_ref is not None and len(odd) == len(declared):  # every table against the cover: once
         units = "、".join(sorted({t.unit for t in odd}))

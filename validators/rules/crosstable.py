@@ -8,6 +8,7 @@ from ..amounts import fmt
 from ..model import Row, Severity, Table, Value
 from . import Context, rule
 from ._checks import equal_check, missing_row, sum_check
+from .relations import sum_against
 
 FUND_TABLES = {"一般公共预算": "一般公共预算支出表", "政府性基金": "政府性基金支出表", "国有资本经营": "国有资本经营支出表"}
 
@@ -408,19 +409,7 @@ def econ_function_correspondence(ctx: Context):
                                   cells=[v.ref for v in items], expected=econ_sum, actual=Decimal(0), difference=-econ_sum, table=func.kind)
             continue
         values = [r.values.get(fkey) for r in rows]
-        f = sum_check(ctx, _sum_value(values), items, f"{what}（{func.kind}{fkey}与{econ.kind}）", table=func,
-                      incomplete=econ.truncated)
+        f = sum_against(ctx, [v for v in values if v is not None], items, f"{what}（{func.kind}{fkey}与{econ.kind}）", func,
+                        incomplete=econ.truncated)
         if f:  # at the rule's default severity, 提示 (or 尾差 / 无法校验)
-            f.related_cells = [v.ref for v in values if v is not None] + f.related_cells
             yield f
-
-
-def _sum_value(values: list[Value | None]) -> Value | None:
-    """One Value standing for the sum of several cells (the first cell names it)."""
-    present = [v for v in values if v is not None and not v.problem]
-    if not present:
-        return None
-    if len(present) == 1:
-        return present[0]
-    total = sum((v.number for v in present), Decimal(0))
-    return Value(amount=total, raw=None, ref=present[0].ref)

@@ -7,10 +7,10 @@ of the function-classified 决算 tables are checked by the generic 表内 rules
 
 from __future__ import annotations
 
-from ..hierarchy import groups
 from ..model import Row, RowKind, Severity, Table, Value
 from . import Context, rule
 from ._checks import column_name, equal_check, missing_row, row_name, sum_check
+from .relations import balance_check
 
 SUMMARY = "收支决算总表"
 FISCAL = "财政拨款收支决算总表"
@@ -45,169 +45,6 @@ def _emit(*findings):
     return [f for f in findings if f]
 
 
-@rule("JS501", "收入总计等于本年收入合计加结余和结转", "决算")
-def income_grand_total(ctx: Context):
-    """检查内容：
-    收入支出决算总表：收入栏“总计”等于“本年收入合计”加“使用非财政拨款结余”加“年初结转和结余”；
-    财政拨款收入支出决算总表：收入栏“总计”等于“本年收入合计”加“年初财政拨款结转和结余”。
-
-    依据：
-    部门决算收入总计反映本年收入和以前年度结转结余的全部可用资金。
-
-    错误示例：
-    本年收入合计 2,315.94，年初结转和结余 100.00，总计填 2,315.94。
-
-    正确示例：
-    总计 = 2,315.94 + 0.00 + 100.00 = 2,415.94。
-    """
-    for t in _ledgers(ctx):
-        total = t.line("总计", "收入")
-        parts = _lines(t, "收入", ("本年收入合计", "使用非财政拨款结余", OPENING))
-        if total and parts:
-            yield from _emit(sum_check(ctx, _v(total), [_v(p) for p in parts], f"{t.kind}收入总计", table=t))
-
-
-@rule("JS502", "支出总计等于本年支出合计加结余分配和年末结转", "决算")
-def expense_grand_total(ctx: Context):
-    """检查内容：
-    收入支出决算总表：支出栏“总计”等于“本年支出合计”加“结余分配”加“年末结转和结余”；
-    财政拨款收入支出决算总表按合计、一般公共预算、政府性基金预算、国有资本经营预算各列分别核对
-    （总计 = 本年支出合计 + 年末财政拨款结转和结余）。
-
-    依据：
-    支出总计反映本年支出、结余分配和留待以后年度使用的资金。
-
-    错误示例：
-    本年支出合计 2,315.94，年末结转和结余 50.00，总计填 2,315.94。
-
-    正确示例：
-    总计 = 2,315.94 + 0.00 + 50.00 = 2,365.94。
-    """
-    for t in _ledgers(ctx):
-        total = t.line("总计", "支出")
-        parts = _lines(t, "支出", ("本年支出合计", "结余分配", CLOSING))
-        if not total or not parts:
-            continue
-        for key in total.values:
-            yield from _emit(sum_check(ctx, total.values[key], [p.values.get(key) for p in parts],
-                                       f"{t.kind}支出总计（{column_name(key)}列）", table=t))
-
-
-@rule("JS503", "收入总计等于支出总计（决算）", "决算")
-def grand_totals_balance(ctx: Context):
-    """检查内容：
-    收入支出决算总表、财政拨款收入支出决算总表中收入栏“总计”等于支出栏“总计”。
-
-    依据：
-    决算总表两栏是同一笔资金的来源和去向。
-
-    错误示例：
-    收入总计 2,315.94，支出总计 2,351.94。
-
-    正确示例：
-    两栏总计均为 2,315.94。
-    """
-    for t in _ledgers(ctx):
-        inc, exp = t.line("总计", "收入"), t.line("总计", "支出")
-        if inc and exp:
-            yield from _emit(sum_check(ctx, _v(exp), [_v(inc)], f"{t.kind}支出总计与收入总计", table=t))
-
-
-@rule("JS504", "本年收入合计等于各项收入之和（决算）", "决算")
-def income_lines(ctx: Context):
-    """检查内容：
-    收入支出决算总表“本年收入合计”等于一般公共预算、政府性基金预算、国有资本经营预算财政拨款收入与
-    上级补助收入、事业收入、经营收入、附属单位上缴收入、其他收入之和；财政拨款收入支出决算总表
-    “本年收入合计”等于三类财政拨款之和。
-
-    依据：
-    本年收入按来源逐项列示，合计为各项之和。
-
-    错误示例：
-    一般公共预算财政拨款收入 2,315.76、其他收入 0.19，本年收入合计填 2,316.94。
-
-    正确示例：
-    本年收入合计 = 2,315.76 + 0.19 = 2,315.95（与 2,315.94 相差 0.01，属尾差）。
-    """
-    for t in _ledgers(ctx):
-        total = t.line("本年收入合计", "收入")
-        parts = _lines(t, "收入", INCOME_LINES)
-        if total and parts:
-            yield from _emit(sum_check(ctx, _v(total), [_v(p) for p in parts], f"{t.kind}本年收入合计", table=t))
-
-
-@rule("JS505", "本年支出合计等于各功能分类支出之和（决算）", "决算")
-def expense_classes(ctx: Context):
-    """检查内容：
-    收入支出决算总表、财政拨款收入支出决算总表“本年支出合计”等于各功能分类“类”支出之和，
-    财政拨款收入支出决算总表按合计及三类财政拨款各列分别核对。
-
-    依据：
-    支出栏按《政府收支分类科目》功能分类的类级列示。
-
-    错误示例：
-    社会保障和就业支出 129.88、卫生健康支出 2,065.20、住房保障支出 120.86，本年支出合计填 2,351.94。
-
-    正确示例：
-    本年支出合计 = 129.88 + 2,065.20 + 120.86 = 2,315.94。
-    """
-    for t in _ledgers(ctx):
-        total = t.line("本年支出合计", "支出")
-        if not total:
-            continue
-        classes = [r for r in t.rows if r.side == "支出" and r.code]
-        for key in total.values:
-            yield from _emit(sum_check(ctx, total.values[key], [r.values.get(key) for r in classes],
-                                       f"{t.kind}本年支出合计（{column_name(key)}列）", table=t))
-
-
-@rule("JS506", "财政拨款支出合计等于三类财政拨款之和（决算）", "决算", requires=(FISCAL,))
-def fiscal_row_columns(ctx: Context):
-    """检查内容：
-    财政拨款收入支出决算总表支出栏每一行：“合计”列等于一般公共预算财政拨款、政府性基金预算财政拨款、
-    国有资本经营预算财政拨款三列之和。
-
-    依据：
-    财政拨款支出按三本预算分列，合计为三者之和。
-
-    错误示例：
-    卫生健康支出合计 2,065.02，一般公共预算财政拨款列 2,056.02，其他两列为 0。
-
-    正确示例：
-    2,065.02 = 2,065.02 + 0.00 + 0.00。
-    """
-    t = ctx.table(FISCAL)
-    for row in t.rows:
-        if row.side != "支出" or "合计" not in row.values:
-            continue
-        parts = [row.values.get(k) for k in FUNDS]
-        if all(p is None for p in parts):
-            continue
-        yield from _emit(sum_check(ctx, row.values["合计"], parts, f"{FISCAL}“{row.label or row.key}”合计", table=t))
-
-
-@rule("JS507", "年初财政拨款结转和结余等于分项之和", "决算", requires=(FISCAL,))
-def opening_parts(ctx: Context):
-    """检查内容：
-    财政拨款收入支出决算总表收入栏“年初财政拨款结转和结余”等于其下一般公共预算、政府性基金预算、
-    国有资本经营预算财政拨款三行之和。
-
-    依据：
-    三行是年初结转和结余按预算类别的分解。
-
-    错误示例：
-    年初财政拨款结转和结余 91.09，其下一般公共预算财政拨款 90.09，其他为 0。
-
-    正确示例：
-    91.09 = 91.09 + 0.00 + 0.00。
-    """
-    t = ctx.table(FISCAL)
-    total = t.line(OPENING, "收入")
-    parts = _lines(t, "收入", [f"{OPENING}:{k}" for k in FUNDS])
-    if total and parts:
-        yield from _emit(sum_check(ctx, _v(total), [_v(p) for p in parts], f"{FISCAL}年初财政拨款结转和结余", table=t))
-
-
 @rule("JS508", "年初结转加本年收入等于本年支出加年末结转", "决算")
 def carryover_identity(ctx: Context):
     """检查内容：
@@ -233,7 +70,7 @@ def carryover_identity(ctx: Context):
             if opening is None or income is None or any(v is None for v in out):
                 continue
             # opening + income = spent + closing  ⇔  opening + income (as total) vs spent + closing
-            f = _balance(ctx, [_v(opening), _v(income)], out, f"{FISCAL}{key}财政拨款：年初结转和结余 + 本年收入 与 本年支出 + 年末结转和结余", t)
+            f = balance_check(ctx, [_v(opening), _v(income)], out, f"{FISCAL}{key}财政拨款：年初结转和结余 + 本年收入 与 本年支出 + 年末结转和结余", t)
             if f:
                 yield f
     for kind in (FUND, SOE):
@@ -243,30 +80,10 @@ def carryover_identity(ctx: Context):
         for row in ft.rows:
             if row.kind is RowKind.MARKER:
                 continue
-            f = _balance(ctx, [row.values.get(OPENING), row.values.get("本年收入")], [row.values.get("合计"), row.values.get(CLOSING)],
+            f = balance_check(ctx, [row.values.get(OPENING), row.values.get("本年收入")], [row.values.get("合计"), row.values.get(CLOSING)],
                          f"{row_name(ft, row)}：年初结转和结余 + 本年收入 与 本年支出 + 年末结转和结余", ft)
             if f:
                 yield f
-
-
-def _balance(ctx: Context, left: list[Value | None], right: list[Value | None], what: str, table: Table):
-    """Σleft = Σright, reported on the right-hand cells (Σright is checked against Σleft)."""
-    if any(v is None or v.problem for v in left + right):
-        return None
-    from decimal import Decimal
-
-    a = sum((v.number for v in left), Decimal(0))
-    b = sum((v.number for v in right), Decimal(0))
-    if a == b:
-        return None
-    from ..amounts import envelope, fmt
-
-    diff = b - a
-    kw = dict(cells=[v.ref for v in right], related_cells=[v.ref for v in left], expected=a, actual=b, difference=diff, table=table.kind)
-    base = f"{what}：{fmt(b)} 与 {fmt(a)} 不一致，相差 {fmt(diff)}"
-    if abs(diff) <= envelope(len(left) + len(right)):
-        return ctx.finding(Severity.ROUNDING, message=f"{base}（在四舍五入尾差范围内）", **kw)
-    return ctx.finding(message=base, **kw)
 
 
 @rule("JS511", "收入决算表与收入支出决算总表一致", "决算", requires=(INCOME, SUMMARY))
@@ -359,30 +176,6 @@ def income_vs_expense_codes(ctx: Context):
             yield f
 
 
-@rule("JS514", "本年支出合计等于各支出性质之和（决算）", "决算", requires=(EXPENSE,))
-def expense_row_identity(ctx: Context):
-    """检查内容：
-    支出决算表每一行：本年支出合计 = 基本支出 + 项目支出 + 上缴上级支出 + 经营支出 + 对附属单位补助支出。
-
-    依据：
-    部门决算支出按性质分为基本支出、项目支出、上缴上级支出、经营支出和对附属单位补助支出。
-
-    错误示例：
-    210 卫生健康支出合计 2,065.20，基本支出 1,194.35，项目支出 807.85，其他为 0。
-
-    正确示例：
-    2,065.20 = 1,194.35 + 870.85 + 0 + 0 + 0。
-    """
-    t = ctx.table(EXPENSE)
-    keys = [k for k in ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出") if t.has(k)]
-    if not t.has("合计") or not keys:
-        return
-    for row in t.rows:
-        if "合计" in row.values:
-            yield from _emit(sum_check(ctx, row.values["合计"], [row.values.get(k) for k in keys],
-                                       f"{row_name(t, row)}：本年支出合计应等于各支出性质之和", table=t))
-
-
 @rule("JS515", "财政拨款收支决算总表与分预算支出决算表一致", "决算", requires=(FISCAL,))
 def fiscal_vs_fund_tables(ctx: Context):
     """检查内容：
@@ -471,28 +264,6 @@ def basic_block_totals(ctx: Context):
             continue
         classes = _block_classes(t, sides)
         yield from _emit(sum_check(ctx, _v(total), [_v(r) for r in classes], f"{BASIC}{key}", table=t, incomplete=t.truncated))
-
-
-@rule("JS522", "经济分类类等于所属各款之和（基本支出决算明细表）", "决算", requires=(BASIC,))
-def basic_block_classes(ctx: Context):
-    """检查内容：
-    一般公共预算财政拨款基本支出决算明细表中，每个经济分类“类”（如 301、302、303、310）等于其下各款之和。
-
-    依据：
-    经济分类类级金额由所属款级汇总而来。
-
-    错误示例：
-    302 商品和服务支出 95.40，其下办公费、水费……之和 86.84。
-
-    正确示例：
-    95.40 = 8.56 + 1.11 + 10.15 + …… + 2.98。
-    """
-    t = ctx.table(BASIC)
-    for g in groups(t, "economic"):
-        if g.level != "经济分类类":
-            continue
-        yield from _emit(sum_check(ctx, _v(g.parent), [_v(c) for c in g.children], f"{row_name(t, g.parent)}应等于所属各款之和",
-                                   table=t, incomplete=not g.complete))
 
 
 @rule("JS523", "基本支出决算明细表与一般公共预算支出决算表基本支出一致", "决算", requires=(BASIC, GENERAL))

@@ -7,13 +7,13 @@ column skip these tables; these rules compare like with like: column with column
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from ..amounts import fmt
 from ..model import Row, Severity, Table, Value
 from ..reading.tables import NON_AMOUNT_ROLES
 from . import Context, rule
 from ._checks import column_name, equal_check, missing_row, sum_check
+from .relations import sum_against
 
 PLANNED, CARRIED = "合计@编制预算", "合计@上年结转"
 LEDGER_COLUMNS = (PLANNED, CARRIED)
@@ -268,25 +268,9 @@ def general_vs_fiscal(ctx: Context):
             if other is not None and other.values.get("合计") is not None:
                 minus.append(other.values["合计"])
         # fiscal = general + funds: the fiscal cells are the total, the general row and the fund rows the parts
-        f = _sum_against(ctx, parts, [row.values.get("合计")] + minus, what, g)
+        f = sum_against(ctx, parts, [row.values.get("合计")] + minus, what, g)
         if f:
             yield f
-
-
-def _sum_against(ctx: Context, totals: list[Value], parts: list[Value | None], what: str, table: Table):
-    """Σtotals = Σparts, reported on every cell (both sides have several cells)."""
-    present = [p for p in parts if p is not None]
-    if not totals or not present or any(v.problem for v in totals + present):
-        return None
-    a = sum((v.number for v in totals), Decimal(0))
-    b = sum((v.number for v in present), Decimal(0))
-    if a == b:
-        return None
-    probe = Value(amount=a, raw=None, ref=totals[0].ref)
-    f = sum_check(ctx, probe, present, what, table=table)
-    if f is not None:
-        f.related_cells = [v.ref for v in totals[1:]] + f.related_cells
-    return f
 
 
 @rule("JL906", "一般公共预算支出表科目编码缺失", "完整性", requires=("一般公共预算支出表",), severity=Severity.UNVERIFIABLE)

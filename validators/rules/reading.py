@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..model import Disclosure, Finding, Severity
-from .. import schemas
 from . import RULES, Context, rule
 
 
@@ -76,7 +75,7 @@ def _missing_tables_doc(ctx: Context):
 def missing_tables_findings(disclosure: Disclosure, blocked: dict[str, list[str]]) -> list[Finding]:
     rule_ = RULES["RD002"]
     ctx = Context(disclosure, rule_)
-    profile = schemas.profiles().get(disclosure.profile or "")
+    profile = disclosure.format
     if not disclosure.tables:
         return [ctx.finding(message="工作簿中没有找到任何可识别的公开表（按表名查找），无法校验。请使用 czcheck 模板或检查表名")]
     expected = [t.kind for t in profile.tables] if profile else sorted(blocked)

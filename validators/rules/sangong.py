@@ -1,80 +1,26 @@
-"""三公 family: the “三公”经费 table adds up in every year column group."""
+"""三公 family: the “三公”经费 figures against the economic classification (SG403–406).
+
+The table's own sums (SG401 合计 = 三项, SG402 公务用车 = 购置 + 运行) are declared relations
+(schemas/relations.toml)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from ..amounts import fmt
+from ..model import Severity
 from . import Context, rule
-from ._checks import sum_check
-
-
-def _groups(table) -> list[str | None]:
-    seen: list[str | None] = []
-    for col in table.columns:
-        if col.role and col.group not in seen:
-            seen.append(col.group)
-    return seen
-
-
-def _k(role: str, group: str | None) -> str:
-    return f"{role}@{group}" if group else role
-
-
-@rule("SG401", "三公经费合计等于三项之和", "三公", requires=("三公经费表",))
-def sangong_total(ctx: Context):
-    """检查内容：
-    “三公”经费表每一年度（上年、本年；预算数、决算数）各自的“合计”等于因公出国（境）费、
-    公务用车购置及运行维护费、公务接待费之和。
-
-    依据：
-    “三公”经费指因公出国（境）费、公务用车购置及运行维护费和公务接待费三项。
-
-    错误示例：
-    2024 年合计 26.10，因公出国 0，公务用车 18.00，公务接待 7.10。
-
-    正确示例：
-    26.10 = 0 + 18.00 + 8.10。
-    """
-    t = ctx.table("三公经费表")
-    for group in _groups(t):
-        for row in t.data_rows():
-            total = row.values.get(_k("合计", group))
-            parts = [row.values.get(_k(r, group)) for r in ("因公出国", "公务用车小计", "公务接待")]
-            f = sum_check(ctx, total, parts, f"“三公”经费表{group or ''}合计", table=t)
-            if f:
-                yield f
-
-
-@rule("SG402", "公务用车费等于购置费加运行维护费", "三公", requires=("三公经费表",))
-def sangong_vehicles(ctx: Context):
-    """检查内容：
-    “三公”经费表每一年度的“公务用车购置及运行维护费（小计）”等于公务用车购置费加公务用车运行维护费。
-
-    依据：
-    公务用车购置及运行维护费由购置费和运行维护费两部分构成。
-
-    错误示例：
-    小计 2.55，购置费 0，运行维护费 2.45。
-
-    正确示例：
-    2.55 = 0 + 2.55。
-    """
-    t = ctx.table("三公经费表")
-    for group in _groups(t):
-        for row in t.data_rows():
-            total = row.values.get(_k("公务用车小计", group))
-            parts = [row.values.get(_k(r, group)) for r in ("公务用车购置", "公务用车运行")]
-            f = sum_check(ctx, total, parts, f"“三公”经费表{group or ''}公务用车购置及运行维护费", table=t)
-            if f:
-                yield f
+from .narrative import sangong_years
+from .relations import envelope_for
 
 
 # ---- 三公 against the economic classification ---------------------------------------------
 
-from decimal import Decimal  # noqa: E402
 
-from ..amounts import envelope, fmt  # noqa: E402
-from ..model import Severity  # noqa: E402
-from ._profile import param  # noqa: E402
-from .narrative import sangong_years  # noqa: E402
+
+
+ECON_PARAMS = {"sangong_equals_basic_items": (
+    True, "基本支出中的经济科目小于“三公”经费时给出提示（差额应在项目支出中安排）；设为 false 则只检查超出")}
 
 
 def _econ_check(ctx: Context, role: str, econ: str, item: str):
@@ -91,7 +37,7 @@ def _econ_check(ctx: Context, role: str, econ: str, item: str):
     items = [v for v in items if v is not None and not v.problem]
     econ_sum = sum((v.number for v in items), Decimal(0))
     diff = econ_sum - sg.number
-    if abs(diff) <= envelope(len(items) + 1):
+    if abs(diff) <= envelope_for([sg], items):
         return
     cells = [v.ref for v in items]
     kw = dict(cells=[sg.ref], related_cells=cells, expected=sg.number, actual=econ_sum, difference=diff, table="三公经费表")
@@ -100,11 +46,11 @@ def _econ_check(ctx: Context, role: str, econ: str, item: str):
         yield ctx.finding(Severity.ERROR, message=f"{base}：基本支出中的{item}超过了“三公”经费表中的全年数", **kw)
     elif basic.truncated:
         yield ctx.finding(Severity.UNVERIFIABLE, message=f"{base}，差 {fmt(-diff)}；基本支出表有行缺失，无法核对", **kw)
-    elif param(ctx.disclosure, "sangong_equals_basic_items", True):
+    elif ctx.param("sangong_equals_basic_items"):
         yield ctx.finding(message=f"{base}，差 {fmt(-diff)}：差额应在项目支出中安排，请核实并在情况说明中说明", **kw)
 
 
-@rule("SG403", "公务接待费与经济科目30217一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG403", "公务接待费与经济科目30217一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_reception(ctx: Context):
     """检查内容：
     “三公”经费表本年公务接待费与一般公共预算基本支出表中部门经济分类 30217 公务接待费（各政府经济
@@ -123,7 +69,7 @@ def sangong_reception(ctx: Context):
     yield from _econ_check(ctx, "公务接待", "30217", "公务接待费")
 
 
-@rule("SG404", "公务用车运行维护费与经济科目30231一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG404", "公务用车运行维护费与经济科目30231一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_vehicle_running(ctx: Context):
     """检查内容：
     “三公”经费表本年公务用车运行维护费与一般公共预算基本支出表 30231 公务用车运行维护费比较
@@ -141,7 +87,7 @@ def sangong_vehicle_running(ctx: Context):
     yield from _econ_check(ctx, "公务用车运行", "30231", "公务用车运行维护费")
 
 
-@rule("SG405", "因公出国（境）费与经济科目30212一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG405", "因公出国（境）费与经济科目30212一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_abroad(ctx: Context):
     """检查内容：
     “三公”经费表本年因公出国（境）费与一般公共预算基本支出表 30212 因公出国（境）费用比较
@@ -159,7 +105,7 @@ def sangong_abroad(ctx: Context):
     yield from _econ_check(ctx, "因公出国", "30212", "因公出国（境）费")
 
 
-@rule("SG406", "公务用车购置费与经济科目31013一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING)
+@rule("SG406", "公务用车购置费与经济科目31013一致", "三公", requires=("三公经费表", "一般公共预算基本支出表"), severity=Severity.WARNING, params=ECON_PARAMS)
 def sangong_vehicle_purchase(ctx: Context):
     """检查内容：
     “三公”经费表本年公务用车购置费与一般公共预算基本支出表 31013 公务用车购置比较（超过为错误，

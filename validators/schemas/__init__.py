@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,45 +44,6 @@ class RoleRule:
     parent: re.Pattern[str] | None
 
 
-@dataclass
-class TableSpec:
-    """How a profile lays out one table in its template workbook."""
-
-    kind: str
-    title: str
-    header: list[list[str]]
-    widths: list[int]
-    lines: list[list[str]] = field(default_factory=list)
-    total_row: bool = False
-    total_label_col: int = 3
-    data_rows: int = 0
-    year_headers: bool = False
-
-
-@dataclass
-class Profile:
-    id: str
-    name: str
-    disclosure_kind: str
-    unit: str
-    template: str
-    detect: list[str]
-    tables: list[TableSpec]
-    # the source prints every amount, zeros as 0.00: a blank amount beside a code is a conversion loss
-    amounts_always_printed: bool = False
-    # seed headers are garbled or shifted: the importer takes the template's columns in order
-    import_by_position: bool = False
-    # chosen only when one of its detect titles is printed (吉林 shares every table kind with 山东)
-    detect_required: bool = False
-    params: dict[str, Any] = field(default_factory=dict)  # the profile's [params] table, read by rules
-
-    def param(self, name: str, default: Any = None) -> Any:
-        return self.params.get(name, default)
-
-    def spec(self, kind: str) -> TableSpec | None:
-        return next((t for t in self.tables if t.kind == kind), None)
-
-
 def _load(name: str) -> dict[str, Any]:
     with open(HERE / name, "rb") as fh:
         return tomllib.load(fh)
@@ -100,6 +61,9 @@ def _alias_index() -> dict[str, str]:
     for kind in table_kinds().values():
         for alias in kind.aliases:
             index.setdefault(alias, kind.id)
+    for fmt in formats().values():  # a format pack's own titles name its tables too
+        for spec in fmt.tables:
+            index.setdefault(norm(spec.title), spec.kind)
     return index
 
 
@@ -193,64 +157,10 @@ def ledger_key(label: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-# ---- profiles ------------------------------------------------------------------------------
+# ---- format packs ---------------------------------------------------------------------------
+# A publishing format is a folder under schemas/formats/<id>/: format.toml (tables, titles, headers,
+# ledger lines, detect titles, params) and relations.toml (declared relations, see rules/relations.py).
+# Loading lives in schemas/formats.py; these names are kept for the callers.
 
-
-@lru_cache(maxsize=None)
-def profiles() -> dict[str, Profile]:
-    result = {}
-    for path in sorted(HERE.glob("*.toml")):
-        if path.name in ("tables.toml", "roles.toml"):
-            continue
-        data = _load(path.name)
-        specs = []
-        for t in data["table"]:
-            specs.append(
-                TableSpec(
-                    kind=t["kind"],
-                    title=t["title"],
-                    header=t["header"],
-                    widths=t["widths"],
-                    lines=t.get("lines", []),
-                    total_row=t.get("total_row", False),
-                    total_label_col=t.get("total_label_col", 3),
-                    data_rows=t.get("data_rows", 0),
-                    year_headers=t.get("year_headers", False),
-                )
-            )
-        result[data["id"]] = Profile(
-            id=data["id"],
-            name=data["name"],
-            disclosure_kind=data["disclosure_kind"],
-            unit=data["unit"],
-            template=data["template"],
-            detect=data["detect"],
-            tables=specs,
-            amounts_always_printed=data.get("amounts_always_printed", False),
-            import_by_position=data.get("import_by_position", False),
-            detect_required=data.get("detect_required", False),
-            params=data.get("params", {}),
-        )
-    return result
-
-
-def detect_profile(kinds_found: set[str], titles: set[str] | None = None) -> Profile | None:
-    """The profile whose tables best cover the table kinds found in a workbook.
-
-    Profiles that share table kinds (山东 and 吉林 both have 收支总表) are told apart by their
-    ``detect`` titles: each one found among the printed titles outweighs any number of kinds.
-    """
-    found_titles = {norm(t) for t in titles or ()}
-    best, best_score = None, 0
-    for profile in profiles().values():
-        score = sum(1 for t in profile.tables if t.kind in kinds_found)
-        hits = sum(1 for d in profile.detect if any(norm(d) in t for t in found_titles)) if score else 0
-        if profile.detect_required and not hits:
-            continue
-        score += 100 * hits
-        if score > best_score:
-            best, best_score = profile, score
-    return best
-
-
-from .titles import TitleMatch, match as match_title_detail, match_title  # noqa: E402  (titles live in titles.py)
+from .formats import Format, Profile, Relation, TableSpec, detect_format, detect_profile, formats, profiles  # noqa: E402,F401
+from .titles import TitleMatch, match as match_title_detail, match_title  # noqa: E402,F401  (titles live in titles.py)

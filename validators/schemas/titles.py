@@ -129,11 +129,22 @@ def _candidates(t: str) -> list[str]:
     return seen
 
 
-@lru_cache(maxsize=None)
 def _aliases_by_length() -> tuple[tuple[str, str], ...]:
     from . import _alias_index
 
-    return tuple(sorted(_alias_index().items(), key=lambda kv: -len(kv[0])))
+    return _sorted_aliases(_alias_index())
+
+
+_SORTED: dict[int, tuple[dict[str, str], tuple[tuple[str, str], ...]]] = {}
+
+
+def _sorted_aliases(index: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Longest first; recomputed when the alias index is rebuilt (format packs added or removed)."""
+    found = _SORTED.get(id(index))
+    if found is None or found[0] is not index:
+        _SORTED.clear()
+        found = _SORTED[id(index)] = (index, tuple(sorted(index.items(), key=lambda kv: -len(kv[0]))))
+    return found[1]
 
 
 def _with_name(t: str) -> tuple[str, str] | None:
@@ -149,8 +160,22 @@ def _with_name(t: str) -> tuple[str, str] | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def _match(t: str) -> TitleMatch | None:
+    from . import _alias_index
+
+    index = _alias_index()
+    return _match_in(t, id(index)) if _SORTED.get(id(index), (None,))[0] is index else _fresh(t, index)
+
+
+def _fresh(t: str, index: dict[str, str]) -> TitleMatch | None:
+    _match_in.cache_clear()  # the alias index was rebuilt: earlier answers may be stale
+    _sorted_aliases(index)
+    return _match_in(t, id(index))
+
+
+@lru_cache(maxsize=65536)
+def _match_in(t: str, index_id: int) -> TitleMatch | None:
+    """``t`` against the current alias index (``index_id`` keys the cache to it)."""
     from . import _alias_index
 
     if not t or len(t) > MAX_TITLE:

@@ -1,0 +1,168 @@
+"""Format packs and configuration: a format defined by TOML alone is validated end to end; reviewers'
+czcheck.toml selects, ignores and re-grades rules and sets parameters; `czcheck formats` and `explain`
+say what each format declares."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from validators import cli
+from validators.config import ConfigError, load_config, parse_config
+
+COUNTY = Path(__file__).parent / "data" / "formats"
+
+
+@pytest.fixture
+def county(monkeypatch):
+    """The made-up county format of tests/data/formats (nothing of it is Python)."""
+    from validators.rules import RULES, all_rules
+    from validators.schemas.formats import clear_caches, formats
+
+    before = {r.code for r in all_rules()}
+    monkeypatch.setenv("CZCHECK_FORMATS", str(COUNTY))
+    clear_caches()
+    yield formats()["test-county-budget"]
+    monkeypatch.delenv("CZCHECK_FORMATS")
+    clear_caches()
+    from validators.rules import relations
+
+    for code in set(RULES) - before:  # the county format's codes (XT1xx) leave the catalogue with it
+        del RULES[code]
+    relations._code_folders.difference_update({p for p in relations._code_folders if COUNTY in p.parents})
+
+
+def _county_book(fmt, path: Path, *, total_income: float = 110, expenditure_total: float = 100) -> Path:
+    from validators.workbook_writer import TableFill, WorkbookFill, write_workbook
+
+    ledger = TableFill("收支总表", rows=[
+        {0: "一、一般公共预算拨款收入", 1: 80, 2: "一、一般公共服务支出", 3: 30},
+        {0: "二、事业收入", 1: 20, 2: "二、卫生健康支出", 3: 70},
+        {0: "本年收入合计", 1: 100, 2: "本年支出合计", 3: 100},
+        {0: "上年结转", 1: 10, 2: "结转下年", 3: 10},
+        {0: "收入总计", 1: total_income, 2: "支出总计", 3: 110},
+    ])
+    spending = TableFill("支出总表", rows=[
+        {1: "合计", 2: expenditure_total, 3: 60, 4: 40},
+        {0: "201", 1: "一般公共服务支出", 2: 30, 3: 30, 4: 0},
+        {0: "210", 1: "卫生健康支出", 2: 70, 3: 30, 4: 40},
+    ])
+    fill = WorkbookFill(department="某县卫生健康局", year=2025, tables={"收支总表": ledger, "支出总表": spending})
+    return write_workbook(fmt, path, fill)
+
+
+def test_a_format_defined_by_toml_alone_is_detected_and_validated(county, tmp_path):
+    from validators.engine import validate_file
+
+    report = validate_file(_county_book(county, tmp_path / "ok.xlsx"))
+    assert report.error is None
+    assert report.disclosure.format is county
+    assert [f for f in report.findings if f.severity.value == "错误"] == []
+
+    bad = validate_file(_county_book(county, tmp_path / "bad.xlsx", total_income=111, expenditure_total=99))
+    errors = {(f.code, str(f.cells[0])) for f in bad.findings if f.severity.value == "错误"}
+    assert ("XT101", "县级部门收支总表!B9") in errors  # the format's own code, documented in its codes.toml
+    assert any(code == "XT102" for code, _ in errors)  # a cross-table sum declared by operands
+    assert any(code == "BN201" for code, _ in errors)  # the common relations come with every format
+
+
+def test_format_codes_are_explained_and_formats_listed(county, capsys):
+    assert cli.main(["explain", "XT101"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "县级收入总计等于本年收入加上年结转" in out and "test-county-budget（1 处）" in out
+    assert cli.main(["formats", "--format", "json"]) == cli.EXIT_OK
+    listed = {f["id"]: f for f in json.loads(capsys.readouterr().out)}
+    assert {"shandong-budget", "jilin-budget", "final-accounts", "final-accounts-2019", "test-county-budget"} <= set(listed)
+    assert listed["test-county-budget"]["own_relation_count"] == 3
+    assert listed["shandong-budget"]["relation_count"] > 20
+
+
+def test_old_codes_are_explained_as_what_checks_them_now(capsys):
+    assert cli.main(["explain", "js501"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("JS501 已并入 SZ105")
+    assert "final-accounts" in out and "shandong-budget" in out
+    assert cli.main(["explain", "SZ105", "--format", "json"]) == cli.EXIT_OK
+    info = json.loads(capsys.readouterr().out)
+    assert info["aliases"] == ["JS501"] and info["declared"] and set(info["parts"]) == {"检查内容", "依据", "错误示例", "正确示例"}
+    assert cli.main(["explain", "SG403", "--format", "json"]) == cli.EXIT_OK
+    assert json.loads(capsys.readouterr().out)["params"]["sangong_equals_basic_items"]["default"] is True
+
+
+def test_configuration_selects_ignores_and_regrades(tmp_path):
+    from validators.engine import validate_file
+    from validators.rules import run_rules
+
+    sample = Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "yanbian-2024-budget.xlsx"
+    d = validate_file(sample).disclosure
+    base = run_rules(d)
+    assert any(f.code == "WB602" for f in base)
+    quiet = run_rules(d, config=parse_config({"ignore": ["文表一致", "RD"]}))
+    assert not any(f.code.startswith(("WB", "RD")) for f in quiet) and len(quiet) < len(base)
+    only = run_rules(d, config=parse_config({"select": ["SZ", "js501"]}))
+    assert only and {f.code[:2] for f in only} == {"SZ"}
+    graded = run_rules(d, config=parse_config({"severity": {"WB602": "提示", "表内": "错误"}}))
+    assert {f.severity.value for f in graded if f.code == "WB602"} == {"提示"}
+
+
+@pytest.mark.parametrize("data, words", [
+    ({"selcet": ["SZ"]}, "未知的配置项"),
+    ({"ignore": ["XX999"]}, "既不是规则编号也不是规则类别"),
+    ({"severity": {"WZ801": "严重"}}, "级别“严重”无效"),
+    ({"params": {"no-such-format": {}}}, "不是已知的格式"),
+    ({"params": {"shandong-budget": {"colour": 1}}}, "不是任何规则声明的参数"),
+    ({"params": {"shandong-budget": {"sangong_equals_basic_items": "no"}}}, "类型应与默认值"),
+])
+def test_bad_configuration_is_refused_in_chinese(data, words):
+    with pytest.raises(ConfigError, match=words):
+        parse_config(data)
+
+
+def test_parameters_reach_the_rules(tmp_path):
+    """sangong_equals_basic_items=false silences the 提示 that basic items fall short of the 三公 figure."""
+    from validators.engine import validate_file
+    from validators.rules import run_rules
+
+    sample = Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "zibo-2024-budget.xlsx"
+    d = validate_file(sample).disclosure
+    cfg = parse_config({"params": {d.format.id: {"sangong_equals_basic_items": False}}})
+    before = [f for f in run_rules(d) if f.code.startswith("SG40") and f.severity.value == "提示"]
+    after = [f for f in run_rules(d, config=cfg) if f.code.startswith("SG40") and f.severity.value == "提示"]
+    assert len(after) < len(before) or not before
+
+
+def test_cli_finds_czcheck_toml_beside_the_files_and_uses_pyproject(tmp_path, capsys):
+    import shutil
+
+    sample = Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "yanbian-2024-budget.xlsx"
+    shutil.copy(sample, tmp_path / "book.xlsx")
+    (tmp_path / "czcheck.toml").write_text('ignore = ["WB602", "WB605", "WB601"]\n', encoding="utf-8")
+    out = tmp_path / "r.json"
+    cli.main(["validate", str(tmp_path / "book.xlsx"), "--format", "json", "-o", str(out)])
+    codes = {f["code"] for f in json.loads(out.read_text(encoding="utf-8"))["files"][0]["findings"]}
+    assert not codes & {"WB602", "WB605", "WB601"}
+    assert "使用配置" in capsys.readouterr().err
+    (tmp_path / "czcheck.toml").unlink()
+    (tmp_path / "pyproject.toml").write_text('[tool.czcheck]\nselect = ["WB602"]\n', encoding="utf-8")
+    assert load_config(tmp_path / "pyproject.toml").select == ["WB602"]
+    cli.main(["validate", str(tmp_path / "book.xlsx"), "--format", "json", "-o", str(out)])
+    codes = {f["code"] for f in json.loads(out.read_text(encoding="utf-8"))["files"][0]["findings"]}
+    assert codes == {"WB602"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("select = [1]\n", encoding="utf-8")
+    assert cli.main(["validate", str(tmp_path / "book.xlsx"), "--config", str(bad)]) == cli.EXIT_CANNOT_RUN
+    assert "应为文字列表" in capsys.readouterr().err
+
+
+def test_a_rule_module_that_registers_nothing_fails_loudly(tmp_path, monkeypatch):
+    import validators.rules as rules
+
+    (tmp_path / "silent.py").write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.setattr(rules, "__path__", [*rules.__path__, str(tmp_path)])
+    monkeypatch.setattr(rules, "_loaded", False)
+    with pytest.raises(RuntimeError, match="silent"):
+        rules._load_all()
+    assert Decimal(1)  # the registry is otherwise untouched

@@ -1,0 +1,458 @@
+"""Relations: ONE rounding policy and the generic kinds that format packs declare.
+
+The policy (``judge``) decides every tolerance in czcheck: a relation among printed amounts that holds
+exactly passes; one off by no more than the rounding envelope (Σ half_ulp of the printed values, at least
+two values' worth) is 尾差; beyond it, 无法校验 when the table was cut short and the missing rows can
+explain the gap, otherwise the rule's severity (错误 unless the rule says 提示).  Unreadable cells are
+left to RD001, blanks are zero, a relation with no values at all is not applicable.
+
+Every evaluated relation is also recorded as a ``Check`` (what was compared, cell by cell, and the
+verdict): the 校验 sheet writes one native-formula row per Check, so the sheet and the engine agree
+by construction.
+
+Kinds (arguments as in relations.toml; a line is "side:key", e.g. "收入:本年收入合计"):
+
+- ``ledger_sum``    in each of ``tables`` (ledger layout), line ``total`` = Σ lines ``parts``, per column
+                    (``columns``: "amount" = 合计 and its column groups, "all" = every amount column of
+                    the total line, or a list).  A part may be {line=…, above=KEY} (counted only when
+                    printed above line KEY) or {line=…, not_above=KEY}, or "A|B,C" (line A, or B + C
+                    when A is not printed).
+- ``ledger_classes`` line ``total`` = Σ the 功能分类 class lines of ``side``.
+- ``row_sum``       every row of ``tables`` ("*" = all but ``exclude_layouts``): column ``total`` = Σ
+                    columns ``parts`` (those the table has; ``require`` names columns that must exist,
+                    ``need_all`` asks for every part; ``side`` limits the rows).
+- ``hierarchy``     parent = Σ children for the hierarchy groups of ``layout`` at ``level``, every amount
+                    column (``tables`` limits the kinds).
+- ``sum``           a cell = Σ cells across tables: ``total`` and ``parts`` are operands
+                    {table, line | row ("total" or a row key), column}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+from ..amounts import envelope_of, fmt
+from ..model import Finding, Row, RowKind, Severity, Table, Value
+
+if TYPE_CHECKING:
+    from ..schemas.formats import Relation
+    from . import Context
+
+MISSING_ROWS = "（该表有行在 PDF 转换或填报中缺失，缺少的行可以解释这一差额）"
+ROUNDING_NOTE = "（在四舍五入尾差范围内）"
+
+
+# ---- the policy ------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """One evaluated relation: Σ``right`` should equal Σ``left``; ``severity`` None when it holds exactly."""
+
+    code: str
+    label: str
+    left: list[Value]  # the total side (应等于的数)
+    right: list[Value]  # the parts side (各部分之和)
+    incomplete: bool  # a table involved was cut short (【数据缺失】)
+    explain: str  # "short": missing rows explain parts falling short; "any": any gap
+    severity: Severity | None
+    envelope: Decimal = Decimal(0)
+    failing: Severity = Severity.ERROR  # what the rule says beyond the envelope (错误, or 提示 for some rules)
+
+
+def envelope_for(left: Sequence[Value], right: Sequence[Value]) -> Decimal:
+    """The rounding envelope: every total-side value plus every printed (non-blank) part."""
+    return envelope_of(list(left) + [v for v in right if not v.blank])
+
+
+def verdict(diff: Decimal, env: Decimal, *, incomplete: bool, explain: str, default: Severity) -> Severity | None:
+    """THE decision: None (holds), 尾差, 无法校验 (missing rows can explain it) or the rule's severity."""
+    if diff == 0:
+        return None
+    if abs(diff) <= env:
+        return Severity.ROUNDING
+    if incomplete and (explain == "any" or diff > 0):
+        return Severity.UNVERIFIABLE
+    return default
+
+
+def judge(
+    ctx: "Context",
+    left: Sequence[Value],
+    right: Sequence[Value],
+    message: Callable[[Decimal, Decimal, Decimal], str],
+    *,
+    incomplete: bool = False,
+    explain: str = "short",
+    label: str = "",
+    cells: list | None = None,
+    related: list | None = None,
+    table: Table | None = None,
+    evidence: dict | None = None,
+) -> Finding | None:
+    """Σright against Σleft under the policy; records the Check; returns the Finding or None.
+
+    ``message(actual, expected, diff)`` builds the Chinese text (actual = Σleft, expected = Σright,
+    as the totals are the cells a finding is about).  The caller has already dropped absent values.
+    """
+    if not left or not right or any(v.problem for v in (*left, *right)):
+        return None  # an unreadable cell is reported once, by RD001, as 无法校验
+    expected = sum((v.number for v in right), Decimal(0))
+    actual = sum((v.number for v in left), Decimal(0))
+    diff = actual - expected
+    env = envelope_for(left, right)
+    severity = verdict(diff, env, incomplete=incomplete, explain=explain, default=ctx.severity)
+    ctx.record(Check(ctx.rule.code, label, list(left), list(right), incomplete, explain, severity, env, ctx.severity))
+    if severity is None:
+        return None
+    text = message(actual, expected, diff)
+    if severity is Severity.ROUNDING:
+        text += ROUNDING_NOTE
+    elif severity is Severity.UNVERIFIABLE:
+        text += MISSING_ROWS
+    return ctx.finding(
+        severity, message=text,
+        cells=cells if cells is not None else [v.ref for v in left],
+        related_cells=related if related is not None else [v.ref for v in right],
+        expected=expected, actual=actual, difference=diff,
+        table=table.kind if table else None, evidence=evidence or {},
+    )
+
+
+def sum_check(ctx: "Context", total: Value | None, parts: Sequence[Value | None], what: str, *,
+              incomplete: bool = False, table: Table | None = None, evidence: dict | None = None) -> Finding | None:
+    """total = Σ parts (blank parts count as zero)."""
+    present = [p for p in parts if p is not None]
+    if total is None or not present:
+        return None
+    return judge(ctx, [total], present,
+                 lambda a, e, d: f"{what}：合计数 {fmt(a)}，各组成部分之和 {fmt(e)}，相差 {fmt(d)}",
+                 incomplete=incomplete, label=what, table=table, evidence=evidence)
+
+
+def equal_check(ctx: "Context", a: Value | None, b: Value | None, what: str, *,
+                table: Table | None = None, incomplete: bool = False) -> Finding | None:
+    """a = b across two places; ``b`` is the reference.  A cut table makes any gap 无法校验."""
+    if a is None or b is None:
+        return None
+    return judge(ctx, [a], [b], lambda x, e, d: f"{what}：{fmt(x)} 与 {fmt(e)} 不一致，相差 {fmt(d)}",
+                 incomplete=incomplete, explain="any", label=what, table=table)
+
+
+def balance_check(ctx: "Context", left: list[Value | None], right: list[Value | None], what: str,
+                  table: Table) -> Finding | None:
+    """Σleft = Σright, reported on the right-hand cells (Σright is checked against Σleft)."""
+    if any(v is None for v in left + right):
+        return None
+    return judge(ctx, right, left, lambda b, a, d: f"{what}：{fmt(b)} 与 {fmt(a)} 不一致，相差 {fmt(d)}",
+                 label=what, table=table)
+
+
+def sum_against(ctx: "Context", totals: list[Value], parts: list[Value | None], what: str, table: Table, *,
+                incomplete: bool = False) -> Finding | None:
+    """Σtotals = Σparts, reported on every cell (both sides have several cells)."""
+    present = [p for p in parts if p is not None]
+    if not totals or not present:
+        return None
+    return judge(ctx, totals, present,
+                 lambda a, e, d: f"{what}：合计数 {fmt(a)}，各组成部分之和 {fmt(e)}，相差 {fmt(d)}",
+                 incomplete=incomplete, label=what, table=table, cells=[totals[0].ref], related=[v.ref for v in totals[1:]] + [p.ref for p in present])
+
+
+# ---- naming ----------------------------------------------------------------------------------
+
+
+def row_name(table: Table, row: Row) -> str:
+    if row.kind.value == "total":
+        return f"{table.kind}合计行"
+    code = row.code or row.econ_dept or ""
+    if row.econ_gov:
+        code = f"{code}/{row.econ_gov}"
+    label = row.label or "（无名称）"
+    return f"{table.kind}“{code + ' ' if code else ''}{label}”"
+
+
+def column_name(key: str) -> str:
+    role, _, group = key.partition("@")
+    return f"{group}{role}" if group else role
+
+
+def _col_suffix(key: str, style: str) -> str:
+    """How a message names the column: "" / "（编制预算合计列）" (groups only) / always."""
+    if style == "always":
+        return f"（{column_name(key)}列）"
+    if style == "groups":
+        return f"（{column_name(key)}列）" if "@" in key else ""
+    return ""
+
+
+# ---- the generic kinds -----------------------------------------------------------------------
+
+KINDS: dict[str, Callable[["Context", "Relation"], Iterator[Finding]]] = {}
+
+
+def kind(name: str):
+    def register(func):
+        KINDS[name] = func
+        return func
+    return register
+
+
+def run_declared(ctx: "Context") -> Iterator[Finding]:
+    """Every relation instance the disclosure's format declares for the running rule's code."""
+    fmt_ = ctx.disclosure.format
+    if fmt_ is None:
+        from ..schemas.formats import common_relations
+
+        declared: Iterable[Relation] = [r for r in common_relations() if r.code == ctx.rule.code]
+    else:
+        declared = fmt_.relations_for(ctx.rule.code)
+    for rel in declared:
+        missing = [k for k in rel.arg("requires", []) if ctx.table(k) is None]
+        for k in missing:
+            ctx.blocked.setdefault(k, []).append(ctx.rule.code)
+        if not missing:
+            yield from KINDS[rel.kind](ctx, rel)
+
+
+def _tables(ctx: "Context", rel: "Relation") -> Iterator[Table]:
+    from .. import schemas
+
+    kinds = rel.arg("tables", "*")
+    if kinds == "*":
+        skip = set(rel.arg("exclude_layouts", []))
+        for t in ctx.disclosure.all_tables():
+            if schemas.table_kinds()[t.kind].layout not in skip:
+                yield t
+        return
+    for k in [kinds] if isinstance(kinds, str) else kinds:
+        t = ctx.table(k)
+        if t is not None:
+            yield t
+
+
+def _line(t: Table, ref: str) -> Row | None:
+    side, _, key = ref.partition(":")
+    return t.line(key, side or None)
+
+
+def _parts(t: Table, specs: list[Any]) -> list[Row]:
+    rows: list[Row] = []
+    for spec in specs:
+        if isinstance(spec, dict):
+            row = _line(t, spec["line"])
+            if row is None:
+                continue
+            if "above" in spec:
+                anchor = _line(t, spec["above"])
+                if anchor is None or row.index >= anchor.index:
+                    continue
+            if "not_above" in spec:
+                anchor = _line(t, spec["not_above"])
+                if anchor is not None and row.index < anchor.index:
+                    continue
+            rows.append(row)
+        elif "|" in spec:
+            first, _, alternative = spec.partition("|")
+            row = _line(t, first)
+            side = first.partition(":")[0]
+            rows.extend([row] if row is not None else
+                        [r for k in alternative.split(",") if (r := _line(t, k if ":" in k else f"{side}:{k}")) is not None])
+        elif (row := _line(t, spec)) is not None:
+            rows.append(row)
+    return rows
+
+
+def _columns(total: Row, spec: Any) -> list[str]:
+    keys = list(total.values)
+    if spec == "all":
+        return keys
+    if spec == "amount":
+        return [k for k in keys if k == "合计" or k.startswith("合计@")]
+    return [k for k in spec if k in total.values]
+
+
+def _what(rel: "Relation", table: Table, key: str, row: Row | None = None, group: str | None = None) -> str:
+    template = rel.arg("what", "{table}{line}")
+    return template.format(table=table.kind, group=group or "", col=_col_suffix(key, rel.arg("column_name", "groups")),
+                           column=column_name(key), line=row.label if row else "",
+                           label=(row.label or row.key or "") if row else "", row=row_name(table, row) if row else "")
+
+
+@kind("ledger_sum")
+def _ledger_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    for t in _tables(ctx, rel):
+        total = _line(t, rel.arg("total"))
+        if total is None:
+            continue
+        parts = _parts(t, rel.arg("parts", []))
+        for key in _columns(total, rel.arg("columns", "amount")):
+            f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], _what(rel, t, key), table=t)
+            if f:
+                yield f
+
+
+@kind("ledger_classes")
+def _ledger_classes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    side = rel.arg("side", "支出")
+    for t in _tables(ctx, rel):
+        total = _line(t, rel.arg("total"))
+        if total is None:
+            continue
+        classes = [r for r in t.rows if r.side == side and r.code]
+        for key in _columns(total, rel.arg("columns", "all")):
+            f = sum_check(ctx, total.values[key], [r.values.get(key) for r in classes], _what(rel, t, key), table=t)
+            if f:
+                yield f
+
+
+@kind("row_sum")
+def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    side, only_data = rel.arg("side"), rel.arg("rows") == "data"
+    for t in _tables(ctx, rel):
+        groups = _column_groups(t) if rel.arg("per_group") else [None]
+        for group in groups:
+            def k(role: str) -> str:
+                return f"{role}@{group}" if group else role
+
+            total_key, names = k(rel.arg("total", "合计")), [k(p) for p in rel.arg("parts", [])]
+            if not t.has(total_key) or not all(t.has(k(r)) for r in rel.arg("require", [])):
+                continue
+            present = [n for n in names if t.has(n)]
+            if not present or (rel.arg("need_all", False) and len(present) < len(names)):
+                continue
+            for row in t.rows:
+                if total_key not in row.values or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
+                    continue
+                f = sum_check(ctx, row.values[total_key], [row.values.get(n) for n in present],
+                              _what(rel, t, total_key, row, group), table=t)
+                if f:
+                    yield f
+
+
+def _column_groups(t: Table) -> list[str | None]:
+    """Column groups in printed order (三公: 2024年预算数 | 2025年预算数; None for ungrouped columns)."""
+    seen: list[str | None] = []
+    for col in t.columns:
+        if col.role and col.group not in seen:
+            seen.append(col.group)
+    return seen
+
+
+@kind("hierarchy")
+def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    from .. import schemas
+    from ..hierarchy import groups
+    from ..reading.tables import NON_AMOUNT_ROLES
+
+    layout, level = rel.arg("layout"), rel.arg("level")
+    kinds = rel.arg("tables", "*")  # named tables are grouped by ``layout`` whatever their own layout
+    for t in ctx.disclosure.all_tables():
+        if (schemas.table_kinds()[t.kind].layout != layout) if kinds == "*" else (t.kind not in kinds):
+            continue
+        keys = [c.key for c in t.columns if c.key and c.role not in NON_AMOUNT_ROLES]
+        if rel.arg("columns") is not None:
+            keys = [k for k in rel.arg("columns") if k in keys]
+        for g in groups(t, layout):
+            if g.level != level:
+                continue
+            for key in keys:
+                f = sum_check(ctx, g.parent.values.get(key), [c.values.get(key) for c in g.children],
+                              _what(rel, t, key, g.parent), incomplete=not g.complete, table=t)
+                if f:
+                    yield f
+
+
+def _operand(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, list[Value]]:
+    t = ctx.table(spec["table"])
+    if t is None:
+        return None, []
+    column = spec.get("column", "合计")
+    if "line" in spec:
+        rows = [r for r in [_line(t, spec["line"])] if r is not None]
+    elif spec.get("row") == "total":
+        rows = [r for r in [t.total_row()] if r is not None]
+    else:
+        wanted = spec["row"] if isinstance(spec["row"], list) else [spec["row"]]
+        rows = [r for r in t.rows if r.key in wanted]
+    return t, [v for r in rows if (v := r.values.get(column)) is not None]
+
+
+@kind("sum")
+def _sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    t, totals = _operand(ctx, rel.arg("total"))
+    parts: list[Value] = []
+    for spec in rel.arg("parts", []):
+        parts.extend(_operand(ctx, spec)[1])
+    if t is None or not totals or not parts:
+        return
+    what = rel.arg("what", "")
+    if len(totals) == 1:
+        f = sum_check(ctx, totals[0], parts, what, table=t)
+    else:
+        f = sum_against(ctx, totals, parts, what, t)
+    if f:
+        yield f
+
+
+@dataclass
+class Recorder:
+    """Collects the Checks of one run (the 校验 sheet asks for them)."""
+
+    checks: list[Check] = field(default_factory=list)
+
+    def __call__(self, check: Check) -> None:
+        self.checks.append(check)
+
+
+# ---- registration: the codes whose checks are declared ---------------------------------------
+
+
+def register_codes(path: Path) -> None:
+    """One Rule per code documented in a codes.toml (the package's, or a format pack's own); it runs
+    the instances the disclosure's format declares.  Codes already registered are left alone."""
+    import tomllib
+
+    from . import DOC_PARTS, RULES, Rule, add_rule
+
+    with open(path, "rb") as fh:
+        codes = tomllib.load(fh)
+    by_value = {s.value: s for s in Severity}
+    for code, spec in codes.items():
+        if code in RULES:
+            continue
+        missing = [p for p in DOC_PARTS if not str(spec.get(p, "")).strip()]
+        for key in ("name", "family"):
+            if not spec.get(key):
+                missing.append(key)
+        if missing or spec.get("severity", "错误") not in by_value:
+            raise ValueError(f"{path}: {code} lacks {', '.join(missing) or 'a valid severity'}")
+        doc = "\n\n".join(f"{p}：\n{spec[p].strip()}" for p in DOC_PARTS)
+        add_rule(Rule(code, spec["name"], spec["family"], by_value[spec.get("severity", "错误")], (),
+                      run_declared, tuple(spec.get("aliases", ())), docstring=doc, module=__name__))
+
+
+def register_format_codes() -> None:
+    """Codes documented inside format packs (a format may bring new relation codes with it)."""
+    from ..schemas.formats import formats
+
+    for pack in formats().values():
+        if pack.folder is not None and pack.folder not in _code_folders:
+            _code_folders.add(pack.folder)
+            if (pack.folder / "codes.toml").exists():
+                register_codes(pack.folder / "codes.toml")
+
+
+_code_folders: set[Path] = set()
+
+
+def _register_builtin() -> None:
+    from ..schemas import HERE
+
+    register_codes(HERE / "codes.toml")
+
+
+_register_builtin()

@@ -1,0 +1,228 @@
+"""Format packs: one folder per publishing format, read by every stage.
+
+    schemas/formats/<id>/format.toml     tables (titles, headers, ledger lines), detect titles, params
+    schemas/formats/<id>/relations.toml  relation instances checked for this format (rules/relations.py)
+    schemas/relations.toml               relations every format has (hierarchy sums, row identities)
+
+A format may also live outside the package: a folder named by ``CZCHECK_FORMATS`` (os.pathsep-separated)
+or by ``formats = [...]`` in czcheck.toml, holding format folders or being one.  A format defined only by
+those two TOML files is checked end to end; nothing in Python names a format.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+BUILTIN = HERE / "formats"
+COMMON_RELATIONS = HERE / "relations.toml"
+
+_FORMAT_KEYS = {"id", "name", "disclosure_kind", "unit", "template", "detect", "detect_required", "table",
+                "amounts_always_printed", "import_by_position", "importer", "params", "description"}
+_TABLE_KEYS = {"kind", "title", "header", "widths", "lines", "total_row", "total_label_col", "data_rows", "year_headers"}
+_RELATIONS_KEYS = {"relation", "exclude"}
+
+
+class FormatError(ValueError):
+    """A format pack that cannot be loaded (Chinese message naming the file)."""
+
+
+@dataclass
+class TableSpec:
+    """How a format lays out one table in its template workbook."""
+
+    kind: str
+    title: str
+    header: list[list[str]]
+    widths: list[int]
+    lines: list[list[str]] = field(default_factory=list)
+    total_row: bool = False
+    total_label_col: int = 3
+    data_rows: int = 0
+    year_headers: bool = False
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One declared relation instance: a stable rule code, a generic kind and its arguments."""
+
+    code: str
+    kind: str
+    args: dict[str, Any]
+    origin: str  # "通用" or the format id that declares it
+
+    def arg(self, name: str, default: Any = None) -> Any:
+        return self.args.get(name, default)
+
+
+@dataclass
+class Format:
+    id: str
+    name: str
+    disclosure_kind: str
+    unit: str
+    template: str
+    detect: list[str]
+    tables: list[TableSpec]
+    # the source prints every amount, zeros as 0.00: a blank amount beside a code is a conversion loss
+    amounts_always_printed: bool = False
+    # seed headers are garbled or shifted: the importer takes the template's columns in order
+    import_by_position: bool = False
+    # chosen only when one of its detect titles is printed (吉林 shares every table kind with 山东)
+    detect_required: bool = False
+    # the seed-text importer's layout hooks (validators/importing/<importer>.py); None: the generic one
+    importer: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)  # [params]: parameters rules read (czcheck explain lists them)
+    relations: tuple[Relation, ...] = ()
+    folder: Path | None = None
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+    def spec(self, kind: str) -> TableSpec | None:
+        return next((t for t in self.tables if t.kind == kind), None)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [t.kind for t in self.tables]
+
+    def relations_for(self, code: str) -> list[Relation]:
+        return [r for r in self.relations if r.code == code]
+
+
+Profile = Format  # the name used before format packs
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise FormatError(f"格式文件 {path} 不是有效的 TOML：{exc}") from exc
+
+
+def _unknown(keys, allowed: set[str], where: Path) -> None:
+    extra = sorted(set(keys) - allowed)
+    if extra:
+        raise FormatError(f"格式文件 {where} 含有未知的键：{'、'.join(extra)}")
+
+
+def _relations(data: dict[str, Any], origin: str, where: Path) -> list[Relation]:
+    out = []
+    for i, r in enumerate(data.get("relation", [])):
+        if "code" not in r or "kind" not in r:
+            raise FormatError(f"{where} 第 {i + 1} 个 [[relation]] 缺少 code 或 kind")
+        args = {k: v for k, v in r.items() if k not in ("code", "kind")}
+        out.append(Relation(r["code"].upper(), r["kind"], args, origin))
+    return out
+
+
+@lru_cache(maxsize=None)
+def common_relations() -> tuple[Relation, ...]:
+    return tuple(_relations(_read_toml(COMMON_RELATIONS), "通用", COMMON_RELATIONS))
+
+
+def load_format(folder: Path) -> Format:
+    """Read one format folder.  Raises FormatError (Chinese) for a malformed pack."""
+    path = folder / "format.toml"
+    data = _read_toml(path)
+    _unknown(data, _FORMAT_KEYS, path)
+    for key in ("id", "name", "disclosure_kind", "unit", "table"):
+        if key not in data:
+            raise FormatError(f"格式文件 {path} 缺少必填项 {key}")
+    specs = []
+    for t in data["table"]:
+        _unknown(t, _TABLE_KEYS, path)
+        specs.append(TableSpec(**t))
+    rel_path = folder / "relations.toml"
+    own: list[Relation] = []
+    excluded: set[str] = set()
+    if rel_path.exists():
+        rel = _read_toml(rel_path)
+        _unknown(rel, _RELATIONS_KEYS, rel_path)
+        own = _relations(rel, data["id"], rel_path)
+        excluded = {c.upper() for c in rel.get("exclude", [])}
+    relations = tuple(r for r in common_relations() if r.code not in excluded) + tuple(own)
+    return Format(
+        id=data["id"], name=data["name"], disclosure_kind=data["disclosure_kind"], unit=data["unit"],
+        template=data.get("template", ""), detect=data.get("detect", []), tables=specs,
+        amounts_always_printed=data.get("amounts_always_printed", False),
+        import_by_position=data.get("import_by_position", False),
+        detect_required=data.get("detect_required", False), importer=data.get("importer"),
+        params=data.get("params", {}), relations=relations, folder=folder,
+    )
+
+
+_extra_dirs: list[Path] = []
+
+
+def add_format_dirs(dirs: list[str | Path]) -> None:
+    """Make format folders outside the package known (czcheck.toml ``formats = [...]``)."""
+    changed = False
+    for d in dirs:
+        p = Path(d)
+        if p not in _extra_dirs:
+            _extra_dirs.append(p)
+            changed = True
+    if changed:
+        clear_caches()
+
+
+def clear_caches() -> None:
+    """Forget loaded formats (and the title index built from them): after the format folders change."""
+    from . import _alias_index
+
+    formats.cache_clear()
+    _alias_index.cache_clear()
+
+
+def _format_folders() -> list[Path]:
+    roots = [BUILTIN] + [Path(p) for p in os.environ.get("CZCHECK_FORMATS", "").split(os.pathsep) if p] + _extra_dirs
+    folders = []
+    for root in roots:
+        if (root / "format.toml").exists():
+            folders.append(root)
+        elif root.is_dir():
+            folders.extend(sorted(p.parent for p in root.glob("*/format.toml")))
+    return folders
+
+
+@lru_cache(maxsize=None)
+def formats() -> dict[str, Format]:
+    result: dict[str, Format] = {}
+    for folder in _format_folders():
+        fmt = load_format(folder)
+        result[fmt.id] = fmt  # a later folder may replace a built-in format of the same id
+    return result
+
+
+profiles = formats
+
+
+def detect_format(kinds_found: set[str], titles: set[str] | None = None) -> Format | None:
+    """The format whose tables best cover the table kinds found in a workbook.
+
+    Formats that share table kinds (山东 and 吉林 both have 收支总表) are told apart by their
+    ``detect`` titles: each one found among the printed titles outweighs any number of kinds.
+    """
+    from . import norm
+
+    found_titles = {norm(t) for t in titles or ()}
+    best, best_score = None, 0
+    for fmt in formats().values():
+        score = sum(1 for t in fmt.tables if t.kind in kinds_found)
+        hits = sum(1 for d in fmt.detect if any(norm(d) in t for t in found_titles)) if score else 0
+        if fmt.detect_required and not hits:
+            continue
+        score += 100 * hits
+        if score > best_score:
+            best, best_score = fmt, score
+    return best
+
+
+detect_profile = detect_format
