@@ -199,3 +199,15 @@ def test_show_tables_says_when_nothing_was_recognised(tmp_path):
     r = subprocess.run([sys.executable, "-m", "validators", "validate", "--show-tables", str(tmp_path / "none.xlsx")],
                        capture_output=True, text=True, timeout=120)
     assert "未识别到任何公开表" in r.stdout
+
+
+def test_a_narrative_line_naming_a_table_is_not_a_table(tmp_path):
+    src = SAMPLES / "yantai-2024-budget.xlsx"
+    wb = openpyxl.load_workbook(src)
+    ws = wb["情况说明"]
+    ws.cell(ws.max_row + 1, 3, "附件2-1：收支总体情况表")
+    ws.cell(ws.max_row + 1, 3, "表五 一般公共预算支出情况表")
+    wb.save(tmp_path / "n.xlsx")
+    d = read_workbook(tmp_path / "n.xlsx")
+    assert not [t for t in d.all_tables() if t.sheet == "情况说明"]
+    assert _keys(validate_file(tmp_path / "n.xlsx")) == _keys(validate_file(src))

@@ -37,6 +37,7 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
                 if t and t[-1].title_from_sheet and t[-1].sheet == grid.name:
                     _hidden_rows(grid, t[-1], -1)
         last: Table | None = None
+        narrative_sheet = _narrative_start(grid) is not None
         for i, (r, c, match, title) in enumerate(titles):
             kind = match.kind
             r_end = titles[i + 1][0] if i + 1 < len(titles) else grid.height
@@ -45,6 +46,8 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
             table = parse_table(grid, kind, title, r, c, max(r_end, r + 1))
             table.hidden = grid.hidden
             _hidden_rows(grid, table, r)
+            if narrative_sheet and not any(c.key for c in table.columns):
+                continue  # a line of the 情况说明 naming a table (“附件2-1：收支总体情况表”), not the table
             if match.continued and last is not None and last.kind == kind and _continue(last, table):
                 continue  # 续表: its rows joined the table it continues
             disclosure.tables.setdefault(kind, []).append(table)
@@ -179,12 +182,16 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
                     disclosure.cache.setdefault(COVER_LEFTOVERS, []).append((CellRef(grid.name, r, c), f"封面“{v.strip()[:30]}”仍是模板内容"))
 
 
-def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
-    start = None
+def _narrative_start(grid: Grid) -> int | None:
+    """The row of the 情况说明 title when this sheet holds the narrative."""
     for r, row in enumerate(grid.rows[:10]):
         if any(isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES for v in row):
-            start = r
-            break
+            return r
+    return None
+
+
+def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
+    start = _narrative_start(grid)
     if start is None:
         return
     text_col = section_col = None

@@ -129,7 +129,7 @@ def template_leftovers(ctx: Context):
     """
     d = ctx.disclosure
     for ref, what in d.cache.get(COVER_LEFTOVERS, []):  # 封面: “____年____部门”, empty 部门名称 / 年度
-        yield ctx.finding(message=f"{what}（封面仍是模板，请填写部门名称和年度）", cells=[ref])
+        yield ctx.finding(message=f"{what}：封面仍是模板，请填写部门名称和年度", cells=[ref])
     for t in d.all_tables():
         for r in t.rows:
             if r.label and r.label_ref and LEFTOVER.search(r.label):
