@@ -163,3 +163,41 @@ def test_a_mixed_book_without_a_fixed_unit_converts_silently(tmp_path):
     v = next(v for r in sangong.data_rows() for v in r.values.values() if v.amount)
     assert v.half_ulp == Decimal("50")
     assert not [f for f in validate_file(out).findings if f.code == "WZ805"]
+
+
+def _grid(title_row: list, meta: list | None):
+    from validators.reading import Grid
+
+    rows = [title_row]
+    if meta is not None:
+        rows.append(meta)
+    rows += [
+        ["科目编码", "", "", "科目名称", "合计", "基本支出", "项目支出"],
+        ["类", "款", "项", "", "", "", ""],
+        ["", "", "", "合计", 2315.76, 2000, 315.76],
+        ["208", "", "", "社会保障和就业支出", 2315.76, 2000, 315.76],
+    ]
+    return Grid("支出", rows)
+
+
+@pytest.mark.parametrize("title_row, meta, where", [
+    (["支出总体情况表（单位：元）"], ["部门：某局"], "A1"),  # in the title itself
+    (["支出总体情况表", "", "", "", "", "", "单位：元"], None, "G1"),  # elsewhere on the title row
+    (["支出总体情况表"], ["编制部门：上海市普陀区人民政府办公室 单位：元"], "A2"),  # one meta cell (Shanghai)
+    (["支出总体情况表"], ["部门（单位）：某局", "", "", "", "", "", "金额单位：元"], "G2"),
+])
+def test_the_unit_is_found_where_publishers_print_it(title_row, meta, where):
+    from validators.reading import disclosure_from_grids
+
+    t = disclosure_from_grids([_grid(title_row, meta)]).table("支出总表")
+    assert t.unit == "元" and t.unit_ref.address == where
+    assert [c.role for c in t.columns][:5] == ["类", "款", "项", "名称", "合计"]  # the meta line is not a header
+
+
+def test_the_unit_in_a_header_note():
+    from validators.reading import Grid, disclosure_from_grids
+
+    rows = [["支出总体情况表"], ["科目编码", "", "", "科目名称", "合计", "基本支出", "金额单位：万元"],
+            ["类", "款", "项", "", "", "", ""], ["", "", "", "合计", 1, 1, None]]
+    t = disclosure_from_grids([Grid("支出", rows)]).table("支出总表")
+    assert t.unit == "万元" and t.unit_ref.address == "G2"
