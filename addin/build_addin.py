@@ -3,6 +3,10 @@
     .venv/bin/python addin/build_addin.py            # writes addin/czcheck_addin.xlam
     .venv/bin/python addin/build_addin.py --check    # exit 1 when the committed .xlam is stale
 
+When the xlwings pin in pyproject.toml moves: ``.venv/bin/pip install -e .`` (installs the new
+pin), then this script (the .xlam's VBA is the new version's template).  The script refuses to
+run when the installed xlwings is not the pinned one.
+
 What changes against the template (quickstart_addin_ribbon.xlam, the file that
 ``xlwings quickstart NAME --addin --ribbon`` copies):
 
@@ -66,14 +70,40 @@ CONFIG_ROWS: list[tuple[str, object, str]] = [
     ("Debug UDFs", False, ""),
     ("Use UDF Server", False, ""),
     ("Show Console", False, "设为 TRUE 可在运行时显示 Python 控制台窗口（排查问题用）。"),
+    ("ADD_WORKBOOK_TO_PYTHONPATH", False, "安全设置，请勿改为 TRUE：否则被校验工作簿所在的文件夹会排在 Python 搜索路径最前面，"
+     "别人发来的文件夹里若有 validators 文件夹或 openpyxl.py 等同名文件，点击按钮时就会被执行。"),
 ]
 HINTS = [
     "Python 解释器和路径：",
-    "· 推荐：在装有 czcheck 的 Python 环境中运行 python -m addin setup，它把解释器（Interpreter_Win / Interpreter_Mac）和 PYTHONPATH 写入用户配置文件 %USERPROFILE%\\.myaddin\\myaddin.conf（macOS：~/Library/Containers/com.microsoft.Excel/Data/myaddin.conf）。",
+    "· 推荐：在装有 czcheck 的 Python 环境中运行 python -m addin setup：它生成本机专用的加载项 %USERPROFILE%\\czcheck\\czcheck_addin.xlam（解释器和 PYTHONPATH 写在它的配置表上，工作簿所在文件夹中的 myaddin.conf 文件不能改变它们），并写入用户配置文件 %USERPROFILE%\\.myaddin\\myaddin.conf。",
     "· 或者在上方 A、B 两列紧接着添加键和值（中间不要留空行）：Interpreter_Win 例如 C:\\czcheck\\.venv\\Scripts\\pythonw.exe；Interpreter_Mac 例如 /Users/用户名/czcheck/.venv/bin/python；PYTHONPATH 为 czcheck 的 addin 文件夹。",
-    "· 本加载项与 czcheck_addin.py 在同一文件夹时，该文件夹会自动加入 PYTHONPATH。",
+    "· 出于安全考虑（见 ADD_WORKBOOK_TO_PYTHONPATH），工作簿和加载项所在的文件夹都不会自动加入 PYTHONPATH：请用 python -m addin setup 写入 czcheck 的 addin 文件夹。",
     f"· 功能区按钮运行 import {ENTRY_MODULE}; {ENTRY_MODULE}.main()，所以模块名必须与加载项文件名 {XLAM_NAME} 一致。",
 ]
+
+
+def pinned_xlwings(pyproject: Path = HERE.parent / "pyproject.toml") -> str:
+    """The exact xlwings version pyproject.toml pins (the one compiled into the .xlam's VBA)."""
+    import re
+    import tomllib
+
+    deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    for dep in deps:
+        m = re.fullmatch(r"xlwings\s*==\s*([\w.]+)", dep.strip())
+        if m:
+            return m.group(1)
+    raise SystemExit("pyproject.toml must pin xlwings exactly (xlwings==X.Y.Z): the .xlam's VBA loads that version's DLL")
+
+
+def check_pin() -> str:
+    """The installed xlwings must be the pinned one: the .xlam is built from its template."""
+    from importlib.metadata import version
+
+    pin, installed = pinned_xlwings(), version("xlwings")
+    if pin != installed:
+        raise SystemExit(f"xlwings {installed} is installed but pyproject.toml pins {pin}: "
+                         f"run `.venv/bin/pip install -e .` first, then addin/build_addin.py")
+    return pin
 
 
 def template_path() -> Path:
@@ -89,8 +119,8 @@ def _shared_strings(strings: list[str]) -> str:
             f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>')
 
 
-def config_parts() -> tuple[str, str]:
-    """(sheet1.xml, sharedStrings.xml) of the config sheet."""
+def config_parts(extra: list[tuple[str, object, str]] | None = None) -> tuple[str, str]:
+    """(sheet1.xml, sharedStrings.xml) of the config sheet; ``extra`` rows follow CONFIG_ROWS."""
     strings: list[str] = []
 
     def sidx(text: str) -> int:
@@ -99,7 +129,8 @@ def config_parts() -> tuple[str, str]:
         return strings.index(text)
 
     rows = []
-    for r, (key, value, hint) in enumerate(CONFIG_ROWS, start=1):
+    config_rows = CONFIG_ROWS + list(extra or [])
+    for r, (key, value, hint) in enumerate(config_rows, start=1):
         cells = [f'<c r="A{r}" s="1" t="s"><v>{sidx(key)}</v></c>']
         if isinstance(value, bool):
             cells.append(f'<c r="B{r}" s="1" t="b"><v>{int(value)}</v></c>')
@@ -108,7 +139,7 @@ def config_parts() -> tuple[str, str]:
         if hint:
             cells.append(f'<c r="C{r}" s="1" t="s"><v>{sidx(hint)}</v></c>')
         rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    start = len(CONFIG_ROWS) + 2
+    start = len(config_rows) + 2
     for i, hint in enumerate(HINTS):
         r = start + i
         rows.append(f'<row r="{r}"><c r="C{r}" s="1" t="s"><v>{sidx(hint)}</v></c></row>')
@@ -135,7 +166,9 @@ def config_sheet_name(vba: bytes) -> str:
     return f"{project}.conf"
 
 
-def build(template: Path | None = None) -> bytes:
+def build(template: Path | None = None, extra: list[tuple[str, object, str]] | None = None) -> bytes:
+    """The .xlam's bytes; ``extra`` config rows (``python -m addin setup``: this machine's interpreter
+    and PYTHONPATH) make a configured copy."""
     template = template or template_path()
     with zipfile.ZipFile(template) as src:
         members = [(info.filename, src.read(info.filename)) for info in src.infolist()]
@@ -149,7 +182,7 @@ def build(template: Path | None = None) -> bytes:
     workbook = parts[WORKBOOK_PART].decode("utf-8")
     if f'name="{TEMPLATE_CONF}"' not in workbook:
         raise SystemExit(f"the template has no sheet {TEMPLATE_CONF}; the xlwings template changed")
-    sheet_xml, strings_xml = config_parts()
+    sheet_xml, strings_xml = config_parts(extra)
     replaced = {
         CUSTOM_UI: CUSTOM_UI_XML.encode("utf-8"),
         SHEET_PART: sheet_xml.encode("utf-8"),
@@ -174,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only compare with the committed .xlam")
     parser.add_argument("--out", type=Path, default=ADDIN_DIR / XLAM_NAME)
     args = parser.parse_args(argv)
+    check_pin()
     data = build()
     if args.check:
         same = args.out.exists() and args.out.read_bytes() == data

@@ -74,6 +74,26 @@ def test_vba_xlwings_version_is_the_installed_one(vba_sources):
     assert string_constant(vba_sources, "XLWINGS_VERSION") == version("xlwings")
 
 
+def test_pyproject_pins_exactly_the_vba_xlwings_version(vba_sources, tmp_path):
+    """A fresh install must get the xlwings whose DLL the .xlam's VBA loads (xlwings64-X.Y.Z.dll)."""
+    import tomllib
+
+    from addin.build_addin import check_pin, pinned_xlwings
+    from addin.vba import string_constant
+
+    vba_version = string_constant(vba_sources, "XLWINGS_VERSION")
+    assert pinned_xlwings() == vba_version
+    dlls = set(re.findall(r'"xlwings(?:32|64)-([\d.]+)\.dll"', "\n".join(vba_sources.values())))
+    assert dlls == {vba_version}
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    assert [d for d in deps if d.startswith("xlwings")] == [f"xlwings=={vba_version}"]
+    assert check_pin() == vba_version
+    moved = tmp_path / "pyproject.toml"
+    moved.write_text('[project]\ndependencies = ["xlwings>=0.33"]\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match="pin xlwings exactly"):
+        pinned_xlwings(moved)
+
+
 def test_config_sheet_is_the_one_the_vba_reads_and_names_importable_modules(xlam, vba_sources, monkeypatch):
     from addin.__main__ import PROJECT
     from addin.vba import string_constant
@@ -95,6 +115,8 @@ def test_config_sheet_is_the_one_the_vba_reads_and_names_importable_modules(xlam
         keys[cells[f"A{r}"].upper()] = cells.get(f"B{r}")
         r += 1
     assert "UDF MODULES" in keys
+    # never put a received workbook's folder first on sys.path (a validators/ beside it would run)
+    assert keys["ADD_WORKBOOK_TO_PYTHONPATH"] is False
     # blank interpreter/PYTHONPATH keys would shadow the user's config file: none preset
     assert not {"INTERPRETER_WIN", "INTERPRETER_MAC", "PYTHONPATH"} & set(keys)
     monkeypatch.syspath_prepend(str(ROOT / "addin"))
@@ -121,3 +143,33 @@ def test_vba_reader_rejects_garbage():
         module_sources(b"not a compound file" * 40)
     with pytest.raises(VbaFormatError):
         decompress(b"\x02abc")
+
+
+def test_setup_writes_a_configured_copy_a_folder_file_cannot_override(tmp_path, monkeypatch):
+    """`python -m addin setup` also writes the add-in with this interpreter and PYTHONPATH on its own
+    config sheet: the VBA reads that sheet before a myaddin.conf file in the workbook's folder."""
+    from io import BytesIO
+
+    from python_calamine import CalamineWorkbook
+
+    from addin import ADDIN_DIR
+    from addin.__main__ import configured_addin_path, interpreter, main
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("USERPROFILE", raising=False)
+    assert main(["setup"]) == 0
+    copy = configured_addin_path()
+    assert copy == tmp_path / "czcheck" / "czcheck_addin.xlam"
+    with zipfile.ZipFile(copy) as z, zipfile.ZipFile(XLAM) as ours:
+        assert z.read("xl/vbaProject.bin") == ours.read("xl/vbaProject.bin")
+        assert z.read("customUI/customUI.xml") == ours.read("customUI/customUI.xml")
+    wb = CalamineWorkbook.from_filelike(BytesIO(copy.read_bytes()))
+    rows = wb.get_sheet_by_name("myaddin.conf").to_python()
+    keys, r = {}, 0
+    while r < len(rows) and rows[r][0] not in ("", None):  # A1 down to the first blank, as the VBA reads
+        keys[str(rows[r][0]).upper()] = rows[r][1]
+        r += 1
+    assert keys["INTERPRETER_WIN"] == interpreter()
+    assert keys["PYTHONPATH"] == str(ADDIN_DIR)
+    assert keys["ADD_WORKBOOK_TO_PYTHONPATH"] is False and "UDF MODULES" in keys
+    assert (tmp_path / ".myaddin" / "myaddin.conf").exists()

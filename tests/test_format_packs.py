@@ -19,20 +19,13 @@ COUNTY = Path(__file__).parent / "data" / "formats"
 @pytest.fixture
 def county(monkeypatch):
     """The made-up county format of tests/data/formats (nothing of it is Python)."""
-    from validators.rules import RULES, all_rules
     from validators.schemas.formats import clear_caches, formats
 
-    before = {r.code for r in all_rules()}
     monkeypatch.setenv("CZCHECK_FORMATS", str(COUNTY))
     clear_caches()
     yield formats()["test-county-budget"]
     monkeypatch.delenv("CZCHECK_FORMATS")
     clear_caches()
-    from validators.rules import relations
-
-    for code in set(RULES) - before:  # the county format's codes (XT1xx) leave the catalogue with it
-        del RULES[code]
-    relations._code_folders.difference_update({p for p in relations._code_folders if COUNTY in p.parents})
 
 
 def _county_book(fmt, path: Path, *, total_income: float = 110, expenditure_total: float = 100) -> Path:

@@ -76,7 +76,7 @@ def test_html_links_to_marked_copies_are_relative(reports, tmp_path):
 def test_xlsx_summary_rows_links_and_no_formulas(reports, tmp_path):
     path = write_xlsx(reports, tmp_path / "out" / "summary.xlsx", marked={reports[0].source: str(tmp_path / "m" / "a.xlsx")})
     wb = load_workbook(path)
-    assert wb.sheetnames == ["问题清单", "部门汇总", "规则汇总"]
+    assert wb.sheetnames == ["文件状态", "问题清单", "部门汇总", "规则汇总"]  # the per-file status heads the summary
     ws = wb["问题清单"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == sum(len(r.findings) for r in reports) + 1  # + the unreadable file
@@ -104,7 +104,8 @@ def test_junit_counts(reports):
     root = ET.fromstring(render_junit(reports))
     assert root.tag == "testsuites" and len(root.findall("testsuite")) == len(reports)
     errors = sum(r.count(Severity.ERROR) for r in reports)
-    unverifiable = sum(r.count(Severity.UNVERIFIABLE) for r in reports) + 1  # + the unreadable file
+    # + one error per file 未能校验 (the unreadable file, and the hand-made report that holds no table)
+    unverifiable = sum(r.count(Severity.UNVERIFIABLE) for r in reports) + sum(1 for r in reports if r.status.failed)
     assert int(root.get("failures")) == errors == len(root.findall(".//failure"))
     assert int(root.get("errors")) == unverifiable == len(root.findall(".//error"))
     assert int(root.get("tests")) == len(root.findall(".//testcase"))
@@ -137,7 +138,7 @@ def test_cli_writes_every_format_and_report(sample_paths, tmp_path):
     code = cli.main(["validate", str(sample_paths[0].parent), "--report", str(html), "--report", str(xlsx), "-o", str(tmp_path / "t.txt")])
     assert code in (0, 1)
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert load_workbook(xlsx).sheetnames[0] == "问题清单"
+    assert load_workbook(xlsx).sheetnames[:2] == ["文件状态", "问题清单"]
 
 
 def test_reports_in_the_checked_folder_are_not_validated(sample_paths, tmp_path):

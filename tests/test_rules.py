@@ -127,10 +127,11 @@ def test_every_rule_has_a_break():
     except ImportError:
         FINAL_BREAKS = {}
     from test_rules_jilin import JILIN_BREAKS  # the 吉林 预算表1–9 rules (JL9xx)
+    from test_published import PUBLISHED_BREAKS  # the published-text rules (WB610–614, WZ810–813)
 
     from validators.rules import get_rule
 
-    codes = covered | set(FINAL_BREAKS) | set(JILIN_BREAKS)  # old codes (JS501) stand for the code that checks them now
+    codes = covered | set(FINAL_BREAKS) | set(JILIN_BREAKS) | set(PUBLISHED_BREAKS)  # old codes (JS501) stand for the code that checks them now
     assert {r.code for r in all_rules()} == {get_rule(c).code for c in codes}
 
 

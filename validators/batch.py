@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Callable, Iterable, Sequence, TextIO
 
-from .model import Disclosure, Report, Severity
+from .model import Disclosure, Finding, Report, Severity
 
 # A hook run in the worker right after a file is validated (e.g. writing a marked copy).  It must be a
 # module-level function (picklable).  It returns the path of what it wrote, or None.
@@ -39,6 +39,8 @@ class BatchResult:
     reports: list[Report]
     outputs: dict[str, str] = field(default_factory=dict)  # e.g. source -> marked copy
     elapsed: float = 0.0
+    messages: dict[str, str] = field(default_factory=dict)  # source -> Chinese line: what was written (and backup)
+    notes: dict[str, list[str]] = field(default_factory=dict)  # source -> Chinese notes (e.g. a broken earlier backup)
 
     @property
     def has_errors(self) -> bool:
@@ -85,9 +87,26 @@ def validate_one(source: str, read_path: str | None = None, after: AfterHook | N
     if after is not None and report.error is None:
         try:
             written = after(report)
-        except Exception as exc:  # a failed mark/copy is reported on the file, the findings are kept
-            report.error = f"校验已完成，但后续处理失败（{type(exc).__name__}：{exc}）"
+        except Exception as exc:  # a failed mark/copy never hides the findings: it is added to them
+            report.findings.append(write_failure(exc))
     return slim(report), written
+
+
+WRITE_FAILURE_CODE = "WR001"
+
+
+def write_failure(exc: BaseException) -> Finding:
+    """The finding that says a requested write (marked copy, --in-place) failed; the file's other
+    findings stay.  The CLI exits 2 when a report carries it."""
+    from .marking import MarkingError
+
+    why = str(exc) if isinstance(exc, MarkingError) else f"{type(exc).__name__}：{exc}"
+    return Finding(code=WRITE_FAILURE_CODE, severity=Severity.WARNING, rule_name="标注文件未能写入",
+                   message=f"校验已完成（结果见本报告），但标注文件未能写入：{why}")
+
+
+def write_failed(report: Report) -> bool:
+    return any(f.code == WRITE_FAILURE_CODE for f in report.findings)
 
 
 def _crashed(source: str) -> Report:
@@ -182,8 +201,10 @@ def validate_many(
         raise ValueError(f"unknown engine {engine!r}")
     if progress is not None:
         progress.close()
-    outputs = {r.source: w for r, w in pairs if w}
-    return BatchResult([r for r, _ in pairs], outputs, time.monotonic() - started)
+    outputs = {r.source: str(getattr(w, "path", w)) for r, w in pairs if w}
+    messages = {r.source: w.describe() if hasattr(w, "describe") else str(w) for r, w in pairs if w}
+    notes = {r.source: list(getattr(w, "notes", [])) for r, w in pairs if w and getattr(w, "notes", None)}
+    return BatchResult([r for r, _ in pairs], outputs, time.monotonic() - started, messages, notes)
 
 
 def _run_inline(sources: list[str], progress: Progress | None, after: AfterHook | None) -> list[tuple[Report, str | None]]:
@@ -275,44 +296,38 @@ def _run_dask(sources: list[str], scheduler: str | None, progress: Progress | No
 class MarkCopies:
     """``after`` hook for ``--mark``: write a marked copy of each validated file, in the worker, right after
     validation: beside the source as ``<stem>.校验.xlsx``, or under ``out_dir`` (same relative folders,
-    never outside it).  Picklable, so it runs in pool workers and on Dask workers alike."""
+    never outside it).  Picklable, so it runs in pool workers and on Dask workers alike.  Writes go through
+    marking/files.py (validators/safewrite.py): locked, exclusive temp, verified, renamed."""
 
     out_dir: str | None = None
     suffix: str = ".校验"
     base: str | None = None  # sources are placed relative to this folder when given
+    force: bool = False
 
-    def __call__(self, report: Report) -> str | None:
-        from .marking import mark_workbook
+    def __call__(self, report: Report):
+        from .marking.files import mark_copy
 
         source = Path(report.source)
         if self.out_dir is None:
-            dest = source.with_name(f"{source.stem}{self.suffix}{source.suffix}").resolve()
+            dest = source.with_name(f"{source.stem}{self.suffix}{source.suffix}").absolute()
         else:
             dest = safe_output_path(self.out_dir, report.source, self.suffix, self.base)
-        if dest == source.resolve():
+        if dest.resolve() == source.resolve():
             raise UnsafeOutputPath("标注副本不能覆盖原文件")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        return str(mark_workbook(source, report.findings, dest))
+        return mark_copy(source, report.findings, dest, force=self.force)
 
 
 @dataclass(frozen=True)
 class MarkInPlace:
-    """``after`` hook for ``--mark --in-place``: copy the source to ``<stem>.备份.xlsx`` first (a new
-    name if that exists), then mark the source itself."""
+    """``after`` hook for ``--mark --in-place``: a verified backup ``<stem>.备份.xlsx`` (the next free
+    name if that exists; earlier backups are never overwritten), then the source itself is marked."""
 
-    def __call__(self, report: Report) -> str | None:
-        import shutil
+    force: bool = False
 
-        from .marking import mark_workbook
+    def __call__(self, report: Report):
+        from .marking.files import mark_in_place
 
-        source = Path(report.source)
-        backup = source.with_name(f"{source.stem}.备份{source.suffix}")
-        n = 2
-        while backup.exists():
-            backup = source.with_name(f"{source.stem}.备份{n}{source.suffix}")
-            n += 1
-        shutil.copy2(source, backup)
-        return str(mark_workbook(source, report.findings, source))
+        return mark_in_place(Path(report.source), report.findings, force=self.force)
 
 
 class UnsafeOutputPath(ValueError):
@@ -341,7 +356,8 @@ def safe_output_path(out_dir: str | Path, source: str | Path, suffix: str = "", 
         raise UnsafeOutputPath(f"无法为 {source} 生成输出文件名")
     name = PurePath(parts[-1])
     parts[-1] = f"{name.stem}{suffix}{name.suffix}"
-    dest = out_dir.joinpath(*parts).resolve()
+    dest = out_dir.joinpath(*parts)
+    dest = dest.parent.resolve() / dest.name  # the name itself is never followed (a planted symlink)
     if dest != out_dir and out_dir not in dest.parents:
         raise UnsafeOutputPath(f"输出路径越出了输出文件夹：{dest}")
     return dest

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import re
 import os
 import sys
 from pathlib import Path
@@ -26,6 +26,53 @@ def _positive_int(text: str) -> int:
     return n
 
 
+# argparse's own texts, in Chinese.  argparse looks them up through its module-level gettext hooks
+# (``argparse._`` / ``argparse.ngettext``) each time it prints; ``_chinese_argparse`` swaps those hooks
+# while our parser is built and used, and puts them back afterwards.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的取值 %(value)r（可选：%(choices)s）",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "未知命令 %(parser_name)r（可选：%(choices)s）",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多只能有一个值",
+    "expected at least one argument": "至少需要一个值",
+    "invalid %(type)s value: %(value)r": "无效的值 %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ignored explicit argument %r": "该选项不接受值：%r",
+    "one of the arguments %s is required": "必须提供以下参数之一：%s",
+    "unexpected option string: %s": "意外的选项：%s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：参数错误：%(message)s\n",
+}
+
+
+def _zh(message: str) -> str:
+    return _ARGPARSE_ZH.get(message, message)
+
+
+def _zh_n(singular: str, plural: str, n: int) -> str:
+    if singular == "expected %s argument":
+        return "需要 %s 个值"
+    return _zh(singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def _chinese_argparse():
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _zh, _zh_n
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # Chinese usage errors, exit 2
         self.print_usage(sys.stderr)
@@ -35,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="czcheck", description="财政公开表校验：核对部门预算/决算公开表之间的勾稽关系")
-    p.add_argument("--version", action="version", version=f"czcheck {__version__}")
+    p.add_argument("--version", action="version", version=f"czcheck {__version__}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", metavar="命令")
 
     v = sub.add_parser("validate", help="校验一个或多个工作簿（文件、文件夹或通配符）")
@@ -50,14 +97,24 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--mark", action="store_true", help="生成标注副本：在有问题的单元格上加底色和批注（默认写在原文件旁：文件名.校验.xlsx）")
     v.add_argument("--out", metavar="文件夹", help="标注副本写到此文件夹（隐含 --mark）")
     v.add_argument("--in-place", action="store_true", help="直接标注原文件（先备份为 文件名.备份.xlsx）")
+    v.add_argument("--force", action="store_true",
+                   help="写入只读、被其他程序打开或锁定、有多个硬链接的文件，或替换输出位置上的符号链接")
     v.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N", help="并行进程数（默认：全部 CPU 核）")
     v.add_argument("--engine", choices=("local", "dask"), default="local", help="local（默认，本机多进程）或 dask（集群）")
     v.add_argument("--config", metavar="文件", help="配置文件 czcheck.toml（默认在被校验的文件夹及其上级查找 czcheck.toml 或 pyproject.toml 的 [tool.czcheck]）")
     v.add_argument("--scheduler", metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786（与 --engine dask 一起用）")
+    v.add_argument("--strict", action="store_true", help="严格模式：有“无法校验”的项目或文件仅部分校验时也以退出码 1 结束")
+    v.add_argument("--baseline", metavar="文件", help="基线文件（JSON）：与其中已接受的结果相同的问题不再报告，只报告新问题")
+    v.add_argument("--write-baseline", metavar="文件", help="把本次全部校验结果写成基线文件（JSON），供以后的 --baseline 使用")
+    from .archive.commands import add_subcommand, add_validate_options  # --archive/--with, `czcheck archive`
+
+    add_validate_options(v)
+    add_subcommand(sub)
 
     c = sub.add_parser("clear", help="去掉 czcheck 的全部标注，恢复单元格原来的底色和批注")
     c.add_argument("paths", nargs="+", metavar="文件")
     c.add_argument("--out", metavar="文件夹", help="把清除后的工作簿写到此文件夹（默认直接清除该文件）")
+    c.add_argument("--force", action="store_true", help="写入只读、被其他程序打开或锁定、有多个硬链接的文件")
 
     r = sub.add_parser("rules", help="列出全部校验规则")
     r.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text（默认）或 json")
@@ -73,28 +130,41 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
     t = sub.add_parser("template", help="生成空白模板工作簿")
-    t.add_argument("-o", "--output", metavar="工作簿", default="部门预算模板.xlsx")
-    t.add_argument("--profile", default="shandong-budget", help="格式（默认 shandong-budget）")
-    t.add_argument("--force", action="store_true")
+    t.add_argument("-o", "--output", metavar="工作簿", default="部门预算模板.xlsx", help="输出 .xlsx（默认 部门预算模板.xlsx）")
+    t.add_argument("--profile", default="shandong-budget", metavar="格式", help="格式（默认 shandong-budget）")
+    t.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     return p
 
 
-def _write(text: str, output: str | None) -> bool:
+def _write(text: str, output: str | None, force: bool = False) -> bool:
+    from .safewrite import WriteRefused, shown, terminal_text, write_output
+
     if not output:
-        print(text)
+        print(terminal_text(text))
         return True
+    data = (terminal_text(text) + "\n").encode("utf-8")
     try:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        print(f"czcheck：无法写入 {output}：{exc.strerror or exc}", file=sys.stderr)
+        target = Path(output)
+        if target.exists() and not target.is_file() and not target.is_dir():  # /dev/null, a pipe: no file to protect
+            with open(target, "wb") as fh:
+                fh.write(data)
+        else:
+            write_output(target, data, force=force)
+    except (OSError, WriteRefused) as exc:
+        print(f"czcheck：无法写入 {shown(output)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return False
     return True
 
 
+def _terminal(text: str) -> str:
+    from .safewrite import terminal_text
+
+    return terminal_text(text)
+
+
 def cmd_validate(args) -> int:
     from .batch import Progress, validate_many
-    from .engine import collect_files
+    from .engine import collect_files, is_own_output
     from .report import render_json, render_junit, render_sarif, render_text
     from .report.tables import render_tables
 
@@ -102,17 +172,30 @@ def cmd_validate(args) -> int:
         if Path(report_path).suffix.lower() not in REPORT_SUFFIXES:
             print(f"czcheck：--report 只支持 .html 或 .xlsx 文件：{report_path}", file=sys.stderr)
             return EXIT_CANNOT_RUN
+    from .archive.commands import split_archive_arg
+
+    split_archive_arg(args)
     if args.engine == "dask" and not args.scheduler:
         print("czcheck：使用 --engine dask 时必须用 --scheduler 指定调度器地址", file=sys.stderr)
         return EXIT_CANNOT_RUN
     if not _use_config(args):
         return EXIT_CANNOT_RUN
+    baseline = None
+    if args.baseline:
+        from .baseline import BaselineError, load_baseline
+
+        try:
+            baseline = load_baseline(args.baseline)
+        except BaselineError as exc:
+            print(f"czcheck：{exc}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
     files, problems = collect_files(args.paths)
     # never validate this run's own outputs (a summary written into the folder being checked)
-    own = {Path(p).resolve() for p in [*args.report, *([args.output] if args.output else [])]}
+    own = {Path(p).resolve() for p in [*args.report, *([args.output] if args.output else []),
+                                       *([args.write_baseline] if args.write_baseline else [])]}
     files = [f for f in files if f.resolve() not in own]
     for problem in problems:
-        print(f"czcheck：{problem}", file=sys.stderr)
+        print(f"czcheck：{_terminal(problem)}", file=sys.stderr)
     if not files:
         print("czcheck：没有可校验的工作簿（.xlsx/.xlsm）", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -123,10 +206,14 @@ def cmd_validate(args) -> int:
     if args.mark or args.out or args.in_place:
         from .batch import MarkCopies, MarkInPlace
 
-        base = str(Path(args.paths[0]).resolve()) if len(args.paths) == 1 and Path(args.paths[0]).is_dir() else None
-        after = MarkInPlace() if args.in_place else MarkCopies(args.out, base=base)
+        base = _marking_base(args.paths)
+        after = MarkInPlace(force=args.force) if args.in_place else MarkCopies(args.out, base=base, force=args.force)
         # never validate earlier marked copies or backups as if they were sources
-        files = [f for f in files if not re.search(r"\.(校验|备份\d*)$", f.stem)]
+        files = [f for f in files if not is_own_output(f)]
+    if baseline is not None:
+        from .baseline import WithBaseline
+
+        after = WithBaseline(baseline, after)  # hide accepted findings in the worker, before marking
     progress = Progress(len(files)) if len(files) > 1 else None
     try:
         result = validate_many(files, args.jobs, engine=args.engine, scheduler=args.scheduler, progress=progress, after=after)
@@ -136,6 +223,17 @@ def cmd_validate(args) -> int:
         print(f"czcheck：{exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     reports = result.reports
+    if args.archive is not None or args.with_:  # cross-document checks (and the archive)
+        from .archive.commands import cross_pass
+
+        stop = cross_pass(args, reports)
+        if stop:
+            print(f"czcheck：{stop}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        if after is not None:
+            from .archive.commands import remark
+
+            remark(after, reports, result.outputs)
     marked = result.outputs or None
     renderers = {
         "json": lambda: render_json(reports),
@@ -144,29 +242,88 @@ def cmd_validate(args) -> int:
         "text": lambda: render_text(reports, show_rounding=not args.no_rounding)
         + (f"\n\n{render_tables(reports)}" if args.show_tables else ""),
     }
-    if not _write(renderers[args.format](), args.output):
+    if not _write(renderers[args.format](), args.output, force=args.force):
         return EXIT_CANNOT_RUN
+    from .batch import write_failed
+    from .safewrite import shown
+
     for source, written in sorted((result.outputs or {}).items()):
-        print(f"已标注：{written}" if Path(written).resolve() != Path(source).resolve() else f"已标注原文件（备份在旁）：{written}", file=sys.stderr)
+        line = result.messages.get(source) or shown(written)
+        print(f"已标注原文件：{line}" if args.in_place else f"已标注：{line}", file=sys.stderr)
+        for note in result.notes.get(source, []):
+            print(f"czcheck：{note}", file=sys.stderr)
+    for report in reports:
+        if write_failed(report):
+            print(f"czcheck：{shown(report.source)}：标注未写入（校验结果已在上面列出）", file=sys.stderr)
+    timelines = None
+    if args.report and (args.archive is not None or args.with_):
+        from .archive.commands import timelines_for
+
+        timelines = timelines_for(args, reports)
     for report_path in args.report:
+        from .safewrite import WriteRefused, shown
+
         try:
-            written = _write_report(reports, Path(report_path), marked)
-        except OSError as exc:
-            print(f"czcheck：无法写入报告 {report_path}：{exc.strerror or exc}", file=sys.stderr)
+            written = _write_report(reports, Path(report_path), marked, timelines, force=args.force)
+        except (OSError, WriteRefused) as exc:
+            print(f"czcheck：无法写入报告 {shown(report_path)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
-        print(f"已生成报告：{written}", file=sys.stderr)
-    if problems or any(r.error for r in reports):
+        print(f"已生成报告：{shown(written)}", file=sys.stderr)
+    if args.write_baseline:
+        from .baseline import write_baseline
+
+        try:
+            written, n = write_baseline(reports, args.write_baseline)
+        except OSError as exc:
+            print(f"czcheck：无法写入基线文件 {args.write_baseline}：{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        print(f"已生成基线：{written}（{n} 条）", file=sys.stderr)
+    if baseline is not None:
+        print(f"已按基线忽略 {sum(len(r.baselined) for r in reports)} 条", file=sys.stderr)
+    return _exit_code(reports, problems, strict=args.strict)
+
+
+def _exit_code(reports, problems, *, strict: bool = False) -> int:
+    """2: a path was not found or a file was 未能校验 (read error, empty, no table recognised);
+    1: 错误 (and with ``strict``: 无法校验 findings or a file only 部分校验); 0 otherwise."""
+    from .model import Severity
+
+    from .batch import write_failed
+
+    if problems or any(r.status.failed for r in reports) or any(write_failed(r) for r in reports):
         return EXIT_CANNOT_RUN
-    return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
+    if any(r.has_errors for r in reports):
+        return EXIT_ERRORS
+    if strict and any(r.count(Severity.UNVERIFIABLE) or not r.status.checked for r in reports):
+        return EXIT_ERRORS
+    return EXIT_OK
 
 
-def _write_report(reports, path: Path, marked) -> Path:
+def _marking_base(paths: list[str]) -> str | None:
+    """The folder marked copies are placed relative to under --out: the folder given, or the folder
+    of the file(s) given, so one file lands in the output folder itself (not under its absolute path)."""
+    folders = []
+    for target in map(Path, paths):
+        if target.is_dir():
+            folders.append(str(target.resolve()))
+        elif target.is_file():
+            folders.append(str(target.resolve().parent))
+        else:  # a wildcard: keep the paths as matched
+            return None
+    try:
+        return os.path.commonpath(folders) if folders else None
+    except ValueError:  # different drives on Windows
+        return None
+
+
+def _write_report(reports, path: Path, marked, timelines=None, force: bool = False) -> Path:
     from .report import render_html, write_xlsx
+    from .safewrite import write_output
 
     if path.suffix.lower() == ".xlsx":
-        return write_xlsx(reports, path, marked=marked)
+        return write_xlsx(reports, path, marked=marked, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(reports, report_path=path, marked=marked), encoding="utf-8")
+    write_output(path, render_html(reports, report_path=path, marked=marked, timelines=timelines).encode("utf-8"), force=force)
     return path
 
 
@@ -187,7 +344,12 @@ def cmd_rules(args) -> int:
     print(f"编号    {cjk('类别', wide)}  {cjk('默认级别', 4)}  名称")
     for r in rules:
         print(f"{r.code:<8}{cjk(r.family, wide)}  {cjk(r.severity.value, 4)}  {r.name}")
-    print(f"\n共 {len(rules)} 条规则。用 czcheck explain 编号 查看说明。")
+    from .archive.crossdoc import FAMILY, catalogue
+
+    cross = catalogue()
+    for r in cross:
+        print(f"{r.code:<8}{cjk(FAMILY, wide)}  {cjk('错误', 4)}  {r.name}")
+    print(f"\n共 {len(rules) + len(cross)} 条规则（跨文件核对 {len(cross)} 条，需 --archive 或 --with）。用 czcheck explain 编号 查看说明。")
     return EXIT_OK
 
 
@@ -203,7 +365,6 @@ def _use_config(args) -> bool:
     try:
         active()
     except ConfigError as exc:
-        os.environ.pop(ENV, None)  # a refused configuration must not stay active for later runs in this process
         print(f"czcheck：{exc}", file=sys.stderr)
         return False
     print(f"使用配置：{path}", file=sys.stderr)
@@ -215,6 +376,12 @@ def cmd_explain(args) -> int:
 
     info = explain_rule(args.code)
     if info is None:
+        from .archive.crossdoc import FAMILY, explain
+
+        x = explain(args.code)  # cross-document codes (KW1xx) need a counterpart document: not in the catalogue
+        if x is not None:
+            print(f"{x.code} {x.name}\n类别：{FAMILY}（需 --archive 或 --with 提供对照文件）    默认级别：错误\n\n{x.doc}")
+            return EXIT_OK
         print(f"czcheck：没有编号为 {args.code} 的规则。用 czcheck rules 查看全部规则。", file=sys.stderr)
         return EXIT_CANNOT_RUN
     if args.format == "json":
@@ -295,31 +462,37 @@ def cmd_template(args) -> int:
 
 
 def cmd_clear(args) -> int:
-    from .marking import MarkingError, clear_marks, has_marks
+    from .marking import MarkingError
+    from .marking.files import clear_file
+    from .safewrite import shown
 
     status = EXIT_OK
     for name in args.paths:
         source = Path(name)
         if not source.is_file():
-            print(f"czcheck：找不到文件：{source}", file=sys.stderr)
+            print(f"czcheck：找不到文件：{shown(source)}", file=sys.stderr)
             status = EXIT_CANNOT_RUN
             continue
-        dest = source
+        dest = None
         if args.out:
-            out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
-            dest = out / source.name
+            dest = Path(args.out).resolve() / source.name
         try:
-            if not has_marks(source):
-                print(f"{source}：没有 czcheck 的标注，未做改动")
-                continue
-            clear_marks(source, dest)
+            written, _stats = clear_file(source, dest, force=args.force)
         except (MarkingError, OSError) as exc:
-            print(f"czcheck：{source}：{exc}", file=sys.stderr)
+            print(f"czcheck：{shown(source)}：{exc}", file=sys.stderr)
             status = EXIT_CANNOT_RUN
             continue
-        print(f"已清除标注：{dest}")
+        if written is None:
+            print(f"{shown(source)}：没有 czcheck 的标注，未做改动")
+            continue
+        print(f"已清除标注：{written.describe()}")
     return status
+
+
+def cmd_archive(args) -> int:
+    from .archive.commands import cmd_archive as run
+
+    return run(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,11 +501,19 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             pass
-    args = _parser().parse_args(argv)
-    commands = {"validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules, "explain": cmd_explain, "import": cmd_import, "template": cmd_template, "formats": cmd_formats}
-    if args.command is None:
-        _parser().print_help()
-        return EXIT_CANNOT_RUN
+    from .archive.commands import fix_archive_argv
+
+    with _chinese_argparse():
+        parser = _parser()
+        args = parser.parse_args(fix_archive_argv(sys.argv[1:] if argv is None else argv))
+        if args.command is None:
+            parser.print_help()
+            return EXIT_CANNOT_RUN
+    commands = {"archive": cmd_archive, "validate": cmd_validate, "clear": cmd_clear, "rules": cmd_rules,
+                "explain": cmd_explain, "import": cmd_import, "template": cmd_template, "formats": cmd_formats}
+    from .config import ENV
+
+    saved = os.environ.get(ENV)  # validate sets it for its workers; a caller's process keeps its own
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:
@@ -344,6 +525,11 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_CANNOT_RUN
+    finally:
+        if saved is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = saved
 
 
 if __name__ == "__main__":

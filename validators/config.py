@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .model import Severity
 
 if TYPE_CHECKING:
-    from .rules import Rule
+    from .rules import Rule  # noqa: F401 - annotations only
 
 CONFIG_NAMES = ("czcheck.toml", ".czcheck.toml")
 _KEYS = {"select", "ignore", "severity", "params", "formats"}
@@ -62,15 +62,10 @@ class Config:
                 return self.severities[key]
         return r.severity
 
-    def param(self, format_id: str | None, name: str) -> Any:
-        return self.params.get(format_id or "", {}).get(name, UNSET)
-
-
-class _Unset:
-    pass
-
-
-UNSET = _Unset()
+    def param(self, format_id: str | None, name: str) -> tuple[bool, Any]:
+        """(True, value) when the reviewer set the parameter for this format, else (False, None)."""
+        values = self.params.get(format_id or "", {})
+        return (True, values[name]) if name in values else (False, None)
 
 
 ENV = "CZCHECK_CONFIG"  # the configuration file of this run; worker processes inherit it

@@ -200,6 +200,9 @@ class Disclosure:
     format: Any = None  # the schemas.Format it was read as (None: no format recognised)
     tables: dict[str, list[Table]] = field(default_factory=dict)
     narrative: list[Paragraph] = field(default_factory=list)
+    # entries of the document's 目录 as printed (a PDF's contents page), leaders and page numbers may
+    # remain; empty when the source has none (workbooks).  Read by rules/published.py (WZ811).
+    contents: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (statements)
 
     @property
@@ -254,6 +257,40 @@ class Finding:
         }
 
 
+class Status(str, Enum):
+    VERIFIED = "已校验"
+    PARTIAL = "部分校验"
+    FAILED = "未能校验"
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    level: Status
+    reasons: tuple[str, ...] = ()  # Chinese, one per problem
+    missing_tables: tuple[str, ...] = ()
+    unreadable_tables: tuple[str, ...] = ()
+
+    @property
+    def value(self) -> str:
+        return self.level.value
+
+    @property
+    def checked(self) -> bool:
+        return self.level is Status.VERIFIED
+
+    @property
+    def failed(self) -> bool:
+        return self.level is Status.FAILED
+
+    def describe(self) -> str:
+        """One Chinese line: ``部分校验：缺少“项目支出表”``."""
+        return f"{self.level.value}：{'；'.join(self.reasons)}" if self.reasons else self.level.value
+
+
+# set by validators.status (imported by the engine and every reporter): computes a FileStatus for a Report
+status_of_report: Any = None
+
+
 @dataclass
 class Report:
     """Findings for one source file (or a read error that stopped it)."""
@@ -262,6 +299,18 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # Chinese message when the file could not be validated at all
     disclosure: Disclosure | None = None
+    file_status: Any = None  # status.FileStatus, set by the engine; read it through ``status``
+    baselined: list[Finding] = field(default_factory=list)  # findings hidden by --baseline (see baseline.py)
+
+    @property
+    def status(self) -> "FileStatus":  # 已校验 / 部分校验 / 未能校验
+        if self.error:  # a read error, or a failure after validation: never shown as checked
+            return FileStatus(Status.FAILED, (self.error,))
+        if self.file_status is None:  # a Report built by hand: validators.status (reporters import it) decides
+            if status_of_report is None:
+                raise RuntimeError("import validators.status before asking a hand-built Report for its status")
+            return status_of_report(self)
+        return self.file_status
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -273,3 +322,9 @@ class Report:
     @property
     def has_errors(self) -> bool:
         return self.count(Severity.ERROR) > 0
+
+    def to_frame(self):
+        """The findings as a pandas DataFrame, one row per finding (see validators/api.py)."""
+        from .api import findings_frame
+
+        return findings_frame(self)

@@ -4,8 +4,8 @@ Every function takes plain Python values as xlwings passes them (scalars, or lis
 ranges: the add-in declares ``ndim=2``) and returns a scalar or a list of lists (an array result:
 one call for a whole range).  Conventions shared by all of them:
 
-* "✓" when a relation holds, or holds within the rounding envelope (尾差: n × 0.005 for n printed
-  amounts, exactly as the engine's rules judge it);
+* "✓" when a relation holds, or holds within its rounding envelope (尾差): ``amounts.envelope_of``
+  over the values' ``half_ulp``, the one rounding policy the engine's rules use;
 * otherwise the signed difference (合计 − 各部分之和 / a − b) as a number;
 * text that is not an amount gives "无法校验：…" (Chinese), never an exception.
 """
@@ -16,7 +16,7 @@ import hashlib
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from .amounts import envelope, try_amount
+from .amounts import envelope_of, try_amount
 from .hierarchy import groups
 from .model import SEVERITY_ORDER, CellRef, Column, Finding, Row, RowKind, Severity, Table, Value
 
@@ -73,8 +73,9 @@ def check_sum(total: Any, parts: Sequence[Any], tol: Any = None) -> str | float 
         return OK
     expected = sum(present, Decimal(0))
     diff = (t or Decimal(0)) - expected
-    n = 1 + len(present)
-    limit = abs(tolerance) if tolerance is not None else envelope(n)
+    here = CellRef("", 0, 0)
+    values = [Value(t, total, here)] + [Value(p, p, here) for p in present]  # printed amounts: default half_ulp
+    limit = abs(tolerance) if tolerance is not None else envelope_of(values)
     return OK if abs(diff) <= limit else _number(diff)
 
 

@@ -19,7 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from . import schemas
 from .model import Column
 from .reading.grid import Grid
-from .reading.tables import NON_AMOUNT_ROLES, _header_paths, _make_columns
+from .reading.tables import NON_AMOUNT_ROLES, header_paths, make_columns
 
 MISSING_TEXT = "【数据缺失】PDF 转换时本表此处以下的行缺失，请对照原文件补齐后删除本行"
 THIN = Side(style="thin", color="808080")
@@ -53,7 +53,7 @@ def spec_columns(spec: schemas.TableSpec, header: list[list[str]] | None = None)
     rows = header or spec.header
     width = max(len(r) for r in rows)
     layout = schemas.table_kinds()[spec.kind].layout
-    return _make_columns(_header_paths(Grid("spec", [list(r) for r in rows]), list(range(len(rows))), width), layout)
+    return make_columns(header_paths(Grid("spec", [list(r) for r in rows]), list(range(len(rows))), width), layout)
 
 
 def template_header(spec: schemas.TableSpec, year: int | None) -> list[list[str]]:

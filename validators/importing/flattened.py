@@ -29,7 +29,7 @@ from .. import schemas
 from ..amounts import envelope
 from ..model import Column
 from ..workbook_writer import TableFill, WorkbookFill, spec_columns, write_workbook
-from .seedtext import _NOTE, _PART, _clean
+from .seedtext import NOTE, PART, clean
 
 UNSURE = "未能确定栏次"
 UNSURE_HEADER = "【待核】未能确定栏次（原表数字，栏次无法唯一确定，未填入金额栏）"
@@ -80,7 +80,7 @@ def _split(lines: list[str], kinds: set[str]):
 
     def flush() -> None:
         if paragraph:
-            narrative.append((section, _clean("".join(paragraph))))
+            narrative.append((section, clean("".join(paragraph))))
             paragraph.clear()
 
     for raw in lines:
@@ -94,8 +94,8 @@ def _split(lines: list[str], kinds: set[str]):
             current = segments[kind] = Segment(kind, stripped)
             continue
         if current is not None:
-            if _NOTE.match(norm):
-                current.note = _clean(stripped)
+            if NOTE.match(norm):
+                current.note = clean(stripped)
                 current = None
                 continue
             if _META.match(norm):
@@ -109,16 +109,16 @@ def _split(lines: list[str], kinds: set[str]):
             m = _YEAR.search(norm)
             if m:
                 year = int(m.group(1))
-        if _PART.match(norm):
+        if PART.match(norm):
             flush()
             section, pending = norm, True
             continue
         if pending:
-            section, pending = f"{section} {_clean(stripped)}", False
+            section, pending = f"{section} {clean(stripped)}", False
             continue
         # lines wrapped at the page width belong to one paragraph: a new one starts at a numbered
         # heading or item, or after a line that ends a sentence
-        text = _clean(stripped)
+        text = clean(stripped)
         starts = _HEADING.match(text) or _ITEM.match(text)
         if starts or (paragraph and paragraph[-1].endswith(("。", "：", ":", "；"))):
             flush()
@@ -278,7 +278,7 @@ def _code_rows(seg: Segment, notes: list[str]) -> list[CodeRow]:
         if words and schemas.norm(words[0]) in ("合计", "总计"):
             rows.append(CodeRow(None, "合计", amounts))
         elif words and _CODE.match(words[0]):
-            rows.append(CodeRow(words[0], _clean(" ".join(words[1:])), amounts))
+            rows.append(CodeRow(words[0], clean(" ".join(words[1:])), amounts))
         else:
             notes.append(f"{seg.title}：无法识别的行“{line}”未导入，请对照原文件核对。")
             continue
@@ -382,7 +382,7 @@ def _ledger_lines(seg: Segment, spec: schemas.TableSpec, notes: list[str]) -> tu
             side = next((s for s in sides if n in sides[s] and n > last[s]), None)
             if side is not None:
                 current = lines[n]
-                current.seed_label = _clean(" ".join(text))
+                current.seed_label = clean(" ".join(text))
                 text = []
                 last[side] = n
                 continue

@@ -1,5 +1,5 @@
 """吉林 预算表1–9 (seed 001) → the jilin-budget template.  Most tables go through the generic
-tab-separated importer (seedtext._build_fill); three need more, and each is said in 导入说明:
+tab-separated importer (seedtext.build_fill); three need more, and each is said in 导入说明:
 
 - 一般公共预算“三公”经费支出表 is printed vertically (项目 | 2024年预算数): its lines are carried
   into the template's columns by item name;
@@ -19,7 +19,7 @@ from typing import Any
 from .. import schemas
 from ..amounts import envelope, try_amount
 from ..workbook_writer import TableFill, spec_columns, template_header
-from .seedtext import Chunk, _build_fill, _clean, _split_header
+from .seedtext import Chunk, build_fill, clean, split_header
 
 # 三公 item names (normalised, numbering removed) → role; order matters (运行维护 before 购置)
 _SANGONG = [
@@ -38,7 +38,7 @@ def build_fill_jilin(chunk: Chunk, spec: schemas.TableSpec, year: int | None, no
         return _sangong_fill(chunk, spec, year, notes)
     if spec.kind == "收入总表":
         return _income_fill(chunk, spec, notes)
-    return _build_fill(_without_repeated_totals(chunk, notes, spec), spec, year, notes)
+    return build_fill(_without_repeated_totals(chunk, notes, spec), spec, year, notes)
 
 
 def _key(row: list[str]) -> list[str]:
@@ -49,14 +49,14 @@ def _without_repeated_totals(chunk: Chunk, notes: list[str], spec: schemas.Table
     """Pages after the first repeat the header and the 合计 row (序号 1): keep the 合计 once."""
     if len(chunk.pages) < 2:
         return chunk
-    _, first_data = _split_header(chunk.pages[0])
+    _, first_data = split_header(chunk.pages[0])
     if not first_data:
         return chunk
     first = _key(first_data[0])
     pages = [chunk.pages[0]]
     dropped = 0
     for page in chunk.pages[1:]:
-        header, data = _split_header(page)
+        header, data = split_header(page)
         kept = [r for r in data if _key(r) != first]
         dropped += len(data) - len(kept)
         pages.append(header + kept)
@@ -96,7 +96,7 @@ def _income_fill(chunk: Chunk, spec: schemas.TableSpec, notes: list[str]) -> Tab
     rows: list[dict[int, Any]] = []
     realigned = 0
     for page in chunk.pages:
-        _, data = _split_header(page)
+        _, data = split_header(page)
         for row in data:
             amounts = {i: try_amount(c)[0] for i, c in enumerate(row) if c.strip() and i in amount_idx}
             shift = _carried_shift(amounts, total_idx, current, carried)
@@ -110,7 +110,7 @@ def _income_fill(chunk: Chunk, spec: schemas.TableSpec, notes: list[str]) -> Tab
                     target = i + shift if shift and i >= carried - shift else i
                     out[target] = amount if amount is not None and problem is None else cell
                 else:
-                    out[i] = _clean(cell)
+                    out[i] = clean(cell)
             rows.append(out)
     if realigned:
         notes.append(

@@ -19,7 +19,7 @@ from .. import schemas
 from ..amounts import try_amount
 from ..reading.tables import HEADER_WORDS, NON_AMOUNT_ROLES, is_lanci_row
 from ..workbook_writer import TableFill, spec_columns, template_header
-from .seedtext import Chunk, _clean, _is_total, finish_fill
+from .seedtext import Chunk, clean, is_total, finish_fill
 
 LOST = "【缺失】"
 CUT = "【残缺】"
@@ -57,7 +57,7 @@ def _data_rows(chunk: Chunk, spec: schemas.TableSpec, notes: list[str]) -> list[
                 dropped += 1  # OCR residue above the header (部门/金额单位 lines)
                 continue
             started = True
-            if _is_total(row) or (layout == "project" and not row[0].strip() and not rows):
+            if is_total(row) or (layout == "project" and not row[0].strip() and not rows):
                 if total_seen is not None and [schemas.norm(c) for c in row] == total_seen:
                     continue
                 total_seen = [schemas.norm(c) for c in row]
@@ -122,7 +122,7 @@ def build_fill_by_position(chunk: Chunk, spec: schemas.TableSpec, profile: schem
                 else:
                     out[t] = cell.strip()
             else:
-                out[t] = _clean(cell)
+                out[t] = clean(cell)
         if profile.amounts_always_printed:
             for side in {side_of.get(i) for i in amount_idx}:
                 has_label = any(out.get(i) not in (None, "") for i in label_idx if side_of.get(i) == side)

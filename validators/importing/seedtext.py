@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from .. import schemas
@@ -18,17 +17,17 @@ from ..amounts import envelope, try_amount
 from ..hierarchy import groups
 from ..model import Column, RowKind
 from ..reading.grid import Grid
-from ..reading.tables import NON_AMOUNT_ROLES, _header_paths, _is_header_row, _make_columns, parse_table
-from ..workbook_writer import TableFill, WorkbookFill, spec_columns, template_header, with_years, write_workbook
+from ..reading.tables import NON_AMOUNT_ROLES, header_paths, is_header_row, make_columns, parse_table
+from ..workbook_writer import TableFill, spec_columns, template_header, with_years
 
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff（）()、])\s+(?=[\u4e00-\u9fff（）()])")
-_PART = re.compile(r"^第[一二三四五六七八九十]+部分$")
+PART = re.compile(r"^第[一二三四五六七八九十]+部分$")
 # "第一部分 部门概况" on one line (seed 001): the table of contents ends where a part heading repeats
 _PART_TITLED = re.compile(r"^\**(第[一二三四五六七八九十]+部分)(.+?)\**$")
 _COVER = re.compile(r"^(\d{4})年度?(.+?)部门(预算|决算)")
 _DEPT_LINE = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
 _META = re.compile(r"^(部门(\(单位\))?|单位|金额单位|预算单位)[:：,，]|^(公开|预算表|决算表)\d+表?")
-_NOTE = re.compile(r"^[(（]?注[:：]")
+NOTE = re.compile(r"^[(（]?注[:：]")
 
 
 MAX_TEXT_BYTES = 50_000_000
@@ -45,7 +44,7 @@ class Chunk:
     note: str | None = None
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     return _CJK_GAP.sub("", text.strip())
 
 
@@ -53,7 +52,7 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.rstrip("\n").split("\t")]
 
 
-def _parse(lines: list[str], kinds: set[str]):
+def parse_lines(lines: list[str], kinds: set[str]):
     """Split the text into table chunks (pages per kind) and narrative paragraphs."""
     chunks: dict[str, Chunk] = {}
     order: list[str] = []
@@ -74,7 +73,7 @@ def _parse(lines: list[str], kinds: set[str]):
             continue
         if in_toc:
             titled = _PART_TITLED.match(norm)
-            if _PART.match(norm) or (titled and titled.group(1) in toc_parts):
+            if PART.match(norm) or (titled and titled.group(1) in toc_parts):
                 in_toc = False
             else:
                 if titled:
@@ -97,15 +96,15 @@ def _parse(lines: list[str], kinds: set[str]):
                 if m and not department:
                     department = m.group(1)
                 continue
-            if _NOTE.match(norm):
-                current.note = _clean(stripped)
+            if NOTE.match(norm):
+                current.note = clean(stripped)
                 continue
             current = None
         if year is None:
             m = _COVER.match(norm)
             if m:
                 year, department = int(m.group(1)), department or m.group(2)
-        if _PART.match(norm):
+        if PART.match(norm):
             section, pending_section = norm, True
             continue
         titled = _PART_TITLED.match(norm)
@@ -113,31 +112,31 @@ def _parse(lines: list[str], kinds: set[str]):
             section, pending_section = f"{titled.group(1)} {titled.group(2)}", False
             continue
         if pending_section:
-            section, pending_section = f"{section} {_clean(stripped)}", False
+            section, pending_section = f"{section} {clean(stripped)}", False
             continue
-        text = " | ".join(c for c in _cells(line) if c) if "\t" in line else _clean(stripped)
+        text = " | ".join(c for c in _cells(line) if c) if "\t" in line else clean(stripped)
         narrative.append((section, text))
     return chunks, order, narrative, department, year
 
 
-def _split_header(page: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+def split_header(page: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
     header = []
     for row in page:
-        if len(header) < 4 and _is_header_row(row, first=not header):
+        if len(header) < 4 and is_header_row(row, first=not header):
             header.append(row)
         else:
             break
     return header, page[len(header):]
 
 
-def _is_total(row: list[str]) -> bool:
+def is_total(row: list[str]) -> bool:
     texts = [schemas.norm(c) for c in row if c.strip()]
     return bool(texts) and texts[0] in ("合计", "总计")
 
 
-def _build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: list[str]) -> TableFill:
+def build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: list[str]) -> TableFill:
     layout = schemas.table_kinds()[spec.kind].layout
-    first_header, _ = _split_header(chunk.pages[0])
+    first_header, _ = split_header(chunk.pages[0])
     header = template_header(spec, year)
     if spec.year_headers and first_header:
         years = re.findall(r"(\d{4})年", " ".join(first_header[0]))
@@ -148,7 +147,7 @@ def _build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: 
     seed_cols: list[Column] = []
     if first_header:
         width = max(len(r) for r in first_header)
-        seed_cols = _make_columns(_header_paths(Grid("seed", first_header), list(range(len(first_header))), width), layout)
+        seed_cols = make_columns(header_paths(Grid("seed", first_header), list(range(len(first_header))), width), layout)
     mapping = {c.index: target.get((c.side, c.key)) for c in seed_cols}
     seed_keys = [(c.side, c.key) for c in seed_cols if c.key]
     if len(seed_keys) != len(set(seed_keys)):
@@ -162,9 +161,9 @@ def _build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: 
     rows: list[list[str]] = []
     total_seen: list[str] | None = None
     for page in chunk.pages:
-        _, data = _split_header(page)
+        _, data = split_header(page)
         for row in data:
-            if _is_total(row) or (layout == "project" and not row[0].strip() and not rows):
+            if is_total(row) or (layout == "project" and not row[0].strip() and not rows):
                 if total_seen is not None and [schemas.norm(c) for c in row] == total_seen:
                     continue  # 合计 row repeated at a page break
                 total_seen = [schemas.norm(c) for c in row]
@@ -190,7 +189,7 @@ def _build_fill(chunk: Chunk, spec: schemas.TableSpec, year: int | None, notes: 
                 amount, problem = try_amount(cell)
                 out[t] = amount if amount is not None and problem is None else cell
             else:
-                out[t] = _clean(cell)
+                out[t] = clean(cell)
         if layout == "project" and not fill_rows and 0 not in out and any(k in amount_idx for k in out):
             out[0] = "合计"
         fill_rows.append(out)
@@ -236,55 +235,3 @@ def _looks_truncated(spec: schemas.TableSpec, tf: TableFill, header: list[list[s
             if total.amount - s > envelope(len(parts) + 1):
                 return True
     return False
-
-
-def import_seed(source: str | Path, output: str | Path) -> tuple[Path, list[str]]:
-    """Import one seed text file; returns (workbook path, import notes in Chinese)."""
-    source = Path(source)
-    if source.is_dir():
-        raise ImportError_(f"这是一个文件夹，不是文本文件：{source}")
-    try:
-        if source.stat().st_size > MAX_TEXT_BYTES:
-            raise ImportError_(f"文件过大（超过 {MAX_TEXT_BYTES // 1_000_000} MB），不像是一份公开文件转换出的文本")
-        data = source.read_bytes()
-    except OSError as exc:
-        raise ImportError_(f"无法读取文件：{source}（{exc.strerror}）") from exc
-    if b"\0" in data[:65536]:
-        raise ImportError_("这不是文本文件（含二进制内容）。请先把公开的 PDF 转换为文本（.txt）再导入")
-    text = data.decode("utf-8", errors="replace")
-    lines = text.splitlines()
-    title_lines = {l.strip().lstrip("#").strip() for l in lines if "\t" not in l and not l.strip().startswith("-")}
-    title_lines = {t for t in title_lines if schemas.match_title(t)}
-    profile = schemas.detect_profile({schemas.match_title(t) for t in title_lines}, title_lines)
-    if profile is None:
-        raise ImportError_("文本中没有找到可识别的公开表表名，无法导入")
-    if not any("\t" in line for line in lines):  # tables flattened into space-separated lines (seed 003)
-        from .flattened import import_flattened
-
-        return import_flattened(source, lines, profile, output)
-    kinds = {t.kind for t in profile.tables}
-    chunks, _, narrative, department, year = _parse(lines, kinds)
-    notes: list[str] = [f"来源：{source.name}；格式：{profile.name}。"]
-    if profile.importer == "jilin":
-        from .jilin import cover, join_split_paragraphs
-
-        narrative = join_split_paragraphs(narrative, notes)
-        year, department = cover(lines, year, department)
-    fill = WorkbookFill(department=department, year=year, source=source.name, narrative=narrative)
-    for spec in profile.tables:
-        chunk = chunks.get(spec.kind)
-        if chunk is None:
-            notes.append(f"{spec.title}：原文中没有找到这张表，模板中保留空表。")
-            continue
-        if profile.import_by_position:
-            from .positional import build_fill_by_position
-
-            fill.tables[spec.kind] = build_fill_by_position(chunk, spec, profile, year, notes)
-        elif profile.importer == "jilin":
-            from .jilin import build_fill_jilin
-
-            fill.tables[spec.kind] = build_fill_jilin(chunk, spec, year, notes)
-        else:
-            fill.tables[spec.kind] = _build_fill(chunk, spec, year, notes)
-    fill.import_notes = notes
-    return write_workbook(profile, output, fill), notes

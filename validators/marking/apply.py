@@ -14,6 +14,7 @@ from . import comments as cm
 from . import record as rec
 from . import sheet as sh
 from . import styles as st
+from . import threaded as th
 from . import workbook as wb
 from . import xmltext
 from .errors import MarkingError
@@ -41,12 +42,23 @@ def mark_workbook(source: Path, findings: Iterable[Finding], dest: Path) -> Path
     cleared first, so marking again replaces them."""
     source, dest = Path(source), Path(dest)
     pkg = Package.open(source)
+    _mark(pkg, findings)
+    pkg.save(dest)
+    return dest
+
+
+def mark_data(data: bytes, findings: Iterable[Finding], suffix: str = ".xlsx") -> bytes:
+    """The marked package, from and to bytes (the file-level safety is in marking/files.py)."""
+    pkg = Package.from_bytes(data, suffix)
+    _mark(pkg, findings)
+    return pkg.to_bytes()
+
+
+def _mark(pkg: Package, findings: Iterable[Finding]) -> None:
     wb_part = wb.workbook_part(pkg)
     clear_package(pkg, wb_part)
     mark_package(pkg, wb_part, plan_marks(findings, wb.unique_sheet_name(
         "校验结果", [e.name for e in wb.sheets(pkg, wb_part)])))
-    pkg.save(dest)
-    return dest
 
 
 def mark_package(pkg: Package, wb_part: str, plan: MarkPlan) -> None:
@@ -55,7 +67,7 @@ def mark_package(pkg: Package, wb_part: str, plan: MarkPlan) -> None:
     styles_part = wb.styles_part(pkg, wb_part)
     styles = st.StylePatcher(pkg.text(styles_part), styles_part)
     record: dict[str, Any] = {"version": 1, "tool": "czcheck", "styles_part": styles_part,
-                              "content_types": [], "sheets": {}}
+                              "content_types": [], "sheets": {}, "workbook_part": wb_part}
     touched: set[str] = {styles_part}
     for sheet_name, marks in plan.cells_by_sheet().items():
         part = worksheets.get(sheet_name)
@@ -84,12 +96,15 @@ def _mark_sheet(pkg: Package, part: str, marks: list[CellMark], styles: st.Style
     text, cells, rows = sh.mark_cells(text, part, targets)
     info: dict[str, Any] = {"part": part, "cells": [c.to_json() for c in cells], "rows": [r.to_json() for r in rows],
                             "rels_created": not pkg.has(rels_path(part)), "rels": []}
-    threaded: set[str] = set()
+    threaded: dict[str, str] = {}  # cell ref -> threaded comments part
     for target in pkg.targets(part, RT_THREADED_COMMENTS):
         if pkg.has(target):
-            threaded |= {ref.upper() for ref in cm.comment_spans(pkg.text(target))}
-    entries = {m.ref.address: m.comment for m in marks if m.ref.address not in threaded}
-    info["threaded_skipped"] = sorted(set(m.ref.address for m in marks) & threaded)
+            ttext = pkg.text(target)
+            xmltext.parse(ttext, target)
+            threaded.update({ref: target for ref in th.thread_roots(ttext)})
+    entries = {m.ref.address: m.comment for m in marks if m.ref.address.upper() not in threaded}
+    on_threads = {m.ref.address: m.comment for m in marks if m.ref.address.upper() in threaded}
+    info["threaded"] = _reply_on_threads(pkg, on_threads, threaded, record, touched)
     comment_targets = [t for t in pkg.targets(part, RT_COMMENTS) if pkg.has(t)]
     if comment_targets:
         cpart = comment_targets[0]
@@ -132,6 +147,29 @@ def _mark_sheet(pkg: Package, part: str, marks: list[CellMark], styles: st.Style
     return info
 
 
+def _reply_on_threads(pkg: Package, notes: dict[str, str], threaded: dict[str, str], record: dict[str, Any],
+                      touched: set[str]) -> list[list[Any]]:
+    """czcheck's note on a cell with an Excel 365 thread: a reply at the end of the thread (threaded.py)."""
+    if not notes:
+        return []
+    person = record.get("person")
+    if person is None:
+        ppart = th.persons_part(pkg, record["workbook_part"])
+        if ppart is None:  # a thread without a person list: leave the thread alone, the fill and 校验结果 remain
+            record["threads_left"] = sorted(set(record.get("threads_left", [])) | set(notes))
+            return []
+        person = record["person"] = {"part": ppart, "element": th.ensure_person(pkg, ppart)}
+        touched.add(ppart)
+    out: list[list[Any]] = []
+    by_part: dict[str, dict[str, str]] = {}
+    for ref, note in notes.items():
+        by_part.setdefault(threaded[ref.upper()], {})[ref] = note
+    for tpart, part_notes in by_part.items():
+        out.append([tpart, th.add_replies(pkg, tpart, part_notes)])
+        touched.add(tpart)
+    return out
+
+
 def _result_styles(styles: st.StylePatcher) -> ResultStyles:
     bold = styles.font(bold=True)
     link = styles.font(underline=True, colour="FF0563C1")
@@ -170,6 +208,13 @@ def clear_marks(source: Path, dest: Path) -> Path:
     return dest
 
 
+def clear_data(data: bytes, suffix: str = ".xlsx") -> tuple[bytes | None, ClearStats]:
+    """(the package without czcheck marks, stats); None when it carries no marks."""
+    pkg = Package.from_bytes(data, suffix)
+    stats = clear_package(pkg, wb.workbook_part(pkg))
+    return (pkg.to_bytes() if stats.had_marks else None), stats
+
+
 def has_marks(path: Path) -> bool:
     """True when the workbook carries czcheck marks (a record part written by mark_workbook)."""
     pkg = Package.open(Path(path))
@@ -196,6 +241,12 @@ def clear_package(pkg: Package, wb_part: str) -> ClearStats:
             stats.notes.append(f"工作表“{name}”已不存在，跳过。")
             continue
         _clear_sheet(pkg, part, info, stats)
+        for tpart, replies in info.get("threaded", []):
+            stats.comments_left += th.remove_exact(pkg, tpart, replies)
+    person = record.get("person")
+    if person and person.get("element") and pkg.has(person["part"]):
+        text, _ = xmltext.remove_once(pkg.text(person["part"]), person["element"])
+        pkg.set_text(person["part"], text)
     styles_part = record.get("styles_part")
     if styles_part and pkg.has(styles_part) and record.get("styles"):
         text, stats.styles_exact = st.remove_added(pkg.text(styles_part), styles_part, record["styles"])

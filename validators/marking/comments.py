@@ -55,7 +55,7 @@ def comment_spans(text: str) -> dict[str, tuple[int, int]]:
     p = xmltext.root_prefix(text)
     out: dict[str, tuple[int, int]] = {}
     for s, e in xmltext.children(text, p + "comment"):
-        ref = xmltext.attrs(text[s:text.find(">", s) + 1]).get("ref", "")
+        ref = xmltext.attrs(text[s:xmltext.tag_close(text, s) + 1]).get("ref", "")
         out[ref.upper()] = (s, e)
     return out
 

@@ -6,6 +6,7 @@ same order; new parts go at the end.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import xmltext
+from .. import package
+from ..package import rels_path, resolve  # noqa: F401 - re-exported for the marking modules
 from .errors import MarkingError
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -51,18 +54,6 @@ class Relationship:
     external: bool
 
 
-def rels_path(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def resolve(source_part: str, target: str) -> str:
-    """Part name (no leading slash) of a relationship target relative to ``source_part``."""
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
-
-
 def relative(source_part: str, target_part: str) -> str:
     return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
 
@@ -80,19 +71,36 @@ class Package:
     # -- in and out -------------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path) -> "Package":
+        """Read and check ``path`` through the shared guarded layer (validators/package.py): the same
+        size, ratio, CRC and DTD limits as validate."""
+        path = Path(path)
         suffix = path.suffix.lower()
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-        if suffix == ".xls" or head == OLE2_SIGNATURE:
+        if suffix == ".xls":
             raise MarkingError(XLS_MESSAGE)
         if suffix in {".xlsb", ".ods", ".et", ".csv"}:
             raise MarkingError(f"不支持 {suffix} 文件的标注：请另存为 Excel 工作簿（.xlsx）后再运行。")
-        if not zipfile.is_zipfile(path):
+        try:
+            data = package.read_file(path)
+        except package.UnsafeWorkbook as exc:
+            raise MarkingError(str(exc)) from exc
+        return cls.from_bytes(data, suffix)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, suffix: str = ".xlsx") -> "Package":
+        if data[:8] == OLE2_SIGNATURE:
+            raise MarkingError(XLS_MESSAGE)
+        if suffix in {".xlsb", ".ods", ".et", ".csv"}:
+            raise MarkingError(f"不支持 {suffix} 文件的标注：请另存为 Excel 工作簿（.xlsx）后再运行。")
+        if not data.startswith(b"PK"):
             raise MarkingError("文件不是有效的 Excel 工作簿（.xlsx/.xlsm），无法标注。")
+        try:
+            zf = package.open_package(data)
+        except package.UnsafeWorkbook as exc:
+            raise MarkingError(f"文件不安全或已损坏，无法标注：{exc}。") from exc
         parts: dict[str, bytes] = {}
         infos: dict[str, zipfile.ZipInfo] = {}
         order: list[str] = []
-        with zipfile.ZipFile(path) as zf:
+        with zf:
             for info in zf.infolist():
                 if info.is_dir():
                     continue
@@ -107,9 +115,9 @@ class Package:
             raise MarkingError("文件缺少 [Content_Types].xml，不是有效的 Excel 工作簿。")
         return pkg
 
-    def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".czcheck-tmp")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in self.order:
                 if name not in self.parts:
                     continue
@@ -120,7 +128,16 @@ class Package:
                     info.external_attr = 0o600 << 16
                 zf.writestr(info, self.parts[name])
             zf.comment = self.comment
-        tmp.replace(path)
+        return buffer.getvalue()
+
+    def save(self, path: Path) -> None:
+        """Write the package to ``path`` safely (exclusive temp, verified, renamed: validators/safewrite.py)."""
+        from .. import safewrite
+
+        try:
+            safewrite.write_atomic(Path(path), self.to_bytes(), verify=package.is_valid_package)
+        except safewrite.WriteRefused as exc:
+            raise MarkingError(str(exc)) from exc
 
     # -- parts ------------------------------------------------------------------------------
     def text(self, name: str) -> str:
@@ -160,7 +177,7 @@ class Package:
         xmltext.parse(text, name)
         rels = []
         for start, end in xmltext.children(text, _rel_tag(text)):
-            a = xmltext.attrs(text[start:text.find(">", start) + 1])
+            a = xmltext.attrs(text[start:xmltext.tag_close(text, start) + 1])
             rels.append(Relationship(a.get("Id", ""), a.get("Type", ""), a.get("Target", ""),
                                      a.get("TargetMode") == "External"))
         return rels

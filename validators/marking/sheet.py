@@ -83,7 +83,7 @@ def _sheet_data(text: str, p: str, part: str) -> tuple[int, int, int]:
     if span is None:
         raise MarkingError(f"工作表 {part} 没有 sheetData，无法标注。")
     start, end = span
-    head_end = text.find(">", start) + 1
+    head_end = xmltext.tag_close(text, start) + 1
     if text[head_end - 2] == "/":
         return head_end, head_end, end  # caller handles the self-closing case
     return head_end, end - len(f"</{p}sheetData>"), end
@@ -112,7 +112,7 @@ def _col_styles(text: str, p: str) -> list[tuple[int, int, str]]:
     block = text[span[0]:span[1]]
     out = []
     for s, e in xmltext.children(block, p + "col"):
-        a = xmltext.attrs(block[s:block.find(">", s) + 1])
+        a = xmltext.attrs(block[s:xmltext.tag_close(block, s) + 1])
         if a.get("style") and a.get("min") and a.get("max"):
             out.append((int(a["min"]), int(a["max"]), a["style"]))
     return out
@@ -138,7 +138,7 @@ def mark_cells(text: str, part: str, targets: dict[tuple[int, int], Callable[[in
     found_rows: dict[int, tuple[int, int]] = {}
     row_numbers: list[int] = []
     for s, e in row_spans:
-        head = body[s:body.find(">", s) + 1]
+        head = body[s:xmltext.tag_close(body, s) + 1]
         m = _R_ATTR.search(head)
         if m is None:
             raise MarkingError(f"工作表 {part} 的行没有行号（r 属性），无法安全标注。")
@@ -178,14 +178,14 @@ def mark_cells(text: str, part: str, targets: dict[tuple[int, int], Callable[[in
 def _mark_row(body: str, s: int, e: int, number: int, cols: list[int], p: str, part: str,
               targets: dict[tuple[int, int], Callable[[int], int]], col_styles: list[tuple[int, int, str]],
               edits: list[tuple[int, int, str]], cells: list[CellChange], rows: list[RowChange]) -> None:
-    head_end = body.find(">", s) + 1
+    head_end = xmltext.tag_close(body, s) + 1
     head = body[s:head_end]
     self_closing = head.endswith("/>")
     content = "" if self_closing else body[head_end:e - len(f"</{p}row>")]
     present: dict[int, tuple[int, int]] = {}
     order: list[tuple[int, int]] = []
     for cs, ce in xmltext.children(content, p + "c"):
-        chead = content[cs:content.find(">", cs) + 1]
+        chead = content[cs:xmltext.tag_close(content, cs) + 1]
         m = _R_ATTR.search(chead)
         if m is None:
             raise MarkingError(f"工作表 {part} 第 {number} 行的单元格没有地址（r 属性），无法安全标注。")
@@ -197,7 +197,7 @@ def _mark_row(body: str, s: int, e: int, number: int, cols: list[int], p: str, p
         ref = f"{col_letters(col)}{number}"
         if col in present:
             cs, _ce = present[col]
-            head_stop = content.find(">", cs)
+            head_stop = xmltext.tag_close(content, cs)
             chead = content[cs:head_stop]
             if chead.endswith("/"):
                 chead = chead[:-1]
@@ -242,7 +242,7 @@ def restore_cells(text: str, part: str, cells: list[CellChange], rows: list[RowC
     edits: list[tuple[int, int, str]] = []
     skipped = 0
     for s, e in xmltext.children(body, p + "row"):
-        head_end = body.find(">", s) + 1
+        head_end = xmltext.tag_close(body, s) + 1
         head = body[s:head_end]
         m = _R_ATTR.search(head)
         if m is None or int(m.group(2)) not in rows_needed or head.endswith("/>"):
@@ -253,7 +253,7 @@ def restore_cells(text: str, part: str, cells: list[CellChange], rows: list[RowC
         removed_all = True
         row_edits: list[tuple[int, int, str]] = []
         for cs, ce in xmltext.children(content, p + "c"):
-            chead = content[cs:content.find(">", cs) + 1]
+            chead = content[cs:xmltext.tag_close(content, cs) + 1]
             r = _R_ATTR.search(chead)
             change = wanted.get(r.group(2)) if r else None
             if change is None:

@@ -72,7 +72,7 @@ class StylePatcher:
         fill_id = self.fill(spec)
         xfs = self.items["cellXfs"]
         base = xfs[original_xf] if 0 <= original_xf < len(xfs) else xfs[0] if xfs else f"<{self.p}xf/>"
-        end = base.find(">")
+        end = xmltext.tag_close(base, 0)
         head, rest = base[:end], base[end:]
         self_closing = head.endswith("/")
         if self_closing:
@@ -89,7 +89,7 @@ class StylePatcher:
                 continue
             start, end = self.spans[section]
             block = text[start:end]
-            head_end = block.find(">") + 1
+            head_end = xmltext.tag_close(block, 0) + 1
             head = xmltext.set_count(block[:head_end], self.original[section] + len(self.added[section]))
             addition = "".join(self.added[section])
             if head.endswith("/>"):
@@ -106,7 +106,7 @@ class StylePatcher:
         for s in SECTIONS:
             start, end = self.spans[s]
             block = self.text[start:end]
-            out[s] = [self.original[s], len(self.added[s]), block[:block.find(">") + 1]]
+            out[s] = [self.original[s], len(self.added[s]), block[:xmltext.tag_close(block, 0) + 1]]
         return out
 
 
@@ -138,7 +138,7 @@ def remove_added(text: str, part: str, record: dict[str, list[int | str]]) -> tu
         if len(kids) != int(original) + int(added):
             exact = False
             continue
-        head_end = block.find(">") + 1
+        head_end = xmltext.tag_close(block, 0) + 1
         head = str(original_head) or xmltext.set_count(block[:head_end], int(original))
         if head.endswith("/>"):
             text = text[:start] + head + text[end:]

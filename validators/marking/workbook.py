@@ -45,7 +45,7 @@ def sheets(pkg: Package, wb_part: str) -> list[SheetEntry]:
         raise MarkingError("工作簿没有工作表列表。")
     block = text[span[0]:span[1]]
     for s, _e in xmltext.children(block, p + "sheet"):
-        a = xmltext.attrs(block[s:block.find(">", s) + 1])
+        a = xmltext.attrs(block[s:xmltext.tag_close(block, s) + 1])
         rel_id = next((v for k, v in a.items() if k.endswith(":id")), "")
         rel = rels.get(rel_id)
         part = resolve(wb_part, rel.target) if rel and rel.type == RT_WORKSHEET and not rel.external else None

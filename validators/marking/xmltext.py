@@ -25,6 +25,16 @@ def _refuse(*_args: object) -> None:
     raise _Refused("DTD")
 
 
+_TAG_REST = re.compile(r"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
+def tag_close(text: str, start: int) -> int:
+    """Index of the ``>`` that ends the tag at or after ``start``, skipping quoted attribute values
+    (``name="a>b"`` is well-formed XML).  -1 when there is none."""
+    m = _TAG_REST.match(text, start)
+    return m.end() - 1 if m else -1
+
+
 def parse(data: bytes | str, part: str) -> None:
     """Prove a part is well-formed XML without a DTD (so no entity tricks), building no tree.
 
@@ -90,7 +100,7 @@ def element_span(text: str, tag: str, start: int = 0) -> tuple[int, int] | None:
     m = re.compile(rf"<{re.escape(tag)}(?=[\s/>])").search(text, start)
     if m is None:
         return None
-    close = text.find(">", m.end())
+    close = tag_close(text, m.end())
     if text[close - 1] == "/":
         return m.start(), close + 1
     end_tag = f"</{tag}>"
@@ -110,7 +120,7 @@ def children(text: str, tag: str) -> list[tuple[int, int]]:
         m = pattern.search(text, pos)
         if m is None:
             return out
-        close = text.find(">", m.end())
+        close = tag_close(text, m.end())
         if text[close - 1] == "/":
             end = close + 1
         else:
@@ -149,7 +159,7 @@ def remove_elements_where(text: str, tag: str, attr: str, values: set[str]) -> s
     spans = children(text, tag)
     out, pos = [], 0
     for start, end in spans:
-        head = text[start:text.find(">", start) + 1]
+        head = text[start:tag_close(text, start) + 1]
         if attrs(head).get(attr) in values:
             out.append(text[pos:start])
             pos = end

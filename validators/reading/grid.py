@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import safety
+if TYPE_CHECKING:
+    from . import safety
+
+# safety and package (defusedxml, zipfile) are imported where a file is read: a live book's grids need
+# neither, and the engine runs without any compiled dependency (addin/pyodide, tests/test_addin_pyodide.py).
 
 
 class ReadError(Exception):
@@ -66,6 +70,8 @@ def _looks_like_text(head: bytes) -> bool:
 
 def check_container(path: Path, limits: safety.Limits | None = None) -> None:
     """Refuse what is not an Office Open XML workbook, with a Chinese message."""
+    from . import safety
+
     limits = limits or safety.LIMITS
     if not path.exists():
         raise ReadError(f"文件不存在：{path}")
@@ -119,15 +125,18 @@ def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Gr
     Sheets whose used range is huge but sparse are read by safety.scan_sheet into SparseRows.
     Visible sheets come first, so that a table on a visible sheet wins over a hidden copy.
     """
+    from .. import package
+    from . import safety
+
     limits = limits or safety.LIMITS
     path = Path(path)
     check_container(path, limits)
     try:
-        data = path.read_bytes()
+        data = package.read_file(path, limits)
     except OSError as exc:
         raise ReadError(f"无法读取文件：{exc.strerror or type(exc).__name__}") from exc
-    if len(data) > limits.max_file_bytes:
-        raise ReadError("文件在读取过程中变大，超过读取上限，已停止")
+    except safety.UnsafeWorkbook as exc:
+        raise ReadError(str(exc)) from exc
     _check_head(path, data[: 64 * 1024])
     try:
         return _read_checked(data, limits)
@@ -140,6 +149,8 @@ def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Gr
 
 
 def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
+    from . import safety
+
     from python_calamine import CalamineWorkbook
 
     deadline = safety.Deadline(limits.max_seconds)

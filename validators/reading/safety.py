@@ -3,13 +3,8 @@
 A workbook arrives as bytes held in memory (so what is checked is exactly what is read).  Before
 python-calamine opens it:
 
-* the zip package is checked member by member: count, declared sizes, compression ratio, methods,
-  encryption flags, duplicate names and shared data offsets (overlapping-member bombs);
-* every member is inflated once, streaming, with the output bounded by its *declared* size, so a
-  header that lies about the size (a zip bomb in disguise) is caught after at most that many bytes;
-  the CRC and the end of the deflate stream are verified;
-* XML members are searched for DTDs and entity declarations, which Excel never writes
-  (entity-expansion "billion laughs" and external entities are refused outright);
+* the zip package goes through validators/package.py (sizes, ratios, CRCs, DTD/entity refusal),
+  the same guarded layer marking and ``clear`` use;
 * each worksheet is scanned with defusedxml, streaming: its real extent (the dense rectangle a
   reader would allocate), rows with content, formulas without cached values and error cells.
 
@@ -20,12 +15,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-import struct
-import time
 import zipfile
-import zlib
 from dataclasses import dataclass, field
-from io import BytesIO
 from typing import Any, Iterator
 
 from defusedxml import DefusedXmlException
@@ -33,8 +24,9 @@ from defusedxml.ElementTree import iterparse
 from xml.etree.ElementTree import ParseError
 
 from ..amounts import FormulaError, UncachedFormula
-
-MIB = 1 << 20
+from ..package import (  # noqa: F401 - the zip guards live in the shared package layer
+    LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, rels_path as _package_rels_path, resolve as _package_resolve,
+)
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -43,171 +35,6 @@ _STRICT_REL_DOC = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
-
-
-class UnsafeWorkbook(Exception):
-    """Refused: the message is Chinese and says what is wrong and what to do."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits.  Real 部门预算/决算 workbooks are far below every one of them."""
-
-    max_file_bytes: int = 100 * MIB  # the file on disk
-    max_members: int = 5_000
-    max_member_bytes: int = 256 * MIB  # one member, inflated
-    max_total_bytes: int = 1024 * MIB  # all members, inflated
-    max_ratio: int = 200  # inflated / compressed, for members above ratio_floor
-    ratio_floor: int = 4 * MIB
-    max_content_rows: int = 200_000  # rows with at least one value, per sheet
-    max_dense_cells: int = 2_000_000  # rows x columns a dense reader would allocate, per sheet
-    max_seconds: float = 120.0  # whole read
-
-
-LIMITS = Limits()
-
-
-class Deadline:
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def check(self) -> None:
-        if time.monotonic() > self.end:
-            raise UnsafeWorkbook(
-                f"读取超时：工作簿内容过多或结构异常，超过 {self.seconds:g} 秒仍未读完，已停止读取。"
-                "请删除多余的工作表和空行后另存再校验"
-            )
-
-
-# ---- the zip package --------------------------------------------------------------------------
-
-_XMLISH = (".xml", ".rels", ".vml")
-_DTD_MARKERS = tuple(
-    m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
-)
-_MARKER_TAIL = max(len(m) for m in _DTD_MARKERS)
-
-
-def _mb(n: int) -> str:
-    return f"{n / MIB:,.0f} MB"
-
-
-def check_package(data: bytes, limits: Limits = LIMITS, deadline: Deadline | None = None) -> zipfile.ZipFile:
-    """Validate the zip package in ``data``; return it opened.  Raises UnsafeWorkbook."""
-    deadline = deadline or Deadline(limits.max_seconds)
-    try:
-        zf = zipfile.ZipFile(BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error) as exc:
-        raise UnsafeWorkbook("工作簿文件已损坏（zip 包结构无法读取），可能下载或复制不完整") from exc
-    if len(infos) > limits.max_members:
-        raise UnsafeWorkbook(f"工作簿包含 {len(infos):,} 个内部文件，超过上限 {limits.max_members:,}，结构异常，已拒绝读取")
-    names: set[str] = set()
-    offsets: set[int] = set()
-    total = 0
-    for info in infos:
-        name = info.filename
-        key = name.lower()
-        if key in names:
-            raise UnsafeWorkbook(f"工作簿内部文件重名（{name[:60]}），结构异常，可能被篡改，已拒绝读取")
-        names.add(key)
-        if info.header_offset in offsets:
-            raise UnsafeWorkbook("工作簿内部文件相互重叠（常见于“zip 炸弹”），已拒绝读取")
-        offsets.add(info.header_offset)
-        if info.flag_bits & 0x1:
-            raise UnsafeWorkbook("工作簿内部文件被加密，无法读取。请取消密码保护后另存为 .xlsx 再校验")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise UnsafeWorkbook(
-                f"工作簿使用了 Excel 不会使用的压缩方式（方法 {info.compress_type}），已拒绝读取。请用 Excel 或 WPS 另存为 .xlsx"
-            )
-        if info.file_size > limits.max_member_bytes:
-            raise UnsafeWorkbook(
-                f"工作簿内部文件 {name[:60]} 解压后达 {_mb(info.file_size)}，超过上限 {_mb(limits.max_member_bytes)}"
-                "（可能是“zip 炸弹”），已拒绝读取"
-            )
-        total += info.file_size
-        if total > limits.max_total_bytes:
-            raise UnsafeWorkbook(
-                f"工作簿解压后总大小超过上限 {_mb(limits.max_total_bytes)}（可能是“zip 炸弹”），已拒绝读取"
-            )
-        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise UnsafeWorkbook(
-                f"工作簿内部文件 {name[:60]} 压缩比异常（{info.file_size // max(info.compress_size, 1):,} 倍，"
-                "可能是“zip 炸弹”），已拒绝读取"
-            )
-    for info in infos:
-        deadline.check()
-        _inflate_and_check(data, info, deadline)
-    return zf
-
-
-def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
-    start = info.header_offset
-    head = data[start : start + 30]
-    if len(head) < 30 or head[:4] != b"PK\x03\x04":
-        raise UnsafeWorkbook("工作簿文件已损坏（内部文件头缺失），可能下载或复制不完整")
-    name_len, extra_len = struct.unpack("<HH", head[26:30])
-    return start + 30 + name_len + extra_len
-
-
-def _inflate_and_check(data: bytes, info: zipfile.ZipInfo, deadline: Deadline) -> None:
-    """Inflate one member, never producing more than its declared size; verify CRC and end."""
-    name = info.filename
-    offset = _data_offset(data, info)
-    raw = memoryview(data)[offset : offset + info.compress_size]
-    if len(raw) < info.compress_size:
-        raise UnsafeWorkbook(f"工作簿文件不完整（内部文件 {name[:60]} 被截断），可能下载或复制不完整")
-    declared = info.file_size
-    scan = name.lower().endswith(_XMLISH)
-    crc = 0
-    produced = 0
-    tail = b""
-
-    def consume(chunk: bytes) -> None:
-        nonlocal crc, produced, tail
-        produced += len(chunk)
-        if produced > declared:
-            raise UnsafeWorkbook(
-                f"工作簿内部文件 {name[:60]} 的实际大小超过其声明大小（文件被篡改，可能是“zip 炸弹”），已拒绝读取"
-            )
-        crc = zlib.crc32(chunk, crc)
-        if scan:
-            window = tail + chunk
-            if any(m in window for m in _DTD_MARKERS):
-                raise UnsafeWorkbook(
-                    f"工作簿内部文件 {name[:60]} 含有 DTD/实体声明（Excel 不会生成这种内容，可能是恶意构造的文件），已拒绝读取"
-                )
-            tail = window[-_MARKER_TAIL:]
-
-    step = 1 << 20
-    if info.compress_type == zipfile.ZIP_STORED:
-        if info.compress_size != declared:
-            raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 大小不一致）")
-        for i in range(0, len(raw), step):
-            consume(bytes(raw[i : i + step]))
-    else:
-        inflater = zlib.decompressobj(-15)
-        try:
-            for i in range(0, len(raw), 64 * 1024):
-                pending = bytes(raw[i : i + 64 * 1024])
-                while pending and not inflater.eof:
-                    # ask for at most what may still legitimately come, plus one byte to detect a lie
-                    chunk = inflater.decompress(pending, max(1, min(step, declared - produced + 1)))
-                    consume(chunk)
-                    if not chunk and len(inflater.unconsumed_tail) == len(pending):
-                        raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 无法解压）")
-                    pending = inflater.unconsumed_tail
-                    deadline.check()
-                if inflater.eof:
-                    break
-            consume(inflater.flush())
-        except zlib.error as exc:
-            raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 无法解压），可能下载或复制不完整") from exc
-        if not inflater.eof:
-            raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 不完整），可能下载或复制不完整")
-    if produced != declared or crc != info.CRC:
-        raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 校验和不符），可能下载或复制不完整")
 
 
 # ---- package parts: workbook, relationships ---------------------------------------------------
@@ -233,15 +60,13 @@ def _member_names(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _resolve(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(base_dir, target))
+    return _package_resolve(posixpath.join(base_dir, "_"), target)
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type suffix, resolved part name) for ``part``."""
-    base_dir, base = posixpath.split(part)
-    rels_name = posixpath.join(base_dir, "_rels", base + ".rels")
+    base_dir = posixpath.dirname(part)
+    rels_name = _package_rels_path(part)
     names = _member_names(zf)
     if rels_name.lower() not in names:
         return {}
@@ -340,7 +165,7 @@ def scan_sheet(
 ) -> SheetScan:
     """One streaming pass.  With ``shared`` (the shared strings), also collects every value."""
     if shared is None:
-        fast = _scan_plain_sheet(zf.read(part))
+        fast = _scan_plain_sheet(zf.read(part), limits)
         if fast is not None:
             return fast
     deadline = deadline or Deadline(limits.max_seconds)
@@ -402,7 +227,7 @@ _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
 _NEEDS_FULL_SCAN = re.compile(rb"<f[\s>/]|:f[\s>/]|t=\"e\"|<\w+:c[\s>]")
 
 
-def _scan_plain_sheet(data: bytes) -> SheetScan | None:
+def _scan_plain_sheet(data: bytes, limits: Limits = LIMITS) -> SheetScan | None:
     """Byte-level scan of a sheet without formulas, error cells or namespace prefixes (what our
     templates and most filled workbooks are): bounds only, no sentinels needed.  The counts are upper
     bounds (rows and cells with styles but no value count too), so the limits stay conservative.
@@ -412,6 +237,8 @@ def _scan_plain_sheet(data: bytes) -> SheetScan | None:
     rows = _ROW_NUMBER.findall(data)
     if b"<row" in data and len(rows) != data.count(b"<row"):
         return None  # rows without r= (allowed by the format): let the full pass number them
+    if len(rows) > limits.max_content_rows:
+        return None  # perhaps over the row limit: the full pass counts the rows that have values, exactly
     height = max((int(r) for r in rows), default=0)
     cell_columns = _CELL_COLUMN.findall(data)
     if data.count(b"<c ") + data.count(b"<c>") != len(cell_columns):

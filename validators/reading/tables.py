@@ -416,3 +416,9 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         if not has_code and (is_total or (layout == "project" and not item.label and not table.rows and has_amount)):
             item.kind = RowKind.TOTAL
         table.rows.append(item)
+
+
+# public names for the header helpers the importers and the template writer share
+header_paths = _header_paths
+is_header_row = _is_header_row
+make_columns = _make_columns

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..amounts import fmt
 from ..model import SEVERITY_ORDER, Report, Severity
+from ..status import Status, status_counts
 from .summary import BatchSummary, department_of, link_target, marked_for, primary_cell, rule_name, summarise
 
 SEVERITY_CLASS = {Severity.ERROR: "err", Severity.UNVERIFIABLE: "unv", Severity.WARNING: "warn", Severity.ROUNDING: "rnd"}
@@ -60,6 +61,9 @@ td.msg{min-width:26em}
 td.file{min-width:9em;max-width:14em;word-break:break-all}
 .muted{color:#777;font-size:12px}
 a{color:#1f5fa8}
+.card.st-ok{background:#1e8449}.card.st-part{background:#b9770e}.card.st-fail{background:#7b241c}
+.st{display:inline-block;border-radius:3px;padding:0 5px;color:#fff;font-size:12px;white-space:nowrap}
+.st.st-ok{background:#1e8449}.st.st-part{background:#b9770e}.st.st-fail{background:#7b241c}
 """
 
 JS = """
@@ -140,8 +144,29 @@ def _count_cells(counts) -> str:
     return "".join(f'<td class="n{"" if counts.get(s, 0) else " z"}">{counts.get(s, 0)}</td>' for s in SEVERITY_ORDER)
 
 
+STATUS_CLASS = {Status.VERIFIED: "st-ok", Status.PARTIAL: "st-part", Status.FAILED: "st-fail"}
+
+
+def _status_section(reports: list[Report]) -> str:
+    counts = status_counts(reports).counts
+    out = ['<section id="file-status"><h2>文件状态</h2><div class="cards">']
+    out += [f'<div class="card {STATUS_CLASS[st]}" data-status="{e(st.value)}"><b>{n}</b>{e(st.value)}</div>' for st, n in counts.items()]
+    out.append('</div><p class="muted">已校验：所需公开表全部找到并读取；部分校验：缺少某些表或某些表无法完整读取，'
+               '相关结论不完整；未能校验：无法读取、空白工作簿或没有识别出任何公开表，需人工处理。</p>')
+    out.append('<div class="scroll"><table id="status-list"><thead><tr><th>#</th><th>文件</th><th>部门</th><th>状态</th><th>说明</th>')
+    out.append("".join(f"<th>{e(sev.value)}</th>" for sev in SEVERITY_ORDER) + "<th>已按基线忽略</th></tr></thead><tbody>")
+    for i, r in enumerate(reports, start=1):
+        st = r.status
+        out.append(f'<tr data-status="{e(st.value)}"><td class="n">{i}</td><td class="file" title="{e(r.source)}">{e(Path(r.source).name)}</td>'
+                   f'<td class="dept">{e(department_of(r))}</td><td><span class="st {STATUS_CLASS[st.level]}">{e(st.value)}</span></td>'
+                   f'<td class="msg">{e("；".join(st.reasons))}</td>' + _count_cells({s: r.count(s) for s in SEVERITY_ORDER})
+                   + f'<td class="n{"" if r.baselined else " z"}">{len(r.baselined)}</td></tr>')
+    out.append("</tbody></table></div></section>")
+    return "".join(out)
+
+
 def render_html(reports: list[Report], *, report_path: str | Path | None = None, marked: Mapping[str, str] | None = None,
-                title: str = "财政公开表校验报告") -> str:
+                title: str = "财政公开表校验报告", timelines: list | None = None) -> str:
     """The HTML page.  ``report_path`` is where it will be written (links are made relative to its folder);
     ``marked`` maps a report's source to its marked copy."""
     report_dir = Path(report_path).resolve().parent if report_path else Path.cwd()
@@ -155,6 +180,9 @@ def render_html(reports: list[Report], *, report_path: str | Path | None = None,
     w('<meta name="viewport" content="width=device-width, initial-scale=1">')
     w(f"<title>{e(title)}</title><style>{CSS}</style></head><body>")
     w(f"<header><h1>{e(title)}</h1><p>共 {len(reports)} 个工作簿、{len(s.departments)} 个部门；生成时间 {e(now)}；czcheck {e(__version__)}</p></header><main>")
+
+    # ---- per-file status first: was each file really checked?
+    w(_status_section(reports))
 
     # ---- severity cards
     w('<section id="overview"><h2>总体情况</h2><div class="cards">')
@@ -205,6 +233,12 @@ def render_html(reports: list[Report], *, report_path: str | Path | None = None,
         for r in s.unreadable:
             w(f"<tr><td>{e(r.source)}</td><td>{e(r.error)}</td></tr>")
         w("</tbody></table></section>")
+
+    # ---- department timelines across documents (validators/archive/timeline.py; only with --archive/--with)
+    if timelines:
+        from ..archive.timeline import render_html_section
+
+        w(render_html_section(timelines))
 
     # ---- findings
     has_marked = bool(marked)

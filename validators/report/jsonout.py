@@ -6,6 +6,7 @@ import json
 
 from .. import __version__
 from ..model import SEVERITY_ORDER, Report
+from ..status import status_counts
 from .tables import found_tables
 
 
@@ -18,14 +19,24 @@ def report_dict(report: Report) -> dict:
         "kind": d.kind if d else None,
         "profile": d.profile if d else None,
         "error": report.error,
+        **_status(report),
         "counts": {s.value: report.count(s) for s in SEVERITY_ORDER},
+        "baselined": len(report.baselined),
         "tables": found_tables(d),  # which title matched which kind (report/tables.py)
         "findings": [f.to_dict() for f in report.findings],
     }
 
 
+def _status(report: Report) -> dict:
+    st = report.status
+    return {"status": st.value, "status_reasons": list(st.reasons),
+            "missing_tables": list(st.missing_tables), "unreadable_tables": list(st.unreadable_tables)}
+
+
 def render_json(reports: list[Report]) -> str:
+    summary = {s.value: n for s, n in status_counts(reports).counts.items()}
     return json.dumps(
-        {"tool": "czcheck", "version": __version__, "files": [report_dict(r) for r in reports]},
+        {"tool": "czcheck", "version": __version__, "status_counts": summary,
+         "baselined": sum(len(r.baselined) for r in reports), "files": [report_dict(r) for r in reports]},
         ensure_ascii=False, indent=2,
     )

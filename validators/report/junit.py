@@ -1,6 +1,6 @@
 """JUnit XML for CI: one test suite per workbook, one test case per finding.
 
-错误 -> <failure>; 无法校验 and unreadable files -> <error> (the check could not run: fail closed);
+错误 -> <failure>; 无法校验 and files 未能校验 (unreadable, empty, no table) -> <error> (the check could not run: fail closed);
 提示 and 尾差 -> passing cases that carry the message in <system-out>.  A workbook without findings
 gets one passing case, so every file shows up in the CI report.
 """
@@ -39,10 +39,15 @@ def render_junit(reports: list[Report]) -> str:
         counts = {"tests": 0, "failures": 0, "errors": 0}
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="部门", value=_t(department_of(report)))
+        status = report.status
+        ET.SubElement(props, "property", name="状态", value=status.value)
+        if status.reasons:
+            ET.SubElement(props, "property", name="状态说明", value=_t("；".join(status.reasons)))
         classname = _t(department_of(report))
-        if report.error:
-            case = ET.SubElement(suite, "testcase", classname=classname, name="读取工作簿")
-            ET.SubElement(case, "error", message=_t(report.error), type="无法读取").text = _t(report.error)
+        if status.failed:  # a file not checked at all is an error of its own, even with no finding
+            reason = _t(status.describe())
+            case = ET.SubElement(suite, "testcase", classname=classname, name="读取工作簿" if report.error else "识别公开表")
+            ET.SubElement(case, "error", message=reason, type=status.value).text = reason
             counts["tests"] += 1
             counts["errors"] += 1
         for f in report.findings:
@@ -56,7 +61,7 @@ def render_junit(reports: list[Report]) -> str:
                 counts["errors"] += 1
             else:
                 ET.SubElement(case, "system-out").text = _t(f"[{f.severity.value}] " + _detail(f))
-        if not report.error and not report.findings:
+        if not status.failed and not report.findings:
             ET.SubElement(suite, "testcase", classname=classname, name="全部规则")
             counts["tests"] += 1
         for k, v in counts.items():

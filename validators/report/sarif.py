@@ -39,13 +39,18 @@ def render_sarif(reports: list[Report]) -> str:
             rules_out.append(entry)
         return used[code]
 
-    results, notes = [], []
+    results, notes, later, artifacts = [], [], [], []
     for report in reports:
         artifact = {"uri": _uri(report.source)}
+        status = report.status
+        artifacts.append({"location": dict(artifact), "properties": {"status": status.value, "statusReasons": list(status.reasons)}})
         if report.error:
             notes.append({"level": "error", "message": {"text": f"{report.source}：{report.error}"},
                           "locations": [{"physicalLocation": {"artifactLocation": artifact}}]})
             continue
+        if status.failed:  # read, but nothing to check (empty, no table recognised): after the read errors
+            later.append({"level": "error", "message": {"text": f"{report.source}：{status.describe()}"},
+                          "locations": [{"physicalLocation": {"artifactLocation": artifact}}]})
         dept = department_of(report)
         for f in report.findings:
             cells = f.cells or f.related_cells
@@ -62,9 +67,11 @@ def render_sarif(reports: list[Report]) -> str:
             if related:
                 result["relatedLocations"] = related
             results.append(result)
+    notes += later
     run = {
         "tool": {"driver": {"name": "czcheck", "version": __version__, "rules": rules_out}},
         "invocations": [{"executionSuccessful": not notes, "toolExecutionNotifications": notes}],
+        "artifacts": artifacts,
         "results": results,
     }
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, ensure_ascii=False, indent=2)

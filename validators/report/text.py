@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..amounts import amount_parts
 from ..model import SEVERITY_ORDER, Report, Severity
+from ..status import Status, status_counts
 
 
 def counts_line(report: Report) -> str:
@@ -23,10 +24,13 @@ def render_text(reports: list[Report], show_rounding: bool = True) -> str:
     for report in reports:
         out.append(f"文件：{describe_source(report)}")
         if report.error:
-            out.append(f"  无法校验：{report.error}")
+            out.append(f"  {Status.FAILED.value}：{report.error}")
             out.append("")
             continue
+        out.append(f"  状态：{report.status.describe()}")
         out.append(f"  结果：{counts_line(report)}")
+        if report.baselined:
+            out.append(f"  已按基线忽略 {len(report.baselined)} 条")
         for f in report.findings:
             if f.severity is Severity.ROUNDING and not show_rounding:
                 continue
@@ -45,9 +49,28 @@ def render_text(reports: list[Report], show_rounding: bool = True) -> str:
         total = {s: sum(r.count(s) for r in reports) for s in SEVERITY_ORDER}
         failed = sum(1 for r in reports if r.error)
         out.append(f"共 {len(reports)} 个文件，无法读取 {failed} 个；" + "，".join(f"{s.value} {n} 项" for s, n in total.items()))
-    else:
-        r = reports[0]
-        if not r.error:
-            verdict = "未发现错误" if not r.has_errors else f"发现 {r.count(Severity.ERROR)} 项错误，请逐项核对"
-            out.append(f"校验完成：{verdict}。")
+        out.append(f"文件状态：{status_counts(reports).line()}")
+        not_checked = [r for r in reports if r.status.failed]
+        if not_checked:
+            out.append("未能校验的文件：" + "、".join(r.source for r in not_checked))
+    elif reports:
+        out.append(verdict(reports[0]))
+    suppressed = sum(len(r.baselined) for r in reports)
+    if suppressed:
+        out.append(f"已按基线忽略 {suppressed} 条（与基线文件中已接受的结果相同）。")
     return "\n".join(out)
+
+
+def verdict(r: Report) -> str:
+    """The closing line for one file.  Never “未发现错误” alone unless the file was fully checked."""
+    status = r.status
+    if status.failed:
+        return f"校验未完成：{status.describe()}。"
+    errors, unverifiable = r.count(Severity.ERROR), r.count(Severity.UNVERIFIABLE)
+    found = f"发现 {errors} 项错误，请逐项核对" if errors else "未发现错误"
+    caveats = []
+    if not status.checked:
+        caveats.append(f"仅{status.describe()}")
+    if unverifiable:
+        caveats.append(f"另有 {unverifiable} 项无法校验，需人工核对")
+    return f"校验完成：{found}" + ("，但" + "；".join(caveats) if caveats else "") + "。"

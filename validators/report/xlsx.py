@@ -18,6 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..model import SEVERITY_ORDER, Report, Severity
+from ..status import Status
 from .summary import department_of, link_target, marked_for, primary_cell, rule_name, summarise, year_of
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +54,8 @@ def _cell(ws, value: Any, *, fill=None, link: str | None = None, location: str |
     if wrap:
         cell.alignment = WRAP
     if link:
+        link = _ILLEGAL.sub(lambda m: f"%{ord(m.group(0)):02X}", link)  # a control character in a file name
+        location = _ILLEGAL.sub("", location) if location else location
         # an external link (relative path) and optionally the cell to open; never a HYPERLINK() formula
         cell.hyperlink = Hyperlink(ref="", target=link, location=location, display=None)
         cell.font = LINK_FONT
@@ -82,13 +85,36 @@ FINDING_COLUMNS = ["序号", "部门", "年度", "文件", "级别", "规则编�
 FINDING_WIDTHS = [6, 24, 7, 28, 9, 9, 28, 20, 24, 70, 14, 14, 12, 30, 14]
 
 
-def write_xlsx(reports: list[Report], path: str | Path, *, marked: Mapping[str, str] | None = None) -> Path:
+STATUS_FILL = {
+    Status.VERIFIED: PatternFill("solid", fgColor="C6EFCE"),
+    Status.PARTIAL: PatternFill("solid", fgColor="FFE699"),
+    Status.FAILED: PatternFill("solid", fgColor="F4B6B0"),
+}
+STATUS_COLUMNS = ["序号", "文件", "部门", "年度", "状态", "说明", "缺少的表", "未能完整读取的表",
+                  *[sev.value for sev in SEVERITY_ORDER], "已按基线忽略"]
+STATUS_WIDTHS = [6, 30, 24, 7, 10, 60, 30, 30, 8, 9, 8, 8, 12]
+
+
+def _status_sheet(wb, reports: list[Report], base: Path) -> None:
+    """The first sheet: one row per file with its status (已校验 / 部分校验 / 未能校验) and why."""
+    ws = _sheet(wb, "文件状态", STATUS_COLUMNS, STATUS_WIDTHS)
+    for i, r in enumerate(reports, start=1):
+        st = r.status
+        ws.append([_cell(ws, i), _cell(ws, r.source, link=link_target(r.source, base)), _cell(ws, department_of(r)),
+                   _cell(ws, year_of(r)), _cell(ws, st.value, fill=STATUS_FILL[st.level]), _cell(ws, "；".join(st.reasons), wrap=True),
+                   _cell(ws, "、".join(st.missing_tables)), _cell(ws, "、".join(st.unreadable_tables)),
+                   *[_cell(ws, r.count(sev)) for sev in SEVERITY_ORDER], _cell(ws, len(r.baselined))])
+
+
+def write_xlsx(reports: list[Report], path: str | Path, *, marked: Mapping[str, str] | None = None,
+               force: bool = False) -> Path:
     """Write the summary workbook to ``path`` (streaming, write-only).  Links are relative to its folder."""
     path = Path(path)
     base = path.resolve().parent
     s = summarise(reports)
     wb = Workbook(write_only=True)
 
+    _status_sheet(wb, reports, base)
     ws = _sheet(wb, "问题清单", FINDING_COLUMNS, FINDING_WIDTHS)
     n = 0
     for report in reports:
@@ -132,6 +158,11 @@ def write_xlsx(reports: list[Report], path: str | Path, *, marked: Mapping[str, 
         rs.append([_cell(rs, rule.code), _cell(rs, rule.name), *[_cell(rs, rule.counts.get(sev, 0)) for sev in SEVERITY_ORDER],
                    _cell(rs, rule.total), _cell(rs, len(rule.departments))])
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from io import BytesIO
+
+    from .. import package, safewrite
+
+    buffer = BytesIO()
+    wb.save(buffer)
+    safewrite.write_output(path, buffer.getvalue(), force=force, verify=package.is_valid_package)
     return path

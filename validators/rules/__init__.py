@@ -10,12 +10,10 @@ from __future__ import annotations
 import inspect
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ..model import Disclosure, Finding, Severity, Table
 
-if TYPE_CHECKING:
-    from ..config import Config
 
 DOC_PARTS = ("检查内容", "依据", "错误示例", "正确示例")
 
@@ -86,7 +84,7 @@ class Context:
     """What a rule sees: the disclosure and helpers that build findings consistently."""
 
     def __init__(self, disclosure: Disclosure, rule: Rule, recorder: Callable | None = None,
-                 blocked: dict[str, list[str]] | None = None, config: "Config | None" = None):
+                 blocked: dict[str, list[str]] | None = None, config: Any = None):
         self.disclosure = disclosure
         self.rule = rule
         self._recorder = recorder
@@ -99,10 +97,8 @@ class Context:
         default = self.rule.params[name][0]  # KeyError: the rule did not declare it (a czcheck bug)
         fmt = self.disclosure.format
         if self.config is not None:
-            from ..config import UNSET
-
-            value = self.config.param(fmt.id if fmt else None, name)
-            if value is not UNSET:
+            found, value = self.config.param(fmt.id if fmt else None, name)
+            if found:
                 return value
         return fmt.param(name, default) if fmt is not None else default
 
@@ -165,9 +161,7 @@ def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None, confi
     from .reading import missing_tables_findings
 
     if config is None:
-        from ..config import Config
-
-        config = Config(select=list(select) if select is not None else None)
+        config = _Everything(set(select) if select is not None else None)
     findings: list[Finding] = []
     blocked: dict[str, list[str]] = {}
     for r in all_rules():
@@ -191,6 +185,22 @@ def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None, confi
     if config.enabled(RULES["RD002"]):
         findings.extend(missing_tables_findings(disclosure, blocked))
     return sort_findings(findings)
+
+
+class _Everything:
+    """The configuration when none is given: every rule (or the ``select`` codes) at its own severity."""
+
+    def __init__(self, select: set[str] | None):
+        self.select = select
+
+    def enabled(self, r: Rule) -> bool:
+        return self.select is None or r.code in self.select or bool(self.select & set(r.aliases))
+
+    def severity(self, r: Rule) -> Severity:
+        return r.severity
+
+    def param(self, format_id: str | None, name: str) -> tuple[bool, Any]:
+        return False, None
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

@@ -7,9 +7,9 @@ of the function-classified 决算 tables are checked by the generic 表内 rules
 
 from __future__ import annotations
 
-from ..model import Row, RowKind, Severity, Table, Value
+from ..model import Row, RowKind, Table, Value
 from . import Context, rule
-from ._checks import column_name, equal_check, missing_row, row_name, sum_check
+from ._checks import column_name, row_name, sum_check
 from .relations import balance_check
 
 SUMMARY = "收支决算总表"
@@ -113,127 +113,6 @@ def income_table_vs_summary(ctx: Context):
         label = "、".join(r.label for r in rows)
         yield from _emit(sum_check(ctx, total.values[col], [_v(r) for r in rows],
                                    f"收入决算表合计行{column_name(col)}列与收入支出决算总表“{label}”", table=inc))
-
-
-@rule("JS512", "支出决算表与收入支出决算总表一致", "决算", requires=(EXPENSE, SUMMARY))
-def expense_table_vs_summary(ctx: Context):
-    """检查内容：
-    支出决算表合计行“本年支出合计”与收入支出决算总表“本年支出合计”一致；支出决算表每个“类”行与
-    总表支出栏同一功能分类“类”一致（总表有金额而支出决算表没有该类，也报告）。
-
-    依据：
-    支出决算表是收入支出决算总表支出栏按功能分类和支出性质的展开。
-
-    错误示例：
-    总表卫生健康支出 2,065.20，支出决算表 210 类 2,056.20。
-
-    正确示例：
-    两处均为 2,065.20。
-    """
-    exp, s = ctx.table(EXPENSE), ctx.table(SUMMARY)
-    yield from _emit(equal_check(ctx, _v(exp.total_row()), _v(s.line("本年支出合计", "支出")),
-                                 "支出决算表合计与收入支出决算总表本年支出合计", table=exp))
-    rows = exp.by_code()
-    for line in s.rows:
-        if line.side != "支出" or not line.code:
-            continue
-        what = f"收入支出决算总表“{line.label}”与支出决算表类{line.code}"
-        row = rows.get(line.code)
-        if row is None:
-            v = _v(line)
-            f = missing_row(ctx, v, exp, what) if v else None
-        else:
-            f = equal_check(ctx, _v(row), _v(line), what, table=exp)
-        if f:
-            yield f
-
-
-@rule("JS513", "收入决算表与支出决算表按科目对应", "决算", requires=(INCOME, EXPENSE), severity=Severity.WARNING)
-def income_vs_expense_codes(ctx: Context):
-    """检查内容：
-    收入决算表与支出决算表按功能分类科目逐行比较“本年收入合计”与“本年支出合计”。决算中两者可因
-    年初、年末结转和结余而不同，差异作为“提示”列出，请在情况说明中解释。
-
-    依据：
-    收入按支出用途（功能分类）列示；没有结转结余变动时，同一科目的收入与支出相等。
-
-    错误示例：
-    2101501 行政运行收入 448.78，支出 438.78，且总表年初、年末结转和结余均为 0。
-
-    正确示例：
-    两表 2101501 行政运行均为 448.78。
-    """
-    inc, exp = ctx.table(INCOME), ctx.table(EXPENSE)
-    a_rows, b_rows = exp.by_code(), inc.by_code()
-    for code in list(a_rows) + [c for c in b_rows if c not in a_rows]:
-        ra, rb = a_rows.get(code), b_rows.get(code)
-        if ra is None or rb is None:
-            continue
-        f = equal_check(ctx, _v(ra), _v(rb), f"支出决算表与收入决算表科目“{code} {ra.label}”", table=exp)
-        if f and f.severity is Severity.ERROR:
-            f.severity = Severity.WARNING
-        if f:
-            yield f
-
-
-@rule("JS515", "财政拨款收支决算总表与分预算支出决算表一致", "决算", requires=(FISCAL,))
-def fiscal_vs_fund_tables(ctx: Context):
-    """检查内容：
-    财政拨款收入支出决算总表支出栏一般公共预算财政拨款列的本年支出合计及各类，与一般公共预算财政拨款
-    支出决算表的合计行、类行一致；政府性基金预算、国有资本经营预算财政拨款列的本年支出合计与对应决算表
-    合计行的本年支出一致，政府性基金收入与其决算表的本年收入一致。
-
-    依据：
-    分预算的支出决算表是财政拨款收入支出决算总表各列的展开。
-
-    错误示例：
-    总表卫生健康支出一般公共预算列 2,065.02，一般公共预算财政拨款支出决算表 210 类 2,056.02。
-
-    正确示例：
-    两处均为 2,065.02。
-    """
-    fz = ctx.table(FISCAL)
-    total = fz.line("本年支出合计", "支出")
-    for key, kind in zip(FUNDS, (GENERAL, FUND, SOE)):
-        target = ctx.table(kind)
-        if target is None or total is None or key not in total.values:
-            continue
-        yield from _emit(equal_check(ctx, total.values[key], _v(target.total_row()),
-                                     f"财政拨款收入支出决算总表本年支出合计{key}列与{kind}合计", table=fz, incomplete=target.truncated))
-        if kind == FUND and target.has("本年收入"):
-            yield from _emit(equal_check(ctx, _v(fz.line(key, "收入")), _v(target.total_row(), "本年收入"),
-                                         f"财政拨款收入支出决算总表{key}财政拨款收入与{kind}本年收入", table=fz))
-        rows = target.by_code()
-        for line in fz.rows:
-            if line.side != "支出" or not line.code or key not in line.values:
-                continue
-            what = f"财政拨款收入支出决算总表“{line.label}”{key}列与{kind}类{line.code}"
-            row = rows.get(line.code)
-            f = equal_check(ctx, line.values[key], _v(row), what, table=fz) if row else missing_row(ctx, line.values[key], target, what)
-            if f:
-                yield f
-
-
-@rule("JS516", "收入支出决算总表财政拨款收入与财政拨款收支决算总表一致", "决算", requires=(SUMMARY, FISCAL))
-def summary_vs_fiscal(ctx: Context):
-    """检查内容：
-    收入支出决算总表的一般公共预算、政府性基金预算、国有资本经营预算财政拨款收入，与财政拨款收入支出
-    决算总表收入栏对应金额一致。
-
-    依据：
-    两张总表的财政拨款收入是同一笔钱。
-
-    错误示例：
-    收入支出决算总表一般公共预算财政拨款收入 2,315.76，财政拨款收入支出决算总表 2,351.76。
-
-    正确示例：
-    两处均为 2,315.76。
-    """
-    s, fz = ctx.table(SUMMARY), ctx.table(FISCAL)
-    for key in FUNDS:
-        a, b = s.line(key, "收入"), fz.line(key, "收入")
-        if a and b:
-            yield from _emit(equal_check(ctx, _v(b), _v(a), f"财政拨款收入支出决算总表“{b.label}”与收入支出决算总表“{a.label}”", table=fz))
 
 
 def _block_classes(t: Table, blocks: set[str]) -> list[Row]:

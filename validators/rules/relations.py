@@ -162,6 +162,22 @@ def sum_against(ctx: "Context", totals: list[Value], parts: list[Value | None], 
                  incomplete=incomplete, label=what, table=table, cells=[totals[0].ref], related=[v.ref for v in totals[1:]] + [p.ref for p in present])
 
 
+def missing_row(ctx: "Context", present: Value, where: Table, what: str) -> Finding | None:
+    """A row with an amount on one side has no counterpart row in ``where``."""
+    if present.problem or present.blank or present.number == 0:
+        return None
+    if where.truncated:
+        return ctx.finding(
+            Severity.UNVERIFIABLE,
+            message=f"{what}：{where.kind}中找不到对应行，该表有行缺失（PDF 转换截断），无法核对金额 {fmt(present.number)}",
+            cells=[present.ref], related_cells=list(where.missing_rows), actual=present.number, table=where.kind,
+        )
+    return ctx.finding(
+        message=f"{what}：{where.kind}中没有对应的行，金额 {fmt(present.number)} 无处对应",
+        cells=[present.ref], expected=Decimal(0), actual=present.number, difference=present.number, table=where.kind,
+    )
+
+
 # ---- naming ----------------------------------------------------------------------------------
 
 
@@ -214,7 +230,15 @@ def run_declared(ctx: "Context") -> Iterator[Finding]:
         missing = [k for k in rel.arg("requires", []) if ctx.table(k) is None]
         for k in missing:
             ctx.blocked.setdefault(k, []).append(ctx.rule.code)
-        if not missing:
+        if missing:
+            continue
+        if rel.arg("severity") and ctx.severity is ctx.rule.severity:  # the reviewer's grading wins; else this format grades the code differently (决算: 提示 where budgets say 错误)
+            default, ctx.severity = ctx.severity, Severity(rel.arg("severity"))
+            try:
+                yield from KINDS[rel.kind](ctx, rel)
+            finally:
+                ctx.severity = default
+        else:
             yield from KINDS[rel.kind](ctx, rel)
 
 
@@ -398,6 +422,160 @@ def _sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         yield f
 
 
+def _pick(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, Row | None, Value | None]:
+    """One operand cell: {table, line="side:key" | row="total" | row=KEY | code=CODE, column}."""
+    t = ctx.table(spec["table"])
+    if t is None:
+        return None, None, None
+    if "line" in spec:
+        row = _line(t, spec["line"])
+    elif spec.get("row", "total") == "total":
+        row = t.total_row()
+    elif "code" in spec:
+        row = t.by_code().get(spec["code"])
+    else:
+        row = next((r for r in t.rows if r.key == spec["row"]), None)
+    return t, row, row.values.get(spec.get("column", "合计")) if row is not None else None
+
+
+def against(ctx: "Context", a: Value | None, b_table: Table | None, b_kind: str, b: Value | None, what: str,
+            *, report_absent: bool = True) -> Finding | None:
+    """A cell against its counterpart in another table, saying what is missing when there is none:
+    the table absent (无法校验), the row or amount absent (错误; 无法校验 where the table was cut short)."""
+    if a is None or a.problem:
+        return None
+    if b_table is None:
+        if report_absent and not a.blank and a.number != 0:
+            return ctx.finding(Severity.UNVERIFIABLE, message=f"{what}：缺少“{b_kind}”，无法核对金额 {fmt(a.number)}",
+                               cells=[a.ref], actual=a.number, table=b_kind)
+        return None
+    if b is None:
+        if a.blank or a.number == 0:
+            return None
+        if b_table.truncated:
+            return missing_row(ctx, a, b_table, what)
+        return ctx.finding(message=f"{what}：{fmt(a.number)}，而{b_kind}中没有对应金额（表中无数据或缺少合计行）",
+                           cells=[a.ref], expected=Decimal(0), actual=a.number, difference=a.number, table=b_kind)
+    return equal_check(ctx, a, b, what, table=b_table)
+
+
+@kind("agree")
+def _agree(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """a = b across two tables (``a`` and ``b`` are operands), saying what is missing when there is no b.
+
+    ``when_columns``: "a" checks only when a's table has a's column, "both" also needs b's column in b's table;
+    ``if_absent``: "report" (default) makes a missing b table 无法校验 for a non-zero a, "skip" ignores it."""
+    spec_a, spec_b = rel.arg("a"), rel.arg("b")
+    ta, _, a = _pick(ctx, spec_a)
+    tb, row_b, b = _pick(ctx, spec_b)
+    if ta is None:
+        return
+    when = rel.arg("when_columns", False)  # "a": a's table has a's column; "both"/true: and b's has b's
+    if when and not ta.has(spec_a.get("column", "合计")):
+        return
+    if when in (True, "both") and tb is not None and not tb.has(spec_b.get("column", "合计")):
+        return
+    if tb is None and rel.arg("if_absent", "report") == "skip":
+        return
+    f = against(ctx, a, tb, spec_b["table"], b, _operand_what(rel, a_row=_pick(ctx, spec_a)[1], b_row=row_b),
+                report_absent=rel.arg("if_absent", "report") == "report")
+    if f:
+        yield f
+
+
+def _operand_what(rel: "Relation", a_row: Row | None, b_row: Row | None) -> str:
+    return rel.arg("what", "").format(a_label=a_row.label if a_row else "", b_label=b_row.label if b_row else "")
+
+
+@kind("equal")
+def _equal(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """a = b, two operands that must both be printed (nothing is said when either is absent)."""
+    ta, row_a, a = _pick(ctx, rel.arg("a"))
+    _, row_b, b = _pick(ctx, rel.arg("b"))
+    f = equal_check(ctx, a, b, _operand_what(rel, row_a, row_b), table=ta) if ta is not None else None
+    if f:
+        yield f
+
+
+@kind("match_codes")
+def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """Row by 功能分类 code: table a's column = table b's column for every code either prints; a code with an
+    amount on one side only is reported (missing_row).  ``both_only`` compares only codes both print;
+    ``unless_rows_by_unit`` skips a table whose rows are units (吉林 收入总表)."""
+    spec_a, spec_b = rel.arg("a"), rel.arg("b")
+    ta, tb = ctx.table(spec_a["table"]), ctx.table(spec_b["table"])
+    if ta is None or tb is None:
+        return
+    ka, kb = spec_a.get("column", "合计"), spec_b.get("column", "合计")
+    if rel.arg("when_columns", False) and not ta.has(ka):
+        return
+    for t in (ta, tb):
+        if rel.arg("unless_rows_by_unit") and not t.by_code() and any((r.key or "").startswith("单位:") for r in t.data_rows()):
+            return
+    a_rows, b_rows = ta.by_code(), tb.by_code()
+    for code in list(a_rows) + [c for c in b_rows if c not in a_rows]:
+        ra, rb = a_rows.get(code), b_rows.get(code)
+        desc = f"{rel.arg('what', '')}“{code} {(ra or rb).label}”"
+        va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
+        if ra and rb:
+            f = equal_check(ctx, va, vb, desc, table=ta)
+        elif rel.arg("both_only", False):
+            continue
+        elif ra:
+            f = missing_row(ctx, va, tb, desc) if va else None
+        else:
+            f = missing_row(ctx, vb, ta, desc) if vb else None
+        if f:
+            yield f
+
+
+@kind("classes")
+def _classes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """A ledger's 本年支出合计 and its 功能分类 class lines against another table's total row and class rows.
+
+    a = {table, side, total (line key), column}; b = {table, column, plus = [columns added to a's side]}.
+    ``total_style`` / ``line_style``: "sum" (b = a + plus, reported on b), "equal_on_b" (reported on b),
+    "equal_on_a" (reported on a) or "against" (on a, saying what is missing); a class with no row in b is
+    reported by missing_row.  ``if_absent``: "report" (an absent b table is 无法校验 for a non-zero a) or
+    "skip"; ``cut_b``: a cut b table makes the total's gap 无法校验."""
+    spec_a, spec_b = rel.arg("a"), rel.arg("b")
+    ta, tb = ctx.table(spec_a["table"]), ctx.table(spec_b["table"])
+    ka, kb, plus = spec_a.get("column", "合计"), spec_b.get("column", "合计"), spec_b.get("plus", [])
+    if ta is None or (tb is None and rel.arg("if_absent", "report") == "skip"):
+        return
+
+    def compare(style: str, a: Value | None, row: Row | None, what: str, is_total: bool) -> Finding | None:
+        b = row.values.get(kb) if row is not None else None
+        if style == "against":
+            return against(ctx, a, tb, spec_b["table"], b, what)
+        if tb is None:
+            return None
+        if style == "sum":
+            return sum_check(ctx, b, [a] + [row.values[k] for k in plus if k in row.values], what, table=tb) if a is not None and row is not None else None
+        if style == "equal_on_b":
+            return equal_check(ctx, b, a, what, table=tb)
+        return equal_check(ctx, a, b, what, table=ta, incomplete=bool(is_total and rel.arg("cut_b") and tb.truncated))
+
+    side = spec_a.get("side", "支出")
+    total = _line(ta, f"{side}:{spec_a.get('total', '本年支出合计')}")
+    if total is not None and ka in total.values:
+        f = compare(rel.arg("total_style", "equal_on_b"), total.values[ka], tb.total_row() if tb else None, rel.arg("what_total", ""), True)
+        if f:
+            yield f
+    rows = tb.by_code() if tb else {}
+    for line in ta.rows:
+        if line.side != side or not line.code or ka not in line.values:
+            continue
+        what = rel.arg("what", "").format(label=line.label, code=line.code, column=ka)
+        a, row = line.values[ka], rows.get(line.code)
+        if tb is not None and row is None:
+            f = missing_row(ctx, a, tb, what)
+        else:
+            f = compare(rel.arg("line_style", "equal_on_b"), a, row, what, False)
+        if f:
+            yield f
+
+
 @dataclass
 class Recorder:
     """Collects the Checks of one run (the 校验 sheet asks for them)."""
@@ -411,7 +589,7 @@ class Recorder:
 # ---- registration: the codes whose checks are declared ---------------------------------------
 
 
-def register_codes(path: Path) -> None:
+def register_codes(path: Path) -> list[str]:
     """One Rule per code documented in a codes.toml (the package's, or a format pack's own); it runs
     the instances the disclosure's format declares.  Codes already registered are left alone."""
     import tomllib
@@ -421,6 +599,7 @@ def register_codes(path: Path) -> None:
     with open(path, "rb") as fh:
         codes = tomllib.load(fh)
     by_value = {s.value: s for s in Severity}
+    added = []
     for code, spec in codes.items():
         if code in RULES:
             continue
@@ -433,20 +612,27 @@ def register_codes(path: Path) -> None:
         doc = "\n\n".join(f"{p}：\n{spec[p].strip()}" for p in DOC_PARTS)
         add_rule(Rule(code, spec["name"], spec["family"], by_value[spec.get("severity", "错误")], (),
                       run_declared, tuple(spec.get("aliases", ())), docstring=doc, module=__name__))
+        added.append(code)
+    return added
+
+
+_format_codes: dict[Path, list[str]] = {}  # format folder -> the codes its codes.toml registered
 
 
 def register_format_codes() -> None:
-    """Codes documented inside format packs (a format may bring new relation codes with it)."""
+    """Codes documented inside format packs (a format may bring new relation codes with it); the codes of
+    a format folder that is no longer known are withdrawn."""
     from ..schemas.formats import formats
+    from . import REDIRECTS, RULES
 
-    for pack in formats().values():
-        if pack.folder is not None and pack.folder not in _code_folders:
-            _code_folders.add(pack.folder)
-            if (pack.folder / "codes.toml").exists():
-                register_codes(pack.folder / "codes.toml")
-
-
-_code_folders: set[Path] = set()
+    folders = {pack.folder for pack in formats().values() if pack.folder is not None}
+    for folder in [f for f in _format_codes if f not in folders]:
+        for code in _format_codes.pop(folder):
+            rule_ = RULES.pop(code, None)
+            for alias in rule_.aliases if rule_ else ():
+                REDIRECTS.pop(alias, None)
+    for folder in folders - set(_format_codes):
+        _format_codes[folder] = register_codes(folder / "codes.toml") if (folder / "codes.toml").exists() else []
 
 
 def _register_builtin() -> None:

@@ -1,0 +1,555 @@
+"""Cross-document relations: a disclosure against its counterparts (last year's, the same year's 预算,
+its units or its department), declared as data in schemas/data/crossdoc.toml.
+
+Counterparts come from a Pool: documents given on the command line (``--with`` and the run's own files) and
+the archive.  A finding names the checked document's cells (``cells``) and the counterpart's in its message
+and ``evidence["counterpart"]`` (a counterpart's cells are not in this workbook, so they are not marked).
+A missing counterpart is not a finding: it is one line in ``Notes`` per run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from ..amounts import envelope_of, fmt
+from ..model import CellRef, Disclosure, Finding, Severity, Value
+from ..rules._checks import column_name
+from . import identity
+from .facts import Fact, index
+
+RELATIONS_FILE = Path(__file__).resolve().parent.parent / "schemas" / "data" / "crossdoc.toml"
+FAMILY = "跨文件"
+
+
+@dataclass(frozen=True)
+class Relation:
+    code: str
+    name: str
+    check: str
+    this: dict
+    other: dict
+    items: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@lru_cache(maxsize=1)
+def relations() -> tuple[Relation, ...]:
+    data = tomllib.loads(RELATIONS_FILE.read_text(encoding="utf-8"))
+    out = []
+    docs: dict[str, str] = {}
+    for r in data["relation"]:
+        if r.get("doc"):
+            docs[r["code"]] = r["doc"].strip()
+        out.append(Relation(r["code"], r["name"], r["check"], dict(r.get("this", {})), dict(r.get("other", {})),
+                            tuple(r.get("items", ())), r.get("doc", "").strip()))
+    return tuple(replace(r, doc=docs.get(r.code, "")) for r in out)
+
+
+def catalogue() -> list[Relation]:
+    """One entry per code (for ``czcheck rules`` / ``explain``)."""
+    seen: dict[str, Relation] = {}
+    for r in relations():
+        seen.setdefault(r.code, r)
+    return [seen[c] for c in sorted(seen)]
+
+
+def explain(code: str) -> Relation | None:
+    return next((r for r in catalogue() if r.code == code.upper()), None)
+
+
+# ---------------------------------------------------------------- documents and the pool
+
+@dataclass
+class Doc:
+    """A disclosure with its identity."""
+
+    disclosure: Disclosure
+    key: str  # department identity key
+    level: str  # 部门 | 单位
+    archive_id: int | None = None
+
+    @property
+    def kind(self) -> str | None:
+        return self.disclosure.kind
+
+    @property
+    def year(self) -> int | None:
+        return self.disclosure.year
+
+    @property
+    def label(self) -> str:
+        d = self.disclosure
+        return f"{d.year or '?'}年{d.department or '（未识别部门）'}{self.level}{d.kind or ''}（{Path(d.source).name}）"
+
+    @property
+    def short_label(self) -> str:
+        d = self.disclosure
+        return f"{d.year or '?'}年{d.department or Path(d.source).name}{self.level}{d.kind or ''}"
+
+    def units(self) -> identity.UnitList:
+        if "listed_units" not in self.disclosure.cache:
+            self.disclosure.cache["listed_units"] = identity.listed_units(self.disclosure)
+        return self.disclosure.cache["listed_units"]
+
+
+@dataclass
+class Notes:
+    """What could not be checked for want of a counterpart: said once per run, one line per document and
+    missing counterpart (“…：未找到 2023年部门预算，跳过 KW103、KW104”)."""
+
+    other: list[str] = field(default_factory=list)
+    missing: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (document, counterpart) -> codes
+
+    def add(self, text: str) -> None:
+        if text not in self.other:
+            self.other.append(text)
+
+    def add_missing(self, doc: "Doc", counterpart: str, code: str) -> None:
+        codes = self.missing.setdefault((doc.short_label, counterpart), [])
+        if code not in codes:
+            codes.append(code)
+
+    @property
+    def lines(self) -> list[str]:
+        out = [f"{doc}：未找到{what}，跳过 {'、'.join(codes)}" for (doc, what), codes in self.missing.items()]
+        return out + self.other
+
+
+class Pool:
+    """Where counterparts are looked for: documents in memory first, then the archive."""
+
+    def __init__(self, archive=None, mapping: identity.Mapping | None = None):
+        self.archive = archive
+        self.mapping = mapping or (archive.mapping if archive is not None else identity.Mapping())
+        self.memory: list[Doc] = []
+        self._loaded: dict[int, Doc] = {}
+        self.identity_notes: list[str] = []
+
+    def _known(self) -> set[str]:
+        known = {d.key for d in self.memory}
+        if self.archive is not None:
+            known |= self.archive.known_departments()
+        return known
+
+    def identify(self, d: Disclosure) -> Doc:
+        res = identity.resolve(d.department, self._known(), self.mapping)
+        if res.describe():
+            self.identity_notes.append(f"{Path(d.source).name}：{res.describe()}")
+        key = res.key or f"（未关联）{identity.normalise(d.department)}"
+        return Doc(d, key, identity.level_of(d), d.cache.get("archive_id"))
+
+    def add(self, d: Disclosure) -> Doc:
+        doc = self.identify(d)
+        self.memory.append(doc)
+        return doc
+
+    def find(self, key: str, kind: str | None, year: int | None, level: str | None, exclude: Doc | None = None) -> list[Doc]:
+        if year is None or kind is None:
+            return []
+        found = [m for m in self.memory if m is not exclude and m.key == key and m.kind == kind and m.year == year
+                 and (level is None or m.level == level)]
+        if found:
+            return found
+        if self.archive is None:
+            return []
+        out = []
+        for info in self.archive.documents(dept_key=key, year=year, kind=kind, level=level):
+            if exclude is not None and exclude.archive_id == info.id:
+                continue
+            out.append(self._load(info.id))
+        return out
+
+    def _load(self, doc_id: int) -> Doc:
+        if doc_id not in self._loaded:
+            d = self.archive.load(doc_id)
+            self._loaded[doc_id] = Doc(d, d.cache["archive_dept_key"], d.cache["archive_level"], doc_id)
+        return self._loaded[doc_id]
+
+    def units_of(self, dept: Doc) -> tuple[list[Doc], list[str]]:
+        """(unit documents present, expected unit keys missing) for a 部门 document."""
+        listed = dept.units()
+        expected = [self.mapping.canonical(u) for u in listed.separate]
+        expected += sorted(self.mapping.units.get(dept.key, set()) - set(expected))
+        if not expected:
+            expected = [dept.key]  # no list: at least the department's own 本部 unit
+        present, missing = [], []
+        for key in expected:
+            found = self.find(key, dept.kind, dept.year, identity.LEVEL_UNIT)
+            if found:
+                present.extend(f for f in found if f not in present)
+            else:
+                missing.append(key)
+        return present, missing
+
+    def parents_of(self, unit: Doc) -> list[Doc]:
+        """部门 documents (same kind and year) that list this unit, or share its name (本部)."""
+        if unit.kind is None or unit.year is None:
+            return []
+        candidates = [m for m in self.memory if m.level == identity.LEVEL_DEPARTMENT and m.kind == unit.kind and m.year == unit.year]
+        if self.archive is not None:
+            seen = {m.archive_id for m in candidates if m.archive_id}
+            for info in self.archive.departments_listing(unit.key, unit.kind, unit.year):
+                if info.id not in seen:
+                    candidates.append(self._load(info.id))
+        out = []
+        for dept in candidates:
+            listed = {self.mapping.canonical(u) for u in dept.units().separate} | self.mapping.units.get(dept.key, set())
+            if unit.key == dept.key or unit.key in listed:
+                out.append(dept)
+        return out
+
+
+# ---------------------------------------------------------------- checking
+
+def _severity(diff: Decimal, values: Iterable[Value], extra: Decimal = Decimal(0)) -> Severity | None:
+    """None when equal; 尾差 inside the rounding envelope of the values involved; else 错误."""
+    if diff == 0:
+        return None
+    return Severity.ROUNDING if abs(diff) <= envelope_of(values) + extra else Severity.ERROR
+
+
+def _subst(text: str, year: int, item: str | None) -> str:
+    text = text.replace("{Y}", str(year)).replace("{Y-1}", str(year - 1))
+    return text.replace("{item}", item) if item is not None else text
+
+
+def _where(f: Fact) -> str:
+    row = f.row.split(":", 1)[-1] if ":" in f.row else f.row
+    return f"{f.table}“{row}”{column_name(f.column)}（{f.ref}）"
+
+
+def _finding(rel: Relation, severity: Severity, message: str, cells: list[CellRef], *, expected, actual, diff,
+             other: Doc | None = None, other_cells: list[CellRef] = (), table: str | None,
+             others: list[tuple[Doc, list[CellRef]]] | None = None) -> Finding:
+    """``evidence["counterparts"]``: every other document involved with its cells (the first also as "counterpart")."""
+    if severity is Severity.ROUNDING:
+        message += "（在四舍五入尾差范围内）"
+    pairs = others if others is not None else [(other, list(other_cells))]
+    described = [{"source": doc.disclosure.source, "label": doc.label, "cells": [str(c) for c in cs]} for doc, cs in pairs]
+    return Finding(code=rel.code, severity=severity, message=message, cells=cells, expected=expected, actual=actual,
+                   difference=diff, rule_name=rel.name, table=table,
+                   evidence={"counterpart": described[0], "counterparts": described} if described else {})
+
+
+def _applies(op: dict, doc: Doc) -> bool:
+    return (op.get("kind") in (None, "same", doc.kind)) and (op.get("level") in (None, "same", doc.level))
+
+
+def _counterparts(rel: Relation, doc: Doc, pool: Pool, notes: Notes) -> list[Doc]:
+    o = rel.other
+    kind = doc.kind if o.get("kind") in (None, "same") else o["kind"]
+    level = doc.level if o.get("level") in (None, "same") else o["level"]
+    year = (doc.year + int(o.get("year", 0))) if doc.year is not None else None
+    found = pool.find(doc.key, kind, year, level, exclude=doc)
+    if not found:
+        notes.add_missing(doc, f" {year or '?'}年{level}{kind}", rel.code)
+    elif len(found) > 1:
+        notes.add(f"{doc.disclosure.department}：{year}年{level}{kind}有 {len(found)} 份，无法确定对照哪一份，跳过 {rel.code}")
+        return []
+    return found
+
+
+def check(doc: Doc, pool: Pool, notes: Notes) -> list[Finding]:
+    """Every declared relation that applies to ``doc``, against the counterparts the pool holds."""
+    out: list[Finding] = []
+    if doc.year is None or doc.kind is None:
+        notes.add(f"{Path(doc.disclosure.source).name}：未识别年度或公开类型，跳过跨文件核对")
+        return out
+    if doc.key.startswith("（未关联）"):
+        notes.add(f"{Path(doc.disclosure.source).name}：部门未能唯一识别，跳过跨文件核对")
+        return out
+    done_units = False
+    for rel in relations():
+        if not _applies(rel.this, doc):
+            continue
+        if rel.check == "equal":
+            for other in _counterparts(rel, doc, pool, notes):
+                out.extend(_equal(rel, doc, other))
+        elif rel.check == "narrative_change":
+            for other in _counterparts(rel, doc, pool, notes):
+                out.extend(_narrative_change(rel, doc, other))
+        elif rel.check == "narrative_budget":
+            for other in _counterparts(rel, doc, pool, notes):
+                out.extend(_narrative_budget(rel, doc, other))
+        elif rel.check == "units_sum" and not done_units:
+            done_units = True
+            out.extend(_units(rel, doc, pool, notes))
+        elif rel.check == "units_columns":
+            out.extend(_units_columns(rel, doc, pool))
+        elif rel.check == "unit_within":
+            parents = pool.parents_of(doc)
+            if not parents:
+                notes.add_missing(doc, f"所属部门的 {doc.year}年部门{doc.kind}", rel.code)
+            elif len(parents) > 1:
+                notes.add(f"{doc.disclosure.department}：可归属多个部门（{'、'.join(p.disclosure.department or '' for p in parents)}），未自动关联，跳过 {rel.code}")
+            else:
+                out.extend(_within(rel, doc, parents[0], unit_is_this=True))
+    return out
+
+
+def _pairs(rel: Relation, doc: Doc, other: Doc) -> Iterable[tuple[Fact, Fact]]:
+    mine, theirs = index(doc.disclosure), index(other.disclosure)
+    for item in rel.items or (None,):
+        t_table, o_table = rel.this["table"], rel.other.get("table", rel.this["table"])
+        t_col, o_col = _subst(rel.this["column"], doc.year, item), _subst(rel.other["column"], doc.year, item)
+        if rel.this.get("row", "*") == "*":
+            for (table, row, col), f in mine.items():
+                if table == t_table and col == t_col:
+                    g = theirs.get((o_table, row, o_col))
+                    if g is not None:
+                        yield f, g
+        else:
+            f = mine.get((t_table, _subst(rel.this["row"], doc.year, item), t_col))
+            g = theirs.get((o_table, _subst(rel.other["row"], doc.year, item), o_col))
+            if f is not None and g is not None:
+                yield f, g
+
+
+def _equal(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
+    for f, g in _pairs(rel, doc, other):
+        if f.value.problem or g.value.problem or (f.value.blank and g.value.blank):
+            continue
+        a, b = f.value.number, g.value.number
+        sev = _severity(a - b, [f.value, g.value])
+        if sev is None:
+            continue
+        yield _finding(rel, sev, f"{rel.name}：本文件{_where(f)} {fmt(a)}，{other.label}{_where(g)} {fmt(b)}，相差 {fmt(a - b)}",
+                       [f.ref], expected=b, actual=a, diff=a - b, other=other, other_cells=[g.ref], table=f.table)
+
+
+# ---- narrative: “比上年增加 X 万元”
+
+def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
+    from ..narrative import UNIT_FACTOR
+    from ..rules.narrative import linked_statements, resolve, statements
+
+    d, p = doc.disclosure, other.disclosure
+    sts = statements(d)
+    linked = linked_statements(d)
+    by_ref_d, by_ref_p = _values_by_ref(d), _values_by_ref(p)
+    for st in sts:
+        if st.kind not in ("change", "same_as_last_year"):
+            continue
+        if st.kind == "change" and (st.amount is None or st.unit is None or st.direction == "持平"):
+            continue
+        years = [int(y) for y in re.findall(r"(\d{4})年", st.text)]
+        if any(y != other.year for y in years):
+            continue  # “比2024年预算” in a 2024 决算: compared with another figure, not last year's document
+        head = _head(st, sts, linked)
+        if head is None:
+            continue
+        cur = linked.get(head.index) or resolve(d, head, sts)
+        prev = resolve(p, head, statements(p))
+        if cur is None or prev is None:
+            continue
+        delta = cur.amount - prev.amount
+        stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
+        diff = stated - delta
+        quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2 if st.unit else Decimal(0)
+        values = [by_ref_d[c] for c in cur.cells if c in by_ref_d] + [by_ref_p[c] for c in prev.cells if c in by_ref_p]
+        if st.kind == "same_as_last_year" and "基本" in st.text:
+            continue  # “基本持平” allows a change the text does not quantify
+        sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, quantum)
+        if sev is None:
+            continue
+        word = "增加" if delta >= 0 else "减少"
+        yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
+                                 f"{fmt(prev.amount)}，应为{word} {fmt(abs(delta))} 万元",
+                       [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=prev.cells, table=None)
+
+
+_COMPARED = re.compile(r"^(比|较|与|同)?(上年|上年度|\d{4}年度?)(预算数?|决算数?|相比)?$")
+
+
+_ITEM_PATH = re.compile(r"([^\s、,，。:：()（）\-]+?)[(（]类[)）]([^\s、,，。:：()（）]+?)[(（]款[)）]([^\s、,，。:：()（）]+?)[(（]项[)）]")
+_OPENING = re.compile(r"年初预算")
+_GENERAL_TOTAL = re.compile(r"一般公共预算财政拨款支出")
+
+
+def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
+    """“年初预算数为 X 万元” in a 决算's narrative against the same year's 预算 (total, or the 项 the paragraph names)."""
+    from ..narrative import UNIT_FACTOR
+    from ..rules.narrative import narrative_paragraphs, statements
+    from .. import schemas
+
+    d = doc.disclosure
+    budget = other.disclosure.table(rel.other["table"])
+    if budget is None:
+        return
+    column = rel.other["column"]
+    paragraphs = narrative_paragraphs(d)
+    rows = [r for r in budget.data_rows() if r.code]
+    by_code = {r.code: r for r in rows}
+    for st in statements(d):
+        if st.kind != "amount" or st.amount is None or st.unit is None or not _OPENING.search(st.subject) or "决算" in st.subject:
+            continue
+        text = schemas.norm(paragraphs[st.paragraph].text)
+        head = text[: text.find(schemas.norm(st.text)) if schemas.norm(st.text) in text else len(text)]
+        path = _ITEM_PATH.findall(head)
+        if not path and not _GENERAL_TOTAL.search(st.subject) and st.paragraph > 0:
+            path = _ITEM_PATH.findall(schemas.norm(paragraphs[st.paragraph - 1].text))  # “…(项)。” alone on the line before
+        if path:
+            _cls, kuan, xiang = path[-1]
+            found = [r for r in rows if len(r.code) == 7 and schemas.norm(r.label) == xiang
+                     and (r.code[:5] not in by_code or schemas.norm(by_code[r.code[:5]].label) == kuan)]
+            what = f"一般公共预算支出表“{kuan}/{xiang}”"
+            if len(found) > 1:
+                continue  # two 项 of that name under that 款 name: not ours to pick
+            row = found[0] if found else None
+        elif _GENERAL_TOTAL.search(st.subject):
+            row, what = budget.total_row(), "一般公共预算支出表合计"
+        else:
+            continue
+        stated = st.amount_wan
+        quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2
+        value = row.values.get(column) if row is not None else None
+        if value is not None and value.problem:
+            continue
+        if value is None:
+            if stated == 0:
+                continue
+            yield _finding(rel, Severity.WARNING, f"{rel.name}：情况说明“{st.text}”（{what}），{other.label}的一般公共预算支出表中没有该科目"
+                           + ("（该表有行缺失，可能在缺失的行中）" if budget.truncated else ""),
+                           [st.ref], expected=None, actual=stated, diff=None, other=other, other_cells=[], table=None)
+            continue
+        diff = stated - value.number
+        sev = _severity(diff, [value, value], quantum)
+        if sev is None:
+            continue
+        yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；{other.label}{what}（{value.ref}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
+                       [st.ref], expected=value.number, actual=stated, diff=diff, other=other, other_cells=[value.ref], table=None)
+
+
+def _head(st, sts, linked):
+    """The amount statement a change statement is about: the nearest earlier amount of the same sentence with
+    the same subject (or the change's own subject read as an amount)."""
+    subject = _COMPARED.sub("", st.subject)
+    for prev in reversed(sts[: st.index]):
+        if prev.paragraph != st.paragraph or prev.sentence != st.sentence:
+            break
+        if prev.kind == "amount" and (not subject or prev.subject == subject):
+            return prev
+    if subject:
+        return replace(st, kind="amount", subject=subject, amount=None, unit=None)
+    return None
+
+
+def _values_by_ref(d: Disclosure) -> dict[CellRef, Value]:
+    if "values_by_ref" not in d.cache:
+        d.cache["values_by_ref"] = {f.ref: f.value for f in index(d).values()}
+    return d.cache["values_by_ref"]
+
+
+# ---- 部门 and 单位
+
+def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
+    present, missing = pool.units_of(dept)
+    if not present:
+        notes.add_missing(dept, f"所属单位的 {dept.year}年单位{dept.kind}", rel.code)
+        return []
+    if missing:
+        notes.add(f"{dept.disclosure.department}：{dept.year}年所属单位{dept.kind}不全（缺 {'、'.join(missing)}），"
+                  f"只核对各单位不超过部门数（KW106）")
+        within = next(r for r in relations() if r.check == "unit_within")
+        return [f for u in present for f in _within(within, u, dept, unit_is_this=False)]
+    mine = index(dept.disclosure)
+    unit_indexes = [(u, index(u.disclosure)) for u in present]
+    keys = list(mine) + [k for _, idx in unit_indexes for k in idx if k not in mine]
+    out = []
+    merged = dept.units().merged
+    for key in dict.fromkeys(keys):
+        f = mine.get(key)
+        parts = [(u, idx.get(key)) for u, idx in unit_indexes]
+        parts = [(u, g) for u, g in parts if g is not None]
+        if f is None and all(g.value.blank or g.value.number == 0 for _, g in parts):
+            continue
+        if (f is not None and f.value.problem) or any(g.value.problem for _, g in parts):
+            continue
+        if f is None and not _has_column(dept, key):
+            continue  # the department does not publish this table or column: nothing to compare with
+        total = f.value.number if f is not None else Decimal(0)
+        s = sum((g.value.number for _, g in parts), Decimal(0))
+        involved = ([f.value] if f is not None else []) + [g.value for _, g in parts]
+        sev = _severity(total - s, involved)
+        if sev is None:
+            continue
+        where = _where(f) if f is not None else f"{key[0]}“{key[1]}”{column_name(key[2])}（部门无此行）"
+        shown = "；".join(f"{u.disclosure.department} {g.ref} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
+        extra = f"（{'、'.join(merged)}不单列预算，并入本部）" if merged else ""
+        out.append(_finding(rel, sev, f"{rel.name}：部门{where} {fmt(total)}，各单位合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}{extra}",
+                            [f.ref] if f is not None else [], expected=s, actual=total, diff=total - s, table=key[0],
+                            others=[(u, [g.ref]) for u, g in parts] or [(present[0], [])]))
+    return out
+
+
+def _units_columns(rel: Relation, dept: Doc, pool: Pool) -> list[Finding]:
+    """A department total = Σ over all its units of Σ of some columns of another table (only when every unit is
+    present and prints those columns; otherwise there is nothing to say: the format does not split them)."""
+    present, missing = pool.units_of(dept)
+    f = index(dept.disclosure).get((rel.this["table"], rel.this["row"], rel.this["column"]))
+    if missing or not present or f is None or f.value.problem:
+        return []
+    parts: list[tuple[Doc, Fact]] = []
+    for u in present:
+        idx = index(u.disclosure)
+        got = [idx.get((rel.other["table"], rel.other["row"], c)) for c in rel.other["columns"]]
+        if any(g is None or g.value.problem for g in got):
+            return []
+        parts.extend((u, g) for g in got)
+    s = sum((g.value.number for _, g in parts), Decimal(0))
+    total = f.value.number
+    sev = _severity(total - s, [f.value] + [g.value for _, g in parts])
+    if sev is None:
+        return []
+    shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {g.ref} {fmt(g.value.number)}" for u, g in parts)
+    return [_finding(rel, sev, f"{rel.name}：部门{_where(f)} {fmt(total)}，所属单位收支总表合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}",
+                     [f.ref], expected=s, actual=total, diff=total - s, table=f.table,
+                     others=[(u, [g.ref]) for u, g in parts])]
+
+
+def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[Finding]:
+    """unit ≤ department on every shared line.  Findings sit on the document being checked."""
+    mine, theirs = index(unit.disclosure), index(dept.disclosure)
+    out = []
+    for key, g in mine.items():
+        f = theirs.get(key)
+        if g.value.problem or g.value.blank or g.value.number <= 0:
+            continue
+        if f is not None and f.value.problem:
+            continue
+        if f is None and not _has_column(dept, key):
+            continue  # e.g. a unit 收支总表's 人员/公用/项目 columns, which the department's does not print
+        d_amount = f.value.number if f is not None else Decimal(0)
+        excess = g.value.number - d_amount
+        if excess <= 0:
+            continue
+        sev = _severity(excess, [g.value] + ([f.value] if f is not None else []))
+        d_where = _where(f) if f is not None else f"{key[0]}（无此行）"
+        msg = f"{rel.name}：单位{unit.label}{_where(g)} {fmt(g.value.number)}，超过部门{dept.label}{d_where} {fmt(d_amount)}，多 {fmt(excess)}"
+        if unit_is_this:
+            out.append(_finding(rel, sev, msg, [g.ref], expected=d_amount, actual=g.value.number, diff=excess,
+                                other=dept, other_cells=[f.ref] if f is not None else [], table=key[0]))
+        else:
+            out.append(_finding(rel, sev, msg, [f.ref] if f is not None else [], expected=d_amount, actual=g.value.number,
+                                diff=excess, other=unit, other_cells=[g.ref], table=key[0]))
+    return out
+
+
+def _has_column(doc: Doc, key: tuple[str, str, str]) -> bool:
+    table = doc.disclosure.table(key[0])
+    return table is not None and table.has(key[2])
+
+
+def run(docs: list[Doc], pool: Pool) -> tuple[dict[int, list[Finding]], Notes]:
+    """Check each document; returns findings by position in ``docs`` and the run's notes."""
+    notes = Notes()
+    found = {i: check(doc, pool, notes) for i, doc in enumerate(docs)}
+    for line in pool.identity_notes:
+        notes.add(line)
+    return found, notes

@@ -1,0 +1,95 @@
+"""The cross-document pass of a run: reports in, cross-document findings added, the archive updated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from ..model import Disclosure, Report
+from . import crossdoc
+from .db import AddResult, Archive, ArchiveError
+
+PDF_NOT_YET = "暂不支持直接读取 PDF 作为对照文件，请先用 czcheck import 转换为工作簿"
+
+
+@dataclass
+class CrossResult:
+    notes: list[str] = field(default_factory=list)  # counterparts missing, identity remarks: once per run
+    added: list[tuple[str, AddResult]] = field(default_factory=list)  # (source, result)
+    problems: list[str] = field(default_factory=list)  # Chinese: files that could not be used
+
+
+def read_full(source: str | Path) -> Disclosure:
+    """The full disclosure of a file (the batch keeps only a slim one); raises ReadError (Chinese)."""
+    from ..reading import ReadError, read_workbook
+
+    if Path(source).suffix.lower() == ".pdf":
+        try:  # the PDF door (validators/reading/pdf), where this build has it
+            from ..reading.pdf import read_pdf_disclosure
+        except ImportError:
+            raise ReadError(PDF_NOT_YET) from None
+        return read_pdf_disclosure(source)
+    return read_workbook(source)
+
+
+def cross_check(reports: list[Report], *, archive: Archive | None = None, with_paths: Iterable[str | Path] = (),
+                add: bool = False, mapping=None) -> CrossResult:
+    """Add the cross-document findings to ``reports`` (in place); store them in ``archive`` when ``add``."""
+    from ..reading import ReadError
+    from ..rules import sort_findings
+
+    result = CrossResult()
+    pool = crossdoc.Pool(archive, mapping)
+    for path in with_paths:
+        try:
+            pool.add(read_full(path))
+        except (ReadError, OSError) as exc:
+            result.problems.append(f"对照文件 {path}：{exc}")
+    docs: list[tuple[Report, crossdoc.Doc]] = []
+    for report in reports:
+        if report.error:
+            continue
+        d = report.disclosure
+        if d is None or not d.tables:
+            try:
+                d = read_full(report.source)
+            except (ReadError, OSError) as exc:
+                result.problems.append(f"{report.source}：{exc}")
+                continue
+            report.disclosure = d
+        added = None
+        if archive is not None and add:
+            try:
+                added = archive.add(report)
+                result.added.append((report.source, added))
+                d.cache["archive_id"] = added.document.id
+            except ArchiveError as exc:
+                result.problems.append(str(exc))
+        doc = pool.add(d)
+        if added is not None:
+            doc.archive_id = added.document.id
+            if not doc.key.startswith("（未关联）"):  # an ambiguous name stays unlinked in this run
+                doc.key = added.document.dept_key or doc.key
+        docs.append((report, doc))
+    found, notes = crossdoc.run([doc for _, doc in docs], pool)
+    for i, (report, doc) in enumerate(docs):
+        if found[i]:
+            _locate_on_pdf(found[i], doc.disclosure)
+            report.findings = sort_findings(report.findings + found[i])
+            if archive is not None and add and doc.archive_id is not None:
+                archive.replace_findings(doc.archive_id, report.findings)
+    result.notes = notes.lines
+    return result
+
+
+def _locate_on_pdf(findings, d: Disclosure) -> None:
+    """Findings on a PDF name pages (the PDF door's own placement), where this build has the PDF door."""
+    where = d.cache.get("pdf_where")
+    if not where:
+        return
+    try:
+        from ..reading.pdf.locate import locate
+    except ImportError:
+        return
+    locate(findings, where)
