@@ -36,6 +36,7 @@ from validators.marking.plan import RESULT_COLUMNS, RESULT_WIDTHS
 from validators.model import Finding, column_letter
 from validators.reading import Grid, disclosure_from_grids
 from validators.reading import RESULTS_SHEET
+from validators.blanks import name_blank_cells
 from validators.rules import run_rules
 
 RECORD_SHEET = "czcheck标注记录"
@@ -121,7 +122,8 @@ def book_snapshot(book: Any, clock: Any = None) -> list[Grid]:
 
 
 def validate_book(book: Any, sheets: dict[str, Any] | None = None) -> list[Finding]:
-    return run_rules(disclosure_from_grids(read_grids(book, sheets), source=book.name))
+    disclosure = disclosure_from_grids(read_grids(book, sheets), source=book.name)
+    return name_blank_cells(disclosure, run_rules(disclosure))
 
 
 # ---- ranges ------------------------------------------------------------------------------------

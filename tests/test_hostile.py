@@ -227,16 +227,16 @@ def test_negative_amounts_are_read_as_negative(corpus, untouched):
 
 
 def test_yuan_where_template_says_wanyuan(corpus, untouched, base_report):
-    """What the reader sees; the finding for the unit mismatch belongs to a rule (not yet written)."""
+    """Tables in 元 under a cover that fixes 万元: amounts converted exactly, one unit finding (the cover)."""
     path = corpus["yuan-unit.xlsx"]
     disclosure = read_workbook(path)
     assert {t.unit for t in disclosure.all_tables()} == {"元"}
-    assert disclosure.unit == "万元"  # taken from the profile; the tables' own 元 is not compared yet
-    assert disclosure.table("支出总表").total_row().values["合计"].amount == Decimal("6800000")
-    # the sums between tables still hold; what may appear is the unit itself (a rule, once it lands)
-    # and the narrative, still in 万元, disagreeing with the tables
+    assert disclosure.unit == "万元"  # the cover (金额单位) fixes it
+    total = disclosure.table("支出总表").total_row().values["合计"]
+    assert total.amount == Decimal("680") and total.half_ulp == Decimal("0.0000005")
     extra = [f for f in validate_file(path).findings if _keys([f])[0] not in _keys(base_report.findings)]
-    assert not [f for f in extra if f.code.startswith(("BN", "BJ", "SZ", "RD"))]
+    assert [f.code for f in extra] == ["WZ805"], [f.message for f in extra]
+    assert extra[0].cells[0].sheet == "封面"
 
 
 def test_fullwidth_digits_and_punctuation(corpus, untouched, base_report):

@@ -180,10 +180,11 @@ def fmt(amount: Decimal | None) -> str:
     return f"{amount:,.2f}"
 
 
-def amount_parts(expected: Decimal | None, actual: Decimal | None, difference: Decimal | None) -> list[str]:
-    """["应为 …", "实际 …", "差额 …"] for the figures a finding has."""
+def amount_parts(expected: Decimal | None, actual: Decimal | None, difference: Decimal | None,
+                 actual_blank: bool = False) -> list[str]:
+    """["应为 …", "实际 …", "差额 …"] for the figures a finding has (“实际 空白” for a blank cell)."""
     parts = []
     for label, value in (("应为", expected), ("实际", actual), ("差额", difference)):
         if value is not None:
-            parts.append(f"{label} {fmt(value)}")
+            parts.append(f"{label} 空白" if label == "实际" and actual_blank else f"{label} {fmt(value)}")
     return parts

@@ -62,8 +62,11 @@ def slim(report: Report) -> Report:
     """The report without the parsed tables (what crosses the process boundary)."""
     d = report.disclosure
     if d is not None:
+        from .report.tables import CACHE_KEY, found_tables
+
         report.disclosure = Disclosure(
-            source=d.source, kind=d.kind, year=d.year, department=d.department, unit=d.unit, format=d.format
+            source=d.source, kind=d.kind, year=d.year, department=d.department, unit=d.unit, format=d.format,
+            cache={CACHE_KEY: found_tables(d)},
         )
     return report
 

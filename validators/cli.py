@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=FORMATS, default="text",
                    help="屏幕/输出文件格式：text（默认）、json、junit（CI 测试报告）或 sarif（代码扫描）")
     v.add_argument("--no-rounding", action="store_true", help="文字输出中不列出尾差")
+    v.add_argument("--show-tables", action="store_true", help="列出每个文件识别到的表：哪个标题（哪个单元格）被认作哪张表、金额单位")
     v.add_argument("--output", "-o", metavar="文件", help="把报告写入文件而不是屏幕")
     v.add_argument("--report", action="append", default=[], metavar="文件",
                    help="另外生成汇总报告：.html（网页，可筛选）或 .xlsx（Excel 汇总）；可写多次")
@@ -165,6 +166,7 @@ def cmd_validate(args) -> int:
     from .batch import Progress, validate_many
     from .engine import collect_files, is_own_output
     from .report import render_json, render_junit, render_sarif, render_text
+    from .report.tables import render_tables
 
     for report_path in args.report:
         if Path(report_path).suffix.lower() not in REPORT_SUFFIXES:
@@ -237,7 +239,8 @@ def cmd_validate(args) -> int:
         "json": lambda: render_json(reports),
         "junit": lambda: render_junit(reports),
         "sarif": lambda: render_sarif(reports),
-        "text": lambda: render_text(reports, show_rounding=not args.no_rounding),
+        "text": lambda: render_text(reports, show_rounding=not args.no_rounding)
+        + (f"\n\n{render_tables(reports)}" if args.show_tables else ""),
     }
     if not _write(renderers[args.format](), args.output, force=args.force):
         return EXIT_CANNOT_RUN

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .blanks import name_blank_cells
 from .model import Report
 from .reading import ReadError, read_workbook
 from .config import ConfigError, active as active_config
@@ -48,7 +49,7 @@ def validate_file(path: str | Path) -> Report:
         return report
     report.disclosure = disclosure
     try:
-        report.findings = run_rules(disclosure, config=config)
+        report.findings = name_blank_cells(disclosure, run_rules(disclosure, config=config))
         if pdf:  # name the page and row label of every cell
             report.findings = locate(report.findings, disclosure.cache.get("pdf_where", {}))
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going

@@ -145,6 +145,9 @@ class Table:
     note: str | None = None  # e.g. "（注：2024年没有使用政府性基金预算拨款安排的支出。）"
     missing_rows: list[CellRef] = field(default_factory=list)  # marker cells: rows lost here
     hidden: bool = False  # the sheet holding the table is hidden or very hidden
+    title_from_sheet: bool = False  # no title cell: the sheet's name is the title (title_ref: first cell)
+    unit_ref: CellRef | None = None  # the cell whose text declares ``unit`` ("单位：元")
+    hidden_rows: list[int] = field(default_factory=list)  # 0-based sheet rows hidden inside the table
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (groups)
 
     @property
@@ -193,6 +196,7 @@ class Disclosure:
     year: int | None = None
     department: str | None = None
     unit: str | None = None
+    unit_ref: CellRef | None = None  # the cover cell that fixes ``unit`` (金额单位), when there is one
     format: Any = None  # the schemas.Format it was read as (None: no format recognised)
     tables: dict[str, list[Table]] = field(default_factory=dict)
     narrative: list[Paragraph] = field(default_factory=list)

@@ -221,13 +221,15 @@ def grids_key(grids: Iterable[Any]) -> str:
 def book_findings(grids: list[Any], source: str = "") -> list[Finding]:
     """Findings for a book's grids; the last few results are kept (UDFs recalculate often)."""
     from .reading import disclosure_from_grids
+    from .blanks import name_blank_cells
     from .rules import run_rules
 
     key = grids_key(grids)
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
-        _CACHE[key] = run_rules(disclosure_from_grids(grids, source=source))
+        disclosure = disclosure_from_grids(grids, source=source)
+        _CACHE[key] = name_blank_cells(disclosure, run_rules(disclosure))
     return _CACHE[key]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from . import schemas
 from .model import Column
@@ -109,6 +110,7 @@ def write_workbook(profile: schemas.Profile, path: str | Path, fill: WorkbookFil
         cover.cell(i, 2, v)
     cover.column_dimensions["A"].width = 14
     cover.column_dimensions["B"].width = 60
+    fit_to_width(cover)
 
     for spec in profile.tables:
         tf = fill.tables.get(spec.kind) if fill else None
@@ -127,6 +129,7 @@ def write_workbook(profile: schemas.Profile, path: str | Path, fill: WorkbookFil
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 110
+    fit_to_width(ws, landscape=True)
 
     if fill and fill.import_notes:
         ws = wb.create_sheet("导入说明")
@@ -157,7 +160,7 @@ def _write_table(wb: Workbook, profile: schemas.Profile, spec: schemas.TableSpec
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=total_width)
     ws.cell(2, 1, f"部门（单位）：{dept or ''}")
-    ws.cell(2, total_width, f"单位：{profile.unit}").alignment = Alignment(horizontal="right")
+    ws.cell(2, total_width, f"单位：{spec.unit or profile.unit}").alignment = Alignment(horizontal="right")
 
     top = 3
     for i, row in enumerate(header):
@@ -205,5 +208,15 @@ def _write_table(wb: Workbook, profile: schemas.Profile, spec: schemas.TableSpec
         ws.column_dimensions[get_column_letter(c)].width = w
     ws.freeze_panes = ws.cell(first, 1)
     ws.print_title_rows = f"{top}:{first - 1}"
-    ws.page_setup.orientation = "landscape"
+    fit_to_width(ws, landscape=True)
+
+
+def fit_to_width(ws: Any, landscape: bool = False) -> None:
+    """Print setup: all columns on one page width, as many pages down as needed (fitToWidth alone is
+    ignored by Excel unless the sheet's fitToPage flag is set; fitToHeight 0 means “automatic”)."""
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.print_options.horizontalCentered = True

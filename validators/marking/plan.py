@@ -129,7 +129,7 @@ def finding_lines(row: ResultRow, ref: CellRef, sheet_name: str = RESULT_SHEET_N
     f = row.finding
     role = "" if ref in f.cells or not f.cells else "（相关单元格）"
     lines = [f"{SEVERITY_STYLES[f.severity].marker}{f.code}{role} {f.message}"]
-    amounts = amount_parts(f.expected, f.actual, f.difference)
+    amounts = amount_parts(f.expected, f.actual, f.difference, bool(f.evidence.get("actual_blank")))
     if amounts:
         lines.append("；".join(amounts))
     lines.append(f"见“{sheet_name}”第 {row.sheet_row} 行（第 {row.number} 项）")

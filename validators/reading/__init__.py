@@ -7,10 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 from .. import schemas
-from ..model import CellRef, Disclosure, Paragraph
+from ..model import CellRef, Disclosure, Paragraph, Table
 from .grid import Grid, ReadError, read_grids
-from .tables import find_titles, parse_table
-from .units import UNIT_YUAN, convert_value
+from .tables import find_title_matches, parse_table
+from .units import UNIT_YUAN, convert, convert_value, declared_unit
 
 __all__ = ["Grid", "ReadError", "read_grids", "read_workbook", "disclosure_from_grids"]
 
@@ -30,51 +30,123 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     for grid in grids:
         if RESULTS_SHEET.match(grid.name):
             continue  # czcheck's own 校验结果 sheet in a marked copy
-        titles = find_titles(grid)
-        for i, (r, c, kind, title) in enumerate(titles):
+        titles = find_title_matches(grid)
+        if not titles:
+            _table_named_by_sheet(grid, disclosure)
+            for t in disclosure.tables.values():
+                if t and t[-1].title_from_sheet and t[-1].sheet == grid.name:
+                    _hidden_rows(grid, t[-1], -1)
+        last: Table | None = None
+        narrative_sheet = _narrative_start(grid) is not None
+        for i, (r, c, match, title) in enumerate(titles):
+            kind = match.kind
             r_end = titles[i + 1][0] if i + 1 < len(titles) else grid.height
             if i + 1 < len(titles) and titles[i + 1][0] == r:
                 continue  # two titles on one row: keep the later one's own region
             table = parse_table(grid, kind, title, r, c, max(r_end, r + 1))
             table.hidden = grid.hidden
+            _hidden_rows(grid, table, r)
+            if narrative_sheet and not any(c.key for c in table.columns):
+                continue  # a line of the 情况说明 naming a table (“附件2-1：收支总体情况表”), not the table
+            if match.continued and last is not None and last.kind == kind and _continue(last, table):
+                continue  # 续表: its rows joined the table it continues
             disclosure.tables.setdefault(kind, []).append(table)
+            last = table
         _read_cover(grid, disclosure)
         _read_narrative(grid, disclosure)
     profile = schemas.detect_profile(set(disclosure.tables), {t.title for t in disclosure.all_tables()})
     if profile:
         disclosure.format = profile
         disclosure.kind = disclosure.kind or profile.disclosure_kind
-        disclosure.unit = disclosure.unit or profile.unit
-    if disclosure.unit is None:
-        units = {t.unit for t in disclosure.all_tables() if t.unit}
-        disclosure.unit = units.pop() if len(units) == 1 else None
-    if len({t.unit for t in disclosure.all_tables() if t.unit}) > 1:
-        _harmonise_units(disclosure)  # 上海 预算: 元 tables beside a 万元 三公 table
+    resolve_units(disclosure, profile.unit if profile else None)
     return disclosure
 
 
-def _harmonise_units(d: Disclosure) -> None:
-    """The disclosure takes the unit most tables state; a table in another unit is converted exactly
-    (units.convert_value: amount and half_ulp scaled, 28.50 万元 → 285000 元 ± 50) and then states the
-    disclosure's unit (the printed one stays in ``cache["printed_unit"]``)."""
-    counts = Counter(t.unit for t in d.all_tables() if t.unit in UNIT_YUAN)
-    if not counts:
+def _hidden_rows(grid: Grid, table: Table, r0: int) -> None:
+    """Hidden sheet rows between the title and the table's last row (a reader of the printed table
+    does not see them; their amounts still count in the sums)."""
+    if grid.hidden_rows and table.rows:
+        last = max(row.index for row in table.rows)
+        table.hidden_rows = sorted(r for r in grid.hidden_rows if r0 < r <= last)
+
+
+def _continue(table: Table, more: Table) -> bool:
+    """Join a 续表 to the table it continues when both print the same columns."""
+    if [c.key for c in more.columns] != [c.key for c in table.columns]:
+        return False
+    table.rows.extend(more.rows)
+    table.hidden_rows.extend(more.hidden_rows)
+    table.missing_rows.extend(more.missing_rows)
+    table.note = more.note or table.note
+    return True
+
+
+def _table_named_by_sheet(grid: Grid, disclosure: Disclosure) -> None:
+    """A sheet called like a table (“收支总表”) whose cells print no title: row 1 is already the
+    unit line or the header.  The sheet name is the title; the table starts at the top."""
+    match = schemas.match_title_detail(grid.name)
+    if match is None or not grid.height:
         return
-    unit = counts.most_common(1)[0][0]
-    d.unit = unit
-    for t in d.all_tables():
-        if t.unit in UNIT_YUAN and t.unit != unit:
-            for row in t.rows:
-                row.values = {k: convert_value(v, t.unit, unit) for k, v in row.values.items()}
-            t.cache.clear()
-            t.cache["printed_unit"] = t.unit
-            t.unit = unit
+    first = next(((r, c) for r, row in enumerate(grid.rows[:5]) for c, v in enumerate(row) if v not in (None, "")), None)
+    if first is None:
+        return
+    table = parse_table(grid, match.kind, grid.name, -1, 0, grid.height)
+    if not table.columns or not any(not v.blank for row in table.rows for v in row.values.values()):
+        return  # not a table after all (a notes sheet called 收支总表说明 never gets here)
+    table.title_ref, table.title_from_sheet, table.hidden = CellRef(grid.name, *first), True, grid.hidden
+    disclosure.tables.setdefault(match.kind, []).append(table)
+
+
+def resolve_units(disclosure: Disclosure, profile_unit: str | None = None) -> None:
+    """Settle the disclosure's unit and express every table's amounts in it (exactly).
+
+    The unit is the one the cover fixes (金额单位, our templates), else the one most tables declare,
+    else the format's.  A table declaring another unit is converted value by value (units.py)."""
+    declared = Counter(t.unit for t in disclosure.all_tables() if t.unit)
+    if disclosure.unit not in UNIT_YUAN:
+        disclosure.unit, disclosure.unit_ref = None, None
+    if disclosure.unit is None and declared:
+        top = max(declared.values())
+        tied = [u for u, n in declared.items() if n == top]
+        disclosure.unit = profile_unit if profile_unit in tied else tied[0]
+    disclosure.unit = disclosure.unit or profile_unit
+    if disclosure.unit not in UNIT_YUAN:
+        return
+    unit = disclosure.unit
+    odd = [t for t in disclosure.all_tables() if t.unit and t.unit != unit]
+    if not odd:
+        return
+    odd_ids = {id(t) for t in odd}
+    anchors = {a for t in disclosure.all_tables() if id(t) not in odd_ids for a in _amounts(t)}
+    if not anchors:  # every table declares another unit: the narrative's figures decide
+        from ..narrative import extract
+
+        per = UNIT_YUAN["万元"] / UNIT_YUAN[unit]
+        anchors = {st.amount_wan * per for st in extract(disclosure.narrative) if st.kind == "amount" and st.amount_wan}
+    for t in odd:
+        raw = _amounts(t)
+        converted = {convert(a, t.unit, unit) for a in raw}
+        if len(raw & anchors) > len(converted & anchors):
+            t.cache["unit_label_wrong"] = True  # the figures are in the disclosure's unit; the label is wrong
+            continue
+        for row in t.rows:
+            row.values = {k: convert_value(v, t.unit, unit) for k, v in row.values.items()}
+
+
+def _amounts(t: Table) -> set:
+    return {v.amount for row in t.rows for v in row.values.values() if v.amount}
 
 
 _COVER_START = ("部门", "单位", "年度", "公开类型", "金额单位")
 
 
+COVER_LEFTOVERS = "cover_leftovers"  # Disclosure.cache key: [(cell, Chinese description)] for WZ804
+_COVER_BLANK = re.compile(r"_{2,}|＿{2,}|XX|ＸＸ|××|某某")
+_COVER_REQUIRED = {"部门名称": "部门名称", "单位名称": "单位名称", "年度": "年度"}
+
+
 def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
+    is_cover = False
     for r, row in enumerate(grid.rows[:60]):
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.lstrip().startswith(_COVER_START)]
         for c, v in texts:
@@ -83,6 +155,11 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
             if m and not disclosure.department:
                 disclosure.department = m.group(1)
             key = _COVER_KEYS.get(n.rstrip(":："))
+            if key and c + 1 < len(row) and n.rstrip(":：") in _COVER_REQUIRED and r < 20:
+                is_cover = True  # a cover (封面) block: 部门名称 | … / 年度 | …
+                if row[c + 1] in (None, "") or _COVER_BLANK.search(str(row[c + 1])):
+                    disclosure.cache.setdefault(COVER_LEFTOVERS, []).append(
+                        (CellRef(grid.name, r, c + 1), f"封面“{n.rstrip(':：')}”未填写"))
             if key and c + 1 < len(row):
                 value = row[c + 1]
                 if value in (None, ""):
@@ -94,17 +171,27 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
                 elif key == "kind":
                     disclosure.kind = "决算" if "决算" in str(value) else "预算"
                 elif key == "unit":
-                    disclosure.unit = schemas.norm(value)
+                    disclosure.unit = declared_unit(f"单位：{schemas.norm(value)}") or schemas.norm(value)
+                    disclosure.unit_ref = CellRef(grid.name, r, c + 1)
                 elif not getattr(disclosure, key):
                     setattr(disclosure, key, schemas.norm(value))
+    if is_cover:  # the cover's own texts: “____年____部门预算公开表”
+        for r, row in enumerate(grid.rows[:20]):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and _COVER_BLANK.search(v) and not any(ref == CellRef(grid.name, r, c) for ref, _ in disclosure.cache.get(COVER_LEFTOVERS, [])):
+                    disclosure.cache.setdefault(COVER_LEFTOVERS, []).append((CellRef(grid.name, r, c), f"封面“{v.strip()[:30]}”仍是模板内容"))
+
+
+def _narrative_start(grid: Grid) -> int | None:
+    """The row of the 情况说明 title when this sheet holds the narrative."""
+    for r, row in enumerate(grid.rows[:10]):
+        if any(isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES for v in row):
+            return r
+    return None
 
 
 def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
-    start = None
-    for r, row in enumerate(grid.rows[:10]):
-        if any(isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES for v in row):
-            start = r
-            break
+    start = _narrative_start(grid)
     if start is None:
         return
     text_col = section_col = None

@@ -27,6 +27,7 @@ class Grid:
     name: str
     rows: list[list[Any]]
     hidden: bool = False
+    hidden_rows: frozenset[int] = frozenset()  # 0-based rows hidden in the sheet (row height 0 / hidden="1")
 
     def cell(self, r: int, c: int) -> Any:
         if 0 <= r < len(self.rows):
@@ -183,7 +184,7 @@ def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
             else:
                 rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
                 _overlay(rows, scan.overlays)
-            grids.append(Grid(meta.name, rows, hidden=hidden))
+            grids.append(Grid(meta.name, rows, hidden=hidden, hidden_rows=frozenset(scan.hidden_rows)))
     except ReadError:
         raise
     except safety.UnsafeWorkbook:

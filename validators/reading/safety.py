@@ -148,6 +148,7 @@ class SheetScan:
     content_rows: int = 0
     overlays: dict[tuple[int, int], Any] = field(default_factory=dict)  # sentinels for formula cells
     cells: dict[int, dict[int, Any]] | None = None  # values, only when asked (sparse read)
+    hidden_rows: set[int] = field(default_factory=set)  # 0-based rows marked hidden="1"
 
     @property
     def dense_cells(self) -> int:
@@ -186,6 +187,8 @@ def scan_sheet(
                 row_has_value = False
                 if not 0 <= row_idx < EXCEL_MAX_ROWS:
                     raise UnsafeWorkbook(f"工作表“{sheet}”的行号超出 Excel 范围，文件已损坏或被篡改")
+                if elem.get("hidden") in ("1", "true"):
+                    out.hidden_rows.add(row_idx)
             continue
         if tag == "c":
             n += 1
@@ -250,7 +253,15 @@ def _scan_plain_sheet(data: bytes, limits: Limits = LIMITS) -> SheetScan | None:
     out = SheetScan(height=height, width=width, content_rows=len(rows))
     if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLS:
         return None
+    if b'hidden="' in data:  # rare: only then look at each hidden row's number
+        for tag in _HIDDEN_ROW.findall(data):
+            m = _ROW_NUMBER.match(tag)
+            if m:
+                out.hidden_rows.add(int(m.group(1)) - 1)
     return out
+
+
+_HIDDEN_ROW = re.compile(rb"<row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
 
 
 def _child(elem: Any, name: str) -> Any:

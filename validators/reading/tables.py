@@ -14,6 +14,7 @@ from .. import schemas
 from ..amounts import try_amount
 from ..model import CellRef, Column, Row, RowKind, Table, Value
 from .grid import Grid
+from .units import declared_unit
 
 NON_AMOUNT_ROLES = {
     "类", "款", "项", "科目编码", "名称", "部门经济分类名称", "政府经济分类名称", "项目名称",
@@ -28,7 +29,7 @@ _GROUP_HEADS = {"预算数", "决算数"}  # 三公 决算: 预算数 | 决算�
 _GROUP_HEADS |= {"当年预算", "上年结转结余", "本年财政拨款", "财政拨款结转"}
 _LEDGER_GROUPS = {"编制预算", "上年结转"}  # 吉林 预算表1/4: amount columns per side
 _PROJECT_LEVELS = ("项目类型", "一级项目", "二级项目")  # 项目支出表 row levels (吉林): row.key
-_META = re.compile(r"^(部门(\(单位\))?|单位名称|编制单位|单位)[:：]|^金额单位|^单位[:：]")
+_META = re.compile(r"^(部门(\(单位\))?|单位名称|编制单位|编制部门|预算单位|填报单位|部门名称|单位)[:：]|^金额单位|^单位[:：]")
 _TOTAL_LABELS = {"合计", "总计"}
 
 
@@ -42,13 +43,18 @@ def _text(v: Any) -> str:
 
 def find_titles(grid: Grid) -> list[tuple[int, int, str, str]]:
     """(row, col, kind, title text) for every title cell, in reading order."""
+    return [(r, c, m.kind, text) for r, c, m, text in find_title_matches(grid)]
+
+
+def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, str]]:
+    """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py)."""
     found = []
     for r, row in enumerate(grid.rows):
         for c, v in enumerate(row):
             if isinstance(v, str) and "表" in v and len(v) < 80:
-                kind = schemas.match_title(v)
-                if kind:
-                    found.append((r, c, kind, v.strip()))
+                m = schemas.match_title_detail(v)
+                if m:
+                    found.append((r, c, m, v.strip()))
     return found
 
 
@@ -177,6 +183,12 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
     width = max((len(row) for row in grid.rows[r0:r_end]), default=0)
     table = Table(kind=kind, title=title, sheet=grid.name, title_ref=CellRef(grid.name, r0, c0), columns=[], rows=[])
 
+    # the unit: in the title itself (“（单位：万元）”) or another cell of the title row
+    matched = schemas.match_title_detail(title)
+    if matched is not None and matched.unit:
+        table.unit, table.unit_ref = matched.unit, CellRef(grid.name, r0, c0)
+    elif 0 <= r0 < grid.height:
+        _unit_from_cells(grid, table, r0, [c for c in range(len(grid.rows[r0])) if c != c0])
     r = r0 + 1
     # meta lines: 部门（单位）：…  单位：万元
     while r < r_end:
@@ -184,13 +196,8 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
         if not texts:
             r += 1
             continue
-        if all(_META.match(schemas.norm(t)) for t in texts):
-            for t in texts:
-                n = schemas.norm(t)
-                if "万元" in n:
-                    table.unit = "万元"
-                elif n.endswith("元") and n.startswith(("单位", "金额单位")):
-                    table.unit = "元"
+        if all(_META.match(schemas.norm(t)) or declared_unit(t) for t in texts):
+            _unit_from_cells(grid, table, r, range(len(grid.rows[r])))
             r += 1
             continue
         break
@@ -200,11 +207,24 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
     ):
         header_rows.append(r)
         r += 1
+    for hr in header_rows:  # a note inside the header: “金额单位：万元”
+        _unit_from_cells(grid, table, hr, range(len(grid.rows[hr])))
     table.columns = _make_columns(_header_paths(grid, header_rows, width), layout)
     _read_rows(grid, table, layout, r, r_end)
     if layout == "blocks":  # block by block, so each class is followed by its items
         table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
     return table
+
+
+def _unit_from_cells(grid: Grid, table: Table, r: int, cols) -> None:
+    """Take the first unit declared in these cells of row ``r`` (“单位：元”) unless one is known."""
+    if table.unit is not None:
+        return
+    for c in cols:
+        unit = declared_unit(grid.cell(r, c))
+        if unit:
+            table.unit, table.unit_ref = unit, CellRef(grid.name, r, c)
+            return
 
 
 def _amount_columns(table: Table, cols: list[Column]) -> list[tuple[str, int]]:

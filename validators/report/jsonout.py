@@ -7,6 +7,7 @@ import json
 from .. import __version__
 from ..model import SEVERITY_ORDER, Report
 from ..status import status_counts
+from .tables import found_tables
 
 
 def report_dict(report: Report) -> dict:
@@ -21,6 +22,7 @@ def report_dict(report: Report) -> dict:
         **_status(report),
         "counts": {s.value: report.count(s) for s in SEVERITY_ORDER},
         "baselined": len(report.baselined),
+        "tables": found_tables(d),  # which title matched which kind (report/tables.py)
         "findings": [f.to_dict() for f in report.findings],
     }
 

@@ -37,7 +37,7 @@ def render_text(reports: list[Report], show_rounding: bool = True) -> str:
             where = str(f.cells[0]) if f.cells else (f.table or "")
             out.append(f"  [{f.severity.value}] {f.code} {where}")
             out.append(f"      {f.message}")
-            nums = amount_parts(f.expected, f.actual, f.difference)
+            nums = amount_parts(f.expected, f.actual, f.difference, bool(f.evidence.get("actual_blank")))
             if nums:
                 out.append("      " + "，".join(nums))
             related = [c for c in f.related_cells if c not in f.cells]

@@ -15,6 +15,7 @@ from typing import Iterator
 
 from .. import schemas
 from ..amounts import fmt
+from ..reading.units import UNIT_YUAN, convert
 from ..model import CellRef, Disclosure, Finding, Severity, Value
 from ..performance import Amount, ProjectTotal, TargetTable, read_part
 from . import Context
@@ -49,13 +50,20 @@ def _project_rows(d: Disclosure, name: str):
     return exact or [r for r in rows if _same_project(r.label, name)]  # a longer or shorter wording only without an exact one
 
 
-def _row_candidates(row) -> list[tuple[Decimal, list[Value]]]:
-    """The amounts a target table's 年度资金总额 may restate: 合计, 财政拨款 (this year's), any column."""
+def _wan(d: Disclosure, amount: Decimal) -> Decimal:
+    """A table amount (in the disclosure's unit) in 万元, the unit the 绩效 part is compared in."""
+    if d.unit in UNIT_YUAN and d.unit != "万元":
+        return convert(amount, d.unit, "万元")
+    return amount
+
+
+def _row_candidates(row, d: Disclosure) -> list[tuple[Decimal, list[Value]]]:
+    """The amounts a target table's 年度资金总额 may restate: 合计, 财政拨款 (this year's), any column (万元)."""
     present = {k: v for k, v in row.values.items() if v.amount is not None and not v.problem}
-    out = [(v.amount, [v]) for v in present.values()]
+    out = [(_wan(d, v.amount), [v]) for v in present.values()]
     this_year = [v for k, v in present.items() if k.endswith("@本年财政拨款") or k.endswith("@编制预算")]
     if len(this_year) > 1:
-        out.append((sum((v.amount for v in this_year), Decimal(0)), this_year))
+        out.append((_wan(d, sum((v.amount for v in this_year), Decimal(0))), this_year))
     return out
 
 
@@ -68,7 +76,7 @@ def target_slips(d: Disclosure) -> dict[int, TargetTable]:
     for t in read_part(d).targets:
         if t.total is None or t.total.unit != "万元" or t.total.value < YUAN_PER_WAN:
             continue
-        candidates = [c for r in _project_rows(d, t.name) for c in _row_candidates(r)]
+        candidates = [c for r in _project_rows(d, t.name) for c in _row_candidates(r, d)]
         if any(abs(t.total.value - c) <= _tolerance(t.total, *vs) for c, vs in candidates):
             continue
         if any(c and abs(t.total.value - c * YUAN_PER_WAN) <= YUAN_PER_WAN * _tolerance(*vs) for c, vs in candidates):
@@ -92,7 +100,7 @@ def target_units(ctx: Context) -> Iterator[Finding]:
     for t in target_slips(d).values():
         rows = _project_rows(d, t.name)
         meant = t.total.value / YUAN_PER_WAN
-        cells = [v.ref for r in rows for v in r.values.values() if v.amount is not None and abs(v.amount - meant) <= Decimal("0.01")]
+        cells = [v.ref for r in rows for v in r.values.values() if v.amount is not None and abs(_wan(d, v.amount) - meant) <= Decimal("0.01")]
         yield ctx.finding(
             message=f"绩效目标表“{t.name}”年度资金总额 {fmt(t.total.value)}（表头单位为万元）是项目支出表中该项目 "
                     f"{fmt(meant)} 万元的一万倍：金额按“元”填写，应为 {fmt(meant)} 万元（同表财政拨款等金额同此）",
@@ -110,7 +118,7 @@ def target_amounts(ctx: Context) -> Iterator[Finding]:
         rows = _project_rows(d, t.name)
         if not rows:
             continue  # listed by unlinked_targets (WB609)
-        candidates = [c for r in rows for c in _row_candidates(r)]
+        candidates = [c for r in rows for c in _row_candidates(r, d)]
         if any(abs(t.total.wan - c) <= _tolerance(t.total, *vs) for c, vs in candidates):
             continue
         best, values = min(candidates, key=lambda cv: abs(t.total.wan - cv[0]))
@@ -137,7 +145,7 @@ def _tasks_sum(d: Disclosure, t: TargetTable) -> tuple[Decimal, list[Value]] | N
             if v is None or v.amount is None:
                 return None
             values.append(v)
-    return sum((v.amount for v in values), Decimal(0)), values
+    return _wan(d, sum((v.amount for v in values), Decimal(0))), values
 
 
 def special_funds(ctx: Context) -> Iterator[Finding]:
@@ -211,7 +219,7 @@ def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellR
             targets = [t for t in part.targets if t.total is not None and _same_project(t.name, name)]
             evals = [e for e in part.evaluations if _same_project(e.name, name)]
             if len(rows) == 1 and "合计" in rows[0].values and rows[0].values["合计"].amount is not None:
-                total += rows[0].values["合计"].amount
+                total += _wan(d, rows[0].values["合计"].amount)
                 cells.append(rows[0].values["合计"].ref)
             elif len(targets) == 1:
                 total += target_wan(d, targets[0])

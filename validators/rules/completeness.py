@@ -6,7 +6,9 @@ import re
 
 from .. import schemas
 from ..hierarchy import groups
-from ..model import RowKind, Severity
+from ..amounts import fmt
+from ..model import CellRef, RowKind, Severity
+from ..reading import COVER_LEFTOVERS
 from . import Context, rule
 from ._profile import param
 
@@ -17,25 +19,42 @@ def _layout(kind: str) -> str:
     return schemas.table_kinds()[kind].layout
 
 
-@rule("WZ801", "空表应注明原因", "完整性", severity=Severity.WARNING)
+@rule("WZ801", "空表或负数应注明原因", "完整性", severity=Severity.WARNING)
 def empty_table_note(ctx: Context):
     """检查内容：
     没有任何金额的公开表（如没有政府性基金预算拨款的部门的政府性基金预算支出表）应保留表格并注明
     原因（如“注：本部门 2024 年没有使用政府性基金预算拨款安排的支出，故本表无数据。”）。
+    部门预算表中的负数金额（即使合计关系成立）也需要核实并说明：预算数一般不为负，负数多是
+    符号录入错误或把调减数填进了预算表。
 
     依据：
-    公开要求“空表也要公开并说明”，否则读者无法区分“没有”与“漏报”。
+    公开要求“空表也要公开并说明”，否则读者无法区分“没有”与“漏报”；预算安排数不应为负。
 
     错误示例：
-    国有资本经营预算支出情况表只有表头，没有数据也没有说明。
+    国有资本经营预算支出情况表只有表头，没有数据也没有说明；支出总表某项目填写 -3.00。
 
     正确示例：
-    表下注明“本部门没有国有资本经营预算拨款安排的支出，故本表无数据”。
+    表下注明“本部门没有国有资本经营预算拨款安排的支出，故本表无数据”；预算数填写正数。
     """
     for t in ctx.disclosure.all_tables():
         has_amount = any(not v.blank for r in t.rows for v in r.values.values())
         if not has_amount and not t.note and not t.truncated:
             yield ctx.finding(message=f"{t.kind}没有数据，也没有注明原因（如“本表无数据”及原因）", cells=[t.title_ref], table=t.kind)
+    yield from _negative_budget_amounts(ctx)
+
+
+def _negative_budget_amounts(ctx: Context):
+    """One 提示 per 预算 table listing its negative amounts (决算 may carry negative 结余)."""
+    d = ctx.disclosure
+    if d.kind != "预算":
+        return
+    for t in d.all_tables():
+        negative = [v for r in t.rows for v in r.values.values() if v.amount is not None and v.amount < 0]
+        if not negative:
+            continue
+        shown = "、".join(f"{v.ref.address}（{fmt(v.amount)}）" for v in negative[:5]) + (" 等" if len(negative) > 5 else "")
+        yield ctx.finding(message=f"{t.kind}有 {len(negative)} 个负数金额：{shown}。预算数一般不为负，请核实或注明原因",
+                          cells=[v.ref for v in negative], actual=negative[0].amount, table=t.kind)
 
 
 @rule("WZ802", "功能分类应细化到项", "完整性", severity=Severity.WARNING)
@@ -97,7 +116,7 @@ def economic_detail(ctx: Context):
 def template_leftovers(ctx: Context):
     """检查内容：
     表格名称、科目、项目名称和情况说明中残留模板占位内容，如“XX”“××”“某某”“____”“此处填写”，
-    以及照抄的模板说明（“部门按照以下模板填写”）。
+    以及照抄的模板说明（“部门按照以下模板填写”）；封面仍是模板（“____年____部门”，“部门名称”或“年度”未填写）。
 
     依据：
     公开文本应为本部门的实际内容。
@@ -109,6 +128,8 @@ def template_leftovers(ctx: Context):
     “烟台市医疗保障局 2024 年部门预算”。
     """
     d = ctx.disclosure
+    for ref, what in d.cache.get(COVER_LEFTOVERS, []):  # 封面: “____年____部门”, empty 部门名称 / 年度
+        yield ctx.finding(message=f"{what}：封面仍是模板，请填写部门名称和年度", cells=[ref])
     for t in d.all_tables():
         for r in t.rows:
             if r.label and r.label_ref and LEFTOVER.search(r.label):
@@ -122,22 +143,43 @@ def template_leftovers(ctx: Context):
 @rule("WZ805", "金额单位应与格式一致", "完整性")
 def unit_matches_profile(ctx: Context):
     """检查内容：
-    表头“单位：”标注的金额单位与公开格式规定的单位（本格式为万元）一致。
+    表头“单位：”标注的金额单位与本公开文件的单位（封面“金额单位”，或格式规定的单位）一致。czcheck
+    按各表标注的单位把金额换算成同一单位后再核对，所以单位不同不会引起连串的错误；本规则只在
+    单位确实有问题的地方报告一次，并指向写着单位的单元格：某张表与格式规定的单位不同，或标注的
+    单位与金额不符（标“元”而金额按万元填列）。各表都不同于封面时只报告一次（封面）。
 
     依据：
     部门预算公开表统一以万元为单位；以元填报会使与其他表、与情况说明的比较全部失效。
 
     错误示例：
-    表头写“单位：元”，金额按元填报。
+    其他表都是“单位：万元”，支出总表写“单位：元”并按元填报。
 
     正确示例：
     表头写“单位：万元”，金额按万元保留两位小数。
     """
-    profile = ctx.disclosure.format
-    expected = param(ctx.disclosure, "unit", profile.unit if profile else "万元")
-    for t in ctx.disclosure.all_tables():
-        if t.unit and t.unit != expected:
-            yield ctx.finding(message=f"{t.kind}标注的金额单位为“{t.unit}”，应为“{expected}”", cells=[t.title_ref], table=t.kind)
+    d = ctx.disclosure
+    declared = [t for t in d.all_tables() if t.unit]
+    by_design = {s.kind: s.unit for s in d.format.tables if s.unit} if d.format is not None else {}
+    odd = [t for t in declared if t.unit != d.unit and by_design.get(t.kind) != t.unit]
+    if not odd or d.unit is None:
+        return
+    profile = d.format
+    fixed = d.unit_ref is not None or (profile is not None and param(d, "unit", profile.unit) == d.unit)
+    if d.unit_ref is not None and len(odd) == len(declared):  # every table against the cover: once
+        units = "、".join(sorted({t.unit for t in odd}))
+        wrong = all(t.cache.get("unit_label_wrong") for t in odd)
+        how = "金额与封面单位相符，表头单位标注有误" if wrong else f"已按表头单位换算为{d.unit}后核对"
+        yield ctx.finding(message=f"封面金额单位为“{d.unit}”，但各表表头标注为“{units}”（{how}），请统一",
+                          cells=[d.unit_ref], related_cells=[t.unit_ref or t.title_ref for t in odd])
+        return
+    for t in odd:
+        where = t.unit_ref or t.title_ref
+        if t.cache.get("unit_label_wrong"):
+            yield ctx.finding(message=f"{t.kind}标注的金额单位为“{t.unit}”，但金额与其他表按“{d.unit}”一致：单位标注有误",
+                              cells=[where], table=t.kind)
+        elif fixed:
+            yield ctx.finding(message=f"{t.kind}标注的金额单位为“{t.unit}”，应为“{d.unit}”（已按{t.unit}换算后核对）",
+                              cells=[where], table=t.kind)
 
 
 @rule("WZ806", "表中科目应有编码和名称", "完整性", severity=Severity.WARNING)
@@ -169,24 +211,33 @@ def rows_identified(ctx: Context):
                 yield ctx.finding(message=f"{t.kind}科目“{coded}”没有名称", cells=r.cells[:1], table=t.kind)
 
 
-@rule("WZ807", "公开表不应在隐藏工作表中", "完整性", severity=Severity.WARNING)
+@rule("WZ807", "公开表不应隐藏（工作表或行）", "完整性", severity=Severity.WARNING)
 def hidden_tables(ctx: Context):
     """检查内容：
-    公开表位于隐藏（或深度隐藏）的工作表中。czcheck 仍然校验它，但公开时读者看不到；若同名表另有
-    可见的一份，表间核对使用可见的那份。
+    公开表位于隐藏（或深度隐藏）的工作表中，或表格中间有被隐藏的行。czcheck 仍然校验它们（隐藏行
+    的金额照样计入合计），但公开或打印时读者看不到；若同名表另有可见的一份，表间核对使用可见的那份。
 
     依据：
-    公开内容应完整可见；隐藏工作表常是旧版本或草稿的残留。
+    公开内容应完整可见；隐藏工作表常是旧版本或草稿的残留，隐藏行会让读者看到的各行之和与合计不符。
 
     错误示例：
-    “支出总体情况表”在隐藏工作表“旧版”中，另有一份可见。
+    “支出总体情况表”在隐藏工作表“旧版”中，另有一份可见；支出总表第 12 行被隐藏。
 
     正确示例：
-    删除旧版工作表，或取消隐藏并确认其内容。
+    删除旧版工作表，或取消隐藏并确认其内容；删除不需要的行，而不是隐藏。
     """
     for t in ctx.disclosure.all_tables():
         if t.hidden:
             yield ctx.finding(message=f"{t.kind}位于隐藏工作表“{t.sheet}”中", cells=[t.title_ref], table=t.kind)
+        elif t.hidden_rows:
+            by_row = {r.index: r for r in t.rows}
+            cells = [by_row[i].label_ref or (by_row[i].cells or [CellRef(t.sheet, i, 0)])[0] if i in by_row else CellRef(t.sheet, i, 0)
+                     for i in t.hidden_rows]
+            rows = "、".join(str(i + 1) for i in t.hidden_rows[:8]) + (" 等" if len(t.hidden_rows) > 8 else "")
+            with_amounts = sum(1 for i in t.hidden_rows if i in by_row and any(not v.blank for v in by_row[i].values.values()))
+            extra = f"，其中 {with_amounts} 行有金额（仍计入合计）" if with_amounts else ""
+            yield ctx.finding(message=f"{t.kind}第 {rows} 行被隐藏{extra}：公开或打印时看不到，请删除或取消隐藏",
+                              cells=cells, table=t.kind)
 
 
 @rule("WZ808", "同一张表出现多次", "完整性", severity=Severity.WARNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +12,7 @@ from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table, Value
 from ..narrative import UNIT_FACTOR, Statement, extract
+from ..reading.units import UNIT_YUAN, convert
 from . import Context, rule
 from . import _performance as perf
 
@@ -267,10 +269,11 @@ def full_subject(st: Statement, all_st: list[Statement]) -> str:
 
 
 def in_wan(d: Disclosure, fig: Figure | None) -> Figure | None:
-    """A table figure in 万元 (the narrative's unit): 上海 预算 tables are printed in 元."""
-    if fig is None or d.unit != "元":
+    """A table figure in 万元 (the narrative's unit): the tables are read in the disclosure's unit
+    (上海 预算: 元; reading/units.py converts every table to it)."""
+    if fig is None or d.unit not in UNIT_YUAN or d.unit == "万元":
         return fig
-    return Figure(fig.amount / UNIT_FACTOR["万元"] * UNIT_FACTOR["元"], fig.cells, fig.what)
+    return dataclasses.replace(fig, amount=convert(fig.amount, d.unit, "万元"))
 
 
 def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:

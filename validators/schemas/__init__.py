@@ -13,14 +13,6 @@ from ..amounts import normalize_text
 
 HERE = Path(__file__).parent
 _QUOTES = re.compile("[\"'“”‘’「」『』〝〞]")
-_TITLE_PREFIXES = (
-    re.compile(r"^(?:表|附表|预算表|决算表|公开)[0-9一二三四五六七八九十]+表?[、.．:：-]?"),
-    re.compile(r"^[0-9一二三四五六七八九十]+[、.．:：]"),
-    re.compile(r"^\d{4}年度?"),
-    re.compile(r"^部门"),
-)
-# a table number printed after the title: "收支总表(预算表1)", "收入决算表（公开02表）"
-_TITLE_SUFFIX = re.compile(r"[(（](?:预算表|决算表|公开|附表|表)[0-9一二三四五六七八九十]+表?[)）]$")
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[、.])")
 
 
@@ -73,21 +65,6 @@ def _alias_index() -> dict[str, str]:
         for spec in fmt.tables:
             index.setdefault(norm(spec.title), spec.kind)
     return index
-
-
-def match_title(text: Any) -> str | None:
-    """The table kind whose title this cell text is, or None.  Never by position."""
-    t = _TITLE_SUFFIX.sub("", norm(text))
-    if not t or len(t) > 40 or not t.endswith("表"):
-        return None
-    index = _alias_index()
-    if t in index:
-        return index[t]
-    for prefix in _TITLE_PREFIXES:
-        t = prefix.sub("", t, count=1)
-        if t in index:
-            return index[t]
-    return None
 
 
 @lru_cache(maxsize=None)
@@ -187,3 +164,4 @@ def ledger_key(label: str) -> tuple[str | None, str | None]:
 # Loading lives in schemas/formats.py; these names are kept for the callers.
 
 from .formats import Format, Profile, Relation, TableSpec, detect_format, detect_profile, formats, profiles  # noqa: E402,F401
+from .titles import TitleMatch, match as match_title_detail, match_title  # noqa: E402,F401  (titles live in titles.py)

@@ -24,7 +24,7 @@ COMMON_RELATIONS = HERE / "relations.toml"
 
 _FORMAT_KEYS = {"id", "name", "disclosure_kind", "unit", "template", "detect", "detect_required", "table",
                 "amounts_always_printed", "import_by_position", "importer", "params", "description"}
-_TABLE_KEYS = {"kind", "title", "header", "widths", "lines", "total_row", "total_label_col", "data_rows", "year_headers"}
+_TABLE_KEYS = {"kind", "title", "header", "widths", "lines", "total_row", "total_label_col", "data_rows", "year_headers", "unit"}
 _RELATIONS_KEYS = {"relation", "exclude"}
 
 
@@ -45,6 +45,7 @@ class TableSpec:
     total_label_col: int = 3
     data_rows: int = 0
     year_headers: bool = False
+    unit: str | None = None  # a table printed in another unit by design (上海 预算: the 三公 table in 万元)
 
 
 @dataclass(frozen=True)
