@@ -16,16 +16,18 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from io import BytesIO
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import fromstring as _defused_fromstring, iterparse
 from xml.etree.ElementTree import ParseError
 
 from ..amounts import FormulaError, UncachedFormula
 from ..package import (  # noqa: F401 - the zip guards live in the shared package layer
-    LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, rels_path as _package_rels_path, resolve as _package_resolve,
+    LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, member_bytes, rels_path as _package_rels_path,
+    resolve as _package_resolve,
 )
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -47,8 +49,8 @@ def _local(tag: Any) -> str:
 def _iter_xml(zf: zipfile.ZipFile, name: str, events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Any]]:
     """Stream a member through defusedxml: no DTD, no entities, no external references."""
     try:
-        with zf.open(name) as fh:
-            yield from iterparse(fh, events=events, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        fh = BytesIO(member_bytes(zf, name))
+        yield from iterparse(fh, events=events, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise UnsafeWorkbook(f"工作簿内部文件 {name[:60]} 含有 DTD/实体声明，已拒绝读取") from exc
     except ParseError as exc:
@@ -89,7 +91,7 @@ def classify_package(zf: zipfile.ZipFile) -> PackageParts:
     """Find the workbook part; refuse what is a zip but not an Excel .xlsx/.xlsm."""
     names = _member_names(zf)
     if "mimetype" in names:
-        mime = zf.read(names["mimetype"])[:100]
+        mime = member_bytes(zf, names["mimetype"])[:100]
         if b"opendocument.spreadsheet" in mime:
             raise UnsafeWorkbook(
                 "这是 OpenDocument 表格（.ods，WPS/LibreOffice 格式），czcheck 只能读取 .xlsx/.xlsm。"
@@ -164,7 +166,7 @@ def scan_sheet(
 ) -> SheetScan:
     """One streaming pass.  With ``shared`` (the shared strings), also collects every value."""
     if shared is None:
-        fast = _scan_plain_sheet(zf.read(part), limits)
+        fast = _scan_plain_sheet(member_bytes(zf, part), sheet, limits)
         if fast is not None:
             return fast
     deadline = deadline or Deadline(limits.max_seconds)
@@ -221,16 +223,18 @@ def scan_sheet(
 
 _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
 _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
-_NEEDS_FULL_SCAN = re.compile(rb"<f[\s>/]|:f[\s>/]|t=\"e\"|<\w+:c[\s>]")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
+_FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
 
 
-def _scan_plain_sheet(data: bytes, limits: Limits = LIMITS) -> SheetScan | None:
-    """Byte-level scan of a sheet without formulas, error cells or namespace prefixes (what our
-    templates and most filled workbooks are): bounds only, no sentinels needed.  The counts are upper
-    bounds (rows and cells with styles but no value count too), so the limits stay conservative.
-    None means: use the full streaming pass."""
-    if _NEEDS_FULL_SCAN.search(data):
-        return None
+def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> SheetScan | None:
+    """Byte-level scan of a sheet without namespace prefixes or oddly written cells (what our
+    templates and most workbooks are): bounds from byte searches; the few cells holding a formula
+    or an error are cut out and parsed one by one, giving the sentinels the full pass would.  The
+    counts are upper bounds (rows and cells with styles but no value count too), so the limits stay
+    conservative.  None means: use the full streaming pass."""
+    if b":f" in data or b"='" in data or b"t =" in data or (b":c" in data and _PREFIXED_CELL.search(data)):
+        return None  # prefixed elements or single-quoted attributes: the full pass reads them
     rows = _ROW_NUMBER.findall(data)
     if b"<row" in data and len(rows) != data.count(b"<row"):
         return None  # rows without r= (allowed by the format): let the full pass number them
@@ -250,7 +254,95 @@ def _scan_plain_sheet(data: bytes, limits: Limits = LIMITS) -> SheetScan | None:
     out = SheetScan(height=height, width=width, content_rows=len(rows))
     if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLS:
         return None
+    starts = _special_cells(data)
+    if starts is None:
+        return None
+    for start, mark in starts:
+        close = data.find(b">", start)
+        if close < 0:
+            return None
+        if data[close - 1:close] == b"/":  # <c .../>: an error flag without a value
+            end = close + 1
+        else:
+            end = data.find(b"</c>", close)
+            if end < 0:
+                return None
+            end += 4
+        if not start < mark < end:
+            return None  # the mark is not inside this cell: the full pass decides
+        v = data.find(b"<v>", close, end)
+        if v > 0 and data[v + 3:v + 4] not in (b"<", b"") and data.find(b't="e"', start, close) < 0:
+            continue  # a formula with its cached value: no sentinel (what _cell_value would decide)
+        bare = _BARE_FORMULA.fullmatch(data, close + 1, end - 4) if end - 4 > close else None
+        if bare is not None and data.find(b't="e"', start, close) < 0:
+            # <f>text</f> or <f .../>, no <v> or an empty one: a formula without a cached value,
+            # except a string formula with an empty <v> (its result is the empty string)
+            if bare.group(2) is not None and data.find(b't="str"', start, close) >= 0:
+                continue
+            pos = parse_ref(data[start:close].split(b' r="', 1)[-1].split(b'"', 1)[0].decode("ascii", "replace"))
+            text = _xml_text(bare.group(1) or b"")
+            if pos is not None and text is not None:
+                out.overlays[pos] = UncachedFormula("=" + text.strip()[:200] if text.strip() else "=（共享公式）")
+                continue
+        try:
+            elem = _fromstring(data[start:end])
+        except (DefusedXmlException, ParseError):
+            return None  # let the full pass say what is wrong
+        pos = parse_ref(elem.get("r") or "")
+        if pos is None:
+            return None
+        _cell_value(elem, sheet, None, out, *pos)
     return out
+
+
+_BARE_FORMULA = re.compile(rb"<f(?:[ \t\r\n][^>]*)?(?:/>|>([^<]*)</f>)(<v ?/>|<v></v>)?")
+_XML_ESCAPES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
+
+
+def _xml_text(raw: bytes) -> str | None:
+    """Character data as an XML parser returns it; None when it holds what a parser must decide
+    (character references, other entities, carriage returns, bad UTF-8)."""
+    if b"\r" in raw:
+        return None
+    if b"&" in raw:
+        rest = raw
+        for esc, _ in _XML_ESCAPES:
+            rest = rest.replace(esc, b"")
+        if b"&" in rest:
+            return None
+        for esc, char in _XML_ESCAPES:
+            raw = raw.replace(esc, char)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _special_cells(data: bytes) -> list[tuple[int, int]] | None:
+    """Start offsets of the cells holding a formula (<f) or an error (t="e"); None when a mark is
+    found outside a cell start tag as expected (then the full pass decides)."""
+    starts: dict[int, int] = {}  # cell start -> offset of a mark inside it
+    marks = [tag for tag in _FORMULA_TAGS if tag in data]
+    for tag in marks:
+        at = data.find(tag)
+        while at >= 0:
+            start = data.rfind(b"<c ", 0, at)
+            if start < 0:
+                return None
+            starts.setdefault(start, at)
+            at = data.find(tag, at + 2)
+    at = data.find(b't="e"')
+    while at >= 0:
+        start = data.rfind(b"<", 0, at)
+        if data[start:start + 3] != b"<c ":
+            return None
+        starts.setdefault(start, at)
+        at = data.find(b't="e"', at + 5)
+    return sorted(starts.items())
+
+
+def _fromstring(text: bytes) -> Any:
+    return _defused_fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
 
 def _child(elem: Any, name: str) -> Any:
