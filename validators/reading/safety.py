@@ -254,10 +254,13 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
     out = SheetScan(height=height, width=width, content_rows=len(rows))
     if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLS:
         return None
-    starts = _special_cells(data)
+    done = _simple_formula_cells(data, out)
+    starts = _special_cells(data, formulas=done is None or done.left)
     if starts is None:
         return None
     for start, mark in starts:
+        if done and start in done:
+            continue
         close = data.find(b">", start)
         if close < 0:
             return None
@@ -296,7 +299,6 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
 
 
 _BARE_FORMULA = re.compile(rb"<f(?:[ \t\r\n][^>]*)?(?:/>|>([^<]*)</f>)(<v ?/>|<v></v>)?")
-_XML_ESCAPES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b"'"), (b"&amp;", b"&"))
 
 
 def _xml_text(raw: bytes) -> str | None:
@@ -304,25 +306,70 @@ def _xml_text(raw: bytes) -> str | None:
     (character references, other entities, carriage returns, bad UTF-8)."""
     if b"\r" in raw:
         return None
-    if b"&" in raw:
-        rest = raw
-        for esc, _ in _XML_ESCAPES:
-            rest = rest.replace(esc, b"")
-        if b"&" in rest:
-            return None
-        for esc, char in _XML_ESCAPES:
-            raw = raw.replace(esc, char)
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if "&" in text:
+        if text.count("&") != sum(text.count(escape) for escape, _ in _ESCAPES):
+            return None
+        for escape, char in _ESCAPES:
+            text = text.replace(escape, char)
+    return text
 
 
-def _special_cells(data: bytes) -> list[tuple[int, int]] | None:
+_ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))  # &amp; last
+
+
+_SIMPLE_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"((?: [a-z]{1,4}="[^"<>]*")*)>'
+    rb"<f(?:[ \t\r\n][^>]*)?(?:/>|>([^<]*)</f>)(?:(<v ?/>|<v></v>)|<v>([^<]*)</v>)?</c>"
+)
+
+
+class _Decided(set):
+    left = False  # some formula cell was left to the per-cell parse
+
+
+def _simple_formula_cells(data: bytes, out: SheetScan) -> _Decided | None:
+    """One regex pass over the formula cells of the usual shape (<c r=.. s=.. t=..><f>..</f><v>..</v></c>),
+    deciding their sentinels as _cell_value would.  Returns the start offsets it decided; cells it
+    leaves (errors, character references) go to the per-cell parse.  None when some formula cell
+    has another shape: then every formula cell goes to the per-cell path."""
+    marks = sum(data.count(tag) for tag in _FORMULA_TAGS)
+    done = _Decided()
+    if not marks:
+        return done
+    found: dict[tuple[int, int], Any] = {}
+    matched = 0
+    for m in _SIMPLE_FORMULA_CELL.finditer(data):
+        matched += 1
+        ref, attrs, text, empty_v, cached = m.groups()
+        if b't="e"' in attrs:
+            done.left = True
+            continue
+        if cached or (empty_v is not None and b't="str"' in attrs):
+            done.add(m.start())  # a cached value, or a string formula whose result is empty: no sentinel
+            continue
+        decoded = _xml_text(text or b"")
+        pos = parse_ref(ref.decode("ascii"))
+        if decoded is None or pos is None:
+            done.left = True
+            continue
+        decoded = decoded.strip()
+        found[pos] = UncachedFormula("=" + decoded[:200] if decoded else "=（共享公式）")
+        done.add(m.start())
+    if matched != marks:
+        return None
+    out.overlays.update(found)
+    return done
+
+
+def _special_cells(data: bytes, formulas: bool = True) -> list[tuple[int, int]] | None:
     """Start offsets of the cells holding a formula (<f) or an error (t="e"); None when a mark is
     found outside a cell start tag as expected (then the full pass decides)."""
     starts: dict[int, int] = {}  # cell start -> offset of a mark inside it
-    marks = [tag for tag in _FORMULA_TAGS if tag in data]
+    marks = [tag for tag in _FORMULA_TAGS if tag in data] if formulas else []
     for tag in marks:
         at = data.find(tag)
         while at >= 0:
