@@ -224,6 +224,8 @@ def scan_sheet(
 _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
 _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
+_COLON_F, _COLON_C, _QUOTED, _SPACED_T = (re.compile(x) for x in (rb":f", rb":c", rb"='", rb"t ="))
+_ROW_TAG, _CELL_TAG, _FORMULA_TAG = (re.compile(x) for x in (rb"<row", rb"<c[ >]", rb"<f[ \t\r\n>/]"))
 _FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
 
 
@@ -233,16 +235,18 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
     or an error are cut out and parsed one by one, giving the sentinels the full pass would.  The
     counts are upper bounds (rows and cells with styles but no value count too), so the limits stay
     conservative.  None means: use the full streaming pass."""
-    if b":f" in data or b"='" in data or b"t =" in data or (b":c" in data and _PREFIXED_CELL.search(data)):
+    # (regex searches for literals: faster here than bytes.count / in, which scan byte by byte)
+    if _COLON_F.search(data) or _QUOTED.search(data) or _SPACED_T.search(data) or (
+            _COLON_C.search(data) and _PREFIXED_CELL.search(data)):
         return None  # prefixed elements or single-quoted attributes: the full pass reads them
     rows = _ROW_NUMBER.findall(data)
-    if b"<row" in data and len(rows) != data.count(b"<row"):
+    if len(rows) != len(_ROW_TAG.findall(data)):
         return None  # rows without r= (allowed by the format): let the full pass number them
     if len(rows) > limits.max_content_rows:
         return None  # perhaps over the row limit: the full pass counts the rows that have values, exactly
     height = max((int(r) for r in rows), default=0)
     cell_columns = _CELL_COLUMN.findall(data)
-    if data.count(b"<c ") + data.count(b"<c>") != len(cell_columns):
+    if len(_CELL_TAG.findall(data)) != len(cell_columns):
         return None  # cells without r= (or written oddly): the full pass handles them
     columns = set(cell_columns)
     width = 0
@@ -311,10 +315,12 @@ def _xml_text(raw: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     if "&" in text:
-        if text.count("&") != sum(text.count(escape) for escape, _ in _ESCAPES):
+        counts = [text.count(escape) for escape, _ in _ESCAPES]
+        if text.count("&") != sum(counts):
             return None
-        for escape, char in _ESCAPES:
-            text = text.replace(escape, char)
+        for (escape, char), n in zip(_ESCAPES, counts):
+            if n:
+                text = text.replace(escape, char)
     return text
 
 
@@ -322,7 +328,7 @@ _ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&a
 
 
 _SIMPLE_FORMULA_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"((?: [a-z]{1,4}="[^"<>]*")*)>'
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"((?: [a-z]{1,4}="[^"<>]*")*)>'
     rb"<f(?:[ \t\r\n][^>]*)?(?:/>|>([^<]*)</f>)(?:(<v ?/>|<v></v>)|<v>([^<]*)</v>)?</c>"
 )
 
@@ -336,7 +342,7 @@ def _simple_formula_cells(data: bytes, out: SheetScan) -> _Decided | None:
     deciding their sentinels as _cell_value would.  Returns the start offsets it decided; cells it
     leaves (errors, character references) go to the per-cell parse.  None when some formula cell
     has another shape: then every formula cell goes to the per-cell path."""
-    marks = sum(data.count(tag) for tag in _FORMULA_TAGS)
+    marks = len(_FORMULA_TAG.findall(data))
     done = _Decided()
     if not marks:
         return done
@@ -344,7 +350,7 @@ def _simple_formula_cells(data: bytes, out: SheetScan) -> _Decided | None:
     matched = 0
     for m in _SIMPLE_FORMULA_CELL.finditer(data):
         matched += 1
-        ref, attrs, text, empty_v, cached = m.groups()
+        letters, digits, attrs, text, empty_v, cached = m.groups()
         if b't="e"' in attrs:
             done.left = True
             continue
@@ -352,8 +358,11 @@ def _simple_formula_cells(data: bytes, out: SheetScan) -> _Decided | None:
             done.add(m.start())  # a cached value, or a string formula whose result is empty: no sentinel
             continue
         decoded = _xml_text(text or b"")
-        pos = parse_ref(ref.decode("ascii"))
-        if decoded is None or pos is None:
+        col = 0
+        for ch in letters:
+            col = col * 26 + ch - 64
+        pos = (int(digits) - 1, col - 1)
+        if decoded is None or pos[0] < 0:
             done.left = True
             continue
         decoded = decoded.strip()
