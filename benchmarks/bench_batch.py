@@ -10,7 +10,10 @@ Prints, for the same files and the same number of worker processes:
 - peak memory (parent and largest worker, RSS) for a small and the full batch, in separate processes;
 - recall of the injected mistakes (a mistake is found when a 错误 finding names its cell) and the
   false positives (错误 findings that name no injected cell);
-then the targets: czcheck ≤ 1.5 × floor, ≥ 2 × faster than openpyxl, memory flat, 500 files < 60 s.
+then the targets: czcheck ≤ 1.5 × floor, ≥ 2 × faster than openpyxl, memory flat, 500 files < 60 s;
+then (benchmarks/bench_perfile.py, alone with --per-file-only) CPU per file against the calamine floor on
+the five samples and three generated large workbooks, the cost per stage, and a single-file
+``czcheck validate`` process against a bare python process reading the same file with calamine.
 """
 
 from __future__ import annotations
@@ -157,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--broken", type=int, default=3)
     p.add_argument("--probe", help=argparse.SUPPRESS)
     p.add_argument("--probe-out", help=argparse.SUPPRESS)
+    p.add_argument("--per-file-only", action="store_true",
+                   help="only the per-file section: samples and large workbooks against the calamine floor")
+    p.add_argument("--repeat", type=int, default=5, help="repetitions per measurement in the per-file section")
     args = p.parse_args(argv)
 
     from validators.batch import default_jobs
@@ -164,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     jobs = args.jobs or default_jobs()
     if args.probe:
         probe(args.probe, jobs, args.probe_out)
+        return 0
+
+    from bench_perfile import report as per_file_report
+
+    if args.per_file_only:
+        per_file_report(Path(args.dir) / "large", args.repeat)
         return 0
 
     from generate import generate
@@ -229,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for text, ok in targets:
         print(f"  [{'PASS' if ok else 'MISS'}] {text}")
+    per_file_report(Path(args.dir) / "large", args.repeat)  # per file: samples and large books vs the floor
     return 0
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Callable, Iterable, Sequence, TextIO
@@ -225,6 +223,10 @@ def _warm() -> None:
 
 
 def _run_pool(sources: list[str], jobs: int, progress: Progress | None, after: AfterHook | None) -> list[tuple[Report, str | None]]:
+    # imported here: a single-file run (in-process) never loads the process pool machinery
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     results: list[tuple[Report, str | None] | None] = [None] * len(sources)
     pending = list(range(len(sources)))
     suspects: list[int] = []

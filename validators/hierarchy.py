@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from .model import Row, RowKind, Table
@@ -17,18 +18,46 @@ class Group:
     level: str  # "合计", "类", "款", "经济分类类"
 
 
-def _span_end(table: Table, parent: Row, same_or_higher) -> int:
-    """Sheet row index where the parent's group ends (exclusive)."""
+def _ends(table: Table, length_of) -> list[int]:
+    """For every row position: the sheet row index of the first later DATA row whose ``length_of`` is not
+    None and at most the row's own length (1 << 30 when none), in one backward pass.  Code lengths are
+    few, so the minimum over the lengths seen so far is cheap."""
     rows = table.rows
-    start = rows.index(parent)
-    for other in rows[start + 1:]:
-        if other.kind is RowKind.DATA and same_or_higher(other):
-            return other.index
-    return 1 << 30
+    nearest: dict[int, int] = {}  # length -> position of the nearest later DATA row of that length
+    ends = [1 << 30] * len(rows)
+    for pos in range(len(rows) - 1, -1, -1):
+        row = rows[pos]
+        n = length_of(row)
+        if n is None:
+            continue
+        first = min((p for k, p in nearest.items() if k <= n), default=None)
+        if first is not None:
+            ends[pos] = rows[first].index
+        if row.kind is RowKind.DATA:
+            nearest[n] = pos
+    return ends
 
 
-def _complete(table: Table, parent: Row, end: int) -> bool:
-    return not any(parent.index < m.row < end for m in table.missing_rows)
+def _completeness(table: Table):
+    """``complete(parent_index, end)``: no "rows missing" marker strictly inside the span."""
+    marks = sorted(m.row for m in table.missing_rows)
+    if not marks:
+        return lambda start, end: True
+
+    def complete(start: int, end: int) -> bool:
+        i = bisect_right(marks, start)
+        return i >= len(marks) or marks[i] >= end
+
+    return complete
+
+
+def _code_len(row: Row) -> int | None:
+    return None if row.code is None else len(row.code)
+
+
+def _econ3(row: Row) -> int | None:
+    # only the length-3 rows end an economic group; any other length never does
+    return None if row.econ_dept is None else (3 if len(row.econ_dept) == 3 else 1 << 20)
 
 
 def groups(table: Table, layout: str) -> list[Group]:
@@ -40,6 +69,9 @@ def groups(table: Table, layout: str) -> list[Group]:
 
 
 def _groups(table: Table, layout: str) -> list[Group]:
+    # Linear in the table's rows: children are looked up by code prefix in a dict, spans end where a
+    # backward pass says, markers are found by bisection (the groups are identical to the former
+    # pairwise scans; tests/test_hierarchy_linear.py compares them).
     data = [r for r in table.rows if r.kind is RowKind.DATA]
     result: list[Group] = []
     total = table.total_row()
@@ -48,37 +80,49 @@ def _groups(table: Table, layout: str) -> list[Group]:
         top = [r for r in coded if len(r.code) == 3]
         if total and top:
             result.append(Group(total, top, not table.truncated, "合计"))
+        by_parent: dict[str, list[Row]] = {}  # parent code -> rows two digits longer under it, in order
+        for r in coded:
+            if len(r.code) >= 2:
+                by_parent.setdefault(r.code[:-2], []).append(r)
+        pos = {id(r): i for i, r in enumerate(table.rows)}
+        ends = _ends(table, _code_len)
+        complete = _completeness(table)
+        uncoded = sorted((r for r in data if r.code is None), key=lambda r: r.index)
+        uncoded_at = [r.index for r in uncoded]
         for parent in coded:
             n = len(parent.code)
             if n == 7:
                 continue
-            kids = [r for r in coded if len(r.code) == n + 2 and r.code.startswith(parent.code)]
-            end = _span_end(table, parent, lambda o, n=n: o.code is not None and len(o.code) <= n)
+            kids = by_parent.get(parent.code, [])
+            end = ends[pos[id(parent)]]
             if n == 5:
                 # 项 rows whose codes were lost (吉林 预算表5 as converted) sit under their 款 by position:
                 # they are its items, in printed order; their codes are not invented
-                kids = sorted(kids + [r for r in data if r.code is None and parent.index < r.index < end],
-                              key=lambda r: r.index)
+                lo, hi = bisect_right(uncoded_at, parent.index), bisect_left(uncoded_at, end)
+                kids = sorted(kids + uncoded[lo:hi], key=lambda r: r.index)
             if not kids:
                 continue
-            result.append(Group(parent, kids, _complete(table, parent, end), "类" if n == 3 else "款"))
+            result.append(Group(parent, list(kids), complete(parent.index, end), "类" if n == 3 else "款"))
     elif layout == "economic":
         coded = [r for r in data if r.econ_dept]
         subtotals = [r for r in coded if len(r.econ_dept) == 3]
         items = [r for r in coded if len(r.econ_dept) == 5]
         if total and (subtotals or items):
             result.append(Group(total, subtotals or items, not table.truncated, "合计"))
+        by_head: dict[str, list[Row]] = {}
+        for r in items:
+            by_head.setdefault(r.econ_dept[:3], []).append(r)
+        pos = {id(r): i for i, r in enumerate(table.rows)}
+        ends = _ends(table, _econ3)
+        complete = _completeness(table)
         for parent in subtotals:
-            def same(r: Row, p: Row = parent) -> bool:
-                return r.econ_dept[:3] == p.econ_dept and (
-                    not (p.econ_gov and r.econ_gov) or r.econ_gov[:3] == p.econ_gov[:3]
-                )
-
-            kids = [r for r in items if same(r)]
+            gov = parent.econ_gov
+            kids = [r for r in by_head.get(parent.econ_dept, ())
+                    if not (gov and r.econ_gov) or r.econ_gov[:3] == gov[:3]]
             if not kids:
                 continue
-            end = _span_end(table, parent, lambda o: o.econ_dept is not None and len(o.econ_dept) == 3)
-            result.append(Group(parent, kids, _complete(table, parent, end), "经济分类类"))
+            end = ends[pos[id(parent)]]
+            result.append(Group(parent, kids, complete(parent.index, end), "经济分类类"))
     elif layout == "project":
         if any(r.key in PROJECT_LEVELS for r in data):
             result += _project_levels(table, total, [r for r in data if r.key in PROJECT_LEVELS])
@@ -100,15 +144,18 @@ def _project_levels(table: Table, total: Row | None, rows: list[Row]) -> list[Gr
     if total:
         kids = [r for r in rows if rank[r.key] == top]
         result.append(Group(total, kids, not table.truncated, "合计"))
+    complete = _completeness(table)
     for i, parent in enumerate(rows):
         level = rank[parent.key]
         kids: list[Row] = []
-        for other in rows[i + 1:]:
+        end = 1 << 30
+        for j in range(i + 1, len(rows)):  # each row is visited by its ancestors only: linear for 3 levels
+            other = rows[j]
             if rank[other.key] <= level:
+                end = other.index
                 break
             if not kids or rank[other.key] == rank[kids[0].key]:
                 kids.append(other)
         if kids:
-            end = next((o.index for o in rows[i + 1:] if rank[o.key] <= level), 1 << 30)
-            result.append(Group(parent, kids, _complete(table, parent, end), parent.key))
+            result.append(Group(parent, kids, complete(parent.index, end), parent.key))
     return result

@@ -120,10 +120,49 @@ def check_package(data: bytes, limits: Limits = LIMITS, deadline: Deadline | Non
                 f"工作簿内部文件 {name[:60]} 压缩比异常（{info.file_size // max(info.compress_size, 1):,} 倍，"
                 "可能是“zip 炸弹”），已拒绝读取"
             )
+    kept: dict[str, bytes] = {}
+    budget = KEEP_TOTAL_BYTES
     for info in infos:
         deadline.check()
-        _inflate_and_check(data, info, deadline)
+        inflated = _inflate_and_check(data, info, deadline)
+        if inflated is not None and len(inflated) <= budget:
+            kept[info.filename] = inflated
+            budget -= len(inflated)
+    zf.czcheck_inflated = kept  # type: ignore[attr-defined]  # member_bytes() serves these without a second inflate
+    _remember(data, limits, zf)
     return zf
+
+
+# Members up to this size are inflated in one bounded call and kept, so that the guards, the sheet
+# scan and the formula notes read the same bytes without inflating them again.
+KEEP_MEMBER_BYTES = 32 * MIB
+KEEP_TOTAL_BYTES = 256 * MIB
+
+_LAST: list = []  # [(data, limits, zf)]: the package checked last in this process
+
+
+def _remember(data: bytes, limits: Limits, zf: zipfile.ZipFile) -> None:
+    _LAST[:] = [(data, limits, zf)]
+
+
+def _recall(data: bytes, limits: Limits) -> zipfile.ZipFile | None:
+    """The package checked last, when ``data`` is byte-identical and the limits are the same (the
+    formula notes reopen the file just read: the same bytes need not be checked twice)."""
+    if _LAST:
+        last, last_limits, zf = _LAST[0]
+        if last_limits == limits and len(last) == len(data) and last == data:
+            fresh = zipfile.ZipFile(BytesIO(data))  # a new handle: a caller may have closed the first
+            fresh.czcheck_inflated = zf.czcheck_inflated  # type: ignore[attr-defined]
+            return fresh
+    return None
+
+
+def member_bytes(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A member's inflated bytes: the copy check_package kept, else inflated now."""
+    kept = getattr(zf, "czcheck_inflated", None)
+    if kept is not None and name in kept:
+        return kept[name]
+    return zf.read(name)
 
 
 def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
@@ -135,8 +174,10 @@ def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
     return start + 30 + name_len + extra_len
 
 
-def _inflate_and_check(data: bytes, info: zipfile.ZipInfo, deadline: Deadline) -> None:
-    """Inflate one member, never producing more than its declared size; verify CRC and end."""
+def _inflate_and_check(data: bytes, info: zipfile.ZipInfo, deadline: Deadline) -> bytes | None:
+    """Inflate one member, never producing more than its declared size; verify CRC and end.
+    Returns the inflated bytes of members up to KEEP_MEMBER_BYTES (inflated in one bounded call),
+    None for larger ones (inflated streaming, in bounded chunks, and not kept)."""
     name = info.filename
     offset = _data_offset(data, info)
     raw = memoryview(data)[offset : offset + info.compress_size]
@@ -144,6 +185,8 @@ def _inflate_and_check(data: bytes, info: zipfile.ZipInfo, deadline: Deadline) -
         raise UnsafeWorkbook(f"工作簿文件不完整（内部文件 {name[:60]} 被截断），可能下载或复制不完整")
     declared = info.file_size
     scan = name.lower().endswith(_XMLISH)
+    if declared <= KEEP_MEMBER_BYTES:
+        return _inflate_small(raw, info, scan)
     crc = 0
     produced = 0
     tail = b""
@@ -192,6 +235,39 @@ def _inflate_and_check(data: bytes, info: zipfile.ZipInfo, deadline: Deadline) -
             raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 不完整），可能下载或复制不完整")
     if produced != declared or crc != info.CRC:
         raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 校验和不符），可能下载或复制不完整")
+    return None
+
+
+def _inflate_small(raw: memoryview, info: zipfile.ZipInfo, scan: bool) -> bytes:
+    """The streaming checks of _inflate_and_check, in one call bounded by the declared size + 1."""
+    name, declared = info.filename, info.file_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != declared:
+            raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 大小不一致）")
+        out = bytes(raw)
+        eof = True
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            out = inflater.decompress(raw, declared + 1)
+            if len(out) <= declared and inflater.eof:
+                out += inflater.flush()
+        except zlib.error as exc:
+            raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 无法解压），可能下载或复制不完整") from exc
+        eof = inflater.eof
+    if len(out) > declared:
+        raise UnsafeWorkbook(
+            f"工作簿内部文件 {name[:60]} 的实际大小超过其声明大小（文件被篡改，可能是“zip 炸弹”），已拒绝读取"
+        )
+    if scan and any(m in out for m in _DTD_MARKERS):
+        raise UnsafeWorkbook(
+            f"工作簿内部文件 {name[:60]} 含有 DTD/实体声明（Excel 不会生成这种内容，可能是恶意构造的文件），已拒绝读取"
+        )
+    if not eof:
+        raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 不完整），可能下载或复制不完整")
+    if len(out) != declared or zlib.crc32(out) != info.CRC:
+        raise UnsafeWorkbook(f"工作簿文件已损坏（内部文件 {name[:60]} 校验和不符），可能下载或复制不完整")
+    return out
 
 
 # ---- whole files --------------------------------------------------------------------------------
@@ -213,8 +289,9 @@ def read_file(path: str | Path, limits: Limits = LIMITS) -> bytes:
 
 
 def open_package(data: bytes, limits: Limits = LIMITS) -> zipfile.ZipFile:
-    """``data`` checked (check_package) and opened; the one entry point for marking and backups."""
-    return check_package(data, limits)
+    """``data`` checked (check_package) and opened; the one entry point for marking and backups.
+    Bytes identical to the package checked last are not checked again."""
+    return _recall(data, limits) or check_package(data, limits)
 
 
 def is_valid_package(data: bytes, limits: Limits = LIMITS) -> str | None:

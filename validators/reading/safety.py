@@ -16,16 +16,18 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from io import BytesIO
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import fromstring as _defused_fromstring, iterparse
 from xml.etree.ElementTree import ParseError
 
 from ..amounts import FormulaError, UncachedFormula
 from ..package import (  # noqa: F401 - the zip guards live in the shared package layer
-    LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, rels_path as _package_rels_path, resolve as _package_resolve,
+    LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, member_bytes, rels_path as _package_rels_path,
+    resolve as _package_resolve,
 )
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -47,8 +49,8 @@ def _local(tag: Any) -> str:
 def _iter_xml(zf: zipfile.ZipFile, name: str, events: tuple[str, ...] = ("end",)) -> Iterator[tuple[str, Any]]:
     """Stream a member through defusedxml: no DTD, no entities, no external references."""
     try:
-        with zf.open(name) as fh:
-            yield from iterparse(fh, events=events, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        fh = BytesIO(member_bytes(zf, name))
+        yield from iterparse(fh, events=events, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise UnsafeWorkbook(f"工作簿内部文件 {name[:60]} 含有 DTD/实体声明，已拒绝读取") from exc
     except ParseError as exc:
@@ -89,7 +91,7 @@ def classify_package(zf: zipfile.ZipFile) -> PackageParts:
     """Find the workbook part; refuse what is a zip but not an Excel .xlsx/.xlsm."""
     names = _member_names(zf)
     if "mimetype" in names:
-        mime = zf.read(names["mimetype"])[:100]
+        mime = member_bytes(zf, names["mimetype"])[:100]
         if b"opendocument.spreadsheet" in mime:
             raise UnsafeWorkbook(
                 "这是 OpenDocument 表格（.ods，WPS/LibreOffice 格式），czcheck 只能读取 .xlsx/.xlsm。"
@@ -165,7 +167,7 @@ def scan_sheet(
 ) -> SheetScan:
     """One streaming pass.  With ``shared`` (the shared strings), also collects every value."""
     if shared is None:
-        fast = _scan_plain_sheet(zf.read(part), limits)
+        fast = _scan_plain_sheet(member_bytes(zf, part), sheet, limits)
         if fast is not None:
             return fast
     deadline = deadline or Deadline(limits.max_seconds)
@@ -224,24 +226,30 @@ def scan_sheet(
 
 _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
 _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
-_NEEDS_FULL_SCAN = re.compile(rb"<f[\s>/]|:f[\s>/]|t=\"e\"|<\w+:c[\s>]")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
+_COLON_F, _COLON_C, _QUOTED, _SPACED_T = (re.compile(x) for x in (rb":f", rb":c", rb"='", rb"t ="))
+_ROW_TAG, _CELL_TAG, _FORMULA_TAG = (re.compile(x) for x in (rb"<row", rb"<c[ >]", rb"<f[ \t\r\n>/]"))
+_FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
 
 
-def _scan_plain_sheet(data: bytes, limits: Limits = LIMITS) -> SheetScan | None:
-    """Byte-level scan of a sheet without formulas, error cells or namespace prefixes (what our
-    templates and most filled workbooks are): bounds only, no sentinels needed.  The counts are upper
-    bounds (rows and cells with styles but no value count too), so the limits stay conservative.
-    None means: use the full streaming pass."""
-    if _NEEDS_FULL_SCAN.search(data):
-        return None
+def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> SheetScan | None:
+    """Byte-level scan of a sheet without namespace prefixes or oddly written cells (what our
+    templates and most workbooks are): bounds from byte searches; the few cells holding a formula
+    or an error are cut out and parsed one by one, giving the sentinels the full pass would.  The
+    counts are upper bounds (rows and cells with styles but no value count too), so the limits stay
+    conservative.  None means: use the full streaming pass."""
+    # (regex searches for literals: faster here than bytes.count / in, which scan byte by byte)
+    if _COLON_F.search(data) or _QUOTED.search(data) or _SPACED_T.search(data) or (
+            _COLON_C.search(data) and _PREFIXED_CELL.search(data)):
+        return None  # prefixed elements or single-quoted attributes: the full pass reads them
     rows = _ROW_NUMBER.findall(data)
-    if b"<row" in data and len(rows) != data.count(b"<row"):
+    if len(rows) != len(_ROW_TAG.findall(data)):
         return None  # rows without r= (allowed by the format): let the full pass number them
     if len(rows) > limits.max_content_rows:
         return None  # perhaps over the row limit: the full pass counts the rows that have values, exactly
     height = max((int(r) for r in rows), default=0)
     cell_columns = _CELL_COLUMN.findall(data)
-    if data.count(b"<c ") + data.count(b"<c>") != len(cell_columns):
+    if len(_CELL_TAG.findall(data)) != len(cell_columns):
         return None  # cells without r= (or written oddly): the full pass handles them
     columns = set(cell_columns)
     width = 0
@@ -253,12 +261,152 @@ def _scan_plain_sheet(data: bytes, limits: Limits = LIMITS) -> SheetScan | None:
     out = SheetScan(height=height, width=width, content_rows=len(rows))
     if height > EXCEL_MAX_ROWS or width > EXCEL_MAX_COLS:
         return None
+    done = _simple_formula_cells(data, out)
+    starts = _special_cells(data, formulas=done is None or done.left)
+    if starts is None:
+        return None
+    for start, mark in starts:
+        if done and start in done:
+            continue
+        close = data.find(b">", start)
+        if close < 0:
+            return None
+        if data[close - 1:close] == b"/":  # <c .../>: an error flag without a value
+            end = close + 1
+        else:
+            end = data.find(b"</c>", close)
+            if end < 0:
+                return None
+            end += 4
+        if not start < mark < end:
+            return None  # the mark is not inside this cell: the full pass decides
+        v = data.find(b"<v>", close, end)
+        if v > 0 and data[v + 3:v + 4] not in (b"<", b"") and data.find(b't="e"', start, close) < 0:
+            continue  # a formula with its cached value: no sentinel (what _cell_value would decide)
+        bare = _BARE_FORMULA.fullmatch(data, close + 1, end - 4) if end - 4 > close else None
+        if bare is not None and data.find(b't="e"', start, close) < 0:
+            # <f>text</f> or <f .../>, no <v> or an empty one: a formula without a cached value,
+            # except a string formula with an empty <v> (its result is the empty string)
+            if bare.group(2) is not None and data.find(b't="str"', start, close) >= 0:
+                continue
+            pos = parse_ref(data[start:close].split(b' r="', 1)[-1].split(b'"', 1)[0].decode("ascii", "replace"))
+            text = _xml_text(bare.group(1) or b"")
+            if pos is not None and text is not None:
+                out.overlays[pos] = UncachedFormula("=" + text.strip()[:200] if text.strip() else "=（共享公式）")
+                continue
+        try:
+            elem = _fromstring(data[start:end])
+        except (DefusedXmlException, ParseError):
+            return None  # let the full pass say what is wrong
+        pos = parse_ref(elem.get("r") or "")
+        if pos is None:
+            return None
+        _cell_value(elem, sheet, None, out, *pos)
     if b'hidden="' in data:  # rare: only then look at each hidden row's number
         for tag in _HIDDEN_ROW.findall(data):
             m = _ROW_NUMBER.match(tag)
             if m:
                 out.hidden_rows.add(int(m.group(1)) - 1)
     return out
+
+
+_BARE_FORMULA = re.compile(rb"<f(?:[ \t\r\n][^>]*)?(?:/>|>([^<]*)</f>)(<v ?/>|<v></v>)?")
+
+
+def _xml_text(raw: bytes) -> str | None:
+    """Character data as an XML parser returns it; None when it holds what a parser must decide
+    (character references, other entities, carriage returns, bad UTF-8)."""
+    if b"\r" in raw:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "&" in text:
+        counts = [text.count(escape) for escape, _ in _ESCAPES]
+        if text.count("&") != sum(counts):
+            return None
+        for (escape, char), n in zip(_ESCAPES, counts):
+            if n:
+                text = text.replace(escape, char)
+    return text
+
+
+_ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))  # &amp; last
+
+
+_SIMPLE_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"((?: [a-z]{1,4}="[^"<>]*")*)>'
+    rb"<f(?:[ \t\r\n][^>]*)?(?:/>|>([^<]*)</f>)(?:(<v ?/>|<v></v>)|<v>([^<]*)</v>)?</c>"
+)
+
+
+class _Decided(set):
+    left = False  # some formula cell was left to the per-cell parse
+
+
+def _simple_formula_cells(data: bytes, out: SheetScan) -> _Decided | None:
+    """One regex pass over the formula cells of the usual shape (<c r=.. s=.. t=..><f>..</f><v>..</v></c>),
+    deciding their sentinels as _cell_value would.  Returns the start offsets it decided; cells it
+    leaves (errors, character references) go to the per-cell parse.  None when some formula cell
+    has another shape: then every formula cell goes to the per-cell path."""
+    marks = len(_FORMULA_TAG.findall(data))
+    done = _Decided()
+    if not marks:
+        return done
+    found: dict[tuple[int, int], Any] = {}
+    matched = 0
+    for m in _SIMPLE_FORMULA_CELL.finditer(data):
+        matched += 1
+        letters, digits, attrs, text, empty_v, cached = m.groups()
+        if b't="e"' in attrs:
+            done.left = True
+            continue
+        if cached or (empty_v is not None and b't="str"' in attrs):
+            done.add(m.start())  # a cached value, or a string formula whose result is empty: no sentinel
+            continue
+        decoded = _xml_text(text or b"")
+        col = 0
+        for ch in letters:
+            col = col * 26 + ch - 64
+        pos = (int(digits) - 1, col - 1)
+        if decoded is None or pos[0] < 0:
+            done.left = True
+            continue
+        decoded = decoded.strip()
+        found[pos] = UncachedFormula("=" + decoded[:200] if decoded else "=（共享公式）")
+        done.add(m.start())
+    if matched != marks:
+        return None
+    out.overlays.update(found)
+    return done
+
+
+def _special_cells(data: bytes, formulas: bool = True) -> list[tuple[int, int]] | None:
+    """Start offsets of the cells holding a formula (<f) or an error (t="e"); None when a mark is
+    found outside a cell start tag as expected (then the full pass decides)."""
+    starts: dict[int, int] = {}  # cell start -> offset of a mark inside it
+    marks = [tag for tag in _FORMULA_TAGS if tag in data] if formulas else []
+    for tag in marks:
+        at = data.find(tag)
+        while at >= 0:
+            start = data.rfind(b"<c ", 0, at)
+            if start < 0:
+                return None
+            starts.setdefault(start, at)
+            at = data.find(tag, at + 2)
+    at = data.find(b't="e"')
+    while at >= 0:
+        start = data.rfind(b"<", 0, at)
+        if data[start:start + 3] != b"<c ":
+            return None
+        starts.setdefault(start, at)
+        at = data.find(b't="e"', at + 5)
+    return sorted(starts.items())
+
+
+def _fromstring(text: bytes) -> Any:
+    return _defused_fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
 
 _HIDDEN_ROW = re.compile(rb"<row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")

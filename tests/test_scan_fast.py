@@ -1,0 +1,82 @@
+"""The byte-level sheet scan finds exactly the formula and error sentinels of the full XML pass.
+
+Both passes run on the same worksheet bytes: every sheet of the shipped samples, and hand-written
+cells covering the shapes the byte scan decides itself (cached, uncached, shared, string formulas,
+escaped text, error cells) and those it must hand to the XML parser (character references).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from validators import package
+from validators.amounts import FormulaError, UncachedFormula
+from validators.reading import safety
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "workbooks" / "samples").glob("*.xlsx"))
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _both(zf: zipfile.ZipFile, part: str, name: str):
+    fast = safety._scan_plain_sheet(package.member_bytes(zf, part), name)
+    full = safety.scan_sheet(zf, part, name, shared=[])  # with shared strings: always the XML pass
+    return fast, full
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_samples_fast_scan_matches_the_xml_pass(sample):
+    zf = package.check_package(sample.read_bytes())
+    parts = safety.classify_package(zf)
+    sentinels = 0
+    for name, part in parts.sheets.items():
+        fast, full = _both(zf, part, name)
+        assert fast is not None, name
+        assert fast.overlays == full.overlays, name
+        assert fast.height >= full.height and fast.width >= full.width
+        sentinels += len(full.overlays)
+    if sample.stem == "zibo-2024-budget":
+        assert sentinels > 100  # its 校验 sheet's formulas carry no cached values
+
+
+def _sheet(cells: str) -> zipfile.ZipFile:
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
+           f'<row r="1">{cells}</row></sheetData></worksheet>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
+    return package.check_package(buf.getvalue())
+
+
+CASES = {
+    "cached": '<c r="A1"><f>SUM(B1:B2)</f><v>3</v></c>',
+    "uncached": '<c r="A1" s="2"><f>SUM(B1:B2)</f></c>',
+    "empty v": '<c r="B1"><f>A1*2</f><v /></c><c r="C1"><f>A1</f><v></v></c>',
+    "string formula, empty v": '<c r="A1" t="str"><f>"" &amp; B1</f><v></v></c>',
+    "string formula, no v": '<c r="A1" t="str"><f>B1</f></c>',
+    "shared": '<c r="A1"><f t="shared" ref="A1:C1" si="0">B1+1</f></c><c r="B1"><f t="shared" si="0"/></c>',
+    "escaped": '<c r="A1"><f>IF(B1&gt;0,"&lt;是&gt;",&quot;否&quot;)</f></c>',
+    "character reference": '<c r="A1"><f>B1&#38;"x"</f></c>',
+    "error": '<c r="A1" t="e"><v>#DIV/0!</v></c><c r="B1" t="e"/><c r="C1" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+    "long": '<c r="A1"><f>' + "+".join(f"B{i}" for i in range(1, 200)) + "</f></c>",
+}
+
+
+@pytest.mark.parametrize("cells", CASES.values(), ids=list(CASES))
+def test_cells_give_the_sentinels_of_the_xml_pass(cells):
+    zf = _sheet(cells)
+    fast, full = _both(zf, "xl/worksheets/sheet1.xml", "表")
+    assert fast is not None
+    assert fast.overlays == full.overlays
+
+
+def test_the_sentinels_are_there():
+    zf = _sheet(CASES["uncached"] .replace('r="A1"', 'r="D1"') + CASES["error"])
+    fast, _ = _both(zf, "xl/worksheets/sheet1.xml", "表")
+    assert fast.overlays[(0, 3)] == UncachedFormula("=SUM(B1:B2)")
+    assert isinstance(fast.overlays[(0, 1)], FormulaError)
+    assert set(fast.overlays) == {(0, 0), (0, 1), (0, 2), (0, 3)}
