@@ -12,10 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from .model import Disclosure, Report
+from .model import FINDING_COLUMNS, Disclosure, Report
 
-FINDING_COLUMNS = ["source", "department", "year", "kind", "code", "rule", "severity", "message", "table", "cell",
-                   "cells", "related_cells", "expected", "actual", "difference"]
 VALUE_COLUMNS = ["source", "department", "year", "kind", "table", "row", "column", "amount", "cell", "half_ulp", "problem"]
 
 
@@ -55,17 +53,7 @@ def findings_frame(reports: Report | Iterable[Report]):
     import pandas as pd
 
     reports = [reports] if isinstance(reports, Report) else list(reports)
-    rows = []
-    for r in reports:
-        d = r.disclosure
-        for f in r.findings:
-            rows.append({
-                "source": r.source, "department": d.department if d else None, "year": d.year if d else None,
-                "kind": d.kind if d else None, "code": f.code, "rule": f.rule_name, "severity": f.severity.value,
-                "message": f.message, "table": f.table, "cell": str(f.cells[0]) if f.cells else None,
-                "cells": [str(c) for c in f.cells], "related_cells": [str(c) for c in f.related_cells],
-                "expected": f.expected, "actual": f.actual, "difference": f.difference,
-            })
+    rows = [row for r in reports for row in r.finding_rows()]
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 

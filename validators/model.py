@@ -287,6 +287,9 @@ class FileStatus:
         return f"{self.level.value}：{'；'.join(self.reasons)}" if self.reasons else self.level.value
 
 
+FINDING_COLUMNS = ["source", "department", "year", "kind", "code", "rule", "severity", "message", "table", "cell",
+                   "cells", "related_cells", "expected", "actual", "difference"]
+
 # set by validators.status (imported by the engine and every reporter): computes a FileStatus for a Report
 status_of_report: Any = None
 
@@ -323,8 +326,19 @@ class Report:
     def has_errors(self) -> bool:
         return self.count(Severity.ERROR) > 0
 
-    def to_frame(self):
-        """The findings as a pandas DataFrame, one row per finding (see validators/api.py)."""
-        from .api import findings_frame
+    def finding_rows(self) -> list[dict[str, Any]]:
+        """One plain dict per finding with the file's department, year and kind (FINDING_COLUMNS)."""
+        d = self.disclosure
+        return [{
+            "source": self.source, "department": d.department if d else None, "year": d.year if d else None,
+            "kind": d.kind if d else None, "code": f.code, "rule": f.rule_name, "severity": f.severity.value,
+            "message": f.message, "table": f.table, "cell": str(f.cells[0]) if f.cells else None,
+            "cells": [str(c) for c in f.cells], "related_cells": [str(c) for c in f.related_cells],
+            "expected": f.expected, "actual": f.actual, "difference": f.difference,
+        } for f in self.findings]
 
-        return findings_frame(self)
+    def to_frame(self):
+        """The findings as a pandas DataFrame, one row per finding (validators.api.findings_frame for many)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.finding_rows(), columns=FINDING_COLUMNS)

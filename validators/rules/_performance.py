@@ -200,12 +200,9 @@ def target_parts(ctx: Context) -> Iterator[Finding]:
 
 # ---- paragraph totals ------------------------------------------------------------------------------------
 
-def _linked_elsewhere(d: Disclosure, claim: ProjectTotal) -> bool:
+def _linked_elsewhere(claim: ProjectTotal, sts: list, linked: dict) -> bool:
     """The figure is a statement WB601 already compares with a table (one slip, one finding)."""
-    from .narrative import linked_statements, statements
-
-    sts = statements(d)
-    return any(sts[i].ref == claim.amount.ref and sts[i].amount == claim.amount.value for i in linked_statements(d))
+    return any(sts[i].ref == claim.amount.ref and sts[i].amount == claim.amount.value for i in linked)
 
 
 def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellRef], str] | None:
@@ -243,11 +240,12 @@ def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellR
     return None
 
 
-def paragraph_totals(ctx: Context) -> Iterator[Finding]:
+def paragraph_totals(ctx: Context, sts: list, linked: dict) -> Iterator[Finding]:
+    """``sts``/``linked``: the narrative's statements and their table links (rules/narrative.py)."""
     """WB601: the total a 绩效 paragraph states for N projects against the amounts listed for them."""
     d = ctx.disclosure
     for claim in read_part(d).totals:
-        if _linked_elsewhere(d, claim):
+        if _linked_elsewhere(claim, sts, linked):
             continue
         listed = _listed_sum(d, claim)
         if listed is None:
@@ -351,15 +349,13 @@ def _project_expenditure(d: Disclosure):
     return None
 
 
-def project_shares(ctx: Context) -> Iterator[Finding]:
+def project_shares(ctx: Context, sts: list) -> Iterator[Finding]:
     """WB605: “涉及资金 X 万元，占…项目支出总额的 100%” against the 项目支出 the tables print.  A
     budget's own 项目支出表 makes a difference an 错误; a 决算 compares a budget total with the
     决算 table, so a difference is a 提示."""
-    from .narrative import statements
-
     d = ctx.disclosure
     found = None
-    checked = {(st.ref, st.percent) for st in statements(d) if st.kind == "share" and len(st.parts) >= 2}
+    checked = {(st.ref, st.percent) for st in sts if st.kind == "share" and len(st.parts) >= 2}
     for claim in read_part(d).totals:
         if claim.share is None or "项目支出" not in claim.share_of or (claim.amount.ref, claim.share) in checked:
             continue  # a share the narrative rule (WB605) already recomputes: one slip, one finding

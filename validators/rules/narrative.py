@@ -494,7 +494,7 @@ def narrative_amounts(ctx: Context):
 
     yield from perf.target_amounts(ctx)
     yield from perf.special_funds(ctx)
-    yield from perf.paragraph_totals(ctx)
+    yield from perf.paragraph_totals(ctx, statements(ctx.disclosure), linked_statements(ctx.disclosure))
 
 @rule("WB602", "情况说明金额单位错误", "文表一致")
 def narrative_units(ctx: Context):
@@ -667,7 +667,7 @@ def narrative_shares(ctx: Context):
                 cells=[st.ref], expected=computed, actual=st.percent, difference=st.percent - computed,
             )
 
-    yield from perf.project_shares(ctx)
+    yield from perf.project_shares(ctx, statements(ctx.disclosure))
 
 @rule("WB606", "情况说明增减方向与数字一致", "文表一致")
 def narrative_directions(ctx: Context):
