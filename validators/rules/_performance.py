@@ -241,8 +241,8 @@ def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellR
 
 
 def paragraph_totals(ctx: Context, sts: list, linked: dict) -> Iterator[Finding]:
-    """``sts``/``linked``: the narrative's statements and their table links (rules/narrative.py)."""
-    """WB601: the total a 绩效 paragraph states for N projects against the amounts listed for them."""
+    """WB601: the total a 绩效 paragraph states for N projects against the amounts listed for them.
+    ``sts``/``linked``: the narrative's statements and their table links (from rules/narrative.py)."""
     d = ctx.disclosure
     for claim in read_part(d).totals:
         if _linked_elsewhere(claim, sts, linked):
