@@ -307,30 +307,22 @@ def _what(rel: "Relation", table: Table, key: str, row: Row | None = None, group
 
 
 @kind("ledger_sum")
-def _ledger_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+def _ledger_sum(ctx: "Context", rel: "Relation", default_columns: str = "amount") -> Iterator[Finding]:
     for t in _tables(ctx, rel):
         total = _line(t, rel.arg("total"))
         if total is None:
             continue
-        parts = _parts(t, rel.arg("parts", []))
-        for key in _columns(total, rel.arg("columns", "amount")):
+        if rel.kind == "ledger_classes":  # the 功能分类 class lines of one side
+            parts = [r for r in t.rows if r.side == rel.arg("side", "支出") and r.code]
+        else:
+            parts = _parts(t, rel.arg("parts", []))
+        for key in _columns(total, rel.arg("columns", default_columns)):
             f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], _what(rel, t, key), table=t)
             if f:
                 yield f
 
 
-@kind("ledger_classes")
-def _ledger_classes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
-    side = rel.arg("side", "支出")
-    for t in _tables(ctx, rel):
-        total = _line(t, rel.arg("total"))
-        if total is None:
-            continue
-        classes = [r for r in t.rows if r.side == side and r.code]
-        for key in _columns(total, rel.arg("columns", "all")):
-            f = sum_check(ctx, total.values[key], [r.values.get(key) for r in classes], _what(rel, t, key), table=t)
-            if f:
-                yield f
+KINDS["ledger_classes"] = lambda ctx, rel: _ledger_sum(ctx, rel, "all")
 
 
 @kind("row_sum")
