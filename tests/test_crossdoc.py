@@ -262,11 +262,15 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
     # plant: one unit figure +100.00 元 → the department's cell is reported
     key = ("支出总表", "合计", "合计")
     staff = index(unit)[("收支总表", "支出:支出总计", "人员支出")]
-    staff_row = next(r for t in unit.all_tables() if t.kind == "收支总表" for r in t.rows if staff.value in r.values.values())
-    staff_row.values["人员支出"] = replace(staff.value, amount=staff.value.amount + 50)
+    # (the index holds 万元 values; the tables hold the printed 元: edit the cells themselves)
+    staff_row = next(r for t in unit.all_tables() if t.kind == "收支总表" for r in t.rows
+                     if any(v.ref == staff.ref for v in r.values.values()))
+    printed = staff_row.values["人员支出"]
+    staff_row.values["人员支出"] = replace(printed, amount=printed.amount + 50)
     fact = index(unit)[key]
-    row = next(r for t in unit.all_tables() if t.kind == key[0] for r in t.rows if fact.value in r.values.values())
-    row.values[key[2]] = replace(fact.value, amount=fact.value.amount + 100)
+    row = next(r for t in unit.all_tables() if t.kind == key[0] for r in t.rows if any(v.ref == fact.ref for v in r.values.values()))
+    printed = row.values[key[2]]
+    row.values[key[2]] = replace(printed, amount=printed.amount + 100)
     unit.cache.clear()
     dept.cache.clear()
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..amounts import envelope_of, fmt
+from ..reading.units import value_to_wan
 from ..model import CellRef, Disclosure, Finding, Severity, Value
 from ..rules._checks import column_name
 from . import identity
@@ -409,6 +410,8 @@ def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         stated = st.amount_wan
         quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2
         value = row.values.get(column) if row is not None else None
+        if value is not None:
+            value = value_to_wan(other.disclosure.unit, value)  # the narrative states 万元
         if value is not None and value.problem:
             continue
         if value is None:

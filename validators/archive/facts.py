@@ -77,10 +77,15 @@ def facts(d: Disclosure) -> Iterator[Fact]:
 
 
 def index(d: Disclosure) -> dict[tuple[str, str, str], Fact]:
-    """(table, row, column) -> Fact; the first table of a kind wins (as Disclosure.table does)."""
+    """(table, row, column) -> Fact in 万元 (documents printed in 元 and in 万元 compare alike); the first
+    table of a kind wins (as Disclosure.table does)."""
+    from ..reading.units import value_to_wan
+
     if "crossdoc_index" not in d.cache:
         out: dict[tuple[str, str, str], Fact] = {}
         for f in facts(d):
-            out.setdefault((f.table, f.row, f.column), f)
+            key = (f.table, f.row, f.column)
+            if key not in out:
+                out[key] = Fact(f.table, f.row, f.column, value_to_wan(d.unit, f.value), f.table_seq)
         d.cache["crossdoc_index"] = out
     return d.cache["crossdoc_index"]

@@ -29,7 +29,7 @@ def _first(*candidates: Callable[[], object]):
 
 def key_figures(d: Disclosure) -> dict[str, Decimal | None]:
     """The timeline's figures of one disclosure (None where the tables do not give them)."""
-    from ..rules.narrative import _ledger, _sangong, jiguan_figure, statements
+    from ..rules.narrative import _ledger, _sangong, in_wan, jiguan_figure, statements
 
     final = d.kind == "决算"
     out: dict[str, Decimal | None] = {}
@@ -47,7 +47,7 @@ def key_figures(d: Disclosure) -> dict[str, Decimal | None]:
     except (ArithmeticError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         figs = {}
     for name in FIGURES:
-        fig = figs.get(name)
+        fig = in_wan(d, figs.get(name))  # the timeline is in 万元 whatever unit a year was printed in
         out[name] = fig.amount if fig is not None else None
     return out
 

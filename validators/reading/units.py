@@ -54,3 +54,13 @@ def convert_value(value: Any, from_unit: str, to_unit: str) -> Any:
     f = factor(from_unit, to_unit)
     amount = value.amount * f if value.amount is not None else None
     return dataclasses.replace(value, amount=amount, half_ulp=value.half_ulp * f)
+
+
+def to_wan(unit: str | None, amount: Any) -> Any:
+    """An amount read in ``unit`` (a disclosure's) in 万元, the unit narratives state figures in."""
+    return convert(amount, unit, "万元") if unit in UNIT_YUAN and unit != "万元" else amount
+
+
+def value_to_wan(unit: str | None, value: Any) -> Any:
+    """A model Value read in ``unit`` in 万元 (amount converted, half_ulp scaled)."""
+    return convert_value(value, unit, "万元") if unit in UNIT_YUAN and unit != "万元" else value

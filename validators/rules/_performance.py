@@ -15,7 +15,7 @@ from typing import Iterator
 
 from .. import schemas
 from ..amounts import fmt
-from ..reading.units import UNIT_YUAN, convert
+from ..reading.units import to_wan, value_to_wan
 from ..model import CellRef, Disclosure, Finding, Severity, Value
 from ..performance import Amount, ProjectTotal, TargetTable, read_part
 from . import Context
@@ -52,9 +52,7 @@ def _project_rows(d: Disclosure, name: str):
 
 def _wan(d: Disclosure, amount: Decimal) -> Decimal:
     """A table amount (in the disclosure's unit) in 万元, the unit the 绩效 part is compared in."""
-    if d.unit in UNIT_YUAN and d.unit != "万元":
-        return convert(amount, d.unit, "万元")
-    return amount
+    return to_wan(d.unit, amount)
 
 
 def _row_candidates(row, d: Disclosure) -> list[tuple[Decimal, list[Value]]]:
@@ -310,6 +308,7 @@ def project_count(ctx: Context) -> Iterator[Finding]:
     value = total.values.get("合计") if total else None
     if value is None or value.amount is None:
         return
+    value = value_to_wan(d.unit, value)
     leaves = [r for r in t.data_rows() if r.label and r.key not in ("项目类型", "一级项目")]
     for claim in read_part(d).totals:
         if claim.count is None or claim.names or abs(claim.amount.wan - value.amount) > _tolerance(claim.amount, value):
@@ -363,6 +362,7 @@ def project_shares(ctx: Context, sts: list) -> Iterator[Finding]:
         if found is None:
             continue
         value, kind = found
+        value = value_to_wan(d.unit, value)
         if not value.amount:
             continue
         computed = (claim.amount.wan / value.amount * 100).quantize(Decimal(1).scaleb(-_decimals(claim.share)))

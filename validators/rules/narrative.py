@@ -12,7 +12,7 @@ from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table, Value
 from ..narrative import UNIT_FACTOR, Statement, extract
-from ..reading.units import UNIT_YUAN, convert
+from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from . import Context, rule
 from . import _performance as perf
 
@@ -273,7 +273,7 @@ def in_wan(d: Disclosure, fig: Figure | None) -> Figure | None:
     (上海 预算: 元; reading/units.py converts every table to it)."""
     if fig is None or d.unit not in UNIT_YUAN or d.unit == "万元":
         return fig
-    return dataclasses.replace(fig, amount=convert(fig.amount, d.unit, "万元"))
+    return dataclasses.replace(fig, amount=to_wan(d.unit, fig.amount), values=[value_to_wan(d.unit, v) for v in fig.values])
 
 
 def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
@@ -378,7 +378,7 @@ def counterparts(d: Disclosure, figure: Figure) -> list[Figure]:
                 continue
             other = next((f for k in keys if (f := _figure(d, kind, k)) is not None), None)
             if other is not None and not set(other.cells) & set(figure.cells):
-                out.append(other)
+                out.append(in_wan(d, other))
     return out
 
 
@@ -696,7 +696,7 @@ def narrative_directions(ctx: Context):
         role = _sangong_role(subject_st.subject if subject_st.kind == "amount" else st.subject)
         if role is None:
             continue
-        cur, prev = _sangong(d, role, "cur"), _sangong(d, role, "prev")
+        cur, prev = in_wan(d, _sangong(d, role, "cur")), in_wan(d, _sangong(d, role, "prev"))
         if cur is None or prev is None:
             continue
         delta = cur.amount - prev.amount
