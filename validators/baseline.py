@@ -101,11 +101,13 @@ def baseline_document(reports: Iterable[Report]) -> dict[str, Any]:
     }
 
 
-def write_baseline(reports: Iterable[Report], path: str | Path) -> tuple[Path, int]:
+def write_baseline(reports: Iterable[Report], path: str | Path, *, force: bool = False) -> tuple[Path, int]:
+    """Write the baseline through the safe-write layer (raises safewrite.WriteRefused or OSError)."""
+    from .safewrite import write_output
+
     doc = baseline_document(reports)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_output(path, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), force=force)
     return path, len(doc["条目"])
 
 

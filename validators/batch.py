@@ -98,7 +98,14 @@ def write_failure(exc: BaseException) -> Finding:
     findings stay.  The CLI exits 2 when a report carries it."""
     from .marking import MarkingError
 
-    why = str(exc) if isinstance(exc, MarkingError) else f"{type(exc).__name__}：{exc}"
+    from .safewrite import WriteRefused, os_error_text
+
+    if isinstance(exc, (MarkingError, WriteRefused)):
+        why = str(exc)
+    elif isinstance(exc, OSError):
+        why = os_error_text(exc)
+    else:
+        why = f"程序内部错误（{type(exc).__name__}），请把该文件报告给维护人员"
     return Finding(code=WRITE_FAILURE_CODE, severity=Severity.WARNING, rule_name="标注文件未能写入",
                    message=f"校验已完成（结果见本报告），但标注文件未能写入：{why}")
 

@@ -151,9 +151,16 @@ def _write(text: str, output: str | None, force: bool = False) -> bool:
         else:
             write_output(target, data, force=force)
     except (OSError, WriteRefused) as exc:
-        print(f"czcheck：无法写入 {shown(output)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        print(f"czcheck：无法写入 {shown(output)}：{_reason(exc)}", file=sys.stderr)
         return False
     return True
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a write failed, in Chinese: safewrite's own message, or the operating system's error."""
+    from .safewrite import os_error_text
+
+    return os_error_text(exc) if isinstance(exc, OSError) else str(exc)
 
 
 def _terminal(text: str) -> str:
@@ -266,16 +273,17 @@ def cmd_validate(args) -> int:
         try:
             written = _write_report(reports, Path(report_path), marked, timelines, force=args.force)
         except (OSError, WriteRefused) as exc:
-            print(f"czcheck：无法写入报告 {shown(report_path)}：{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            print(f"czcheck：无法写入报告 {shown(report_path)}：{_reason(exc)}", file=sys.stderr)
             return EXIT_CANNOT_RUN
         print(f"已生成报告：{shown(written)}", file=sys.stderr)
     if args.write_baseline:
         from .baseline import write_baseline
+        from .safewrite import WriteRefused, shown
 
         try:
-            written, n = write_baseline(reports, args.write_baseline)
-        except OSError as exc:
-            print(f"czcheck：无法写入基线文件 {args.write_baseline}：{exc.strerror or exc}", file=sys.stderr)
+            written, n = write_baseline(reports, args.write_baseline, force=args.force)
+        except (OSError, WriteRefused) as exc:
+            print(f"czcheck：无法写入基线文件 {shown(args.write_baseline)}：{_reason(exc)}", file=sys.stderr)
             return EXIT_CANNOT_RUN
         print(f"已生成基线：{written}（{n} 条）", file=sys.stderr)
     if baseline is not None:
@@ -425,6 +433,7 @@ def cmd_formats(args) -> int:
 
 def cmd_import(args) -> int:
     from .importing import ImportError_, import_seed
+    from .safewrite import WriteRefused, shown
 
     source = Path(args.source)
     output = Path(args.output) if args.output else source.with_suffix(".xlsx")
@@ -444,6 +453,9 @@ def cmd_import(args) -> int:
     except ImportError_ as exc:
         print(f"czcheck：{exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except (OSError, WriteRefused) as exc:  # the workbook could not be written (safewrite says why)
+        print(f"czcheck：无法写入 {shown(output)}：{_reason(exc)}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     for note in notes:
         print(note)
     print(f"已生成：{path}")
@@ -462,7 +474,13 @@ def cmd_template(args) -> int:
     if out.exists() and not args.force:
         print(f"czcheck：输出文件已存在：{out}（加 --force 覆盖）", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    print(f"已生成：{write_workbook(profile, out)}")
+    from .safewrite import WriteRefused, shown
+
+    try:
+        print(f"已生成：{shown(write_workbook(profile, out))}")
+    except (OSError, WriteRefused) as exc:
+        print(f"czcheck：无法写入 {shown(out)}：{_reason(exc)}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     return EXIT_OK
 
 
@@ -528,8 +546,13 @@ def main(argv: list[str] | None = None) -> int:
     from .config import ENV
 
     saved = os.environ.get(ENV)  # validate sets it for its workers; a caller's process keeps its own
+    from .schemas.formats import FormatError
+
     try:
         return commands[args.command](args)
+    except FormatError as exc:  # a format pack (CZCHECK_FORMATS, czcheck.toml formats = [...]) that cannot be used
+        print(f"czcheck：{exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("czcheck：已中断", file=sys.stderr)
         return EXIT_CANNOT_RUN

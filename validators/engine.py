@@ -9,6 +9,7 @@ from .blanks import name_blank_cells
 from .model import Report
 from .reading import ReadError, read_workbook
 from .config import ConfigError, active as active_config
+from .schemas.formats import FormatError
 from .reading.pdf import is_pdf, read_pdf_disclosure
 from .reading.pdf.locate import locate
 from .rules import run_rules
@@ -30,7 +31,10 @@ def validate_file(path: str | Path) -> Report:
     pdf = is_pdf(path)
     try:
         config = active_config()  # first: it may name format packs the reader must know
-    except ConfigError as exc:
+        from .schemas.formats import formats
+
+        formats()  # a malformed format pack is said here, in Chinese, not as an internal error
+    except (ConfigError, FormatError) as exc:
         report.error = str(exc)
         return report
     try:
@@ -52,6 +56,8 @@ def validate_file(path: str | Path) -> Report:
         report.findings = name_blank_cells(disclosure, run_rules(disclosure, config=config))
         if pdf:  # name the page and row label of every cell
             report.findings = locate(report.findings, disclosure.cache.get("pdf_where", {}))
+    except FormatError as exc:  # a format pack's codes.toml that cannot be used: say so in Chinese
+        report.error = str(exc)
     except Exception as exc:  # noqa: BLE001 - as above: report it on this file, keep the batch going
         report.error = _internal_error(exc)
     else:

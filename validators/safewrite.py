@@ -298,6 +298,18 @@ def write_atomic(dest: Path, data: bytes, *, like: Path | None = None,
     return dest
 
 
+_OS_ERRORS = {
+    errno.EEXIST: "路径中有同名的文件，无法建立文件夹", errno.ENOTDIR: "路径中的某一部分不是文件夹",
+    errno.ENOENT: "找不到路径", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
+    errno.ENOSPC: "磁盘空间不足", errno.EROFS: "只读的磁盘或文件系统", errno.EISDIR: "这是一个文件夹",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """A Chinese reason for an operating-system error (the system's own text is English here)."""
+    return _OS_ERRORS.get(exc.errno, f"系统错误 {exc.errno}" if exc.errno else "系统错误")
+
+
 def write_output(dest: Path, data: bytes, *, force: bool = False,
                  verify: Callable[[bytes], str | None] | None = None) -> Path:
     """Create or replace a czcheck output (a report, a text file): checks as for an output name (a

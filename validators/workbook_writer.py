@@ -139,8 +139,15 @@ def write_workbook(profile: schemas.Profile, path: str | Path, fill: WorkbookFil
             ws.cell(i, 1, note)
         ws.column_dimensions["A"].width = 120
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from io import BytesIO
+
+    from . import safewrite
+    from .package import is_valid_package
+
+    buffer = BytesIO()
+    wb.save(buffer)
+    # exclusive temp + verify + rename, as every file czcheck writes (a failure raises WriteRefused/OSError)
+    safewrite.write_output(path, buffer.getvalue(), force=True, verify=is_valid_package)
     return path
 
 

@@ -204,18 +204,18 @@ def remark(after, reports, outputs: dict) -> None:
     """``--mark`` with cross-document checks: the copies were marked in the workers before the cross-document
     pass; mark again the files that got KW findings (a re-mark replaces the earlier marks, it never adds)."""
     from ..batch import MarkCopies, MarkInPlace
-    from ..marking import mark_workbook
+    from ..marking.files import mark_in_place
 
     for r in reports:
         if r.error or not any(f.code.startswith("KW") for f in r.findings):
             continue
         try:
             if isinstance(after, MarkInPlace):
-                if Path(r.source).suffix.lower() in (".xlsx", ".xlsm"):
-                    mark_workbook(Path(r.source), r.findings, Path(r.source))
+                if Path(r.source).suffix.lower() in (".xlsx", ".xlsm"):  # backed up by the first marking
+                    mark_in_place(Path(r.source), r.findings, force=after.force, backup=False)
             elif isinstance(after, MarkCopies):
                 written = after(r)
                 if written:
                     outputs[r.source] = written
         except Exception as exc:  # noqa: BLE001 - the findings stand; only the marks could not be redone
-            print(f"czcheck：{r.source}：跨文件问题未能标注（{type(exc).__name__}：{exc}）", file=sys.stderr)
+            print(f"czcheck：{r.source}：跨文件问题未能标注（{exc}）", file=sys.stderr)

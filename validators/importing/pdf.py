@@ -45,13 +45,19 @@ def import_pdf(source: str | Path, output: str | Path) -> tuple[Path, list[str]]
                     cell = WriteOnlyCell(ws, value=v if v != "" else None)
                 out.append(cell)
             ws.append(out)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
+    from io import BytesIO
+
+    from .. import safewrite
+    from ..package import is_valid_package
+
+    buffer = BytesIO()
+    wb.save(buffer)
     try:
-        wb.save(tmp)
-        tmp.replace(output)
+        safewrite.write_output(output, buffer.getvalue(), force=True, verify=is_valid_package)
+    except safewrite.WriteRefused as exc:
+        raise ImportError_(str(exc)) from exc
     except OSError as exc:
-        raise ImportError_(f"无法写入 {output}：{exc.strerror or exc}") from exc
+        raise ImportError_(f"无法写入 {safewrite.shown(output)}：{exc.strerror or exc}") from exc
     paragraphs = next((len(g.rows) - 2 for g in read.grids if g.name == NARRATIVE_SHEET), 0)
     notes = [f"已从 PDF（共 {read.pages} 页）读取 {tables} 张表、{paragraphs} 段文字；金额按原样写入，未做任何推算"]
     return output, notes

@@ -74,9 +74,10 @@ def mark_copy(source: Path, findings: Iterable[Finding], dest: Path, *, force: b
     return Written(dest, dest)
 
 
-def mark_in_place(source: Path, findings: Iterable[Finding], *, force: bool = False) -> Written:
+def mark_in_place(source: Path, findings: Iterable[Finding], *, force: bool = False, backup: bool = True) -> Written:
     """Mark ``source`` itself: verified backup first (``<stem>.备份.xlsx`` or the next free name),
-    then the marked package replaces the file (through a symlink, keeping mode and owner)."""
+    then the marked package replaces the file (through a symlink, keeping mode and owner).
+    ``backup=False`` re-marks a file this run has already backed up (its marks are replaced)."""
     source = Path(source)
     findings = list(findings)
     target = safewrite.real_target(source)
@@ -86,13 +87,13 @@ def mark_in_place(source: Path, findings: Iterable[Finding], *, force: bool = Fa
             safewrite.preflight(target, force=force)
             data = _read(target)
             marked = mark_data(data, findings, target.suffix.lower())
-            backup = safewrite.write_backup(source, data, verify_workbook, like=target)
+            saved = safewrite.write_backup(source, data, verify_workbook, like=target) if backup else None
             safewrite.write_atomic(target, marked, verify=verify_workbook)
     except safewrite.WriteRefused as exc:
         raise _refused(exc) from exc
     except OSError as exc:
         raise MarkingError(f"无法写入 {safewrite.shown(source)}：{exc.strerror or exc}") from exc
-    return Written(source, target, backup.path, backup.notes)
+    return Written(source, target, saved.path if saved else None, saved.notes if saved else [])
 
 
 def clear_file(source: Path, dest: Path | None = None, *, force: bool = False) -> tuple[Written | None, ClearStats]:

@@ -586,10 +586,14 @@ def register_codes(path: Path) -> list[str]:
     the instances the disclosure's format declares.  Codes already registered are left alone."""
     import tomllib
 
+    from ..schemas.formats import FormatError
     from . import DOC_PARTS, RULES, Rule, add_rule
 
-    with open(path, "rb") as fh:
-        codes = tomllib.load(fh)
+    try:
+        with open(path, "rb") as fh:
+            codes = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise FormatError(f"规则说明文件 {path} 不是有效的 TOML：{exc}") from exc
     by_value = {s.value: s for s in Severity}
     added = []
     for code, spec in codes.items():
@@ -600,7 +604,7 @@ def register_codes(path: Path) -> list[str]:
             if not spec.get(key):
                 missing.append(key)
         if missing or spec.get("severity", "错误") not in by_value:
-            raise ValueError(f"{path}: {code} lacks {', '.join(missing) or 'a valid severity'}")
+            raise FormatError(f"规则说明文件 {path} 中的 {code} 缺少{'、'.join(missing) or '有效的级别（错误/无法校验/提示/尾差）'}")
         doc = "\n\n".join(f"{p}：\n{spec[p].strip()}" for p in DOC_PARTS)
         add_rule(Rule(code, spec["name"], spec["family"], by_value[spec.get("severity", "错误")], (),
                       run_declared, tuple(spec.get("aliases", ())), docstring=doc, module=__name__))
