@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterable, Any
 
 CENT = Decimal("0.01")
-HALF_CENT = Decimal("0.005")
 
 DASHES = _DASHES = {"-", "—", "–", "－", "——", "--", "/", "／", "…"}
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")

@@ -21,7 +21,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Callable, Iterable, Sequence, TextIO
+from typing import Callable, Sequence, TextIO
 
 from .model import Disclosure, Finding, Report, Severity
 
@@ -385,9 +385,3 @@ def safe_output_path(out_dir: str | Path, source: str | Path, suffix: str = "", 
     return dest
 
 
-def severity_totals(reports: Iterable[Report]) -> dict[Severity, int]:
-    totals = {s: 0 for s in Severity}
-    for r in reports:
-        for f in r.findings:
-            totals[f.severity] += 1
-    return totals

@@ -209,10 +209,11 @@ class Pool:
 # ---------------------------------------------------------------- checking
 
 def _severity(diff: Decimal, values: Iterable[Value], extra: Decimal = Decimal(0)) -> Severity | None:
-    """None when equal; 尾差 inside the rounding envelope of the values involved; else 错误."""
-    if diff == 0:
-        return None
-    return Severity.ROUNDING if abs(diff) <= envelope_of(values) + extra else Severity.ERROR
+    """The one policy (rules.relations.verdict): None when equal; 尾差 inside the rounding envelope of the
+    values involved (plus ``extra``, a narrative figure's printed precision); else 错误."""
+    from ..rules.relations import verdict
+
+    return verdict(diff, envelope_of(values) + extra, incomplete=False, explain="any", default=Severity.ERROR)
 
 
 def _subst(text: str, year: int, item: str | None) -> str:

@@ -90,5 +90,3 @@ def remove_exact(pkg: Package, part: str, elements: list[str]) -> int:
 _REPLY_ID = re.compile(r'personId="' + re.escape(PERSON_ID) + '"')
 
 
-def has_our_replies(text: str) -> bool:
-    return bool(_REPLY_ID.search(text))

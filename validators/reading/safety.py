@@ -30,9 +30,7 @@ from ..package import (  # noqa: F401 - the zip guards live in the shared packag
     resolve as _package_resolve,
 )
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _STRICT_REL_DOC = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
 EXCEL_MAX_ROWS = 1_048_576

@@ -41,11 +41,6 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def find_titles(grid: Grid) -> list[tuple[int, int, str, str]]:
-    """(row, col, kind, title text) for every title cell, in reading order."""
-    return [(r, c, m.kind, text) for r, c, m, text in find_title_matches(grid)]
-
-
 def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, str]]:
     """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py)."""
     found = []

@@ -26,13 +26,6 @@ OPENING = "年初结转和结余"
 CLOSING = "年末结转和结余"
 
 
-def _ledgers(ctx: Context):
-    for kind in (SUMMARY, FISCAL):
-        t = ctx.table(kind)
-        if t is not None:
-            yield t
-
-
 def _v(row: Row | None, key: str = "合计") -> Value | None:
     return row.values.get(key) if row else None
 

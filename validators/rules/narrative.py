@@ -413,11 +413,6 @@ def narrative_in_minority(st: Statement, figures: list[Figure]) -> Figure | None
     return None
 
 
-def wan(d: Disclosure, st: Statement) -> Decimal | None:
-    """A statement's amount in 万元, reading a unit slip (元 written for 万元) as meant."""
-    return st.amount_wan
-
-
 def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
     """Compare at the precision the narrative states; returns (ok, difference in 万元)."""
     stated = st.amount_wan
@@ -597,7 +592,7 @@ def narrative_parts(ctx: Context):
         if not parts:
             continue
         if head.kind == "amount":
-            total, psum = wan(d, head), sum((wan(d, p) for p in parts), Decimal(0))
+            total, psum = head.amount_wan, sum((p.amount_wan for p in parts), Decimal(0))
         else:
             total, psum = _signed(head), sum((_signed(p) for p in parts), Decimal(0))
         quantum = max(UNIT_FACTOR[s.unit] * Decimal(1).scaleb(-s.decimals) for s in [head, *parts])
@@ -656,7 +651,7 @@ def narrative_shares(ctx: Context):
         if st.kind != "share" or st.percent is None or len(st.parts) < 2:
             continue
         part, base = sts[st.parts[0]], sts[st.parts[1]]
-        a, b = wan(ctx.disclosure, part), wan(ctx.disclosure, base)
+        a, b = part.amount_wan, base.amount_wan
         if not a or not b:
             continue
         computed = _round(a / b * 100, st.decimals)
