@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..model import Row, RowKind, Table, Value
 from . import Context, rule
-from ._checks import column_name, row_name, sum_check
+from ._checks import row_name, sum_check
 from .relations import balance_check
 
 SUMMARY = "收支决算总表"
@@ -79,35 +79,6 @@ def carryover_identity(ctx: Context):
                 yield f
 
 
-@rule("JS511", "收入决算表与收入支出决算总表一致", "决算", requires=(INCOME, SUMMARY))
-def income_table_vs_summary(ctx: Context):
-    """检查内容：
-    收入决算表合计行：本年收入合计、财政拨款收入（= 三类财政拨款收入之和）、上级补助收入、事业收入、
-    经营收入、附属单位上缴收入、其他收入，与收入支出决算总表收入栏对应金额一致。
-
-    依据：
-    收入决算表是收入支出决算总表收入栏按功能分类的展开。
-
-    错误示例：
-    总表其他收入 0.19，收入决算表合计行其他收入 0.91。
-
-    正确示例：
-    两处均为 0.19。
-    """
-    inc, s = ctx.table(INCOME), ctx.table(SUMMARY)
-    total = inc.total_row()
-    if total is None:
-        return
-    pairs = [("本年收入合计", ("本年收入合计",)), ("财政拨款小计", FUNDS)] + [(k, (k,)) for k in INCOME_LINES[3:]]
-    for col, lines in pairs:
-        rows = _lines(s, "收入", lines)
-        if col not in total.values or not rows:
-            continue
-        label = "、".join(r.label for r in rows)
-        yield from _emit(sum_check(ctx, total.values[col], [_v(r) for r in rows],
-                                   f"收入决算表合计行{column_name(col)}列与收入支出决算总表“{label}”", table=inc))
-
-
 def _block_classes(t: Table, blocks: set[str]) -> list[Row]:
     return [r for r in t.data_rows() if r.side in blocks and r.econ_dept and len(r.econ_dept) == 3]
 
@@ -138,23 +109,3 @@ def basic_block_totals(ctx: Context):
         yield from _emit(sum_check(ctx, _v(total), [_v(r) for r in classes], f"{BASIC}{key}", table=t, incomplete=t.truncated))
 
 
-@rule("JS523", "基本支出决算明细表与一般公共预算支出决算表基本支出一致", "决算", requires=(BASIC, GENERAL))
-def basic_vs_general(ctx: Context):
-    """检查内容：
-    一般公共预算财政拨款基本支出决算明细表“人员经费合计”加“公用经费合计”，等于一般公共预算财政拨款
-    支出决算表合计行的“基本支出”。
-
-    依据：
-    明细表是一般公共预算财政拨款基本支出按经济分类的展开。
-
-    错误示例：
-    人员经费合计 1,349.10、公用经费合计 95.80，一般公共预算财政拨款支出决算表基本支出 1,454.91。
-
-    正确示例：
-    1,349.10 + 95.80 = 1,444.90，与 1,444.91 相差 0.01，属尾差。
-    """
-    t, g = ctx.table(BASIC), ctx.table(GENERAL)
-    parts = [r for r in t.rows if r.key in ("人员经费合计", "公用经费合计")]
-    if parts and g.has("基本支出"):
-        yield from _emit(sum_check(ctx, _v(g.total_row(), "基本支出"), [_v(r) for r in parts],
-                                   f"{GENERAL}合计行基本支出与{BASIC}人员经费合计、公用经费合计", table=g))

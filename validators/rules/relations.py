@@ -382,10 +382,10 @@ def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                     yield f
 
 
-def _operand(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, list[Value]]:
+def _operand(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, list[Value], list[Row]]:
     t = ctx.table(spec["table"])
     if t is None:
-        return None, []
+        return None, [], []
     column = spec.get("column", "合计")
     if "line" in spec:
         rows = [r for r in [_line(t, spec["line"])] if r is not None]
@@ -394,18 +394,23 @@ def _operand(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, list[V
     else:
         wanted = spec["row"] if isinstance(spec["row"], list) else [spec["row"]]
         rows = [r for r in t.rows if r.key in wanted]
-    return t, [v for r in rows if (v := r.values.get(column)) is not None]
+    rows = [r for r in rows if r.values.get(column) is not None]
+    return t, [r.values[column] for r in rows], rows
 
 
 @kind("sum")
 def _sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
-    t, totals = _operand(ctx, rel.arg("total"))
+    """total = Σ parts across tables; ``what`` may name the parts' printed labels as {part_labels}."""
+    t, totals, _ = _operand(ctx, rel.arg("total"))
     parts: list[Value] = []
+    labels: list[str] = []
     for spec in rel.arg("parts", []):
-        parts.extend(_operand(ctx, spec)[1])
+        _, values, rows = _operand(ctx, spec)
+        parts.extend(values)
+        labels.extend(r.label for r in rows)
     if t is None or not totals or not parts:
         return
-    what = rel.arg("what", "")
+    what = rel.arg("what", "").format(part_labels="、".join(labels))
     if len(totals) == 1:
         f = sum_check(ctx, totals[0], parts, what, table=t)
     else:
