@@ -9,6 +9,7 @@ written only after what is on disk was verified as a sound package.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -50,15 +51,22 @@ def _read(path: Path) -> bytes:
         raise MarkingError(f"无法读取 {safewrite.shown(path)}：{exc.strerror or exc}") from exc
 
 
-def _refused(exc: safewrite.WriteRefused) -> MarkingError:
-    return MarkingError(str(exc))
+@contextmanager
+def _writing(path: Path):
+    """Every write here fails the same way: safewrite's refusal or an operating-system error, in Chinese."""
+    try:
+        yield
+    except safewrite.WriteRefused as exc:
+        raise MarkingError(str(exc)) from exc
+    except OSError as exc:
+        raise MarkingError(f"无法写入 {safewrite.shown(path)}：{safewrite.os_error_text(exc)}") from exc
 
 
 def mark_copy(source: Path, findings: Iterable[Finding], dest: Path, *, force: bool = False) -> Written:
     """Write a marked copy of ``source`` at ``dest`` (created or replaced; never through a symlink)."""
     source, dest = Path(source), Path(dest)
     findings = list(findings)
-    try:
+    with _writing(dest):
         dest.parent.mkdir(parents=True, exist_ok=True)
         safewrite.preflight(dest, force=force, output=True)
         with safewrite.dest_lock(dest):
@@ -67,10 +75,6 @@ def mark_copy(source: Path, findings: Iterable[Finding], dest: Path, *, force: b
             marked = mark_data(data, findings, source.suffix.lower())
             like = dest if dest.exists() and not dest.is_symlink() else source
             safewrite.write_atomic(dest, marked, like=like, verify=verify_workbook)
-    except safewrite.WriteRefused as exc:
-        raise _refused(exc) from exc
-    except OSError as exc:
-        raise MarkingError(f"无法写入 {safewrite.shown(dest)}：{exc.strerror or exc}") from exc
     return Written(dest, dest)
 
 
@@ -81,7 +85,7 @@ def mark_in_place(source: Path, findings: Iterable[Finding], *, force: bool = Fa
     source = Path(source)
     findings = list(findings)
     target = safewrite.real_target(source)
-    try:
+    with _writing(source):
         safewrite.preflight(target, force=force)
         with safewrite.dest_lock(target):
             safewrite.preflight(target, force=force)
@@ -89,10 +93,6 @@ def mark_in_place(source: Path, findings: Iterable[Finding], *, force: bool = Fa
             marked = mark_data(data, findings, target.suffix.lower())
             saved = safewrite.write_backup(source, data, verify_workbook, like=target) if backup else None
             safewrite.write_atomic(target, marked, verify=verify_workbook)
-    except safewrite.WriteRefused as exc:
-        raise _refused(exc) from exc
-    except OSError as exc:
-        raise MarkingError(f"无法写入 {safewrite.shown(source)}：{exc.strerror or exc}") from exc
     return Written(source, target, saved.path if saved else None, saved.notes if saved else [])
 
 
@@ -102,7 +102,7 @@ def clear_file(source: Path, dest: Path | None = None, *, force: bool = False) -
     source = Path(source)
     in_place = dest is None or Path(dest).resolve() == source.resolve()
     target = safewrite.real_target(source) if in_place else Path(dest)  # type: ignore[arg-type]
-    try:
+    with _writing(target):
         if in_place:
             safewrite.preflight(target, force=force)
         else:
@@ -115,8 +115,4 @@ def clear_file(source: Path, dest: Path | None = None, *, force: bool = False) -
                 return None, stats
             like = target if target.exists() and not target.is_symlink() else source
             safewrite.write_atomic(target, cleared, like=like, verify=verify_workbook)
-    except safewrite.WriteRefused as exc:
-        raise _refused(exc) from exc
-    except OSError as exc:
-        raise MarkingError(f"无法写入 {safewrite.shown(target)}：{exc.strerror or exc}") from exc
     return Written(source if in_place else target, target), stats

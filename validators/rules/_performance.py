@@ -15,12 +15,12 @@ from typing import Iterator
 
 from .. import schemas
 from ..amounts import fmt
-from ..reading.units import to_wan, value_to_wan
+from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from ..model import CellRef, Disclosure, Finding, Severity, Value
 from ..performance import Amount, ProjectTotal, TargetTable, read_part
 from . import Context
 
-YUAN_PER_WAN = Decimal(10000)
+YUAN_PER_WAN = UNIT_YUAN["万元"]  # a target table in 元 under a 万元 header is this many times too large
 MONEY = re.compile(r"(预算数|执行数|资金|金额)[^，。,；;]{0,8}?\d[\d,]*(?:\.\d+)?\s*万元")
 
 
