@@ -15,6 +15,7 @@ from ..narrative import UNIT_FACTOR, Statement, extract
 from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from . import Context, rule
 from . import _performance as perf
+from .relations import sangong_years
 
 NARRATIVE_EXCLUDE = re.compile(r"概况|名词解释|目录|绩效目标表|附件|附表")
 # subjects that name no particular figure ("年初预算数为…"): never "the same figure stated twice"
@@ -128,15 +129,6 @@ def _class_row(d: Disclosure, kind: str, code: str) -> Figure | None:
     if row is None or "合计" not in row.values:
         return None
     return _sum([row.values["合计"]], f"{kind}“{code} {row.label}”")
-
-
-def sangong_years(t: Table) -> tuple[str | None, str | None]:
-    """(previous, current) year groups of a 三公 table, by the year in the header."""
-    groups = sorted({c.group for c in t.columns if c.group}, key=lambda g: (re.findall(r"\d{4}", g) or ["0"])[0])
-    budget = [g for g in groups if "决算" not in g] or groups
-    if not budget:
-        return None, None
-    return (budget[-2] if len(budget) > 1 else None), budget[-1]
 
 
 def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None = None) -> Figure | None:

@@ -24,11 +24,17 @@ Kinds (arguments as in relations.toml; a line is "side:key", e.g. "收入:本年
 - ``hierarchy``     parent = Σ children for the hierarchy groups of ``layout`` at ``level``, every amount
                     column (``tables`` limits the kinds).
 - ``sum``           a cell = Σ cells across tables: ``total`` and ``parts`` are operands
-                    {table, line | row ("total" or a row key), column}.
+                    {table, line | row ("total", "first" or a row key) | econ (部门经济分类 codes), column
+                    (a list: the first the table has), group ("current": the current year group)}.
+- ``equal``, ``agree``, ``match_codes`` (rows by 功能分类 code, or ``by = "econ"``: by economic code pair),
+  ``classes``, ``balance`` (Σleft = Σright, cells or every row), ``block_sum`` (a block's total row = Σ its
+  类 rows), ``at_most`` (parts may not exceed a total: exceeding 错误, short the rule's severity),
+  ``correspondence`` (功能分类 rows = Σ the 经济分类 rows that correspond to them): see each kind's docstring.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from decimal import Decimal
@@ -61,6 +67,7 @@ class Check:
     severity: Severity | None
     envelope: Decimal = Decimal(0)
     failing: Severity = Severity.ERROR  # what the rule says beyond the envelope (错误, or 提示 for some rules)
+    exceeds: Severity | None = None  # at_most: what it says when Σright exceeds Σleft (``failing`` is then for short)
 
 
 def envelope_for(left: Sequence[Value], right: Sequence[Value]) -> Decimal:
@@ -92,11 +99,15 @@ def judge(
     related: list | None = None,
     table: Table | None = None,
     evidence: dict | None = None,
+    failing: Severity | None = None,
+    exceeds: Severity | None = None,
 ) -> Finding | None:
     """Σright against Σleft under the policy; records the Check; returns the Finding or None.
 
     ``message(actual, expected, diff)`` builds the Chinese text (actual = Σleft, expected = Σright,
     as the totals are the cells a finding is about).  The caller has already dropped absent values.
+    ``failing``: the severity beyond the envelope when it is not the rule's; ``exceeds``: the severity when
+    Σright exceeds Σleft (at_most), ``failing`` then being for Σright short of Σleft.
     """
     if not left or not right or any(v.problem for v in (*left, *right)):
         return None  # an unreadable cell is reported once, by RD001, as 无法校验
@@ -104,8 +115,10 @@ def judge(
     actual = sum((v.number for v in left), Decimal(0))
     diff = actual - expected
     env = envelope_for(left, right)
-    severity = verdict(diff, env, incomplete=incomplete, explain=explain, default=ctx.severity)
-    ctx.record(Check(ctx.rule.code, label, list(left), list(right), incomplete, explain, severity, env, ctx.severity))
+    failing = failing or ctx.severity
+    severity = verdict(diff, env, incomplete=incomplete, explain=explain,
+                       default=exceeds if exceeds is not None and diff < 0 else failing)
+    ctx.record(Check(ctx.rule.code, label, list(left), list(right), incomplete, explain, severity, env, failing, exceeds))
     if severity is None:
         return None
     text = message(actual, expected, diff)
@@ -386,16 +399,40 @@ def _operand(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, list[V
     t = ctx.table(spec["table"])
     if t is None:
         return None, [], []
-    column = spec.get("column", "合计")
+    column = _column(t, spec)
     if "line" in spec:
         rows = [r for r in [_line(t, spec["line"])] if r is not None]
     elif spec.get("row") == "total":
         rows = [r for r in [t.total_row()] if r is not None]
+    elif "econ" in spec:  # every data row of these 部门经济分类 codes
+        econ = spec["econ"] if isinstance(spec["econ"], list) else [spec["econ"]]
+        rows = [r for r in t.data_rows() if r.econ_dept in econ]
     else:
         wanted = spec["row"] if isinstance(spec["row"], list) else [spec["row"]]
         rows = [r for r in t.rows if r.key in wanted]
-    rows = [r for r in rows if r.values.get(column) is not None]
+    rows = [r for r in rows if column is not None and r.values.get(column) is not None]
     return t, [r.values[column] for r in rows], rows
+
+
+def sangong_years(t: Table) -> tuple[str | None, str | None]:
+    """(previous, current) year groups of a table printed by year (三公), by the year in the header."""
+    groups = sorted({c.group for c in t.columns if c.group}, key=lambda g: (re.findall(r"\d{4}", g) or ["0"])[0])
+    budget = [g for g in groups if "决算" not in g] or groups
+    if not budget:
+        return None, None
+    return (budget[-2] if len(budget) > 1 else None), budget[-1]
+
+
+def _column(t: Table, spec: dict[str, Any]) -> str | None:
+    """An operand's column: ``column`` (a list: the first the table has, else the last), in the year
+    group ``group`` ("current": the table's current budget year, as 三公 tables print it)."""
+    column = spec.get("column", "合计")
+    if isinstance(column, list):
+        column = next((c for c in column if t.has(c)), column[-1])
+    if spec.get("group") == "current":
+        current = sangong_years(t)[1]
+        return f"{column}@{current}" if current else None
+    return column
 
 
 @kind("sum")
@@ -420,7 +457,7 @@ def _sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
 
 
 def _pick(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, Row | None, Value | None]:
-    """One operand cell: {table, line="side:key" | row="total" | row=KEY | code=CODE, column}."""
+    """One operand cell: {table, line="side:key" | row="total" | row="first" | row=KEY | code=CODE, column, group}."""
     t = ctx.table(spec["table"])
     if t is None:
         return None, None, None
@@ -430,9 +467,12 @@ def _pick(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, Row | Non
         row = t.total_row()
     elif "code" in spec:
         row = t.by_code().get(spec["code"])
+    elif spec["row"] == "first":
+        row = next(iter(t.data_rows()), None)
     else:
         row = next((r for r in t.rows if r.key == spec["row"]), None)
-    return t, row, row.values.get(spec.get("column", "合计")) if row is not None else None
+    column = _column(t, spec)
+    return t, row, row.values.get(column) if row is not None and column is not None else None
 
 
 def against(ctx: "Context", a: Value | None, b_table: Table | None, b_kind: str, b: Value | None, what: str,
@@ -497,22 +537,30 @@ def _equal(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
 @kind("match_codes")
 def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     """Row by 功能分类 code: table a's column = table b's column for every code either prints; a code with an
-    amount on one side only is reported (missing_row).  ``both_only`` compares only codes both print;
+    amount on one side only is reported (missing_row).  ``by = "econ"`` matches rows by their economic code
+    pair (部门/政府经济分类) instead; ``what`` may place the code and label ({code}, {label}); ``when_columns``
+    "both" needs b's column too.  ``both_only`` compares only codes both print;
     ``unless_rows_by_unit`` skips a table whose rows are units (吉林 收入总表)."""
     spec_a, spec_b = rel.arg("a"), rel.arg("b")
     ta, tb = ctx.table(spec_a["table"]), ctx.table(spec_b["table"])
     if ta is None or tb is None:
         return
     ka, kb = spec_a.get("column", "合计"), spec_b.get("column", "合计")
-    if rel.arg("when_columns", False) and not ta.has(ka):
+    when = rel.arg("when_columns", False)
+    if (when and not ta.has(ka)) or (when == "both" and not tb.has(kb)):
         return
     for t in (ta, tb):
         if rel.arg("unless_rows_by_unit") and not t.by_code() and any((r.key or "").startswith("单位:") for r in t.data_rows()):
             return
-    a_rows, b_rows = ta.by_code(), tb.by_code()
+    if rel.arg("by", "code") == "econ":  # the pair 部门经济分类/政府经济分类 names a row
+        a_rows, b_rows = _by_econ(ta), _by_econ(tb)
+    else:
+        a_rows, b_rows = ta.by_code(), tb.by_code()
+    template = rel.arg("what", "")
     for code in list(a_rows) + [c for c in b_rows if c not in a_rows]:
         ra, rb = a_rows.get(code), b_rows.get(code)
-        desc = f"{rel.arg('what', '')}“{code} {(ra or rb).label}”"
+        label = (ra or rb).label
+        desc = template.format(code=code, label=label) if "{code}" in template else f"{template}“{code} {label}”"
         va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
         if ra and rb:
             f = equal_check(ctx, va, vb, desc, table=ta)
@@ -573,6 +621,137 @@ def _classes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             yield f
 
 
+def _by_econ(t: Table) -> dict[str, Row]:
+    return {f"{r.econ_dept}/{r.econ_gov or ''}": r for r in t.data_rows() if r.econ_dept}
+
+
+@kind("balance")
+def _balance(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """Σ``left`` = Σ``right`` (年初结转 + 本年收入 = 本年支出 + 年末结转), reported on the right-hand cells.
+
+    Either ``left``/``right`` are lists of operands ({table, line | row | code, column}; nothing is said when
+    one is absent), or ``tables`` with ``left_columns``/``right_columns``: every row of those tables that
+    print all of these columns."""
+    left_cols, right_cols = rel.arg("left_columns"), rel.arg("right_columns")
+    if left_cols:
+        for t in _tables(ctx, rel):
+            if not all(t.has(c) for c in left_cols + right_cols):
+                continue
+            for row in t.rows:
+                if row.kind is RowKind.MARKER:
+                    continue
+                f = balance_check(ctx, [row.values.get(c) for c in left_cols], [row.values.get(c) for c in right_cols],
+                                  _what(rel, t, right_cols[0], row), t)
+                if f:
+                    yield f
+        return
+    left = [_pick(ctx, spec) for spec in rel.arg("left", [])]
+    right = [_pick(ctx, spec) for spec in rel.arg("right", [])]
+    if not left or left[0][0] is None:
+        return
+    f = balance_check(ctx, [v for _, _, v in left], [v for _, _, v in right], rel.arg("what", ""), left[0][0])
+    if f:
+        yield f
+
+
+@kind("block_sum")
+def _block_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """In a table printed as blocks side by side (人员经费 | 公用经费): the row keyed ``total`` = Σ the rows of
+    the blocks ``blocks`` ("first" or "rest") whose economic code has ``digits`` digits (3: the 类), in
+    ``column``; a table cut short makes a shortfall 无法校验."""
+    column, digits = rel.arg("column", "合计"), rel.arg("digits", 3)
+    for t in _tables(ctx, rel):
+        blocks = sorted({c.side for c in t.columns if c.side})
+        sides = set(blocks[:1]) if rel.arg("blocks", "first") == "first" else set(blocks[1:])
+        total = next((r for r in t.rows if r.key == rel.arg("total")), None)
+        if total is None:
+            continue
+        parts = [r for r in t.data_rows() if r.side in sides and r.econ_dept and len(r.econ_dept) == digits]
+        f = sum_check(ctx, total.values.get(column), [r.values.get(column) for r in parts], _what(rel, t, column, total),
+                      table=t, incomplete=t.truncated)
+        if f:
+            yield f
+
+
+@kind("at_most")
+def _at_most(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """Σ``parts`` (an operand of several rows, e.g. {table, econ, column}) may not exceed the cell ``total``:
+    beyond the envelope, exceeding is 错误 and falling short the rule's severity (提示), 无法校验 when the
+    parts' table was cut short; a shortfall is not reported when the parameter ``short_param`` is false.
+    ``what`` names {group}, {total} and {parts}; ``exceeds`` and ``short`` end the message."""
+    t, _, total = _pick(ctx, rel.arg("total"))
+    if total is None or total.problem:
+        return
+    pt, values, _ = _operand(ctx, rel.arg("parts"))
+    if pt is None:
+        return
+    values = [v for v in values if not v.problem]
+    report_short = ctx.param(rel.arg("short_param")) if rel.arg("short_param") else True
+    group = sangong_years(t)[1] if rel.arg("total").get("group") == "current" else ""
+    parts_sum = sum((v.number for v in values), Decimal(0))
+
+    def message(a: Decimal, e: Decimal, d: Decimal) -> str:
+        base = rel.arg("what", "").format(group=group or "", total=fmt(a), parts=fmt(e))
+        if d < 0:
+            return f"{base}：{rel.arg('exceeds', '超过了合计数')}"
+        return f"{base}，差 {fmt(d)}" + ("" if pt.truncated else rel.arg("short", ""))
+
+    gap = total.number - parts_sum
+    if not values:  # no such rows at all: the whole amount is unaccounted for
+        if gap > 0 and (pt.truncated or report_short):
+            yield ctx.finding(Severity.UNVERIFIABLE if pt.truncated else None, message=message(total.number, parts_sum, gap)
+                              + (MISSING_ROWS if pt.truncated else ""), cells=[total.ref], expected=parts_sum,
+                              actual=total.number, difference=gap, table=t.kind)
+        return
+    if gap > envelope_for([total], values) and not (pt.truncated or report_short):
+        return
+    label = rel.arg("what", "").format(group=group or "", total=fmt(total.number), parts=fmt(parts_sum))
+    f = judge(ctx, [total], values, message, incomplete=pt.truncated, label=label,
+              table=t, failing=ctx.severity, exceeds=Severity.ERROR)
+    if f:
+        yield f
+
+
+@kind("correspondence")
+def _correspondence(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """Rows that correspond one to one across two classifications: the 功能分类 rows ``codes`` of the first
+    of ``function.tables`` printed = Σ the 经济分类 rows ``econ`` of the first of ``economic.tables``
+    (``column``: the first of the list the table has).  A function row that is absent while the economic
+    rows hold an amount is the rule's severity, 无法校验 where the function table was cut short or has
+    rows without codes."""
+    fspec, espec = rel.arg("function"), rel.arg("economic")
+    func = next((t for k in fspec["tables"] if (t := ctx.table(k)) is not None), None)
+    econ = next((t for k in espec["tables"] if (t := ctx.table(k)) is not None), None)
+    if func is None or econ is None:
+        return
+    fkey = next((k for k in fspec["column"] if func.has(k)), fspec["column"][-1])
+    ekey = next((k for k in espec["column"] if econ.has(k)), None)
+    if ekey is None:
+        return
+    items = [r.values.get(ekey) for r in econ.data_rows() if r.econ_dept in espec["econ"]]
+    items = [v for v in items if v is not None and not v.problem]
+    codes = func.by_code()
+    rows = [codes.get(c) for c in fspec["codes"]]
+    econ_sum = sum((v.number for v in items), Decimal(0))
+    what = f"经济科目 {'+'.join(espec['econ'])} 与功能科目 {'+'.join(fspec['codes'])}"
+    if any(r is None for r in rows):
+        if econ_sum == 0:
+            return
+        # rows that lost their codes (conversion damage) may be the ones we look for
+        if func.truncated or any(r.code is None and any(not v.blank for v in r.values.values()) for r in func.data_rows()):
+            yield ctx.finding(Severity.UNVERIFIABLE, message=f"{what}：{func.kind}中找不到功能科目行（该表有行缺失或行无编码），无法核对 {fmt(econ_sum)}",
+                              cells=[v.ref for v in items], actual=econ_sum, table=func.kind)
+        else:
+            yield ctx.finding(message=f"{what}：{econ.kind}中有 {fmt(econ_sum)}，{func.kind}中没有对应的功能科目行",
+                              cells=[v.ref for v in items], actual=econ_sum, table=func.kind)  # no cell to compare with
+        return
+    values = [r.values.get(fkey) for r in rows]
+    f = sum_against(ctx, [v for v in values if v is not None], items, f"{what}（{func.kind}{fkey}与{econ.kind}）", func,
+                    incomplete=econ.truncated)
+    if f:
+        yield f
+
+
 @dataclass
 class Recorder:
     """Collects the Checks of one run (the 校验 sheet asks for them)."""
@@ -611,8 +790,9 @@ def register_codes(path: Path) -> list[str]:
         if missing or spec.get("severity", "错误") not in by_value:
             raise FormatError(f"规则说明文件 {path} 中的 {code} 缺少{'、'.join(missing) or '有效的级别（错误/无法校验/提示/尾差）'}")
         doc = "\n\n".join(f"{p}：\n{spec[p].strip()}" for p in DOC_PARTS)
+        params = {name: (p.get("default"), p.get("description", "")) for name, p in spec.get("params", {}).items()}
         add_rule(Rule(code, spec["name"], spec["family"], by_value[spec.get("severity", "错误")], (),
-                      run_declared, tuple(spec.get("aliases", ())), docstring=doc, module=__name__))
+                      run_declared, tuple(spec.get("aliases", ())), docstring=doc, module=__name__, params=params))
         added.append(code)
     return added
 
