@@ -104,7 +104,8 @@ def formulas(check: Check, row: int) -> list[object]:
         envelope = float(check.envelope)
     failing = f'"{check.failing.value}"'
     if check.exceeds is not None:  # at_most: the parts exceeding the total is graded apart from falling short
-        failing = f'IF({f}<0,"{check.exceeds.value}",{failing})'
+        short = '"✓"' if check.short_ok else failing
+        failing = f'IF({f}<0,"{check.exceeds.value}",{short})'
     if check.incomplete:
         failing = '"无法校验"' if check.explain == "any" else f'IF({f}>0,"无法校验",{failing})'
     udf = f"=CZ_SUMCHECK({left[0]},{_union_for_udf(','.join(right))})" if len(check.left) == 1 else ""

@@ -15,7 +15,7 @@ class Group:
     parent: Row
     children: list[Row]
     complete: bool  # False when a "rows missing" marker lies inside the group's span
-    level: str  # "合计", "类", "款", "经济分类类"
+    level: str  # "合计", "类", "款", "经济分类类", "单位", a project level
 
 
 def _ends(table: Table, length_of) -> list[int]:
@@ -123,6 +123,16 @@ def _groups(table: Table, layout: str) -> list[Group]:
                 continue
             end = ends[pos[id(parent)]]
             result.append(Group(parent, kids, complete(parent.index, end), "经济分类类"))
+    elif layout == "units":  # rows are units (row.key "单位:502001"; 吉林 收入总表)
+        units = {r.key[3:]: r for r in data if (r.key or "").startswith("单位:")}
+        top_len = min((len(c) for c in units), default=0)
+        tops = [r for c, r in units.items() if len(c) == top_len]
+        if total and tops:
+            result.append(Group(total, tops, not table.truncated, "合计"))
+        for code, parent in units.items():  # a unit = Σ the units its code prefixes (502 = 502001 + 502002)
+            kids = [r for c, r in units.items() if c != code and c.startswith(code) and len(c) > len(code)]
+            if kids:
+                result.append(Group(parent, kids, not table.truncated, "单位"))
     elif layout == "project":
         if any(r.key in PROJECT_LEVELS for r in data):
             result += _project_levels(table, total, [r for r in data if r.key in PROJECT_LEVELS])

@@ -68,6 +68,7 @@ class Check:
     envelope: Decimal = Decimal(0)
     failing: Severity = Severity.ERROR  # what the rule says beyond the envelope (错误, or 提示 for some rules)
     exceeds: Severity | None = None  # at_most: what it says when Σright exceeds Σleft (``failing`` is then for short)
+    short_ok: bool = False  # at_most: Σright short of Σleft is allowed (nothing beyond the envelope)
 
 
 def envelope_for(left: Sequence[Value], right: Sequence[Value]) -> Decimal:
@@ -101,13 +102,15 @@ def judge(
     evidence: dict | None = None,
     failing: Severity | None = None,
     exceeds: Severity | None = None,
+    short_ok: bool = False,
 ) -> Finding | None:
     """Σright against Σleft under the policy; records the Check; returns the Finding or None.
 
     ``message(actual, expected, diff)`` builds the Chinese text (actual = Σleft, expected = Σright,
     as the totals are the cells a finding is about).  The caller has already dropped absent values.
     ``failing``: the severity beyond the envelope when it is not the rule's; ``exceeds``: the severity when
-    Σright exceeds Σleft (at_most), ``failing`` then being for Σright short of Σleft.
+    Σright exceeds Σleft (at_most), ``failing`` then being for Σright short of Σleft, unless ``short_ok``
+    (falling short is allowed beyond the envelope too).
     """
     if not left or not right or any(v.problem for v in (*left, *right)):
         return None  # an unreadable cell is reported once, by RD001, as 无法校验
@@ -116,9 +119,14 @@ def judge(
     diff = actual - expected
     env = envelope_for(left, right)
     failing = failing or ctx.severity
-    severity = verdict(diff, env, incomplete=incomplete, explain=explain,
-                       default=exceeds if exceeds is not None and diff < 0 else failing)
-    ctx.record(Check(ctx.rule.code, label, list(left), list(right), incomplete, explain, severity, env, failing, exceeds))
+    default: Severity | None = failing
+    if exceeds is not None and diff < 0:
+        default = exceeds
+    elif short_ok and diff > 0:
+        default = None
+    severity = verdict(diff, env, incomplete=incomplete, explain=explain, default=default)
+    ctx.record(Check(ctx.rule.code, label, list(left), list(right), incomplete, explain, severity, env, failing, exceeds,
+                     short_ok))
     if severity is None:
         return None
     text = message(actual, expected, diff)
@@ -316,6 +324,7 @@ def _what(rel: "Relation", table: Table, key: str, row: Row | None = None, group
     template = rel.arg("what", "{table}{line}")
     return template.format(table=table.kind, group=group or "", col=_col_suffix(key, rel.arg("column_name", "groups")),
                            column=column_name(key), line=row.label if row else "",
+                           key=(row.key or "").partition(":")[2] or (row.key or "") if row else "",
                            label=(row.label or row.key or "") if row else "", row=row_name(table, row) if row else "")
 
 
@@ -342,13 +351,24 @@ KINDS["ledger_classes"] = lambda ctx, rel: _ledger_sum(ctx, rel, "all")
 def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     side, only_data = rel.arg("side"), rel.arg("rows") == "data"
     for t in _tables(ctx, rel):
-        groups = _column_groups(t) if rel.arg("per_group") else [None]
+        groups = (rel.arg("groups") or _column_groups(t)) if rel.arg("per_group") else [None]
         for group in groups:
             def k(role: str) -> str:
                 return f"{role}@{group}" if group else role
 
-            total_key, names = k(rel.arg("total", "合计")), [k(p) for p in rel.arg("parts", [])]
-            if not t.has(total_key) or not all(t.has(k(r)) for r in rel.arg("require", [])):
+            total_key, names = k(rel.arg("total", "合计")), []
+            for p in rel.arg("parts", []):
+                if p == "*":  # every other amount column of the group
+                    names += [c.key for c in _amount_columns(t) if c.group == group and c.key != total_key]
+                elif p == "@*":  # every amount column printed under a column group
+                    grouped = [c.key for c in _amount_columns(t) if c.group]
+                    if not grouped:
+                        names = None
+                        break
+                    names += grouped
+                else:
+                    names.append(k(p))
+            if names is None or not t.has(total_key) or not all(t.has(k(r)) for r in rel.arg("require", [])):
                 continue
             present = [n for n in names if t.has(n)]
             if not present or (rel.arg("need_all", False) and len(present) < len(names)):
@@ -360,6 +380,12 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                               _what(rel, t, total_key, row, group), table=t)
                 if f:
                     yield f
+
+
+def _amount_columns(t: Table) -> list:
+    from ..reading.tables import NON_AMOUNT_ROLES
+
+    return [c for c in t.columns if c.key and c.role not in NON_AMOUNT_ROLES]
 
 
 def _column_groups(t: Table) -> list[str | None]:
@@ -703,11 +729,9 @@ def _at_most(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                               + (MISSING_ROWS if pt.truncated else ""), cells=[total.ref], expected=parts_sum,
                               actual=total.number, difference=gap, table=t.kind)
         return
-    if gap > envelope_for([total], values) and not (pt.truncated or report_short):
-        return
     label = rel.arg("what", "").format(group=group or "", total=fmt(total.number), parts=fmt(parts_sum))
     f = judge(ctx, [total], values, message, incomplete=pt.truncated, label=label,
-              table=t, failing=ctx.severity, exceeds=Severity.ERROR)
+              table=t, failing=ctx.severity, exceeds=Severity.ERROR, short_ok=not report_short)
     if f:
         yield f
 
@@ -750,6 +774,124 @@ def _correspondence(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                     incomplete=econ.truncated)
     if f:
         yield f
+
+
+def _ledger_pairs(ta: Table, tb: Table, lines: list[str], side: str | None, by_code: bool = True) -> list[tuple[Row | None, Row | None]]:
+    """Rows of two tables that print the same figure: the named ledger lines, then the 功能分类 class
+    lines of ``side`` matched by code (a's order, then codes only b prints)."""
+    pairs = [(_line(ta, ref), _line(tb, ref)) for ref in lines]
+    if side:
+        a_cls = {r.code: r for r in ta.rows if r.side == side and r.code}
+        b_cls = {r.code: r for r in tb.rows if r.side == side and r.code}
+        pairs += [(a_cls.get(c), b_cls.get(c)) for c in list(a_cls) + [c for c in b_cls if c not in a_cls]]
+    return pairs
+
+
+@kind("ledger_match")
+def _ledger_match(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """Two ledgers (two-sided summary tables) print the same lines: each of ``lines`` and every class line
+    of ``classes`` (a side) agree, column by column (``columns``; both tables must print the first).  A
+    line one table lacks is reported by missing_row.  Where table a prints a non-zero amount on any of
+    ``at_most_when`` (lines) in the column, b may be smaller than a (a holds more than b's funds): only
+    b exceeding a is reported (错误), its text ``exceeds`` ({parts} = b, {total} = a)."""
+    ta, tb = ctx.table(rel.arg("a")), ctx.table(rel.arg("b"))
+    columns = rel.arg("columns", ["合计"])
+    if ta is None or tb is None or not (ta.has(columns[0]) and tb.has(columns[0])):
+        return
+    for a, b in _ledger_pairs(ta, tb, rel.arg("lines", []), rel.arg("classes")):
+        if a is None and b is None:
+            continue
+        for key in columns:
+            what = _what(rel, ta, key, a or b)
+            va, vb = (a.values.get(key) if a else None), (b.values.get(key) if b else None)
+            if va is None or vb is None:
+                present = va if va is not None else vb
+                if present is not None and (a is None or b is None):
+                    f = missing_row(ctx, present, tb if a is not None else ta, what)
+                    if f:
+                        yield f
+                continue
+            if _any_amount(ta, rel.arg("at_most_when", []), key):
+                exceeds = rel.arg("exceeds", "")
+                f = judge(ctx, [va], [vb], lambda x, e, d: f"{what}：" + (exceeds.format(parts=fmt(e), total=fmt(x)) if d < 0 else
+                                                                         f"{fmt(x)} 与 {fmt(e)}，相差 {fmt(d)}"),
+                          label=what, cells=[vb.ref], related=[va.ref], table=tb, failing=Severity.ERROR,
+                          exceeds=Severity.ERROR, short_ok=True)
+            else:
+                f = equal_check(ctx, va, vb, what, table=ta)
+            if f:
+                yield f
+
+
+def _any_amount(t: Table, lines: list[str], key: str) -> bool:
+    for ref in lines:
+        line = _line(t, ref)
+        v = line.values.get(key) if line else None
+        if v is not None and not v.blank and v.number != 0:
+            return True
+    return False
+
+
+@kind("ledger_rows")
+def _ledger_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """A ledger's total line and class lines, several columns added (编制预算 + 上年结转), against a table
+    that prints them as rows: a = {table, side, total (line key), columns}; b = {table, column, others =
+    [tables whose same rows are added to b]}.  ``report_on``: "b" (b = Σa, reported on b) or "a" (Σa = b +
+    others, reported on a).  A class with no row in b is reported by missing_row, once per column.
+    ``what_total`` / ``what`` name {label} and {code}."""
+    spec_a, spec_b = rel.arg("a"), rel.arg("b")
+    ta, tb = ctx.table(spec_a["table"]), ctx.table(spec_b["table"])
+    if ta is None or tb is None:
+        return
+    side, kb = spec_a.get("side", "支出"), spec_b.get("column", "合计")
+    others = [t for k in spec_b.get("others", []) if (t := ctx.table(k)) is not None]
+    rows = tb.by_code()
+    pairs = [(_line(ta, f"{side}:{spec_a.get('total', '本年支出合计')}"), tb.total_row(), None)]
+    pairs += [(line, rows.get(line.code), line.code) for line in ta.rows if line.side == side and line.code]
+    for line, row, code in pairs:
+        parts = [line.values[k] for k in spec_a["columns"] if line is not None and k in line.values]
+        if not parts:
+            continue
+        what = rel.arg("what" if code else "what_total", "").format(label=line.label, code=code or "")
+        if row is None:
+            for v in parts if code else ():
+                f = missing_row(ctx, v, tb, what)
+                if f:
+                    yield f
+            continue
+        if rel.arg("report_on", "b") == "b":
+            f = sum_check(ctx, row.values.get(kb), parts, what, table=tb)
+        else:
+            minus = []
+            for t in others:
+                other = t.by_code().get(code) if code else t.total_row()
+                if other is not None and other.values.get("合计") is not None:
+                    minus.append(other.values["合计"])
+            f = sum_against(ctx, parts, [row.values.get(kb)] + minus, what, tb)
+        if f:
+            yield f
+
+
+@kind("uncoded_rows")
+def _uncoded_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
+    """Rows of ``table`` with amounts but no 功能分类 code (lost in conversion) cannot be matched by code:
+    each is reported (the rule's severity, 无法校验), naming the code a row of the same name carries in
+    ``lookup`` when there is one.  No code is invented."""
+    t, lookup = ctx.table(rel.arg("table")), ctx.table(rel.arg("lookup", ""))
+    if t is None:
+        return
+    by_label = {r.label: r for r in lookup.data_rows() if r.code} if lookup is not None else {}
+    for row in t.data_rows():
+        amounts = [v for v in row.values.values() if not v.blank]
+        if row.code or not amounts:
+            continue
+        same = by_label.get(row.label)
+        hint = f"；{lookup.kind}中同名科目为 {same.code}，请核对后补填" if same else ""
+        yield ctx.finding(
+            message=f"{t.kind}“{row.label}”没有科目编码（可能在转换中丢失），无法按科目与{rel.arg('lookup')}核对{hint}",
+            cells=[row.label_ref or amounts[0].ref], related_cells=[v.ref for v in amounts],
+            actual=row.values["合计"].number if "合计" in row.values else None, table=t.kind,
+        )
 
 
 @dataclass
