@@ -6,7 +6,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable
+from functools import lru_cache
 
 from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
@@ -104,11 +104,11 @@ def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计")
     return fig
 
 
-def _sum_lines(d: Disclosure, kind: str, keys: tuple[str, ...]) -> Figure | None:
+def _sum_lines(d: Disclosure, kind: str, keys: tuple[str, ...], what: str) -> Figure | None:
     figures = [f for k in keys if (f := _ledger(d, kind, k, "收入")) is not None]
     if not figures:
         return None
-    return Figure(sum((f.amount for f in figures), Decimal(0)), [c for f in figures for c in f.cells], f"{kind}财政拨款收入",
+    return Figure(sum((f.amount for f in figures), Decimal(0)), [c for f in figures for c in f.cells], what,
                   [v for f in figures for v in f.values])
 
 
@@ -132,7 +132,7 @@ def _class_row(d: Disclosure, kind: str, code: str) -> Figure | None:
 
 
 def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None = None) -> Figure | None:
-    t = d.table("三公经费表")
+    t = d.table(schemas.subjects()["sangong"]["table"])
     if t is None:
         return None
     prev, cur = sangong_years(t)
@@ -155,43 +155,47 @@ def jiguan_candidates(d: Disclosure) -> list[Figure]:
 def _jiguan_candidates(d: Disclosure) -> list[Figure]:
     """机关运行经费 under each 口径 the seeds use: the 机关 (政府经济分类 502) 公用经费, or it minus
     30239 其他交通费用.  Without a 502 breakdown (决算, 吉林) the tables give only bounds: the whole
-    公用经费 (and it minus 30239), marked ``bound`` in their description."""
-    t = d.table("一般公共预算基本支出表")
+    公用经费 (and it minus 30239), marked ``bound`` in their description.  The tables and codes:
+    subjects.toml [jiguan]."""
+    spec = schemas.subjects()["jiguan"]
+    t = d.table(spec["table"])
     if t is None:
         return _final_jiguan_bounds(d)
     rows = [r for r in t.data_rows() if r.econ_dept]
-    gov502 = [r for r in rows if r.econ_gov and r.econ_gov.startswith("502")]
-    key = "公用支出" if t.has("公用支出") else "基本支出"
+    gov = [r for r in rows if r.econ_gov and r.econ_gov.startswith(spec["government"])]
+    key = next((c for c in spec["columns"] if t.has(c)), spec["columns"][-1])
     out = []
-    if gov502:
-        items = [r for r in gov502 if len(r.econ_dept) == 5] or [r for r in gov502 if len(r.econ_dept) == 3]
-        base = _sum([r.values.get(key) for r in items], "一般公共预算基本支出表中机关商品和服务支出（502）")
+    if gov:
+        items = [r for r in gov if len(r.econ_dept) == 5] or [r for r in gov if len(r.econ_dept) == 3]
+        base = _sum([r.values.get(key) for r in items], f"{spec['table']}中机关商品和服务支出（{spec['government']}）")
     else:
-        base = _total(d, "一般公共预算基本支出表", "公用支出")
+        base = _total(d, spec["table"], spec["columns"][0])
     if base is None:
         return []
     out.append(base)
-    other = [r.values.get(key) for r in (gov502 or rows) if r.econ_dept == "30239"]
-    minus = _sum(other, "30239")
+    other = [r.values.get(key) for r in (gov or rows) if r.econ_dept == spec["minus"]]
+    minus = _sum(other, spec["minus"])
     if minus and minus.amount:
-        out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, base.what + "扣除30239其他交通费用"))
+        out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, base.what + f"扣除{spec['minus']}{spec['minus_name']}"))
     return out
 
 
 def _final_jiguan_bounds(d: Disclosure) -> list[Figure]:
     """决算: 公开06's 公用经费合计 (and it minus 30239) — upper bounds, since 机关运行经费 covers
     行政单位 only and the table also holds 事业单位."""
-    t = d.table("一般公共预算基本支出决算表")
+    spec = schemas.subjects()["jiguan"]
+    t = d.table(spec["final_table"])
     if t is None:
         return []
-    total = next((r for r in t.rows if "公用经费合计" in r.label), None)
-    base = _sum([total.values.get("合计")], "一般公共预算基本支出决算表公用经费合计（上限）") if total else None
+    total = next((r for r in t.rows if spec["final_total"] in r.label), None)
+    base = _sum([total.values.get("合计")], f"{spec['final_table']}{spec['final_total']}（上限）") if total else None
     if base is None:
         return []
     out = [base]
-    minus = _sum([r.values.get("合计") for r in t.data_rows() if r.econ_dept == "30239"], "30239")
+    minus = _sum([r.values.get("合计") for r in t.data_rows() if r.econ_dept == spec["minus"]], spec["minus"])
     if minus and minus.amount:
-        out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, "公用经费合计扣除30239其他交通费用（上限）"))
+        out.append(Figure(base.amount - minus.amount, base.cells + minus.cells,
+                          f"{spec['final_total']}扣除{spec['minus']}{spec['minus_name']}（上限）"))
     return out
 
 
@@ -214,43 +218,27 @@ def _class_code(subject: str) -> str | None:
     return schemas.function_class_by_name().get(name) or schemas.function_class_by_name().get(name + "支出")
 
 
-Resolver = Callable[[Disclosure, Statement], "Figure | None"]
-# (pattern, matched against the statement's own subject ("own") or parent/subject ("ctx"), figure)
-RESOLVERS: list[tuple[str, str, Resolver]] = [
-    (r"机关运行经费", "own", lambda d, st: jiguan_figure(d, st.amount_wan, st.amount if st.unit == "元" else None)),
-    (r"三公.{0,3}经费", "own", lambda d, st: _sangong(d, "合计", st=st)),
-    (r"因公出国", "own", lambda d, st: _sangong(d, "因公出国", st=st)),
-    (r"公务用车购置及运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车小计", st=st)),
-    (r"公务用车购置(经)?费", "own", lambda d, st: _sangong(d, "公务用车购置", st=st)),
-    (r"公务用车运行(维护)?费", "own", lambda d, st: _sangong(d, "公务用车运行", st=st)),
-    (r"公务接待费", "own", lambda d, st: _sangong(d, "公务接待", st=st)),
-    (r"财政拨款收(入)?、?支(出)?总计", "own", lambda d, st: _ledger(d, "财政拨款收支决算总表", "总计", "收入")),
-    (r"收(入)?、?支(出)?总计", "own", lambda d, st: _ledger(d, "收支决算总表", "总计", "收入")),
-    (r"一般公共预算财政拨款支出$", "own", lambda d, st: _total(d, "一般公共预算支出决算表", "合计")),
-    (r"^财政拨款收入$", "own", lambda d, st: _sum_lines(d, "收支决算总表", ("一般公共预算", "政府性基金", "国有资本经营"))),
-    (r"^(上级补助收入|事业收入|经营收入|附属单位上缴收入|其他收入)$", "own", lambda d, st: _ledger(d, "收支决算总表", schemas.ledger_key(st.subject)[0] or "", "收入")),
-    (r"^(上缴上级支出|经营支出|对附属单位补助支出)$", "own", lambda d, st: _total(d, "支出决算表", schemas.norm(st.subject))),
-    (r"政府采购(预算|支出)?(总额|合计)?$", "own", lambda d, st: _total(d, "政府采购表", "合计")),
-    (r"预算资金/财政拨款$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "财政拨款小计")),
-    (r"(项目支出)?预算资金$", "ctx", lambda d, st: None if "评价" in st.sentence else _total(d, "项目支出表", "合计")),
-    (r"一般公共预算基本支出$", "own", lambda d, st: _total(d, "一般公共预算支出表", "基本支出") or _total(d, "一般公共预算基本支出表", "合计")),
-    (r"一般公共预算.*/基本支出$", "ctx", lambda d, st: _total(d, "一般公共预算支出表", "基本支出")),
-    (r"一般公共预算.*/项目支出$", "ctx", lambda d, st: _total(d, "一般公共预算支出表", "项目支出")),
-    (r"(^|/)人员(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "人员支出") or _total(d, "一般公共预算支出表", "人员支出")),
-    (r"(^|/)(日常)?公用(经费|支出)$", "ctx", lambda d, st: _total(d, "一般公共预算基本支出表", "公用支出") or _total(d, "一般公共预算支出表", "公用支出")),
-    (r"(^|/)基本支出$", "ctx", lambda d, st: _total(d, "支出总表", "基本支出") or _total(d, "支出决算表", "基本支出")),
-    (r"(^|/)项目支出$", "ctx", lambda d, st: _total(d, "支出总表", "项目支出") or _total(d, "支出决算表", "项目支出")),
-    (r"(^|/)(本年|当年)收入$|(^|/)当年预算$", "ctx", lambda d, st: _ledger(d, "收支总表", "本年收入合计", "收入", "合计@编制预算") or _ledger(d, "收支总表", "本年收入合计", "收入")),
-    (r"(^|/)上年结转$", "ctx", lambda d, st: _ledger(d, "收支总表", "上年结转", "收入") or _ledger(d, "收支总表", "收入总计", "收入", "合计@上年结转")),
-    (r"(本年|当年)收入/一般公共预算(拨款)?(收入)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "一般公共预算", "收入", "合计@编制预算") or _ledger(d, "收支总表", "一般公共预算", "收入")),
-    (r"(^|/)一般公共预算(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "一般公共预算", "收入")),
-    (r"(^|/)政府性基金(预算)?(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "政府性基金", "收入")),
-    (r"(^|/)国有资本经营(预算)?(拨款)?(收入)?(预算)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "国有资本经营", "收入")),
-    (r"(^|/)财政拨款收支总?预算$", "ctx", lambda d, st: _ledger(d, "财政拨款收支总表", "收入总计", "收入")),
-    (r"(^|/)(部门)?收支总?预算$|(^|/)(部门)?收入(预算|总预算)?(总计|合计)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "收入总计", "收入")),
-    (r"(^|/)(部门)?支出(预算|总预算)?(总计|合计)?$", "ctx", lambda d, st: _ledger(d, "收支总表", "支出总计", "支出")),
-]
-_COMPILED = [(re.compile(p), scope, f) for p, scope, f in RESOLVERS]
+def _subject_figure(d: Disclosure, st: Statement, spec: dict) -> Figure | None:
+    """One figure of a resolver in subjects.toml ([[resolver]] figure = [...])."""
+    if spec.get("special") == "jiguan":
+        return jiguan_figure(d, st.amount_wan, st.amount if st.unit == "元" else None)
+    if "sangong" in spec:
+        return _sangong(d, spec["sangong"], st=st)
+    if "total" in spec:
+        column = schemas.norm(st.subject) if spec["column"] == "{subject}" else spec["column"]
+        return _total(d, spec["total"], column)
+    if "lines" in spec:
+        return _sum_lines(d, spec["ledger"], tuple(spec["lines"]), spec.get("what", spec["ledger"]))
+    side, _, key = spec["line"].partition(":")
+    if key == "{subject}":
+        key = schemas.ledger_key(st.subject)[0] or ""
+    return _ledger(d, spec["ledger"], key, side, spec.get("column", "合计"))
+
+
+@lru_cache(maxsize=None)
+def _resolvers() -> list[tuple[re.Pattern[str], str, str | None, list[dict]]]:
+    """(pattern, scope "own"/"ctx", unless, figures) from subjects.toml, in order (the first match decides)."""
+    return [(re.compile(r["pattern"]), r["scope"], r.get("unless"), r["figure"]) for r in schemas.subjects()["resolver"]]
 
 
 def full_subject(st: Statement, all_st: list[Statement]) -> str:
@@ -289,8 +277,8 @@ def _named_item(d: Disclosure, st: Statement) -> Figure | None:
         names = list(m.groups()) if m else []
     if not names:
         return None
-    kinds = ("一般公共预算支出决算表",) if d.kind == "决算" else ("一般公共预算支出表", "支出总表")
-    for kind in kinds:
+    items = schemas.subjects()["named_items"]
+    for kind in items.get(d.kind) or items["预算"]:
         t = d.table(kind)
         if t is None:
             continue
@@ -309,16 +297,20 @@ def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | 
     named = _named_item(d, st)
     if named is not None:
         return named
-    for pattern, scope, func in _COMPILED:
+    for pattern, scope, unless, figures in _resolvers():
         if pattern.search(own if scope == "own" else ctx):
-            return func(d, st)
+            if unless and unless in st.sentence:
+                return None
+            return next((f for spec in figures if (f := _subject_figure(d, st, spec)) is not None), None)
     code = _class_code(st.subject)
+    tables = schemas.subjects()["class_rows"].get(d.kind) or schemas.subjects()["class_rows"]["预算"]
     if code:
-        if d.kind == "决算":
-            general = "一般公共预算" in ctx or "一般公共预算" in st.sentence or d.table("支出决算表") is None
-            return _class_row(d, "一般公共预算支出决算表" if general else "支出决算表", code)
-        kind = "一般公共预算支出表" if "一般公共预算" in ctx else "支出总表"
-        return _class_row(d, kind, code) or _class_row(d, "支出总表", code)
+        general = ("一般公共预算" in ctx or (tables.get("by_sentence", False) and "一般公共预算" in st.sentence)
+                   or (tables.get("general_without_other", False) and d.table(tables["other"]) is None))
+        row = _class_row(d, tables["general"] if general else tables["other"], code)
+        if row is None and tables.get("fallback", False):
+            row = _class_row(d, tables["other"], code)
+        return row
     return None
 
 
@@ -341,20 +333,10 @@ def unit_slips(d: Disclosure) -> set[int]:
     return d.cache["unit_slips"]
 
 
-# Tables that print the same quantity: identities the cross-table rules (BJ307, BJ308, BJ310) check.
-# A narrative figure with a counterpart in several of them is compared with all (WB601).
-SAME_FIGURE: list[list[tuple[str, tuple[str, ...]]]] = [
-    [("一般公共预算支出表", ("基本支出",)), ("一般公共预算基本支出表", ("基本支出", "合计")), ("基本支出表", ("一般公共预算",))],
-    [("一般公共预算支出表", ("人员支出",)), ("一般公共预算基本支出表", ("人员支出",))],
-    [("一般公共预算支出表", ("公用支出",)), ("一般公共预算基本支出表", ("公用支出",))],
-    [("支出总表", ("基本支出",)), ("基本支出表", ("合计",))],
-    [("支出总表", ("项目支出",)), ("项目支出表", ("合计",))],
-    [("一般公共预算支出表", ("项目支出",)), ("项目支出表", ("一般公共预算",))],
-    [("收支总表", ("line:收入:收入总计",)), ("收入总表", ("合计",))],
-    # BJ301 and BJ304: the three budgets' 拨款收入 in 收支总表, 收入总表 and 财政拨款收支总表
-    *[[("收支总表", (f"line:收入:{fund}",)), ("收入总表", (fund,)), ("财政拨款收支总表", (f"line:收入:{fund}",))]
-      for fund in ("一般公共预算", "政府性基金", "国有资本经营")],
-]
+@lru_cache(maxsize=None)
+def _same_figure() -> list[list[tuple[str, tuple[str, ...]]]]:
+    """Tables that print the same quantity (subjects.toml [[same_figure]]): [(table, keys)] per group."""
+    return [[(place[0], tuple(place[1:])) for place in g["places"]] for g in schemas.subjects()["same_figure"]]
 
 
 def counterparts(d: Disclosure, figure: Figure) -> list[Figure]:
@@ -362,7 +344,7 @@ def counterparts(d: Disclosure, figure: Figure) -> list[Figure]:
     out = [figure]
     if figure.source is None:
         return out
-    for group in SAME_FIGURE:
+    for group in _same_figure():
         if not any(figure.source[0] == kind and figure.source[1] in keys for kind, keys in group):
             continue
         for kind, keys in group:

@@ -407,7 +407,8 @@ def difference_explained(ctx: Context):
 
 # ---- WZ810 收支总计 of zero ----------------------------------------------------------------------
 
-_FISCAL_KINDS = re.compile(r"一般公共预算|政府性基金|国有资本|三公")
+_FISCAL_KINDS = re.compile(schemas.subjects()["grand_total"]["fiscal_tables"])  # the tables a 财政拨款 total covers
+_GRAND_LINES = tuple(schemas.subjects()["grand_total"]["lines"])  # a ledger's 总计 lines (line keys)
 
 
 def _nonzero(t: Table) -> bool:
@@ -415,7 +416,7 @@ def _nonzero(t: Table) -> bool:
 
 
 def _total_lines(t: Table) -> list:
-    return [r for r in t.rows if (r.key or "") in ("总计", "收入总计", "支出总计")]
+    return [r for r in t.rows if (r.key or "") in _GRAND_LINES]
 
 
 _GRAND = re.compile(r"收入?、?支出?总计|收支总额|收支(预算|决算)(总额|总计)?$")
@@ -587,18 +588,9 @@ def contents_tables(ctx: Context):
 
 # ---- WZ812 blank table, figures stated -----------------------------------------------------------
 
-# which narrative subjects state a figure of which table (the first pattern that matches decides)
-_SUBJECT_TABLES: list[tuple[str, tuple[str, ...]]] = [
-    (r"三公.{0,3}经费|因公出国|公务接待|公务用车", ("三公经费表",)),
-    (r"政府性基金", ("政府性基金支出表", "政府性基金收支决算表")),
-    (r"国有资本经营", ("国有资本经营支出表", "国有资本经营支出决算表")),
-    (r"政府采购", ("政府采购表",)),
-    (r"机关运行经费", ()),
-    # 基本支出 may come from other funds (事业收入): only the 一般公共预算/财政拨款 one is this table's
-    (r"(一般公共预算|财政拨款).{0,12}(基本支出|人员经费|公用经费)", ("一般公共预算基本支出表", "一般公共预算基本支出决算表", "基本支出表")),
-    (r"人员经费|公用经费|基本支出", ()),
-    (r"一般公共预算", ("一般公共预算支出表", "一般公共预算支出决算表")),
-]
+# which narrative subjects state a figure of which table (the first pattern that matches decides):
+# subjects.toml [[subject_table]]
+_SUBJECT_TABLES: list[tuple[str, tuple[str, ...]]] = [(e["pattern"], tuple(e["tables"])) for e in schemas.subjects()["subject_table"]]
 
 
 @rule("WZ812", "表格无数据而情况说明写出其数字", FAMILY)

@@ -94,6 +94,12 @@ def _role_for(path: tuple[str, ...]) -> str | None:
 
 
 @lru_cache(maxsize=None)
+def subjects() -> dict[str, Any]:
+    """What the 情况说明 talks about (subjects.toml): subject → table figure, same-figure groups, …"""
+    return _load("subjects.toml")
+
+
+@lru_cache(maxsize=None)
 def classification() -> dict[str, dict[str, str]]:
     return _load("data/classification.toml")
 
