@@ -71,25 +71,6 @@ def keyed_fill(spec: schemas.TableSpec, rows: list[dict[str, Any]], year: int, *
     return TableFill(spec.kind, out_rows, header=header, **kw)
 
 
-def assert_rule_fires(report, code: str, context: list, difference_always: bool = True) -> None:
-    """The broken book's report has findings of ``code`` at the rule's default severity, each with a
-    message and cells; 错误 findings (or all, with ``difference_always``) carry a difference."""
-    from validators.rules import get_rule
-
-    rule = get_rule(code)
-    assert report.error is None
-    mine = [f for f in report.findings if f.code == rule.code]  # an old code (JS501) names its new one (SZ105)
-    assert mine, f"{code} did not fire; got {[(f.code, f.message) for f in context]}"
-    fmt = report.disclosure.format if report.disclosure else None
-    graded = {r.arg("severity") for r in (fmt.relations_for(rule.code) if fmt else []) if r.arg("severity")}
-    expected = {rule.severity.value} | graded  # a format may grade a code differently (决算 BJ303: 提示)
-    assert all(f.severity.value in expected for f in mine), [(f.severity, f.message) for f in mine]
-    for f in mine:
-        assert f.message and f.cells
-        if difference_always or f.severity.value == "错误":
-            assert f.difference is not None and f.difference != 0
-
-
 def _split(code: str) -> dict[str, str]:
     return {"类": code[:3]} if len(code) == 3 else {"款": code[3:5]} if len(code) == 5 else {"项": code[5:7]}
 
