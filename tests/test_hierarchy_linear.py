@@ -104,7 +104,7 @@ def _shape(groups):
 
 def _same(table):
     for layout in ("function", "economic", "project"):
-        table.cache.clear()
+        table.clear_views()
         assert _shape(hierarchy.groups(table, layout)) == _shape(reference_groups(table, layout)), layout
 
 

@@ -91,6 +91,7 @@ def edited(d: Disclosure, old: str, new: str) -> Disclosure:
     """A copy of ``d`` with ``old`` replaced by ``new`` in the one paragraph that contains it."""
     out = copy.deepcopy(d)
     out.cache.clear()
+    out.clear_views()
     hits = [p for p in out.narrative if old in p.text]
     assert len(hits) == 1, f"{old!r} is in {len(hits)} paragraphs"
     hits[0].text = hits[0].text.replace(old, new)
@@ -98,7 +99,7 @@ def edited(d: Disclosure, old: str, new: str) -> Disclosure:
 
 
 def mine(d: Disclosure, code: str | None = None):
-    d.cache.clear()  # derived views (statements, headings) are computed once per disclosure
+    d.clear_views()  # derived views (statements, headings) are computed once per disclosure
     return [f for f in run_rules(d, select=[code] if code else MINE) if f.code in MINE]
 
 

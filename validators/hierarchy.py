@@ -60,12 +60,23 @@ def _econ3(row: Row) -> int | None:
     return None if row.econ_dept is None else (3 if len(row.econ_dept) == 3 else 1 << 20)
 
 
+class Hierarchy:
+    """A table's parent/children groups per layout, computed once (``table.view(Hierarchy)``)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._by_layout: dict[str, list[Group]] = {}
+
+    def groups(self, layout: str) -> list[Group]:
+        found = self._by_layout.get(layout)
+        if found is None:
+            found = self._by_layout[layout] = _groups(self.table, layout)
+        return found
+
+
 def groups(table: Table, layout: str) -> list[Group]:
     """The table's groups (computed once per table and layout; tables are not changed after reading)."""
-    key = f"groups:{layout}"
-    if key not in table.cache:
-        table.cache[key] = _groups(table, layout)
-    return table.cache[key]
+    return table.view(Hierarchy).groups(layout)
 
 
 def _groups(table: Table, layout: str) -> list[Group]:

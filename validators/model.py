@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeVar
+
+V = TypeVar("V")  # a derived view of a Table or Disclosure (Table.view, Disclosure.view)
 
 
 class Severity(str, Enum):
@@ -148,7 +150,20 @@ class Table:
     title_from_sheet: bool = False  # no title cell: the sheet's name is the title (title_ref: first cell)
     unit_ref: CellRef | None = None  # the cell whose text declares ``unit`` ("单位：元")
     hidden_rows: list[int] = field(default_factory=list)  # 0-based sheet rows hidden inside the table
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (groups)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # reader's notes (unit_label_wrong)
+    _views: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def view(self, cls: type[V]) -> V:
+        """The derived view ``cls(self)`` (hierarchy.Hierarchy: parent/children groups), computed once:
+        a table is not changed after reading."""
+        found = self._views.get(cls)
+        if found is None:
+            found = self._views[cls] = cls(self)
+        return found
+
+    def clear_views(self) -> None:
+        """Forget the derived views (a test that edits the model after reading)."""
+        self._views.clear()
 
     @property
     def truncated(self) -> bool:
@@ -203,7 +218,20 @@ class Disclosure:
     # entries of the document's 目录 as printed (a PDF's contents page), leaders and page numbers may
     # remain; empty when the source has none (workbooks).  Read by rules/published.py (WZ811).
     contents: list[str] = field(default_factory=list)
-    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # derived data (statements)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # reader's and archive's notes
+    _views: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def view(self, cls: type[V]) -> V:
+        """The derived view ``cls(self)`` (rules.narrative.NarrativeView: paragraphs, statements, links;
+        rules.published.PublishedView), computed once: a disclosure is not changed after reading."""
+        found = self._views.get(cls)
+        if found is None:
+            found = self._views[cls] = cls(self)
+        return found
+
+    def clear_views(self) -> None:
+        """Forget the derived views (a test that edits the model after reading)."""
+        self._views.clear()
 
     @property
     def profile(self) -> str | None:

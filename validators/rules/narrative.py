@@ -6,7 +6,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
@@ -33,22 +33,80 @@ class Figure:
     source: tuple[str, str] | None = None  # (table kind, column key) of a total-row figure
 
 
+class NarrativeView:
+    """What the rules read of a disclosure's 情况说明, computed once (``d.view(NarrativeView)``): its
+    paragraphs, their headings and 绩效 part, the statements extracted from them, the table figure each
+    restates and the unit slips.  The extraction itself is validators/narrative.py's."""
+
+    def __init__(self, d: Disclosure) -> None:
+        self.d = d
+        self._statements: list[Statement] | None = None
+        self._unit_slips: set[int] | None = None
+        self._linked: dict[int, Figure] | None = None
+
+    @cached_property
+    def paragraphs(self) -> list[Paragraph]:
+        """The 情况说明 part: not 部门概况 or 名词解释, not table rows carried as text."""
+        return [p for p in self.d.narrative if not NARRATIVE_EXCLUDE.search(p.section) and " | " not in p.text]
+
+    @cached_property
+    def headings(self) -> list[str]:
+        """The top-level heading each paragraph sits under ("八、政府性基金预算财政拨款…")."""
+        heading, out = "", []
+        for p in self.paragraphs:
+            text = p.text.strip()
+            if _HEADING.match(text) and len(text) < 40:
+                heading = text
+            out.append(heading)
+        return out
+
+    @cached_property
+    def performance(self) -> set[int]:
+        """Indexes of paragraphs under a 绩效 heading: project indicators (指标值、完成值), not
+        restatements of the tables."""
+        out, inside = set(), False
+        for i, p in enumerate(self.paragraphs):
+            text = p.text.strip()
+            if _HEADING.match(text) and len(text) < 40:
+                inside = "绩效" in text
+            if inside or "绩效" in p.section:
+                out.add(i)
+        return out
+
+    @property
+    def statements(self) -> list[Statement]:
+        """The statements, unit slips marked (the linker reads them before the marks: see unit_slips)."""
+        if self._statements is None:
+            self._statements = extract(self.paragraphs)
+            for index in self.unit_slips:
+                self._statements[index].unit_slip = True
+        return self._statements
+
+    @property
+    def unit_slips(self) -> set[int]:
+        if self._unit_slips is None:
+            sts = self.statements if self._statements is None else self._statements
+            self._unit_slips = set()  # guards the linker, which reads the statements, against recursion
+            self._unit_slips = {i for i, fig in self.linked.items() if is_unit_slip(sts[i], fig.amount)}
+        return self._unit_slips
+
+    @property
+    def linked(self) -> dict[int, Figure]:
+        if self._linked is None:
+            self._linked = _link(self.d)
+        return self._linked
+
+
 def narrative_paragraphs(d: Disclosure) -> list[Paragraph]:
     """The 情况说明 part: not 部门概况 or 名词解释, not table rows carried as text."""
-    if "paragraphs" not in d.cache:
-        d.cache["paragraphs"] = [p for p in d.narrative if not NARRATIVE_EXCLUDE.search(p.section) and " | " not in p.text]
-    return d.cache["paragraphs"]
+    return d.view(NarrativeView).paragraphs
 
 
 def statements(d: Disclosure) -> list[Statement]:
     """The narrative's statements (extracted once per disclosure), unit slips marked: a statement
     whose number is its table figure in the other unit carries ``unit_slip`` and is read as meant by
     every rule but WB602, which reports the slip once."""
-    if "statements" not in d.cache:
-        d.cache["statements"] = extract(narrative_paragraphs(d))
-        for index in unit_slips(d):
-            d.cache["statements"][index].unit_slip = True
-    return d.cache["statements"]
+    return d.view(NarrativeView).statements
 
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")  # top level, not "- 一、" sub-items
@@ -56,31 +114,13 @@ _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三�
 
 def paragraph_headings(d: Disclosure) -> list[str]:
     """The top-level heading each 情况说明 paragraph sits under ("八、政府性基金预算财政拨款…")."""
-    if "headings" not in d.cache:
-        heading, out = "", []
-        for p in narrative_paragraphs(d):
-            text = p.text.strip()
-            if _HEADING.match(text) and len(text) < 40:
-                heading = text
-            out.append(heading)
-        d.cache["headings"] = out
-    return d.cache["headings"]
+    return d.view(NarrativeView).headings
 
 
 def performance_paragraphs(d: Disclosure) -> set[int]:
     """Indexes (in narrative_paragraphs order) of paragraphs under a 绩效 heading: project
     indicators (指标值、完成值), not restatements of the tables."""
-    if "performance" in d.cache:
-        return d.cache["performance"]
-    out, inside = set(), False
-    for i, p in enumerate(narrative_paragraphs(d)):
-        text = p.text.strip()
-        if _HEADING.match(text) and len(text) < 40:
-            inside = "绩效" in text
-        if inside or "绩效" in p.section:
-            out.add(i)
-    d.cache["performance"] = out
-    return out
+    return d.view(NarrativeView).performance
 
 
 # ---- figures ---------------------------------------------------------------------------------
@@ -326,11 +366,7 @@ def is_unit_slip(st: Statement, figure: Decimal) -> bool:
 
 def unit_slips(d: Disclosure) -> set[int]:
     """Statements whose unit is slipped (reported once, by WB602; read as meant by every other rule)."""
-    if "unit_slips" not in d.cache:
-        sts = d.cache["statements"] if "statements" in d.cache else statements(d)
-        d.cache["unit_slips"] = set()  # guards the linker, which reads the statements, against recursion
-        d.cache["unit_slips"] = {i for i, fig in linked_statements(d).items() if is_unit_slip(sts[i], fig.amount)}
-    return d.cache["unit_slips"]
+    return d.view(NarrativeView).unit_slips
 
 
 @lru_cache(maxsize=None)
@@ -397,9 +433,7 @@ def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
 
 def linked_statements(d: Disclosure) -> dict[int, Figure]:
     """Statement index -> the table figure it restates (computed once per disclosure)."""
-    if "linked" not in d.cache:
-        d.cache["linked"] = _link(d)
-    return d.cache["linked"]
+    return d.view(NarrativeView).linked
 
 
 def _link(d: Disclosure) -> dict[int, Figure]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Iterator
 
@@ -52,10 +53,27 @@ def is_heading(text: str) -> bool:
     return bool(_HEADING_START.match(t)) or bool(re.search(r"\d{4}\s*年度?\s*" + _DOC_TITLE.pattern, t))
 
 
+class PublishedView:
+    """What the 公开文本 rules read of a disclosure, computed once (``d.view(PublishedView)``)."""
+
+    def __init__(self, d: Disclosure) -> None:
+        self.d = d
+
+    @cached_property
+    def headings(self) -> list[Place]:
+        return _headings(self.d)
+
+    @cached_property
+    def pairs(self) -> list["Pair"]:
+        return _budget_final_pairs(self.d)
+
+
 def headings(d: Disclosure) -> list[Place]:
     """Headings and titles: table titles, section names, heading paragraphs, 目录 entries."""
-    if "published_headings" in d.cache:
-        return d.cache["published_headings"]
+    return d.view(PublishedView).headings
+
+
+def _headings(d: Disclosure) -> list[Place]:
     out: list[Place] = []
     for t in d.all_tables():
         out.append(Place(t.title, t.title_ref, "表名"))
@@ -68,7 +86,6 @@ def headings(d: Disclosure) -> list[Place]:
             out.append(Place(p.text.strip(), p.ref, "标题"))
     for text, ref in contents_entries(d):
         out.append(Place(text, ref, "目录"))
-    d.cache["published_headings"] = out
     return out
 
 
@@ -304,8 +321,10 @@ class Pair:
 def budget_final_pairs(d: Disclosure) -> list[Pair]:
     """Each 预算数 amount followed (next amount in the same paragraph) by a 决算数 amount, outside
     绩效 parts (there 执行数 of projects is compared with their own 预算)."""
-    if "published_pairs" in d.cache:
-        return d.cache["published_pairs"]
+    return d.view(PublishedView).pairs
+
+
+def _budget_final_pairs(d: Disclosure) -> list[Pair]:
     sts = statements(d)
     performance = performance_paragraphs(d)
     out = []
@@ -315,7 +334,6 @@ def budget_final_pairs(d: Disclosure) -> list[Pair]:
             continue
         if "预算" in a.subject and "决算" not in a.subject and "决算" in b.subject:
             out.append(Pair(a, b, a.paragraph))
-    d.cache["published_pairs"] = out
     return out
 
 
