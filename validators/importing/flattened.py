@@ -298,18 +298,41 @@ def _amount_cols(spec: schemas.TableSpec) -> list[Column]:
     return [c for c in spec_columns(spec) if c.role and c.role not in ("科目编码", "名称", "行次", "栏次") and c.key]
 
 
-def _row_equations(keys: list[str]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+def _row_equations(keys: list[str], kind: str, profile: schemas.Profile) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The equations every row of a code table satisfies, from the format's declared relations: balances
+    over columns (政府性基金: 年初 + 本年收入 = 本年支出 + 年末) and row sums (合计 = 基本支出 + 项目支出 …)
+    among the columns the table prints; without any, 合计 = Σ the other columns."""
     pos = {k: i for i, k in enumerate(keys)}
-    if "年初结转和结余" in pos:  # 政府性基金: 年初 + 本年收入 = 本年支出 + 年末; 本年支出 = 基本 + 项目
-        return [((pos["年初结转和结余"], pos["本年收入"]), (pos["合计"], pos["年末结转和结余"])),
-                ((pos["合计"],), (pos["基本支出"], pos["项目支出"]))]
-    return [((pos["合计"],), tuple(i for k, i in pos.items() if k != "合计"))]
+    layout = schemas.table_kinds()[kind].layout
+    balances: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    sums: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    for rel in profile.relations:
+        tables = rel.arg("tables", "*")
+        if tables == "*":
+            if layout in rel.arg("exclude_layouts", []):
+                continue
+        elif kind not in ([tables] if isinstance(tables, str) else tables):
+            continue
+        if rel.kind == "balance" and rel.arg("left_columns"):
+            left, right = rel.arg("left_columns"), rel.arg("right_columns")
+            if all(c in pos for c in left + right):
+                balances.append((tuple(pos[c] for c in left), tuple(pos[c] for c in right)))
+        elif rel.kind == "row_sum" and not rel.arg("per_group") and not rel.arg("side"):
+            total, wanted = rel.arg("total", "合计"), rel.arg("parts", [])
+            if total not in pos or any(p in ("*", "@*") for p in wanted) or not all(r in pos for r in rel.arg("require", [])):
+                continue
+            parts = [p for p in wanted if p in pos]
+            if parts and not (rel.arg("need_all", False) and len(parts) < len(wanted)):
+                sums.append(((pos[total],), tuple(pos[p] for p in parts)))
+    eqs = list(dict.fromkeys(balances + sums))
+    return eqs or [((pos["合计"],), tuple(i for k, i in pos.items() if k != "合计"))]
 
 
 Known = dict[str, dict[str, Decimal]]  # row code ("合计") → column key → amount (absent: blank)
 
 
-def _code_table(seg: Segment, spec: schemas.TableSpec, notes: list[str], row_filter_for=None) -> tuple[TableFill, Known]:
+def _code_table(seg: Segment, spec: schemas.TableSpec, notes: list[str], profile: schemas.Profile,
+                row_filter_for=None) -> tuple[TableFill, Known]:
     cols = _amount_cols(spec)
     keys = [c.key for c in cols]
     code_rows = _code_rows(seg, notes)
@@ -319,7 +342,7 @@ def _code_table(seg: Segment, spec: schemas.TableSpec, notes: list[str], row_fil
         rid = r.code or "合计"
         srows.append(SRow(rid, r.printed, parent=None if r.code is None else _parent_code(r.code, present)))
     row_filter = row_filter_for(keys) if row_filter_for else None
-    placed, why = solve(srows, len(cols), _row_equations(keys), row_filter)
+    placed, why = solve(srows, len(cols), _row_equations(keys, spec.kind, profile), row_filter)
     for w in why:
         notes.append(f"{spec.title}：{w}。")
     code_idx = next(c.index for c in spec_columns(spec) if c.role == "科目编码")
@@ -653,6 +676,6 @@ def import_flattened(source: Path, lines: list[str], profile: schemas.Profile, o
             elif kind == "政府性基金收支决算表":
                 filt = _fund_filter(ledgers.get("财政拨款收支决算总表"), knowns.get("支出决算表"), knowns.get("一般公共预算支出决算表"))
                 notes.append(f"{spec.title}：合计行的年初结转和结余、本年收入依据财政拨款收入支出决算总表；各行支出不超过支出决算表减一般公共预算财政拨款支出决算表的数。")
-            fill.tables[kind], knowns[kind] = _code_table(seg, spec, notes, filt)
+            fill.tables[kind], knowns[kind] = _code_table(seg, spec, notes, profile, filt)
     fill.import_notes = notes
     return write_workbook(profile, output, fill), notes
