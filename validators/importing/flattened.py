@@ -557,13 +557,6 @@ def _flat_table(seg: Segment, spec: schemas.TableSpec, notes: list[str]) -> Tabl
 
 # ---- cross-table facts -------------------------------------------------------------------------
 
-_INCOME_COLS = {  # 收入决算表 column key → 公开01 收入 line keys whose sum it is
-    "财政拨款小计": ("一般公共预算", "政府性基金", "国有资本经营"),
-    "上级补助收入": ("上级补助收入",), "事业收入": ("事业收入",), "经营收入": ("经营收入",),
-    "附属单位上缴收入": ("附属单位上缴收入",), "其他收入": ("其他收入",), "合计": ("本年收入合计",),
-}
-
-
 def _ledger_amount(ledger: dict[str, dict[str, Decimal]], side: str, key: str) -> Decimal | None:
     entry = ledger.get(f"{side}:{key}")
     if entry is None:
@@ -571,14 +564,34 @@ def _ledger_amount(ledger: dict[str, dict[str, Decimal]], side: str, key: str) -
     return entry.get("合计", Decimal(0))
 
 
-def _income_filter(summary: dict[str, dict[str, Decimal]] | None):
-    """The 收入决算表 合计 row equals the 收入 lines of 公开01 (column by column)."""
+def _declared_total_lines(profile: schemas.Profile, kind: str) -> tuple[str | None, dict[str, list[tuple[str, str]]]]:
+    """The ledger whose lines a code table's 合计 row restates, as the format declares it (``sum`` relations:
+    收入决算表 合计 row's 财政拨款小计 = 公开01 一般公共预算 + 政府性基金 + 国有资本经营 …): (ledger kind,
+    column key → [(side, line key)])."""
+    ledger, columns = None, {}
+    for rel in profile.relations:
+        total, parts = rel.arg("total"), rel.arg("parts", [])
+        if rel.kind != "sum" or not isinstance(total, dict) or total.get("table") != kind or total.get("row") != "total":
+            continue
+        tables = {p.get("table") for p in parts}
+        if len(tables) != 1 or not all("line" in p and p.get("column", "合计") == "合计" for p in parts):
+            continue
+        table = tables.pop()
+        if schemas.table_kinds()[table].layout != "ledger" or (ledger is not None and table != ledger):
+            continue
+        ledger = table
+        columns[total.get("column", "合计")] = [tuple(p["line"].split(":", 1)) for p in parts]
+    return ledger, columns
+
+
+def _total_row_filter(ledger: dict[str, dict[str, Decimal]], columns: dict[str, list[tuple[str, str]]]):
+    """The code table's 合计 row equals the ledger lines the format declares it restates (column by column)."""
     def make(keys: list[str]):
         def ok(row: SRow, vals: dict[int, Decimal]) -> bool:
-            if row.id != "合计" or not summary:
+            if row.id != "合计" or not ledger:
                 return True
             for i, key in enumerate(keys):
-                parts = [p for k in _INCOME_COLS.get(key, ()) if (p := _ledger_amount(summary, "收入", k)) is not None]
+                parts = [p for side, k in columns.get(key, ()) if (p := _ledger_amount(ledger, side, k)) is not None]
                 if not parts:
                     continue
                 want = sum(parts, Decimal(0))
@@ -667,9 +680,11 @@ def import_flattened(source: Path, lines: list[str], profile: schemas.Profile, o
             fill.tables[kind] = _flat_table(seg, spec, notes)
         else:
             filt = None
-            if kind == "收入决算表" and "收支决算总表" in ledgers:
-                filt = _income_filter(ledgers["收支决算总表"])
-                notes.append(f"{spec.title}：合计行各栏依据收入支出决算总表的收入各行确定。")
+            ledger_kind, columns = _declared_total_lines(profile, kind)
+            if columns and ledger_kind in ledgers:
+                filt = _total_row_filter(ledgers[ledger_kind], columns)
+                sides = "、".join(dict.fromkeys(side for lines in columns.values() for side, _ in lines))
+                notes.append(f"{spec.title}：合计行各栏依据{spec_by_kind[ledger_kind].title}的{sides}各行确定。")
             elif kind == "支出决算表" and "一般公共预算支出决算表" in knowns:
                 filt = _at_least_filter([knowns["一般公共预算支出决算表"]])
                 notes.append(f"{spec.title}：各行的基本支出、项目支出不小于一般公共预算财政拨款支出决算表同一科目的数（财政拨款支出是全部支出的一部分），据此确定栏次。")
