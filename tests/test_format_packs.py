@@ -159,3 +159,25 @@ def test_a_rule_module_that_registers_nothing_fails_loudly(tmp_path, monkeypatch
     with pytest.raises(RuntimeError, match="silent"):
         rules._load_all()
     assert Decimal(1)  # the registry is otherwise untouched
+
+
+def test_rule_modules_name_no_table_kind():
+    """Which tables a rule reads is data (format packs, relations.toml, subjects.toml): no string constant
+    of a rule module (docstrings aside) is a table kind.  rules/_performance.py, the 绩效 helper of another
+    part of the house, still names the 项目支出表 and is left to its owner."""
+    import ast
+
+    from validators import schemas
+
+    kinds = set(schemas.table_kinds())
+    found = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "validators" / "rules").glob("*.py")):
+        if path.name == "_performance.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(node.body[0].value) for node in ast.walk(tree)
+                if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and ast.get_docstring(node, clean=False) is not None}
+        found += [f"{path.name}:{n.lineno} {n.value}" for n in ast.walk(tree)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs and n.value in kinds]
+    assert found == []
