@@ -181,3 +181,28 @@ def test_rule_modules_name_no_table_kind():
         found += [f"{path.name}:{n.lineno} {n.value}" for n in ast.walk(tree)
                   if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs and n.value in kinds]
     assert found == []
+
+
+def test_a_pack_may_extend_another_packs_relations(tmp_path):
+    """relations.toml ``extends = "<format id>"``: the other pack's instances first, then its own; a
+    circle or an unknown format is refused in Chinese."""
+    import shutil
+
+    from validators.schemas.formats import FormatError, formats, load_format
+
+    base = formats()["shandong-budget"]
+    folder = tmp_path / "city-budget"
+    shutil.copytree(base.folder, folder)
+    (folder / "format.toml").write_text((folder / "format.toml").read_text(encoding="utf-8").replace(
+        'id = "shandong-budget"', 'id = "city-budget"', 1), encoding="utf-8")
+    (folder / "relations.toml").write_text('extends = "shandong-budget"\nexclude = ["SG403"]\n\n[[relation]]\ncode = "SZ101"\n'
+                                           'kind = "ledger_sum"\ntables = ["收支总表"]\ntotal = "支出:支出总计"\nparts = ["收入:收入总计"]\n',
+                                           encoding="utf-8")
+    city = load_format(folder)
+    assert [(r.code, r.args) for r in city.relations] == (
+        [(r.code, r.args) for r in base.relations if r.code != "SG403"]
+        + [("SZ101", {"tables": ["收支总表"], "total": "支出:支出总计", "parts": ["收入:收入总计"]})])
+    assert {r.origin for r in city.relations} == {"通用", "city-budget"}
+    (folder / "relations.toml").write_text('extends = "no-such-format"\n', encoding="utf-8")
+    with pytest.raises(FormatError, match="不存在"):
+        load_format(folder)

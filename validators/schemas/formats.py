@@ -1,7 +1,8 @@
 """Format packs: one folder per publishing format, read by every stage.
 
     schemas/formats/<id>/format.toml     tables (titles, headers, ledger lines), detect titles, params
-    schemas/formats/<id>/relations.toml  relation instances checked for this format (rules/relations.py)
+    schemas/formats/<id>/relations.toml  relation instances checked for this format (rules/relations.py);
+                                         ``extends = "<id>"`` starts from another format's instances
     schemas/relations.toml               relations every format has (hierarchy sums, row identities)
 
 A format may also live outside the package: a folder named by ``CZCHECK_FORMATS`` (os.pathsep-separated)
@@ -25,7 +26,7 @@ COMMON_RELATIONS = HERE / "relations.toml"
 _FORMAT_KEYS = {"id", "name", "disclosure_kind", "unit", "template", "detect", "detect_required", "table",
                 "amounts_always_printed", "import_by_position", "importer", "params", "description"}
 _TABLE_KEYS = {"kind", "title", "header", "widths", "lines", "total_row", "total_label_col", "data_rows", "year_headers", "unit"}
-_RELATIONS_KEYS = {"relation", "exclude"}
+_RELATIONS_KEYS = {"relation", "exclude", "extends"}
 
 
 class FormatError(ValueError):
@@ -128,6 +129,29 @@ def common_relations() -> tuple[Relation, ...]:
     return tuple(_relations(_read_toml(COMMON_RELATIONS), "通用", COMMON_RELATIONS))
 
 
+def _own_relations(folder: Path, origin: str, chain: list[str]) -> tuple[list[Relation], set[str]]:
+    """A pack's relations.toml: its ``[[relation]]``s after those of the format it ``extends`` (by id: the
+    上海 and 吉林 packs extend the 山东 one, each adding or excluding its own), and the common codes it
+    ``exclude``s.  Every instance counts as declared by ``origin``, the format being loaded."""
+    rel_path = folder / "relations.toml"
+    if not rel_path.exists():
+        return [], set()
+    rel = _read_toml(rel_path)
+    _unknown(rel, _RELATIONS_KEYS, rel_path)
+    inherited: list[Relation] = []
+    excluded = {c.upper() for c in rel.get("exclude", [])}
+    base = rel.get("extends")
+    if base is not None:
+        if base in chain:
+            raise FormatError(f"{rel_path} 的 extends 形成循环：{' → '.join(chain + [base])}")
+        base_folder = next((f for f in _format_folders() if _read_toml(f / "format.toml").get("id") == base), None)
+        if base_folder is None:
+            raise FormatError(f"{rel_path} 的 extends 指向的格式 {base} 不存在")
+        inherited, base_excluded = _own_relations(base_folder, origin, chain + [base])
+        excluded |= base_excluded
+    return inherited + _relations(rel, origin, rel_path), excluded
+
+
 def load_format(folder: Path) -> Format:
     """Read one format folder.  Raises FormatError (Chinese) for a malformed pack."""
     path = folder / "format.toml"
@@ -140,14 +164,7 @@ def load_format(folder: Path) -> Format:
     for t in data["table"]:
         _unknown(t, _TABLE_KEYS, path)
         specs.append(TableSpec(**t))
-    rel_path = folder / "relations.toml"
-    own: list[Relation] = []
-    excluded: set[str] = set()
-    if rel_path.exists():
-        rel = _read_toml(rel_path)
-        _unknown(rel, _RELATIONS_KEYS, rel_path)
-        own = _relations(rel, data["id"], rel_path)
-        excluded = {c.upper() for c in rel.get("exclude", [])}
+    own, excluded = _own_relations(folder, data["id"], [])
     relations = tuple(r for r in common_relations() if r.code not in excluded) + tuple(own)
     return Format(
         id=data["id"], name=data["name"], disclosure_kind=data["disclosure_kind"], unit=data["unit"],
