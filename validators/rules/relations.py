@@ -726,8 +726,8 @@ def _at_most(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     if not values:  # no such rows at all: the whole amount is unaccounted for
         if gap > 0 and (pt.truncated or report_short):
             yield ctx.finding(Severity.UNVERIFIABLE if pt.truncated else None, message=message(total.number, parts_sum, gap)
-                              + (MISSING_ROWS if pt.truncated else ""), cells=[total.ref], expected=parts_sum,
-                              actual=total.number, difference=gap, table=t.kind)
+                              + (MISSING_ROWS if pt.truncated else ""), cells=[total.ref], actual=total.number,
+                              table=t.kind)  # no cell to compare with: no row on the 校验 sheet either
         return
     label = rel.arg("what", "").format(group=group or "", total=fmt(total.number), parts=fmt(parts_sum))
     f = judge(ctx, [total], values, message, incomplete=pt.truncated, label=label,
@@ -776,7 +776,7 @@ def _correspondence(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         yield f
 
 
-def _ledger_pairs(ta: Table, tb: Table, lines: list[str], side: str | None, by_code: bool = True) -> list[tuple[Row | None, Row | None]]:
+def _ledger_pairs(ta: Table, tb: Table, lines: list[str], side: str | None) -> list[tuple[Row | None, Row | None]]:
     """Rows of two tables that print the same figure: the named ledger lines, then the 功能分类 class
     lines of ``side`` matched by code (a's order, then codes only b prints)."""
     pairs = [(_line(ta, ref), _line(tb, ref)) for ref in lines]
