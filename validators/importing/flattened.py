@@ -565,15 +565,22 @@ def _ledger_amount(ledger: dict[str, dict[str, Decimal]], side: str, key: str) -
 
 
 def _declared_total_lines(profile: schemas.Profile, kind: str) -> tuple[str | None, dict[str, list[tuple[str, str]]]]:
-    """The ledger whose lines a code table's 合计 row restates, as the format declares it (``sum`` relations:
-    收入决算表 合计 row's 财政拨款小计 = 公开01 一般公共预算 + 政府性基金 + 国有资本经营 …): (ledger kind,
+    """The ledger whose lines a code table's 合计 row restates, as the format declares it: ``sum`` relations
+    (收入决算表 合计 row's 财政拨款小计 = 公开01 一般公共预算 + 政府性基金 + 国有资本经营 …) and ``equal`` /
+    ``agree`` ones (政府性基金收支决算表 合计 row's 本年收入 = 公开04 政府性基金).  Returns (ledger kind,
     column key → [(side, line key)])."""
     ledger, columns = None, {}
     for rel in profile.relations:
-        total, parts = rel.arg("total"), rel.arg("parts", [])
-        if rel.kind != "sum" or not isinstance(total, dict) or total.get("table") != kind or total.get("row") != "total":
+        if rel.kind == "sum":
+            total, parts = rel.arg("total"), rel.arg("parts", [])
+        elif rel.kind in ("equal", "agree"):
+            a, b = rel.arg("a"), rel.arg("b")
+            total, parts = (a, [b]) if isinstance(a, dict) and a.get("table") == kind else (b, [a])
+        else:
             continue
-        tables = {p.get("table") for p in parts}
+        if not isinstance(total, dict) or total.get("table") != kind or total.get("row") != "total":
+            continue
+        tables = {p.get("table") for p in parts if isinstance(p, dict)}
         if len(tables) != 1 or not all("line" in p and p.get("column", "合计") == "合计" for p in parts):
             continue
         table = tables.pop()
@@ -615,17 +622,11 @@ def _at_least_filter(lower: list[Known]):
     return make
 
 
-def _fund_filter(fiscal: dict[str, dict[str, Decimal]] | None, total: Known | None, general: Known | None):
-    """政府性基金 table: 合计 row's 年初 and 本年收入 as 公开04 prints them; each row's expenditure
-    columns at most 支出决算表 minus 一般公共预算财政拨款支出决算表."""
+def _room_filter(total: Known | None, general: Known | None):
+    """政府性基金 table: each row's expenditure columns at most 支出决算表 minus 一般公共预算财政拨款支出决算表."""
     def make(keys: list[str]):
         def ok(row: SRow, vals: dict[int, Decimal]) -> bool:
             pos = {k: i for i, k in enumerate(keys)}
-            if row.id == "合计" and fiscal:
-                for key, line in (("年初结转和结余", "年初结转和结余:政府性基金"), ("本年收入", "政府性基金")):
-                    want = _ledger_amount(fiscal, "收入", line)
-                    if want is not None and abs(vals.get(pos[key], Decimal(0)) - want) > envelope(2):
-                        return False
             if total is not None and general is not None:
                 for key in ("合计", "基本支出", "项目支出"):
                     t = total.get(row.id)
@@ -636,6 +637,14 @@ def _fund_filter(fiscal: dict[str, dict[str, Decimal]] | None, total: Known | No
                         return False
             return True
         return ok
+    return make
+
+
+def _both(makes: list):
+    """Filters that must all hold."""
+    def make(keys: list[str]):
+        oks = [m(keys) for m in makes]
+        return lambda row, vals: all(ok(row, vals) for ok in oks)
     return make
 
 
@@ -679,18 +688,20 @@ def import_flattened(source: Path, lines: list[str], profile: schemas.Profile, o
         elif layout == "flat":
             fill.tables[kind] = _flat_table(seg, spec, notes)
         else:
-            filt = None
+            filters = []
             ledger_kind, columns = _declared_total_lines(profile, kind)
             if columns and ledger_kind in ledgers:
-                filt = _total_row_filter(ledgers[ledger_kind], columns)
+                filters.append(_total_row_filter(ledgers[ledger_kind], columns))
+                which = "各栏" if len(columns) > 2 else "的" + "、".join(columns)
                 sides = "、".join(dict.fromkeys(side for lines in columns.values() for side, _ in lines))
-                notes.append(f"{spec.title}：合计行各栏依据{spec_by_kind[ledger_kind].title}的{sides}各行确定。")
-            elif kind == "支出决算表" and "一般公共预算支出决算表" in knowns:
-                filt = _at_least_filter([knowns["一般公共预算支出决算表"]])
+                notes.append(f"{spec.title}：合计行{which}依据{spec_by_kind[ledger_kind].title}的{sides}各行确定。")
+            if kind == "支出决算表" and "一般公共预算支出决算表" in knowns:
+                filters.append(_at_least_filter([knowns["一般公共预算支出决算表"]]))
                 notes.append(f"{spec.title}：各行的基本支出、项目支出不小于一般公共预算财政拨款支出决算表同一科目的数（财政拨款支出是全部支出的一部分），据此确定栏次。")
             elif kind == "政府性基金收支决算表":
-                filt = _fund_filter(ledgers.get("财政拨款收支决算总表"), knowns.get("支出决算表"), knowns.get("一般公共预算支出决算表"))
-                notes.append(f"{spec.title}：合计行的年初结转和结余、本年收入依据财政拨款收入支出决算总表；各行支出不超过支出决算表减一般公共预算财政拨款支出决算表的数。")
+                filters.append(_room_filter(knowns.get("支出决算表"), knowns.get("一般公共预算支出决算表")))
+                notes.append(f"{spec.title}：各行支出不超过支出决算表减一般公共预算财政拨款支出决算表的数。")
+            filt = _both(filters) if len(filters) > 1 else (filters[0] if filters else None)
             fill.tables[kind], knowns[kind] = _code_table(seg, spec, notes, profile, filt)
     fill.import_notes = notes
     return write_workbook(profile, output, fill), notes
