@@ -278,3 +278,68 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
     # the department's cell breaks the sum; the unit's (the only one) now exceeds its department
     assert errors_by_place(cross(reports)) == sorted([("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref)),
                                                       ("KW107", str(index(dept)[("支出总表", "合计", "基本支出")].ref))])
+
+
+# ---------------------------------------------------------------- figures of last year the narrative quotes
+
+@pytest.fixture(scope="module")
+def last_final(built) -> Path:
+    """烟台's “2024 决算”: the 威海 sample under 烟台's name (三公 决算数 2.69, 收支总计 2,315.94, 机关运行经费 51.1)."""
+    return edit(WEIHAI, built / "yantai-2024-final.xlsx", department=("威海市医疗保障局", "烟台市医疗保障局"))
+
+
+QUOTING = {
+    CellRef(NARRATIVE, 24, 2): "（三）增减变化情况：2025年收支预算112,250.18万元，2024年收支执行数为2,316.94万元。",  # planted: 2,315.94
+    CellRef(NARRATIVE, 25, 2): "1. 收入预算112,250.18万元，上年预算数为112,250.18万元。",  # agrees with the 2024 预算
+    CellRef(NARRATIVE, 26, 2): "2. 支出预算112,250.18万元，2024年支出预算数为112,251.18万元。",  # planted: 112,250.18
+    CellRef(NARRATIVE, 29, 2): "2025年通过一般公共预算财政拨款安排的“三公”经费预算共5.70万元，2024年执行数为2.69万元。",  # agrees
+    CellRef(NARRATIVE, 33, 2): "3. 公务接待费3.15万元，比2024年执行数增加1.46万元。",  # planted: 3.15 − 2.69 = 0.46
+    CellRef(NARRATIVE, 35, 2): "2025年本部门机关运行经费安排70.94万元，2024年预计执行数为55.10万元。",  # an estimate: 51.1 → 提示
+}
+
+
+@pytest.fixture(scope="module")
+def quoting(built) -> Path:
+    return edit(YANTAI, built / "yantai-2025-quoting.xlsx", years=(("2024", "2025"), ("2023", "2024")), texts=QUOTING)
+
+
+def test_quoted_execution_and_budget_figures_are_checked_against_last_years_documents(quoting, last_final):
+    reports, result = run([quoting], with_paths=[YANTAI, last_final])
+    found = [f for f in cross(reports) if f.code in ("KW109", "KW110")]
+    assert errors_by_place(found) == [("KW109", "情况说明!C25"), ("KW109", "情况说明!C34"), ("KW110", "情况说明!C27")]
+    estimate = [f for f in found if f.severity is Severity.WARNING]
+    assert [str(f.cells[0]) for f in estimate] == ["情况说明!C36"] and estimate[0].difference == Decimal("4.00")
+    assert len(found) == 4  # the agreeing quotes (C26, C30) say nothing
+    change = next(f for f in found if str(f.cells[0]) == "情况说明!C34")
+    assert (change.expected, change.actual) == (Decimal("0.46"), Decimal("1.46"))
+    assert change.evidence["counterpart"]["source"].endswith("yantai-2024-final.xlsx")
+    assert change.evidence["counterpart"]["cells"] == ["财政拨款“三公”经费支出决算表!L7"]
+    total = next(f for f in found if str(f.cells[0]) == "情况说明!C25")
+    assert total.expected == Decimal("2315.94") and "yantai-2024-final.xlsx" in total.message
+
+
+def test_a_change_against_last_years_execution_is_not_compared_with_last_years_budget(quoting):
+    """“比2024年执行数增加” is not a “比上年” against the 2024 预算 (KW104); without the 2024 决算 it is not checked."""
+    reports, result = run([quoting], with_paths=[YANTAI])
+    assert not [f for f in cross(reports) if f.code in ("KW104", "KW109")]
+    assert errors_by_place(f for f in cross(reports) if f.code == "KW110") == [("KW110", "情况说明!C27")]
+    assert any("2024年部门决算" in n and "KW109" in n for n in result.notes)
+
+
+def test_a_final_accounts_comparison_with_its_opening_budget_is_not_last_years(built):
+    """“比年初预算数增加13.3万元” in a 决算 is this year's 预算, never last year's 决算 (KW104)."""
+    last_year = edit(WEIHAI, built / "weihai-2023-same.xlsx", years=(("2023", "2022"), ("2024", "2023")))
+    reports, _ = run([WEIHAI], with_paths=[last_year])
+    c85 = CellRef(NARRATIVE, 84, 2)
+    assert "比年初预算数增加13.3万元" in next(p.text for p in reports[0].disclosure.narrative if p.ref == c85)
+    assert not [f for f in cross(reports) if f.cells and f.cells[0] == c85]
+
+
+def test_quotes_are_read_with_their_year_basis_and_subject(quoting):
+    from validators.archive.quoted import quotes
+    from validators.reading import read_workbook
+
+    got = {(str(q.statement.ref), q.form, q.year, q.basis) for q in quotes(read_workbook(quoting)) if q.basis}
+    assert got == {("情况说明!C25", "amount", 2024, "执行数"), ("情况说明!C26", "amount", 2024, "预算数"),
+                   ("情况说明!C27", "amount", 2024, "预算数"), ("情况说明!C30", "amount", 2024, "执行数"),
+                   ("情况说明!C34", "change", 2024, "执行数"), ("情况说明!C36", "amount", 2024, "预计执行数")}

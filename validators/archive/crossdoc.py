@@ -23,6 +23,7 @@ from ..model import CellRef, Disclosure, Finding, Severity, Value
 from ..rules._checks import column_name
 from . import identity
 from .facts import Fact, index
+from .quoted import change_head, comparison, counterpart_figure, quotes, subject_statement
 
 RELATIONS_FILE = Path(__file__).resolve().parent.parent / "schemas" / "data" / "crossdoc.toml"
 FAMILY = "跨文件"
@@ -37,6 +38,12 @@ class Relation:
     other: dict
     items: tuple[str, ...] = ()
     doc: str = ""
+    basis: tuple[str, ...] | None = None  # narrative checks: the bases of the quoted figures (quoted.BASES, "" = none said)
+    severity: Severity = Severity.ERROR  # beyond the rounding envelope (a 预计执行数 is an estimate: 提示)
+    options: dict = field(default_factory=dict)  # check-specific arguments (units_columns: rows, compare)
+
+
+_RELATION_KEYS = {"code", "name", "check", "this", "other", "items", "doc", "basis", "severity"}
 
 
 @lru_cache(maxsize=1)
@@ -47,8 +54,11 @@ def relations() -> tuple[Relation, ...]:
     for r in data["relation"]:
         if r.get("doc"):
             docs[r["code"]] = r["doc"].strip()
+        basis = tuple(r["basis"]) if "basis" in r else None
+        options = {k: v for k, v in r.items() if k not in _RELATION_KEYS}
         out.append(Relation(r["code"], r["name"], r["check"], dict(r.get("this", {})), dict(r.get("other", {})),
-                            tuple(r.get("items", ())), r.get("doc", "").strip()))
+                            tuple(r.get("items", ())), r.get("doc", "").strip(), basis,
+                            Severity(r.get("severity", Severity.ERROR.value)), options))
     return tuple(replace(r, doc=docs.get(r.code, "")) for r in out)
 
 
@@ -208,12 +218,13 @@ class Pool:
 
 # ---------------------------------------------------------------- checking
 
-def _severity(diff: Decimal, values: Iterable[Value], extra: Decimal = Decimal(0)) -> Severity | None:
+def _severity(diff: Decimal, values: Iterable[Value], extra: Decimal = Decimal(0),
+              default: Severity = Severity.ERROR) -> Severity | None:
     """The one policy (rules.relations.verdict): None when equal; 尾差 inside the rounding envelope of the
-    values involved (plus ``extra``, a narrative figure's printed precision); else 错误."""
+    values involved (plus ``extra``, a narrative figure's printed precision); else ``default`` (错误)."""
     from ..rules.relations import verdict
 
-    return verdict(diff, envelope_of(values) + extra, incomplete=False, explain="any", default=Severity.ERROR)
+    return verdict(diff, envelope_of(values) + extra, incomplete=False, explain="any", default=default)
 
 
 def _subst(text: str, year: int, item: str | None) -> str:
@@ -276,6 +287,12 @@ def check(doc: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         elif rel.check == "narrative_change":
             for other in _counterparts(rel, doc, pool, notes):
                 out.extend(_narrative_change(rel, doc, other))
+        elif rel.check == "narrative_quoted":
+            forms = rel.options.get("forms", ("amount", "change"))
+            if any(q.year == doc.year + int(rel.other.get("year", 0)) and q.basis in (rel.basis or ()) and q.form in forms
+                   for q in quotes(doc.disclosure)):
+                for other in _counterparts(rel, doc, pool, notes):  # asked for only when the narrative quotes one
+                    out.extend(_narrative_quoted(rel, doc, other))
         elif rel.check == "narrative_budget":
             for other in _counterparts(rel, doc, pool, notes):
                 out.extend(_narrative_budget(rel, doc, other))
@@ -343,6 +360,8 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         years = [int(y) for y in re.findall(r"(\d{4})年", st.text)]
         if any(y != other.year for y in years):
             continue  # “比2024年预算” in a 2024 决算: compared with another figure, not last year's document
+        if rel.basis is not None and comparison(d, st)[1] not in rel.basis:
+            continue  # “比2024年执行数”: compared with the 决算 (KW109), not with last year's 预算
         head = _head(st, sts, linked)
         if head is None:
             continue
@@ -364,6 +383,60 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
                                  f"{fmt(prev.amount)}，应为{word} {fmt(abs(delta))} 万元",
                        [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=prev.cells, table=None)
+
+
+def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
+    """Another year's figure the narrative quotes (“2025年预计执行数5.70万元”, “比2025年执行数减少0.50万元”)
+    against that year's document: its 决算 for 执行数, its 预算 for 预算数 (as the relation declares)."""
+    from ..rules.narrative import linked_statements, resolve, statements
+
+    d = doc.disclosure
+    sts = statements(d)
+    linked = linked_statements(d)
+    by_ref_d = _values_by_ref(d)
+    by_ref_p = _values_by_ref(other.disclosure)
+    for q in quotes(d):
+        if q.year != other.year or q.basis not in (rel.basis or ()) or q.form not in rel.options.get("forms", ("amount", "change")):
+            continue
+        st = q.statement
+        named = subject_statement(q, sts)
+        if named is None:
+            continue
+        fig, half = counterpart_figure(other.disclosure, named)
+        if fig is None:
+            continue
+        basis = q.basis or "数"
+        values = [by_ref_p[c] for c in fig.cells if c in by_ref_p]
+        if q.form == "amount":
+            stated, value = st.amount_wan, fig.amount
+            diff = stated - value
+            sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half, rel.severity)
+            if sev is None:
+                continue
+            yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”（{q.year}年{named.subject}{basis}），"
+                                     f"{other.label}{fig.what}为 {fmt(value)} 万元，相差 {fmt(diff)}",
+                           [st.ref], expected=value, actual=stated, diff=diff, other=other, other_cells=fig.cells, table=None)
+            continue
+        head = change_head(q, sts)
+        if head is None:
+            continue
+        cur = linked.get(head.index) if head.index < len(sts) and sts[head.index] is head else None
+        cur = cur or resolve(d, head, sts)
+        if cur is None:
+            continue
+        if st.kind == "same_as_last_year" and "基本" in st.text:
+            continue  # “基本持平” allows a change the text does not quantify
+        delta = cur.amount - fig.amount
+        stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
+        diff = stated - delta
+        values += [by_ref_d[c] for c in cur.cells if c in by_ref_d]
+        sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half, rel.severity)
+        if sev is None:
+            continue
+        word = "增加" if delta >= 0 else "减少"
+        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}"
+                                 f"{fig.what}（{q.year}年{basis}）{fmt(fig.amount)}，应为{word} {fmt(abs(delta))} 万元",
+                       [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=fig.cells, table=None)
 
 
 _COMPARED = re.compile(r"^(比|较|与|同)?(上年|上年度|\d{4}年度?)(预算数?|决算数?|相比)?$")
