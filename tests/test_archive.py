@@ -228,3 +228,50 @@ def test_mark_puts_the_cross_document_findings_on_the_marked_copy(tmp_path, arch
     marked = nxt.with_name(f"{nxt.stem}.校验.xlsx")
     comment = openpyxl.load_workbook(marked)["一般公共预算“三公”经费支出情况表"]["F6"].comment
     assert comment is not None and "KW103" in comment.text
+
+
+def _archive_in_order(location: str, first, second) -> dict[str, list]:
+    """Add two documents one after the other: the KW findings of each report (code, its cells, the counterpart's
+    cells) and of each stored document (code, cells)."""
+    from validators.archive.run import cross_check
+
+    out = {}
+    with Archive.open(location) as archive:
+        for path in (first, second):
+            reports = [validate_file(path)]
+            cross_check(reports, archive=archive, add=True)
+            out[f"report:{path.name}"] = [(f.code, tuple(map(str, f.cells)), tuple(f.evidence["counterpart"]["cells"]))
+                                          for f in reports[0].findings if f.code.startswith("KW")]
+        for info in archive.documents():
+            out[f"stored:{info.year}"] = sorted((f["code"], f["cells"]) for f in archive.findings(info.id) if f["code"].startswith("KW"))
+    return out
+
+
+def _order_does_not_matter(location_a: str, location_b: str, tmp_path) -> None:
+    nxt = _next_year(tmp_path)
+    forward = _archive_in_order(location_a, YANTAI, nxt)
+    backward = _archive_in_order(location_b, nxt, YANTAI)
+    # last year's 预算 first: said on the 2025 预算; next year's first: said on the 2024 预算 as it arrives
+    said_forward = forward[f"report:{nxt.name}"]
+    planted = ("KW103", ("一般公共预算“三公”经费支出情况表!F6",), ("一般公共预算“三公”经费支出情况表!L6",))
+    assert planted in said_forward and len(said_forward) > 1  # (the copy's narrative changes are wrong too)
+    assert sorted((c, b, a) for c, a, b in backward[f"report:{YANTAI.name}"]) == sorted(said_forward)
+    assert backward[f"report:{nxt.name}"] == []  # nothing to compare with yet: no finding, only a note
+    assert forward[f"report:{YANTAI.name}"] == []
+    # and the archive ends up holding the same findings on the 2025 预算, whichever came first
+    assert forward["stored:2025"] == backward["stored:2025"] == sorted((c, " ".join(a)) for c, a, _ in said_forward)
+
+
+def test_the_order_of_archive_add_does_not_matter(tmp_path):
+    _order_does_not_matter(str(tmp_path / "forward.sqlite3"), str(tmp_path / "backward.sqlite3"), tmp_path)
+
+
+def test_the_order_of_archive_add_does_not_matter_in_postgresql(postgres_url, tmp_path):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        for name in ("order_a", "order_b"):
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {name}"))
+    engine.dispose()
+    _order_does_not_matter(postgres_url + "?options=-csearch_path%3Dorder_a", postgres_url + "?options=-csearch_path%3Dorder_b", tmp_path)

@@ -176,9 +176,15 @@ def test_with_units_missing_each_unit_must_stay_within_the_department(built, uni
     basic = cells[("支出总表", "合计", "基本支出")]
     over = edit(units[1], built / "unit-centre-over.xlsx", values={basic: 2093.98 + 10})
     reports, result = run([YANTAI, over])
-    assert errors_by_place(cross(reports)) == [("KW106", "支出总体情况表!F5"), ("KW106", "支出总体情况表!F5")]
-    assert {r.source for r in reports for f in r.findings if f.code == "KW106"} == {str(YANTAI), str(over)}
+    # said once, on the unit (the relation is the unit's), naming the department's cell as its counterpart
+    assert errors_by_place(cross(reports)) == [("KW106", "支出总体情况表!F5")]
+    assert [r.source for r in reports for f in r.findings if f.code == "KW106"] == [str(over)]
     assert any("不全" in n and "烟台市医疗保障局" in n for n in result.notes)
+    # the unit given only as a counterpart: said on the department's cell
+    reports, _ = run([YANTAI], with_paths=[over])
+    assert errors_by_place(cross(reports)) == [("KW106", "支出总体情况表!F5")]
+    f = cross(reports)[0]
+    assert f.evidence["counterpart"]["source"] == str(over) and f.evidence["counterpart"]["level"] == "单位"
 
 
 # ---------------------------------------------------------------- identity

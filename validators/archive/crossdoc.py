@@ -141,6 +141,8 @@ class Pool:
         self.memory: list[Doc] = []
         self._loaded: dict[int, Doc] = {}
         self.identity_notes: list[str] = []
+        # (document outside the run, document of the run, finding as declared on the former): filled by run()
+        self.said_backwards: list[tuple[Doc, Doc, Finding]] = []
 
     def _known(self) -> set[str]:
         known = {d.key for d in self.memory}
@@ -244,10 +246,52 @@ def _finding(rel: Relation, severity: Severity, message: str, cells: list[CellRe
     if severity is Severity.ROUNDING:
         message += "（在四舍五入尾差范围内）"
     pairs = others if others is not None else [(other, list(other_cells))]
-    described = [{"source": doc.disclosure.source, "label": doc.label, "cells": [str(c) for c in cs]} for doc, cs in pairs]
+    evidence = _described(pairs)
+    evidence[_REFS] = [(doc, list(cs)) for doc, cs in pairs]  # for the reverse direction; removed by run()
     return Finding(code=rel.code, severity=severity, message=message, cells=cells, expected=expected, actual=actual,
-                   difference=diff, rule_name=rel.name, table=table,
-                   evidence={"counterpart": described[0], "counterparts": described} if described else {})
+                   difference=diff, rule_name=rel.name, table=table, evidence=evidence)
+
+
+_REFS = "_counterpart_refs"
+
+
+def _described(pairs: list[tuple[Doc, list[CellRef]]]) -> dict:
+    """``evidence["counterparts"]``: each other document (path, department, year, kind, level) with its cells
+    (and their PDF pages, for a PDF); the first one also as ``counterpart``."""
+    described = [counterpart_dict(doc, cs) for doc, cs in pairs if doc is not None]
+    return {"counterpart": described[0], "counterparts": described} if described else {}
+
+
+def counterpart_dict(doc: Doc, cells: list[CellRef]) -> dict:
+    d = doc.disclosure
+    pages, shown = [], []
+    for c in cells:
+        page, text = _on_page(d, c)
+        pages.append(page)
+        shown.append(text)
+    out = {"source": d.source, "label": doc.label, "department": d.department, "year": d.year, "kind": d.kind,
+           "level": doc.level, "cells": shown}
+    if any(p is not None for p in pages):
+        out["pages"] = pages
+    if doc.archive_id is not None:
+        out["archive_id"] = doc.archive_id
+    return out
+
+
+def _on_page(d: Disclosure, c: CellRef) -> tuple[int | None, str]:
+    """(page, text) of a counterpart's cell: a PDF's cells are named by page, row and column (as the PDF door
+    names them); an archived PDF's cells keep their page."""
+    if getattr(c, "page", None):
+        return c.page, str(c)
+    w = (d.cache.get("pdf_where") or {}).get((c.sheet, c.row, c.col))
+    if w is not None and isinstance(getattr(w, "page", None), int):
+        try:
+            from ..reading.pdf.locate import PdfRef
+        except ImportError:
+            return w.page, f"第{w.page}页 {c}"
+        return w.page, str(PdfRef(c.sheet, c.row, c.col, w.page, w.box, w.label, w.column))
+    page = (d.cache.get("cell_pages") or {}).get((c.sheet, c.row, c.col))
+    return (page, f"第{page}页 {c.sheet}（{c.address}）") if page else (None, str(c))
 
 
 def _applies(op: dict, doc: Doc) -> bool:
@@ -380,7 +424,7 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         if sev is None:
             continue
         word = "增加" if delta >= 0 else "减少"
-        yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
+        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
                                  f"{fmt(prev.amount)}，应为{word} {fmt(abs(delta))} 万元",
                        [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=prev.cells, table=None)
 
@@ -491,7 +535,7 @@ def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         if value is None:
             if stated == 0:
                 continue
-            yield _finding(rel, Severity.WARNING, f"{rel.name}：情况说明“{st.text}”（{what}），{other.label}的一般公共预算支出表中没有该科目"
+            yield _finding(rel, Severity.WARNING, f"{rel.name}：本文件情况说明“{st.text}”（{what}），{other.label}的一般公共预算支出表中没有该科目"
                            + ("（该表有行缺失，可能在缺失的行中）" if budget.truncated else ""),
                            [st.ref], expected=None, actual=stated, diff=None, other=other, other_cells=[], table=None)
             continue
@@ -499,7 +543,7 @@ def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         sev = _severity(diff, [value, value], quantum)
         if sev is None:
             continue
-        yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；{other.label}{what}（{value.ref}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
+        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；{other.label}{what}（{value.ref}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
                        [st.ref], expected=value.number, actual=stated, diff=diff, other=other, other_cells=[value.ref], table=None)
 
 
@@ -534,7 +578,10 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         notes.add(f"{dept.disclosure.department}：{dept.year}年所属单位{dept.kind}不全（缺 {'、'.join(missing)}），"
                   f"只核对各单位不超过部门数（KW106）")
         within = next(r for r in relations() if r.check == "unit_within")
-        return [f for u in present for f in _within(within, u, dept, unit_is_this=False)]
+        out = [f for u in present for f in _within(within, u, dept, unit_is_this=False)]
+        for f in out:
+            f.evidence[_SIDE] = True  # the unit's own check says it first when the unit is in the run
+        return out
     mine = index(dept.disclosure)
     unit_indexes = [(u, index(u.disclosure)) for u in present]
     keys = list(mine) + [k for _, idx in unit_indexes for k in idx if k not in mine]
@@ -624,9 +671,136 @@ def _has_column(doc: Doc, key: tuple[str, str, str]) -> bool:
 
 
 def run(docs: list[Doc], pool: Pool) -> tuple[dict[int, list[Finding]], Notes]:
-    """Check each document; returns findings by position in ``docs`` and the run's notes."""
+    """Check each document; returns findings by position in ``docs`` and the run's notes.
+
+    Both directions: a document is checked against its counterparts (forward), and, where it is itself the
+    counterpart of a document that is not in this run (last year's 预算 when next year's is in the archive, a
+    unit whose department is archived), the relations declared on that document are checked too and said on
+    this one (reverse).  Each relation between two cells is said once per run: forward before reverse, the
+    document the relation is declared on before the other."""
     notes = Notes()
-    found = {i: check(doc, pool, notes) for i, doc in enumerate(docs)}
+    in_run = {id(doc) for doc in docs}
+    said: list[tuple[int, int, Finding]] = []  # (priority, position in docs, finding)
+    for i, doc in enumerate(docs):
+        said.extend((_priority(f), i, f) for f in check(doc, pool, notes))
+    for i, doc in enumerate(docs):
+        said.extend((2, i, f) for f in reverse(doc, pool, in_run))
+    found: dict[int, list[Finding]] = {i: [] for i in range(len(docs))}
+    seen: set = set()
+    for _prio, i, f in sorted(said, key=lambda t: (t[0], t[1])):
+        key = _said_key(docs[i], f)
+        if key in seen:
+            continue
+        seen.add(key)
+        f.evidence.pop(_REFS, None)
+        f.evidence.pop(_SIDE, None)
+        forward = f.evidence.pop(_FORWARD, None)
+        if forward is not None:  # said on this document; the archived document it is declared on keeps it too
+            x, g = forward
+            g.evidence.pop(_REFS, None)
+            pool.said_backwards.append((x, docs[i], g))
+        found[i].append(f)
     for line in pool.identity_notes:
         notes.add(line)
     return found, notes
+
+
+_SIDE = "_said_from_the_other_side"
+_FORWARD = "_as_declared"
+
+
+def _priority(f: Finding) -> int:
+    return 1 if f.evidence.get(_SIDE) else 0
+
+
+def _said_key(doc: Doc, f: Finding) -> tuple:
+    cells = {(doc.disclosure.source, str(c)) for c in f.cells}
+    for other, refs in f.evidence.get(_REFS, []):
+        cells |= {(other.disclosure.source, str(c)) for c in refs}
+    return f.code, frozenset(cells), f.message if not cells else ""
+
+
+def _other_shape(rel: Relation, d: Doc) -> tuple[str, str, int] | None:
+    """(kind, level, year) of the documents whose counterpart ``d`` is under ``rel``; None when it cannot be one."""
+    o, t = rel.other, rel.this
+    if d.kind is None or d.year is None:
+        return None
+    if o.get("kind") in (None, "same"):
+        if t.get("kind") not in (None, d.kind):
+            return None
+        kind = d.kind
+    else:
+        if o["kind"] != d.kind or t.get("kind") is None:
+            return None
+        kind = t["kind"]
+    if o.get("level") in (None, "same"):
+        if t.get("level") not in (None, d.level):
+            return None
+        level = d.level
+    else:
+        if o["level"] != d.level or t.get("level") is None:
+            return None
+        level = t["level"]
+    return kind, level, d.year - int(o.get("year", 0))
+
+
+def reverse(doc: Doc, pool: Pool, in_run: set[int]) -> list[Finding]:
+    """The relations of which ``doc`` is the counterpart, checked on the documents outside the run that declare
+    them (so the order in which documents arrive in the archive does not matter), said on ``doc``."""
+    out: list[Finding] = []
+    if doc.key.startswith("（未关联）"):
+        return out
+    for rel in relations():
+        shape = _other_shape(rel, doc)
+        if shape is None:
+            continue
+        kind, level, year = shape
+        if rel.check in ("units_sum", "units_columns"):
+            candidates = pool.parents_of(doc)  # doc is a unit; the relation is its department's
+        elif rel.check == "unit_within":
+            candidates = pool.units_of(doc)[0]  # doc is a department; the relation is each unit's
+        else:
+            candidates = pool.find(doc.key, kind, year, level, exclude=doc)
+        for x in candidates:
+            if id(x) in in_run or x is doc or x.key.startswith("（未关联）") or x.year is None or x.kind is None:
+                continue
+            if not _applies(rel.this, x):
+                continue
+            for f in _evaluate(rel, x, doc, pool):
+                refs = f.evidence.get(_REFS, [])
+                if any(o is doc for o, _ in refs):
+                    out.append(_flip(f, x, doc))
+    return out
+
+
+def _evaluate(rel: Relation, x: Doc, counterpart: Doc, pool: Pool) -> list[Finding]:
+    """One declared relation of ``x`` against ``counterpart`` (or, for 部门/单位, against all of x's units)."""
+    if rel.check == "equal":
+        return list(_equal(rel, x, counterpart))
+    if rel.check == "narrative_change":
+        return list(_narrative_change(rel, x, counterpart))
+    if rel.check == "narrative_quoted":
+        return list(_narrative_quoted(rel, x, counterpart))
+    if rel.check == "narrative_budget":
+        return list(_narrative_budget(rel, x, counterpart))
+    if rel.check == "units_sum":
+        return _units(rel, x, pool, Notes())
+    if rel.check == "units_columns":
+        return _units_columns(rel, x, pool)
+    if rel.check == "unit_within":
+        return _within(rel, x, counterpart, unit_is_this=True)
+    return []
+
+
+def _flip(f: Finding, x: Doc, doc: Doc) -> Finding:
+    """A finding of ``x`` said on its counterpart ``doc``: doc's cells become the finding's, x's the counterpart's."""
+    refs = f.evidence.get(_REFS, [])
+    mine = [c for o, cs in refs if o is doc for c in cs]
+    others = [(x, list(f.cells))] + [(o, cs) for o, cs in refs if o is not doc]
+    message = f.message.replace("本文件", x.label) if "本文件" in f.message else f"{f.message}（见{x.label}）"
+    evidence = _described(others)
+    evidence[_REFS] = others
+    evidence[_FORWARD] = (x, f)
+    return Finding(code=f.code, severity=f.severity, message=message, cells=mine, expected=f.actual, actual=f.expected,
+                   difference=None if f.difference is None else -f.difference, rule_name=f.rule_name, table=f.table,
+                   evidence=evidence)

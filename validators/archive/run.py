@@ -79,6 +79,16 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
             report.findings = sort_findings(report.findings + found[i])
             if archive is not None and add and doc.archive_id is not None:
                 archive.replace_findings(doc.archive_id, report.findings)
+    if archive is not None and add:  # the reverse direction: the archived document keeps what was said about it
+        backwards: dict[int, tuple[str, list]] = {}
+        for x, doc, finding in pool.said_backwards:
+            if x.archive_id is not None:
+                backwards.setdefault((x.archive_id, doc.disclosure.source), []).append(finding)
+        for (doc_id, counterpart), findings in backwards.items():
+            try:
+                archive.merge_findings(doc_id, findings, counterpart)
+            except ArchiveError as exc:
+                result.problems.append(str(exc))
     result.notes = notes.lines
     return result
 
