@@ -271,19 +271,36 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
     # (the index holds 万元 values; the tables hold the printed 元: edit the cells themselves)
     staff_row = next(r for t in unit.all_tables() if t.kind == "收支总表" for r in t.rows
                      if any(v.ref == staff.ref for v in r.values.values()))
-    printed = staff_row.values["人员支出"]
-    staff_row.values["人员支出"] = replace(printed, amount=printed.amount + 50)
+    staff_printed = staff_row.values["人员支出"]
+    staff_row.values["人员支出"] = replace(staff_printed, amount=staff_printed.amount + 50)
     fact = index(unit)[key]
     row = next(r for t in unit.all_tables() if t.kind == key[0] for r in t.rows if any(v.ref == fact.ref for v in r.values.values()))
-    printed = row.values[key[2]]
-    row.values[key[2]] = replace(printed, amount=printed.amount + 100)
+    total_printed = row.values[key[2]]
+    row.values[key[2]] = replace(total_printed, amount=total_printed.amount + 100)
     unit.cache.clear()
     dept.cache.clear()
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
     cross_check(reports)
     # the department's cell breaks the sum; the unit's (the only one) now exceeds its department
+    # the unit's 人员支出 +50.00 元 breaks its 基本支出 against the department's, and the 经济分类 人员支出 total
+    # (all the department's 基本支出 is 一般公共预算 here, so the two must be equal)
     assert errors_by_place(cross(reports)) == sorted([("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref)),
-                                                      ("KW107", str(index(dept)[("支出总表", "合计", "基本支出")].ref))])
+                                                      ("KW107", str(index(dept)[("支出总表", "合计", "基本支出")].ref)),
+                                                      ("KW107", str(index(dept)[("一般公共预算基本支出表", "合计", "人员支出")].ref))])
+    # per 功能分类 类: 人员支出 moved from 类201 to 类208 in the unit's 收支总表 (totals unchanged) is found on both 类
+    staff_row.values["人员支出"] = staff_printed  # undo the plants above
+    by_class = {r.key: r for t in unit.all_tables() if t.kind == "收支总表" for r in t.rows}
+    for cls, delta in (("类201", -100), ("类208", 100)):
+        moved = next(r for r in by_class.values() if r.key and r.key.endswith(cls[1:]) and r.side == "支出")
+        moved.values["人员支出"] = replace(moved.values["人员支出"], amount=moved.values["人员支出"].amount + delta)
+    row.values[key[2]] = total_printed
+    unit.cache.clear()
+    dept.cache.clear()
+    reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
+    cross_check(reports)
+    assert errors_by_place(cross(reports)) == sorted([("KW107", str(index(dept)[("支出总表", f"功能:{c}", "基本支出")].ref)) for c in ("201", "208")])
+    f = next(f for f in cross(reports) if str(f.cells[0]) == str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))
+    assert f.difference == Decimal("-0.0100") or f.difference == Decimal("-0.01")
 
 
 # ---------------------------------------------------------------- figures of last year the narrative quotes
@@ -349,3 +366,12 @@ def test_quotes_are_read_with_their_year_basis_and_subject(quoting):
     assert got == {("情况说明!C25", "amount", 2024, "执行数"), ("情况说明!C26", "amount", 2024, "预算数"),
                    ("情况说明!C27", "amount", 2024, "预算数"), ("情况说明!C30", "amount", 2024, "执行数"),
                    ("情况说明!C34", "change", 2024, "执行数"), ("情况说明!C36", "amount", 2024, "预计执行数")}
+    # a second unit listed by the mapping file and absent: the sums are not checked, each unit ≤ its department is
+    # (the 类208 plant exceeds it; 类201, now smaller, does not)
+    mapping = identity.Mapping(units={"上海市普陀区人民政府办公室": {"上海市普陀区某某中心"}})
+    unit.cache.clear()
+    dept.cache.clear()
+    reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
+    result = cross_check(reports, mapping=mapping)
+    assert errors_by_place(cross(reports)) == [("KW107", str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))]
+    assert "不全" in cross(reports)[0].message and any("不全" in n for n in result.notes)

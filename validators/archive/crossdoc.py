@@ -613,28 +613,99 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
 
 
 def _units_columns(rel: Relation, dept: Doc, pool: Pool) -> list[Finding]:
-    """A department total = Σ over all its units of Σ of some columns of another table (only when every unit is
-    present and prints those columns; otherwise there is nothing to say: the format does not split them)."""
+    """A department's cell = Σ over its units of Σ of some columns of another table (a unit 收支总表's 人员/公用/
+    项目支出 against the department's 支出总表 or 经济分类 totals), per row: ``{class}`` in the rows runs over every
+    功能分类 类 of either side.  All units present: equal (or, with ``compare = "at_most"``, the department's
+    figure ≤ the units' — equal when the ``equal_when`` cells of the department agree); some units missing: each
+    unit ≤ the department.  Nothing is said when a unit's table does not print those columns (formats that do not
+    split them)."""
     present, missing = pool.units_of(dept)
-    f = index(dept.disclosure).get((rel.this["table"], rel.this["row"], rel.this["column"]))
-    if missing or not present or f is None or f.value.problem:
+    if not present:
         return []
-    parts: list[tuple[Doc, Fact]] = []
+    t_table, t_col = rel.this["table"], rel.this["column"]
+    o_table, columns = rel.other["table"], list(rel.other["columns"])
+    table = dept.disclosure.table(t_table)
+    if table is None or not table.has(t_col):
+        return []
     for u in present:
-        idx = index(u.disclosure)
-        got = [idx.get((rel.other["table"], rel.other["row"], c)) for c in rel.other["columns"]]
-        if any(g is None or g.value.problem for g in got):
+        ut = u.disclosure.table(o_table)
+        if ut is None or not all(ut.has(c) for c in columns):
             return []
-        parts.extend((u, g) for g in got)
-    s = sum((g.value.number for _, g in parts), Decimal(0))
-    total = f.value.number
-    sev = _severity(total - s, [f.value] + [g.value for _, g in parts])
-    if sev is None:
-        return []
-    shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {g.ref} {fmt(g.value.number)}" for u, g in parts)
-    return [_finding(rel, sev, f"{rel.name}：部门{_where(f)} {fmt(total)}，所属单位收支总表合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}",
-                     [f.ref], expected=s, actual=total, diff=total - s, table=f.table,
-                     others=[(u, [g.ref]) for u, g in parts])]
+    mine = index(dept.disclosure)
+    unit_indexes = [(u, index(u.disclosure)) for u in present]
+    out: list[Finding] = []
+    for this_row, other_row in _column_rows(rel, mine, unit_indexes):
+        f = mine.get((t_table, this_row, t_col))
+        if f is not None and f.value.problem:
+            continue
+        parts: list[tuple[Doc, Fact]] = []
+        bad = False
+        for u, idx in unit_indexes:
+            for c in columns:
+                g = idx.get((o_table, other_row, c))
+                if g is None:
+                    continue
+                if g.value.problem:
+                    bad = True
+                parts.append((u, g))
+        if bad or (f is None and not parts):
+            continue
+        total = f.value.number if f is not None else Decimal(0)
+        where = _where(f) if f is not None else f"{t_table}“{this_row.split(':', 1)[-1]}”{column_name(t_col)}（部门无此行）"
+        cells = [f.ref] if f is not None else []
+        if missing:
+            for u in present:
+                mine_parts = [g for v, g in parts if v is u]
+                s = sum((g.value.number for g in mine_parts), Decimal(0))
+                if not mine_parts or s <= total:
+                    continue
+                sev = _severity(s - total, ([f.value] if f is not None else []) + [g.value for g in mine_parts])
+                if sev is None:
+                    continue
+                shown = "、".join(f"{column_name(g.column)} {g.ref} {fmt(g.value.number)}" for g in mine_parts)
+                out.append(_finding(rel, sev, f"{rel.name}：单位{u.label}{o_table}（{shown}）合计 {fmt(s)}，超过部门{where} {fmt(total)}，"
+                                              f"多 {fmt(s - total)}（所属单位不全，只核对不超过）",
+                                    cells, expected=total, actual=s, diff=s - total, table=t_table, others=[(u, [g.ref for g in mine_parts])]))
+            continue
+        s = sum((g.value.number for _, g in parts), Decimal(0))
+        diff = total - s
+        if rel.options.get("compare") == "at_most" and not _equal_when(rel, mine) and diff <= 0:
+            continue  # the department's figure may be smaller (another fund's part is not in it)
+        sev = _severity(diff, ([f.value] if f is not None else []) + [g.value for _, g in parts])
+        if sev is None:
+            continue
+        shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {g.ref} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
+        out.append(_finding(rel, sev, f"{rel.name}：部门{where} {fmt(total)}，所属单位{o_table}合计 {fmt(s)}（{shown}），相差 {fmt(diff)}",
+                            cells, expected=s, actual=total, diff=diff, table=t_table,
+                            others=[(u, [g.ref for v, g in parts if v is u]) for u in present]))
+    return out
+
+
+_CLASS = "{class}"
+
+
+def _column_rows(rel: Relation, mine: dict, unit_indexes: list) -> list[tuple[str, str]]:
+    """(this row key, other row key) pairs: the declared one, or one per 功能分类 类 when the rows hold {class}."""
+    t_row, o_row = rel.this["row"], rel.other["row"]
+    if _CLASS not in t_row:
+        return [(t_row, o_row)]
+    t_pat = re.compile("^" + re.escape(t_row).replace(re.escape(_CLASS), r"(\d{3})") + "$")
+    o_pat = re.compile("^" + re.escape(o_row).replace(re.escape(_CLASS), r"(\d{3})") + "$")
+    classes = {m.group(1) for (table, row, _c) in mine if table == rel.this["table"] and (m := t_pat.match(row))}
+    for _u, idx in unit_indexes:
+        classes |= {m.group(1) for (table, row, _c) in idx if table == rel.other["table"] and (m := o_pat.match(row))}
+    return [(t_row.replace(_CLASS, c), o_row.replace(_CLASS, c)) for c in sorted(classes)]
+
+
+def _equal_when(rel: Relation, mine: dict) -> bool:
+    """``equal_when = [[table, row, column], [table, row, column]]``: the department's two cells agree (exactly)."""
+    cells = rel.options.get("equal_when")
+    if not cells:
+        return False
+    facts = [mine.get(tuple(c)) for c in cells]
+    if any(f is None or f.value.problem for f in facts):
+        return False
+    return len({f.value.number for f in facts}) == 1
 
 
 def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[Finding]:
