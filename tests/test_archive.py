@@ -275,3 +275,44 @@ def test_the_order_of_archive_add_does_not_matter_in_postgresql(postgres_url, tm
             conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {name}"))
     engine.dispose()
     _order_does_not_matter(postgres_url + "?options=-csearch_path%3Dorder_a", postgres_url + "?options=-csearch_path%3Dorder_b", tmp_path)
+
+
+def test_json_and_html_name_the_counterpart_document_and_its_cells(tmp_path, archive_path, capsys):
+    import json
+
+    nxt = _next_year(tmp_path)
+    report = tmp_path / "报告.html"
+    assert main(["validate", str(nxt), "--with", str(YANTAI), "--format", "json", "--report", str(report)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    kw103 = next(f for f in data["files"][0]["findings"] if f["code"] == "KW103")
+    assert kw103["cells"] == ["一般公共预算“三公”经费支出情况表!F6"]
+    (counterpart,) = kw103["counterparts"]
+    assert counterpart["source"] == str(YANTAI) and counterpart["department"] == "烟台市医疗保障局"
+    assert (counterpart["year"], counterpart["kind"], counterpart["level"]) == (2024, "预算", "部门")
+    assert counterpart["cells"] == ["一般公共预算“三公”经费支出情况表!L6"] and "pages" not in counterpart
+    assert all("counterparts" not in f for f in data["files"][0]["findings"] if not f["code"].startswith("KW"))
+    html = report.read_text(encoding="utf-8")
+    assert "对照：2024年烟台市医疗保障局部门预算（yantai-2024-budget.xlsx）：一般公共预算“三公”经费支出情况表!L6" in html
+    # the timeline holds the --with file beside the checked one, the cross-document findings on the checked one's row
+    timeline = html[html.index('id="timeline"'):html.index("</section>", html.index('id="timeline"'))]
+    assert timeline.index("2024年部门预算") < timeline.index("2025年部门预算") < timeline.index("KW103")
+
+
+def test_a_pdf_counterpart_is_named_by_page_also_once_archived(tmp_path):
+    pdf = pytest.importorskip("validators.reading.pdf", reason="this build has no PDF reader")
+    from validators.archive.crossdoc import Doc, counterpart_dict
+    from validators.archive.facts import index
+    from validators.model import Report
+
+    path = Path(__file__).resolve().parent.parent.parent / "shared" / "references" / "shanghai-putuo-govoffice-2025-department-budget.pdf"
+    if not path.exists():
+        pytest.skip("reference PDFs not available")
+    d = pdf.read_pdf_disclosure(path)
+    cell = index(d)[("支出总表", "合计", "基本支出")].ref
+    said = counterpart_dict(Doc(d, "上海市普陀区人民政府办公室", "部门"), [cell])
+    assert said["pages"][0] and said["cells"][0].startswith(f"第{said['pages'][0]}页") and "基本支出" in said["cells"][0]
+    with Archive.open(str(tmp_path / "a.sqlite3")) as archive:
+        added = archive.add(Report(source=str(path), disclosure=d))
+        stored = archive.load(added.document.id)
+    again = counterpart_dict(Doc(stored, "上海市普陀区人民政府办公室", "部门", added.document.id), [cell])
+    assert again["pages"] == said["pages"] and again["archive_id"] == added.document.id

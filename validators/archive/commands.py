@@ -97,13 +97,26 @@ def cross_pass(args, reports) -> str | None:
 
 def timelines_for(args, reports):
     """Timelines for the HTML report when the run used the archive (or --with)."""
+    from ..model import Report
+    from ..reading import ReadError
+    from .run import read_full
     from .timeline import timelines
 
     if getattr(args, "archive", None) is None and not getattr(args, "with_", None):
         return None
     archive, problem = _open(args) if args.archive is not None else (None, None)
+    shown = {str(Path(r.source).resolve()) for r in reports}
+    counterparts = []  # the --with files belong on the timeline too
+    for path in getattr(args, "with_", None) or []:
+        if str(Path(path).resolve()) in shown:
+            continue
+        shown.add(str(Path(path).resolve()))
+        try:
+            counterparts.append(Report(source=str(path), disclosure=read_full(path)))
+        except (ReadError, OSError):
+            continue  # already said by the cross-document pass
     try:
-        return timelines(reports, archive)
+        return timelines(reports + counterparts, archive)
     finally:
         if archive is not None:
             archive.close()
