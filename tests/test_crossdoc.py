@@ -375,3 +375,17 @@ def test_quotes_are_read_with_their_year_basis_and_subject(quoting):
     assert got == {("情况说明!C25", "amount", 2024, "执行数"), ("情况说明!C26", "amount", 2024, "预算数"),
                    ("情况说明!C27", "amount", 2024, "预算数"), ("情况说明!C30", "amount", 2024, "执行数"),
                    ("情况说明!C34", "change", 2024, "执行数"), ("情况说明!C36", "amount", 2024, "预计执行数")}
+
+
+def test_a_quote_settled_by_a_counterpart_is_no_longer_unverifiable(quoting, last_final):
+    """WB609 (“无法与表格数字对应，需人工核对”) on another year's figure goes once that year's document checked it."""
+    def unlinked(reports):
+        return sorted(str(f.cells[0]) for f in reports[0].findings if f.code == "WB609" and str(f.cells[0]) in QUOTED_CELLS)
+
+    QUOTED_CELLS = {str(c) for c in QUOTING}
+    alone = [validate_file(quoting)]
+    assert unlinked(alone) == sorted(QUOTED_CELLS)
+    reports, _ = run([quoting], with_paths=[YANTAI])  # the 2024 预算 settles the 预算数 quotes only
+    assert unlinked(reports) == ["情况说明!C25", "情况说明!C30", "情况说明!C34", "情况说明!C36"]
+    reports, _ = run([quoting], with_paths=[YANTAI, last_final])
+    assert unlinked(reports) == []

@@ -220,7 +220,8 @@ def remark(after, reports, outputs: dict) -> None:
     from ..marking.files import mark_in_place
 
     for r in reports:
-        if r.error or not any(f.code.startswith("KW") for f in r.findings):
+        changed = r.disclosure is not None and r.disclosure.cache.get("crossdoc_changed_findings")
+        if r.error or not (changed or any(f.code.startswith("KW") for f in r.findings)):
             continue
         try:
             if isinstance(after, MarkInPlace):

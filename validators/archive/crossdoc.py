@@ -253,6 +253,7 @@ def _finding(rel: Relation, severity: Severity, message: str, cells: list[CellRe
 
 
 _REFS = "_counterpart_refs"
+CHECKED_QUOTES = "crossdoc_checked_quotes"  # (cell, clause) of quoted figures a counterpart document settled
 
 
 def _described(pairs: list[tuple[Doc, list[CellRef]]]) -> dict:
@@ -449,6 +450,7 @@ def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         fig, half = counterpart_figure(other.disclosure, named)
         if fig is None:
             continue
+        d.cache.setdefault(CHECKED_QUOTES, set()).add((st.ref, st.text))  # WB609 need not ask for it by hand
         basis = q.basis or "数"
         values = [by_ref_p[c] for c in fig.cells if c in by_ref_p]
         if q.form == "amount":

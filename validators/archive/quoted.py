@@ -19,12 +19,14 @@ from ..narrative import UNIT_FACTOR, Statement, clean
 # the basis words, longest first; 预算执行数 is an 执行数
 BASES = ("预计执行数", "预算执行数", "执行数", "预算数", "决算数")
 _BASIS = r"(?P<basis>预计执行数|预计执行|预算执行数|执行数|预算数?|决算数?)"
-_YEAR = r"(?:(?P<year>\d{4})\s*年度?|(?P<last>上一?年度?))"
+_YEAR = r"(?:(?P<year>\d{4})\s*年度?|(?P<last>上一?年度?)(?!结转|结余))"  # “上年结转” is this year's line
 _NUM = r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)"
 # “2025年“三公”经费预计执行数为5.70万元”, “上年预算数112,250.18万元”
 _QUOTED_AMOUNT = re.compile(_YEAR + r"(?:的)?(?P<subj>[^，,；;。：:\d]{0,30}?)" + _BASIS + r"(?:为|是|达到|共计|合计|约为?)?\s*" + _NUM)
 # “比2025年预计执行数”, “与上年预算数相比”, “较2024年决算”, and without a year “比年初预算数”
-_COMPARED = re.compile(r"(?:比|较|与|同)\s*(?:" + _YEAR + r"|(?P<opening>年初))(?:的)?(?P<subj>[^，,；;。：:\d比较与]{0,12}?)" + _BASIS + "?")
+_COMPARED_HEAD = r"(?:比|较|与|同)\s*(?:" + _YEAR + r"|(?P<opening>年初))(?:的)?"
+_COMPARED = re.compile(_COMPARED_HEAD + r"(?P<subj>[^，,；;。：:\d比较与]{0,12}?)" + _BASIS)
+_COMPARED_PLAIN = re.compile(_COMPARED_HEAD)
 _CLAUSE = re.compile(r"[，；;：:]|,(?!\d{3})")
 # subject words that say which figure of the year, not what it is about
 _BASIS_WORDS = re.compile(r"(预计执行数|预计执行|预算执行数|执行数|决算数|(?<!一般公共)(?<!政府性基金)(?<!国有资本经营)预算数?|预算安排|安排)$")
@@ -104,14 +106,15 @@ def comparison(d: Disclosure, st: Statement) -> tuple[int | None, str]:
         if before:
             places.append(before[-1])
     for place in places:
-        found = list(_COMPARED.finditer(place))
+        found = list(_COMPARED.finditer(place)) or list(_COMPARED_PLAIN.finditer(place))
         if not found:
             continue
         m = found[-1]
+        basis = m.groupdict().get("basis")
         if m.group("opening"):
-            return d.year, _basis(m.group("basis")) or "预算数"
+            return d.year, _basis(basis) or "预算数"
         year = int(m.group("year")) if m.group("year") else (d.year - 1 if d.year else None)
-        return year, _basis(m.group("basis"))
+        return year, _basis(basis)
     return None, ""
 
 

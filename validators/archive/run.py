@@ -74,9 +74,11 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
         docs.append((report, doc))
     found, notes = crossdoc.run([doc for _, doc in docs], pool)
     for i, (report, doc) in enumerate(docs):
-        if found[i]:
+        settled = _settled_by_counterparts(report, doc.disclosure)
+        if found[i] or settled:
             _locate_on_pdf(found[i], doc.disclosure)
-            report.findings = sort_findings(report.findings + found[i])
+            report.findings = sort_findings([f for f in report.findings if not _in(f, settled)] + found[i])
+            doc.disclosure.cache[CHANGED] = True
             if archive is not None and add and doc.archive_id is not None:
                 archive.replace_findings(doc.archive_id, report.findings)
     if archive is not None and add:  # the reverse direction: the archived document keeps what was said about it
@@ -91,6 +93,32 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
                 result.problems.append(str(exc))
     result.notes = notes.lines
     return result
+
+
+CHANGED = "crossdoc_changed_findings"  # the marked copy must be marked again
+
+
+def _settled_by_counterparts(report: Report, d: Disclosure) -> list:
+    """WB609 (“无法与表格数字对应”) findings on another year's figure that a counterpart document settled."""
+    quoted = d.cache.get(crossdoc.CHECKED_QUOTES) or set()
+    if not quoted:
+        return []
+    out = []
+    for f in report.findings:
+        if f.code != "WB609" or len(f.cells) != 1:
+            continue
+        cell = f.cells[0]
+        if any(_same_cell(cell, ref) and f"“{text}”" in f.message for ref, text in quoted):
+            out.append(f)
+    return out
+
+
+def _same_cell(a, b) -> bool:
+    return (a.sheet, a.row, a.col) == (b.sheet, b.row, b.col)  # a PDF's cells are PdfRefs of the same grid cell
+
+
+def _in(f, found: list) -> bool:
+    return any(f is g for g in found)
 
 
 def _locate_on_pdf(findings, d: Disclosure) -> None:
