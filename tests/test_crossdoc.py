@@ -389,3 +389,15 @@ def test_a_quote_settled_by_a_counterpart_is_no_longer_unverifiable(quoting, las
     assert unlinked(reports) == ["情况说明!C25", "情况说明!C30", "情况说明!C34", "情况说明!C36"]
     reports, _ = run([quoting], with_paths=[YANTAI, last_final])
     assert unlinked(reports) == []
+
+
+def test_quoted_figures_are_checked_in_reverse_on_last_years_final_accounts(quoting, last_final):
+    """The 2024 决算 validated with next year's 预算 beside it: the same mismatches, said once, on the 决算's cells."""
+    forward, _ = run([quoting], with_paths=[YANTAI, last_final])
+    reports, _ = run([last_final], with_paths=[quoting])
+    found = [f for f in cross(reports) if f.code == "KW109"]
+    assert sorted((f.severity.value, tuple(map(str, f.cells)), tuple(f.evidence["counterpart"]["cells"])) for f in found) == sorted(
+        (f.severity.value, tuple(f.evidence["counterpart"]["cells"]), tuple(map(str, f.cells)))
+        for f in cross(forward) if f.code == "KW109")
+    assert {str(c) for f in found for c in f.cells} == {"收入支出决算总表!C36", "财政拨款“三公”经费支出决算表!L7", "情况说明!C85"}
+    assert all("yantai-2025-quoting.xlsx" in f.message and "本文件" not in f.message for f in found)
