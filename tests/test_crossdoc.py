@@ -401,3 +401,8 @@ def test_quoted_figures_are_checked_in_reverse_on_last_years_final_accounts(quot
         for f in cross(forward) if f.code == "KW109")
     assert {str(c) for f in found for c in f.cells} == {"收入支出决算总表!C36", "财政拨款“三公”经费支出决算表!L7", "情况说明!C85"}
     assert all("yantai-2025-quoting.xlsx" in f.message and "本文件" not in f.message for f in found)
+
+
+def test_a_file_of_the_run_given_again_with_with_is_one_document(units):
+    reports, result = run([YANTAI, *units], with_paths=[units[0], str(units[1])])
+    assert errors_by_place(cross(reports)) == [] and not [n for n in result.notes if "份" in n]

@@ -41,7 +41,10 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
 
     result = CrossResult()
     pool = crossdoc.Pool(archive, mapping)
+    in_run = {_resolved(r.source) for r in reports}
     for path in with_paths:
+        if _resolved(path) in in_run:
+            continue  # a file of the run given again with --with: checked once, as a file of the run
         try:
             pool.add(read_full(path))
         except (ReadError, OSError) as exc:
@@ -93,6 +96,13 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
                 result.problems.append(str(exc))
     result.notes = notes.lines
     return result
+
+
+def _resolved(path) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return str(path)
 
 
 CHANGED = "crossdoc_changed_findings"  # the marked copy must be marked again
