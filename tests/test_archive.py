@@ -316,3 +316,17 @@ def test_a_pdf_counterpart_is_named_by_page_also_once_archived(tmp_path):
         stored = archive.load(added.document.id)
     again = counterpart_dict(Doc(stored, "上海市普陀区人民政府办公室", "部门", added.document.id), [cell])
     assert again["pages"] == said["pages"] and again["archive_id"] == added.document.id
+
+
+def test_timeline_figures_are_the_documents_own():
+    """A 决算's 机关运行经费 is the one its narrative states (its tables only bound it); 元 figures show in 万元."""
+    from decimal import Decimal
+
+    from validators.archive.timeline import key_figures, shown
+    from validators.reading import read_workbook
+
+    weihai = key_figures(read_workbook(SAMPLES / "weihai-2024-final-accounts.xlsx"))
+    assert list(weihai) == ["收入总计", "支出总计", "财政拨款", "三公经费", "机关运行经费"]
+    assert weihai["机关运行经费"] == Decimal("51.1") and weihai["三公经费"] == Decimal("2.69")
+    assert key_figures(read_workbook(YANTAI))["机关运行经费"] == Decimal("70.94")
+    assert shown(Decimal("9101.677535")) == "9,101.68" and shown(Decimal("5.7")) == "5.70" and shown(None) == "—"
