@@ -241,6 +241,19 @@ def test_level_and_unit_list_are_read_from_the_narrative(units):
 REFERENCES = Path(__file__).resolve().parent.parent.parent / "shared" / "references"
 
 
+def pdf_places(findings):
+    """(code, sheet!address) of the 错误: a PDF's cells are PdfRefs (named by page), compared by their grid cell."""
+    return sorted((f.code, CellRef.__str__(f.cells[0]) if f.cells else "") for f in findings if f.severity is Severity.ERROR)
+
+
+def _reset(*disclosures):
+    """Forget what was derived from the edited values; keep where the PDF's cells are (pdf_where)."""
+    for d in disclosures:
+        kept = {k: v for k, v in d.cache.items() if k.startswith("pdf_")}
+        d.cache.clear()
+        d.cache.update(kept)
+
+
 def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_found():
     """上海市普陀区人民政府办公室 2025: one unit (本部; 交流服务中心 “不单列预算，并入本部”), every figure agrees."""
     pdf = pytest.importorskip("validators.reading.pdf", reason="this build has no PDF reader")
@@ -277,14 +290,13 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
     row = next(r for t in unit.all_tables() if t.kind == key[0] for r in t.rows if any(v.ref == fact.ref for v in r.values.values()))
     total_printed = row.values[key[2]]
     row.values[key[2]] = replace(total_printed, amount=total_printed.amount + 100)
-    unit.cache.clear()
-    dept.cache.clear()
+    _reset(unit, dept)
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
     cross_check(reports)
     # the department's cell breaks the sum; the unit's (the only one) now exceeds its department
     # the unit's 人员支出 +50.00 元 breaks its 基本支出 against the department's, and the 经济分类 人员支出 total
     # (all the department's 基本支出 is 一般公共预算 here, so the two must be equal)
-    assert errors_by_place(cross(reports)) == sorted([("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref)),
+    assert pdf_places(cross(reports)) == sorted([("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref)),
                                                       ("KW107", str(index(dept)[("支出总表", "合计", "基本支出")].ref)),
                                                       ("KW107", str(index(dept)[("一般公共预算基本支出表", "合计", "人员支出")].ref))])
     # per 功能分类 类: 人员支出 moved from 类201 to 类208 in the unit's 收支总表 (totals unchanged) is found on both 类
@@ -294,21 +306,21 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
         moved = next(r for r in by_class.values() if r.key and r.key.endswith(cls[1:]) and r.side == "支出")
         moved.values["人员支出"] = replace(moved.values["人员支出"], amount=moved.values["人员支出"].amount + delta)
     row.values[key[2]] = total_printed
-    unit.cache.clear()
-    dept.cache.clear()
+    _reset(unit, dept)
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
     cross_check(reports)
-    assert errors_by_place(cross(reports)) == sorted([("KW107", str(index(dept)[("支出总表", f"功能:{c}", "基本支出")].ref)) for c in ("201", "208")])
-    f = next(f for f in cross(reports) if str(f.cells[0]) == str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))
+    assert pdf_places(cross(reports)) == sorted([("KW107", str(index(dept)[("支出总表", f"功能:{c}", "基本支出")].ref)) for c in ("201", "208")])
+    f = next(f for f in cross(reports) if CellRef.__str__(f.cells[0]) == str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))
     assert f.difference == Decimal("-0.01")
+    # both PDFs' cells are named by page, row and column, in the message and in the counterpart field
+    assert "（第" in f.message and "页 " in f.message and all(c["pages"][0] for c in f.evidence["counterparts"])
     # a second unit listed by the mapping file and absent: the sums are not checked, each unit ≤ its department is
     # (the 类208 plant exceeds it; 类201, now smaller, does not)
     mapping = identity.Mapping(units={"上海市普陀区人民政府办公室": {"上海市普陀区某某中心"}})
-    unit.cache.clear()
-    dept.cache.clear()
+    _reset(unit, dept)
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
     result = cross_check(reports, mapping=mapping)
-    assert errors_by_place(cross(reports)) == [("KW107", str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))]
+    assert pdf_places(cross(reports)) == [("KW107", str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))]
     assert "不全" in cross(reports)[0].message and any("不全" in n for n in result.notes)
 
 

@@ -234,9 +234,14 @@ def _subst(text: str, year: int, item: str | None) -> str:
     return text.replace("{item}", item) if item is not None else text
 
 
-def _where(f: Fact) -> str:
+def _where(f: Fact, doc: "Doc | None" = None) -> str:
     row = f.row.split(":", 1)[-1] if ":" in f.row else f.row
-    return f"{f.table}“{row}”{column_name(f.column)}（{f.ref}）"
+    return f"{f.table}“{row}”{column_name(f.column)}（{_ref(doc, f.ref)}）"
+
+
+def _ref(doc: "Doc | None", ref: CellRef) -> str:
+    """A cell as its document names it: a PDF's by page (as the PDF door says it), a workbook's by address."""
+    return _on_page(doc.disclosure, ref)[1] if doc is not None else str(ref)
 
 
 def _finding(rel: Relation, severity: Severity, message: str, cells: list[CellRef], *, expected, actual, diff,
@@ -383,7 +388,7 @@ def _equal(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         sev = _severity(a - b, [f.value, g.value])
         if sev is None:
             continue
-        yield _finding(rel, sev, f"{rel.name}：本文件{_where(f)} {fmt(a)}，{other.label}{_where(g)} {fmt(b)}，相差 {fmt(a - b)}",
+        yield _finding(rel, sev, f"{rel.name}：本文件{_where(f, doc)} {fmt(a)}，{other.label}{_where(g, other)} {fmt(b)}，相差 {fmt(a - b)}",
                        [f.ref], expected=b, actual=a, diff=a - b, other=other, other_cells=[g.ref], table=f.table)
 
 
@@ -545,7 +550,7 @@ def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         sev = _severity(diff, [value, value], quantum)
         if sev is None:
             continue
-        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；{other.label}{what}（{value.ref}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
+        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；{other.label}{what}（{_ref(other, value.ref)}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
                        [st.ref], expected=value.number, actual=stated, diff=diff, other=other, other_cells=[value.ref], table=None)
 
 
@@ -605,8 +610,8 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         sev = _severity(total - s, involved)
         if sev is None:
             continue
-        where = _where(f) if f is not None else f"{key[0]}“{key[1]}”{column_name(key[2])}（部门无此行）"
-        shown = "；".join(f"{u.disclosure.department} {g.ref} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
+        where = _where(f, dept) if f is not None else f"{key[0]}“{key[1]}”{column_name(key[2])}（部门无此行）"
+        shown = "；".join(f"{u.disclosure.department} {_ref(u, g.ref)} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
         extra = f"（{'、'.join(merged)}不单列预算，并入本部）" if merged else ""
         out.append(_finding(rel, sev, f"{rel.name}：部门{where} {fmt(total)}，各单位合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}{extra}",
                             [f.ref] if f is not None else [], expected=s, actual=total, diff=total - s, table=key[0],
@@ -653,7 +658,7 @@ def _units_columns(rel: Relation, dept: Doc, pool: Pool) -> list[Finding]:
         if bad or (f is None and not parts):
             continue
         total = f.value.number if f is not None else Decimal(0)
-        where = _where(f) if f is not None else f"{t_table}“{this_row.split(':', 1)[-1]}”{column_name(t_col)}（部门无此行）"
+        where = _where(f, dept) if f is not None else f"{t_table}“{this_row.split(':', 1)[-1]}”{column_name(t_col)}（部门无此行）"
         cells = [f.ref] if f is not None else []
         if missing:
             for u in present:
@@ -664,7 +669,7 @@ def _units_columns(rel: Relation, dept: Doc, pool: Pool) -> list[Finding]:
                 sev = _severity(s - total, ([f.value] if f is not None else []) + [g.value for g in mine_parts])
                 if sev is None:
                     continue
-                shown = "、".join(f"{column_name(g.column)} {g.ref} {fmt(g.value.number)}" for g in mine_parts)
+                shown = "、".join(f"{column_name(g.column)} {_ref(u, g.ref)} {fmt(g.value.number)}" for g in mine_parts)
                 out.append(_finding(rel, sev, f"{rel.name}：单位{u.label}{o_table}（{shown}）合计 {fmt(s)}，超过部门{where} {fmt(total)}，"
                                               f"多 {fmt(s - total)}（所属单位不全，只核对不超过）",
                                     cells, expected=total, actual=s, diff=s - total, table=t_table, others=[(u, [g.ref for g in mine_parts])]))
@@ -676,7 +681,7 @@ def _units_columns(rel: Relation, dept: Doc, pool: Pool) -> list[Finding]:
         sev = _severity(diff, ([f.value] if f is not None else []) + [g.value for _, g in parts])
         if sev is None:
             continue
-        shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {g.ref} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
+        shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {_ref(u, g.ref)} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
         out.append(_finding(rel, sev, f"{rel.name}：部门{where} {fmt(total)}，所属单位{o_table}合计 {fmt(s)}（{shown}），相差 {fmt(diff)}",
                             cells, expected=s, actual=total, diff=diff, table=t_table,
                             others=[(u, [g.ref for v, g in parts if v is u]) for u in present]))
@@ -727,8 +732,8 @@ def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[
         if excess <= 0:
             continue
         sev = _severity(excess, [g.value] + ([f.value] if f is not None else []))
-        d_where = _where(f) if f is not None else f"{key[0]}（无此行）"
-        msg = f"{rel.name}：单位{unit.label}{_where(g)} {fmt(g.value.number)}，超过部门{dept.label}{d_where} {fmt(d_amount)}，多 {fmt(excess)}"
+        d_where = _where(f, dept) if f is not None else f"{key[0]}（无此行）"
+        msg = f"{rel.name}：单位{unit.label}{_where(g, unit)} {fmt(g.value.number)}，超过部门{dept.label}{d_where} {fmt(d_amount)}，多 {fmt(excess)}"
         if unit_is_this:
             out.append(_finding(rel, sev, msg, [g.ref], expected=d_amount, actual=g.value.number, diff=excess,
                                 other=dept, other_cells=[f.ref] if f is not None else [], table=key[0]))
