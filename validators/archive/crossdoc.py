@@ -415,14 +415,17 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         head = _head(st, sts, linked)
         if head is None:
             continue
-        cur = linked.get(head.index) or resolve(d, head, sts)
-        prev = resolve(p, head, statements(p))
+        cur, half_cur = _own_figure(d, head, sts, linked)
+        prev, half_prev = resolve(p, head, statements(p)), Decimal(0)
+        if prev is not None and "上限" in prev.what:  # a 决算's 机关运行经费: its narrative states it, its tables bound it
+            prev, half_prev = counterpart_figure(p, head)
         if cur is None or prev is None:
             continue
         delta = cur.amount - prev.amount
         stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
         diff = stated - delta
         quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2 if st.unit else Decimal(0)
+        quantum += half_cur + half_prev
         values = [by_ref_d[c] for c in cur.cells if c in by_ref_d] + [by_ref_p[c] for c in prev.cells if c in by_ref_p]
         if st.kind == "same_as_last_year" and "基本" in st.text:
             continue  # “基本持平” allows a change the text does not quantify
@@ -433,6 +436,20 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
                                  f"{fmt(prev.amount)}，应为{word} {fmt(abs(delta))} 万元",
                        [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=prev.cells, table=None)
+
+
+def _own_figure(d: Disclosure, head, sts, linked):
+    """(figure, extra tolerance) of this document that a change statement is about: the table figure its head
+    statement links to, or, where the tables only bound it (a 决算's 机关运行经费), the head's own stated amount."""
+    from ..narrative import UNIT_FACTOR
+    from ..rules.narrative import Figure, resolve
+
+    real = head.index < len(sts) and sts[head.index] is head
+    fig = (linked.get(head.index) if real else None) or resolve(d, head, sts)
+    if (fig is None or "上限" in fig.what) and real and head.amount_wan is not None:
+        half = UNIT_FACTOR[head.meant_unit or head.unit] * Decimal(1).scaleb(-head.decimals) / 2
+        return Figure(head.amount_wan, [head.ref], f"情况说明“{head.text}”"), half
+    return fig, Decimal(0)
 
 
 def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
@@ -452,13 +469,13 @@ def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         named = subject_statement(q, sts)
         if named is None:
             continue
-        fig, half = counterpart_figure(other.disclosure, named)
-        if fig is None:
-            continue
-        d.cache.setdefault(CHECKED_QUOTES, set()).add((st.ref, st.text))  # WB609 need not ask for it by hand
         basis = q.basis or "数"
-        values = [by_ref_p[c] for c in fig.cells if c in by_ref_p]
         if q.form == "amount":
+            fig, half = counterpart_figure(other.disclosure, named)
+            if fig is None:
+                continue
+            d.cache.setdefault(CHECKED_QUOTES, set()).add((st.ref, st.text))  # WB609 need not ask for it by hand
+            values = [by_ref_p[c] for c in fig.cells if c in by_ref_p]
             stated, value = st.amount_wan, fig.amount
             diff = stated - value
             sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half, rel.severity)
@@ -468,20 +485,25 @@ def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
                                      f"{other.label}{fig.what}为 {fmt(value)} 万元，相差 {fmt(diff)}",
                            [st.ref], expected=value, actual=stated, diff=diff, other=other, other_cells=fig.cells, table=None)
             continue
+        if st.kind == "same_as_last_year" and "基本" in st.text:
+            continue  # “基本持平” allows a change the text does not quantify
         head = change_head(q, sts)
         if head is None:
             continue
-        cur = linked.get(head.index) if head.index < len(sts) and sts[head.index] is head else None
-        cur = cur or resolve(d, head, sts)
+        cur, half_cur = _own_figure(d, head, sts, linked)
         if cur is None:
             continue
-        if st.kind == "same_as_last_year" and "基本" in st.text:
-            continue  # “基本持平” allows a change the text does not quantify
-        delta = cur.amount - fig.amount
         stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
+        # the figure the statement implies for the other year (picks the 口径 of a figure printed two ways)
+        implied = replace(named, amount=cur.amount - stated, unit="万元", unit_slip=False)
+        fig, half = counterpart_figure(other.disclosure, implied)
+        if fig is None:
+            continue
+        d.cache.setdefault(CHECKED_QUOTES, set()).add((st.ref, st.text))
+        delta = cur.amount - fig.amount
         diff = stated - delta
-        values += [by_ref_d[c] for c in cur.cells if c in by_ref_d]
-        sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half, rel.severity)
+        values = [by_ref_p[c] for c in fig.cells if c in by_ref_p] + [by_ref_d[c] for c in cur.cells if c in by_ref_d]
+        sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half + half_cur, rel.severity)
         if sev is None:
             continue
         word = "增加" if delta >= 0 else "减少"

@@ -127,8 +127,8 @@ def quoted_changes(d: Disclosure, sts: list[Statement]) -> list[Quote]:
         if st.kind == "change" and (st.amount is None or st.unit is None or st.direction == "持平"):
             continue
         year, basis = comparison(d, st)
-        if year is None or year == d.year:
-            continue
+        if year is None or (year == d.year and not (d.kind == "决算" and basis == "预算数")):
+            continue  # (a 决算's “比年初预算数增加…” is this year's 预算: kept)
         out.append(Quote(st, "change", year, basis, ""))
     return out
 
