@@ -434,3 +434,14 @@ def test_final_accounts_change_against_the_opening_budget_uses_the_same_years_bu
                     texts={c85: "2024年度机关运行经费支出51.1万元,比年初预算数增加0.76万元,主要原因是本年度承接工作量增加。"})
     reports, _ = run([agreeing], with_paths=[budget])
     assert not [f for f in cross(reports) if f.cells == [c85]]
+
+
+def test_a_change_in_an_item_paragraph_is_not_read_as_the_total(built):
+    """“（项）。年初预算数为126.25万元,支出决算数为124.44万元,比年初预算减少1.81万元”: the 项, never 支出总计."""
+    budget = edit(YANTAI, built / "weihai-2024-budget-items.xlsx", department=("烟台市医疗保障局", "威海市医疗保障局"))
+    c56 = CellRef(NARRATIVE, 55, 2)
+    final = edit(WEIHAI, built / "weihai-2024-final-item-change.xlsx", texts={c56: (
+        "- 1、社会保障和就业支出(类)行政事业单位养老支出(款)机关事业单位基本养老保险缴费支出(项)。"
+        "年初预算数为126.25万元,支出决算数为124.44万元,比年初预算减少1.81万元。")})
+    reports, _ = run([final], with_paths=[budget])
+    assert not [f for f in cross(reports) if f.cells == [c56] and "比年初预算" in f.message]

@@ -466,7 +466,7 @@ def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         if q.year != other.year or q.basis not in (rel.basis or ()) or q.form not in rel.options.get("forms", ("amount", "change")):
             continue
         st = q.statement
-        named = subject_statement(q, sts)
+        named = subject_statement(q, sts, d)
         if named is None:
             continue
         basis = q.basis or "数"

@@ -155,7 +155,10 @@ def head_amount(q: Quote, sts: list[Statement]) -> Statement | None:
     return None
 
 
-def subject_statement(q: Quote, sts: list[Statement]) -> Statement | None:
+_ITEM_PATH = re.compile(r"[（(](类|款|项)[)）]")
+
+
+def subject_statement(q: Quote, sts: list[Statement], d: Disclosure | None = None) -> Statement | None:
     """A synthetic amount statement naming the quoted figure by its plain subject (for ``rules.narrative.resolve``
     on the counterpart document), or None when the narrative does not say what the figure is."""
     own = plain_subject(q.subject) if q.subject else ""
@@ -163,10 +166,25 @@ def subject_statement(q: Quote, sts: list[Statement]) -> Statement | None:
         head = head_amount(q, sts) if q.form == "amount" else _change_head(q, sts)
         if head is None:
             return None
+        if d is not None and _about_an_item(d, head):
+            return None  # “（项）。年初预算为…，支出决算为…，比年初预算减少…”: a 项, not the total its words name
         own = plain_subject(head.subject)
     if not own:
         return None
     return replace(q.statement, kind="amount", subject=own, parent=None, parts=[])
+
+
+def _about_an_item(d: Disclosure, head: Statement) -> bool:
+    """A generic subject (“支出决算”, “年初预算”) in a paragraph about a 类/款/项 (named there or on the line before)."""
+    from ..rules.narrative import GENERIC_SUBJECT, narrative_paragraphs
+
+    from ..schemas import norm
+
+    if not GENERIC_SUBJECT.search(norm(head.subject)):
+        return False
+    paragraphs = narrative_paragraphs(d)
+    near = [paragraphs[i].text for i in (head.paragraph - 1, head.paragraph) if 0 <= i < len(paragraphs)]
+    return any(_ITEM_PATH.search(clean(text)) for text in near)
 
 
 def _change_head(q: Quote, sts: list[Statement]) -> Statement | None:
