@@ -437,11 +437,30 @@ def test_final_accounts_change_against_the_opening_budget_uses_the_same_years_bu
 
 
 def test_a_change_in_an_item_paragraph_is_not_read_as_the_total(built):
-    """“（项）。年初预算数为126.25万元,支出决算数为124.44万元,比年初预算减少1.81万元”: the 项, never 支出总计."""
+    """“（项）。年初预算数为126.25万元,支出决算数为124.44万元,比年初预算减少1.81万元”: that 项 in the 预算, found by
+    its 类/款/项 names, never the 支出总计 the words “支出决算” alone would name."""
     budget = edit(YANTAI, built / "weihai-2024-budget-items.xlsx", department=("烟台市医疗保障局", "威海市医疗保障局"))
     c56 = CellRef(NARRATIVE, 55, 2)
     final = edit(WEIHAI, built / "weihai-2024-final-item-change.xlsx", texts={c56: (
         "- 1、社会保障和就业支出(类)行政事业单位养老支出(款)机关事业单位基本养老保险缴费支出(项)。"
         "年初预算数为126.25万元,支出决算数为124.44万元,比年初预算减少1.81万元。")})
     reports, _ = run([final], with_paths=[budget])
-    assert not [f for f in cross(reports) if f.cells == [c56] and "比年初预算" in f.message]
+    (change,) = [f for f in cross(reports) if f.cells == [c56] and "比年初预算" in f.message]
+    # the budget copy is 烟台's: that 项 is 191.17 there, so 124.44 − 191.17 = −66.73, not −1.81
+    assert (change.expected, change.actual) == (Decimal("-66.73"), Decimal("-1.81")) and "191.17" in change.message
+    assert change.evidence["counterpart"]["cells"] == ["一般公共预算支出情况表!E10"]
+    # and the 年初预算数 of the same paragraph is said separately
+    assert [f for f in cross(reports) if f.cells == [c56] and "年初预算数为126.25万元" in f.message]
+
+
+def test_a_change_on_last_year_in_an_item_paragraph_compares_that_item(built):
+    c56 = CellRef(NARRATIVE, 55, 2)
+    text = ("- 1、社会保障和就业支出(类)行政事业单位养老支出(款)机关事业单位基本养老保险缴费支出(项)。"
+            "支出决算数为124.44万元,比上年增加1.00万元。")
+    final = edit(WEIHAI, built / "weihai-2024-item-vs-last-year.xlsx", texts={c56: text})
+    last_year = edit(WEIHAI, built / "weihai-2023-items.xlsx", years=(("2023", "2022"), ("2024", "2023")))
+    reports, _ = run([final], with_paths=[last_year])
+    (f,) = [f for f in cross(reports) if f.cells == [c56]]
+    item = amount_cells(last_year)[("一般公共预算支出决算表", "功能:2080505", "合计")]
+    assert (f.code, f.expected, f.actual) == ("KW104", Decimal(0), Decimal("1.00"))
+    assert f.evidence["counterpart"]["cells"] == [str(item)]

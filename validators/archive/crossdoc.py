@@ -23,7 +23,7 @@ from ..model import CellRef, Disclosure, Finding, Severity, Value
 from ..rules._checks import column_name
 from . import identity
 from .facts import Fact, index
-from .quoted import change_head, comparison, counterpart_figure, quotes, subject_statement
+from .quoted import about_an_item, change_head, comparison, counterpart_figure, item_subject, quotes, subject_statement
 
 RELATIONS_FILE = Path(__file__).resolve().parent.parent / "schemas" / "data" / "crossdoc.toml"
 FAMILY = "跨文件"
@@ -416,7 +416,13 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         if head is None:
             continue
         cur, half_cur = _own_figure(d, head, sts, linked)
-        prev, half_prev = resolve(p, head, statements(p)), Decimal(0)
+        looked_up = head
+        if about_an_item(d, head):  # “（项）。…支出决算为…，比上年增加…”: that 项 on the other document, by its names
+            named = item_subject(d, head)
+            if named is None:
+                continue
+            looked_up = replace(head, subject=named)
+        prev, half_prev = resolve(p, looked_up, statements(p)), Decimal(0)
         if prev is not None and "上限" in prev.what:  # a 决算's 机关运行经费: its narrative states it, its tables bound it
             prev, half_prev = counterpart_figure(p, head)
         if cur is None or prev is None:
@@ -817,7 +823,9 @@ def _said_key(doc: Doc, f: Finding) -> tuple:
     cells = {(doc.disclosure.source, str(c)) for c in f.cells}
     for other, refs in f.evidence.get(_REFS, []):
         cells |= {(other.disclosure.source, str(c)) for c in refs}
-    return f.code, frozenset(cells), f.message if not cells else ""
+    # two statements of one paragraph share its cell: their figures tell them apart
+    figures = tuple(sorted(str(x) for x in (f.expected, f.actual)))
+    return f.code, frozenset(cells), figures, f.message if not cells else ""
 
 
 def _other_shape(rel: Relation, d: Doc) -> tuple[str, str, int] | None:

@@ -167,11 +167,17 @@ def subject_statement(q: Quote, sts: list[Statement], d: Disclosure | None = Non
         if head is None:
             return None
         if d is not None and _about_an_item(d, head):
-            return None  # “（项）。年初预算为…，支出决算为…，比年初预算减少…”: a 项, not the total its words name
+            # “（项）。年初预算为…，支出决算为…，比年初预算减少…”: that 项, not the total its words name
+            own = item_subject(d, head) or ""
+            return replace(q.statement, kind="amount", subject=own, parent=None, parts=[]) if own else None
         own = plain_subject(head.subject)
     if not own:
         return None
     return replace(q.statement, kind="amount", subject=own, parent=None, parts=[])
+
+
+def about_an_item(d: Disclosure, head: Statement) -> bool:
+    return _about_an_item(d, head)
 
 
 def _about_an_item(d: Disclosure, head: Statement) -> bool:
@@ -185,6 +191,30 @@ def _about_an_item(d: Disclosure, head: Statement) -> bool:
     paragraphs = narrative_paragraphs(d)
     near = [paragraphs[i].text for i in (head.paragraph - 1, head.paragraph) if 0 <= i < len(paragraphs)]
     return any(_ITEM_PATH.search(clean(text)) for text in near)
+
+
+_PATH = re.compile(r"([^()（）\s、,，。:：\-]+?)[（(]类[)）]([^()（）\s、,，。:：]+?)[（(]款[)）]([^()（）\s、,，。:：]+?)[（(]项[)）]")
+
+
+_NUMBERING = re.compile(r"^[-\d、.．\s]+")
+
+
+def item_subject(d: Disclosure, head: Statement) -> str | None:
+    """The 类/款/项 a generic statement is about, as “类名-款名-项名科目” (the form ``rules.narrative`` resolves on
+    any document by names); None when the paragraph (or the line before) names no single 项."""
+    from ..rules.narrative import narrative_paragraphs
+    from ..schemas import norm
+
+    paragraphs = narrative_paragraphs(d)
+    for i in (head.paragraph, head.paragraph - 1):
+        if 0 <= i < len(paragraphs):
+            found = _PATH.findall(norm(clean(paragraphs[i].text)))
+            if len(found) == 1:
+                a, b, c = found[0]
+                return f"{_NUMBERING.sub('', a)}-{b}-{c}科目"
+            if found:
+                return None
+    return None
 
 
 def _change_head(q: Quote, sts: list[Statement]) -> Statement | None:
