@@ -112,7 +112,9 @@ def test_cli_archive_add_list_show_and_validate_against_the_archive(tmp_path, ar
     shown = capsys.readouterr().out
     assert "2024年部门预算" in shown and "2025年部门预算" in shown and "KW103" in shown
     assert main(["archive", "show", "2"]) == 0
-    assert "2025年烟台市医疗保障局部门预算（编号 2）" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "2025年烟台市医疗保障局部门预算（编号 2）" in shown
+    assert "对照：2024年烟台市医疗保障局部门预算（yantai-2024-budget.xlsx）：一般公共预算“三公”经费支出情况表!L6" in shown
     assert main(["archive", "show", "99"]) == 2
 
 

@@ -202,6 +202,8 @@ def _show(args, archive) -> int:
         for f in findings:
             if f["code"].startswith("KW"):
                 print(f"  【{f['severity']}】{f['code']} {f['cells']} {f['message']}")
+                for other in _counterparts_of(f):
+                    print(f"      对照：{other.get('label')}：{'、'.join(other.get('cells') or []) or '—'}")
         return EXIT_OK
     docs = archive.documents(department=what)
     if not docs:
@@ -211,6 +213,16 @@ def _show(args, archive) -> int:
     for tl in timelines(reports, archive):
         print(render_text(tl))
     return EXIT_OK
+
+
+def _counterparts_of(stored: dict) -> list[dict]:
+    import json
+
+    try:
+        evidence = json.loads(stored.get("evidence") or "{}")
+    except ValueError:
+        return []
+    return [c for c in evidence.get("counterparts", []) if isinstance(c, dict)]
 
 
 def remark(after, reports, outputs: dict) -> None:
