@@ -140,6 +140,7 @@ class Pool:
         self.mapping = mapping or (archive.mapping if archive is not None else identity.Mapping())
         self.memory: list[Doc] = []
         self._loaded: dict[int, Doc] = {}
+        self._asked: dict[tuple, list] = {}
         self.identity_notes: list[str] = []
         # (document outside the run, document of the run, finding as declared on the former): filled by run()
         self.said_backwards: list[tuple[Doc, Doc, Finding]] = []
@@ -172,7 +173,10 @@ class Pool:
         if self.archive is None:
             return []
         out = []
-        for info in self.archive.documents(dept_key=key, year=year, kind=kind, level=level):
+        asked = (key, year, kind, level)
+        if asked not in self._asked:  # the relations ask the same question many times; the archive is not changing
+            self._asked[asked] = self.archive.documents(dept_key=key, year=year, kind=kind, level=level)
+        for info in self._asked[asked]:
             if exclude is not None and exclude.archive_id == info.id:
                 continue
             out.append(self._load(info.id))
