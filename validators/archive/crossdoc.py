@@ -792,9 +792,9 @@ def run(docs: list[Doc], pool: Pool) -> tuple[dict[int, list[Finding]], Notes]:
     in_run = {id(doc) for doc in docs}
     said: list[tuple[int, int, Finding]] = []  # (priority, position in docs, finding)
     for i, doc in enumerate(docs):
-        said.extend((_priority(f), i, f) for f in check(doc, pool, notes))
+        said.extend((_priority(f), i, f) for f in _guarded(check, doc, notes, pool, notes))
     for i, doc in enumerate(docs):
-        said.extend((2, i, f) for f in reverse(doc, pool, in_run))
+        said.extend((2, i, f) for f in _guarded(reverse, doc, notes, pool, in_run))
     found: dict[int, list[Finding]] = {i: [] for i in range(len(docs))}
     seen: set = set()
     for _prio, i, f in sorted(said, key=lambda t: (t[0], t[1])):
@@ -813,6 +813,16 @@ def run(docs: list[Doc], pool: Pool) -> tuple[dict[int, list[Finding]], Notes]:
     for line in pool.identity_notes:
         notes.add(line)
     return found, notes
+
+
+def _guarded(func, doc: Doc, notes: Notes, *args) -> list[Finding]:
+    """One document's cross-document checks; a document they cannot handle is said in Chinese (once) and the run
+    goes on with the other documents: never a traceback for a user's file."""
+    try:
+        return list(func(doc, *args))
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        notes.add(f"{doc.short_label}：跨文件核对未能完成（{type(exc).__name__}），请人工核对与其他文件的关系")
+        return []
 
 
 _SIDE = "_said_from_the_other_side"
