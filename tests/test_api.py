@@ -50,3 +50,17 @@ def test_the_analysis_page_runs(monkeypatch, tmp_path):
             exec(compile(block, f"docs/analysis.md block {i + 1}", "exec"), namespace)  # noqa: S102 - our own doc
         except Exception as exc:  # noqa: BLE001 - name the failing block
             pytest.fail(f"docs/analysis.md block {i + 1} failed: {type(exc).__name__}: {exc}")
+
+
+def test_findings_frame_names_the_counterparts_of_cross_document_findings(tmp_path):
+    from pairs import YANTAI, amount_cells, edit
+
+    sg = amount_cells(YANTAI)
+    nxt = edit(YANTAI, tmp_path / "yantai-2025.xlsx", years=(("2024", "2025"), ("2023", "2024")),
+               values={sg[("三公经费表", "行1", "公务接待@2023年预算数")]: 4.15})
+    frame = czcheck.findings_frame(czcheck.validate(nxt, with_=[YANTAI]))
+    kw = frame[frame["code"] == "KW103"].iloc[0]
+    assert kw["cell"] == "一般公共预算“三公”经费支出情况表!F6"
+    assert kw["counterparts"][0]["cells"] == ["一般公共预算“三公”经费支出情况表!L6"]
+    assert (kw["counterparts"][0]["year"], kw["counterparts"][0]["kind"]) == (2024, "预算")
+    assert frame[~frame["code"].str.startswith("KW")]["counterparts"].isna().all()

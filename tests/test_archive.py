@@ -112,7 +112,9 @@ def test_cli_archive_add_list_show_and_validate_against_the_archive(tmp_path, ar
     shown = capsys.readouterr().out
     assert "2024年部门预算" in shown and "2025年部门预算" in shown and "KW103" in shown
     assert main(["archive", "show", "2"]) == 0
-    assert "2025年烟台市医疗保障局部门预算（编号 2）" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "2025年烟台市医疗保障局部门预算（编号 2）" in shown
+    assert "对照：2024年烟台市医疗保障局部门预算（yantai-2024-budget.xlsx）：一般公共预算“三公”经费支出情况表!L6" in shown
     assert main(["archive", "show", "99"]) == 2
 
 
@@ -228,3 +230,105 @@ def test_mark_puts_the_cross_document_findings_on_the_marked_copy(tmp_path, arch
     marked = nxt.with_name(f"{nxt.stem}.校验.xlsx")
     comment = openpyxl.load_workbook(marked)["一般公共预算“三公”经费支出情况表"]["F6"].comment
     assert comment is not None and "KW103" in comment.text
+
+
+def _archive_in_order(location: str, first, second) -> dict[str, list]:
+    """Add two documents one after the other: the KW findings of each report (code, its cells, the counterpart's
+    cells) and of each stored document (code, cells)."""
+    from validators.archive.run import cross_check
+
+    out = {}
+    with Archive.open(location) as archive:
+        for path in (first, second):
+            reports = [validate_file(path)]
+            cross_check(reports, archive=archive, add=True)
+            out[f"report:{path.name}"] = [(f.code, tuple(map(str, f.cells)), tuple(f.evidence["counterpart"]["cells"]))
+                                          for f in reports[0].findings if f.code.startswith("KW")]
+        for info in archive.documents():
+            out[f"stored:{info.year}"] = sorted((f["code"], f["cells"]) for f in archive.findings(info.id) if f["code"].startswith("KW"))
+    return out
+
+
+def _order_does_not_matter(location_a: str, location_b: str, tmp_path) -> None:
+    nxt = _next_year(tmp_path)
+    forward = _archive_in_order(location_a, YANTAI, nxt)
+    backward = _archive_in_order(location_b, nxt, YANTAI)
+    # last year's 预算 first: said on the 2025 预算; next year's first: said on the 2024 预算 as it arrives
+    said_forward = forward[f"report:{nxt.name}"]
+    planted = ("KW103", ("一般公共预算“三公”经费支出情况表!F6",), ("一般公共预算“三公”经费支出情况表!L6",))
+    assert planted in said_forward and len(said_forward) > 1  # (the copy's narrative changes are wrong too)
+    assert sorted((c, b, a) for c, a, b in backward[f"report:{YANTAI.name}"]) == sorted(said_forward)
+    assert backward[f"report:{nxt.name}"] == []  # nothing to compare with yet: no finding, only a note
+    assert forward[f"report:{YANTAI.name}"] == []
+    # and the archive ends up holding the same findings on the 2025 预算, whichever came first
+    assert forward["stored:2025"] == backward["stored:2025"] == sorted((c, " ".join(a)) for c, a, _ in said_forward)
+
+
+def test_the_order_of_archive_add_does_not_matter(tmp_path):
+    _order_does_not_matter(str(tmp_path / "forward.sqlite3"), str(tmp_path / "backward.sqlite3"), tmp_path)
+
+
+def test_the_order_of_archive_add_does_not_matter_in_postgresql(postgres_url, tmp_path):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        for name in ("order_a", "order_b"):
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {name}"))
+    engine.dispose()
+    _order_does_not_matter(postgres_url + "?options=-csearch_path%3Dorder_a", postgres_url + "?options=-csearch_path%3Dorder_b", tmp_path)
+
+
+def test_json_and_html_name_the_counterpart_document_and_its_cells(tmp_path, archive_path, capsys):
+    import json
+
+    nxt = _next_year(tmp_path)
+    report = tmp_path / "报告.html"
+    assert main(["validate", str(nxt), "--with", str(YANTAI), "--format", "json", "--report", str(report)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    kw103 = next(f for f in data["files"][0]["findings"] if f["code"] == "KW103")
+    assert kw103["cells"] == ["一般公共预算“三公”经费支出情况表!F6"]
+    (counterpart,) = kw103["counterparts"]
+    assert counterpart["source"] == str(YANTAI) and counterpart["department"] == "烟台市医疗保障局"
+    assert (counterpart["year"], counterpart["kind"], counterpart["level"]) == (2024, "预算", "部门")
+    assert counterpart["cells"] == ["一般公共预算“三公”经费支出情况表!L6"] and "pages" not in counterpart
+    assert all("counterparts" not in f for f in data["files"][0]["findings"] if not f["code"].startswith("KW"))
+    html = report.read_text(encoding="utf-8")
+    assert "对照：2024年烟台市医疗保障局部门预算（yantai-2024-budget.xlsx）：一般公共预算“三公”经费支出情况表!L6" in html
+    # the timeline holds the --with file beside the checked one, the cross-document findings on the checked one's row
+    timeline = html[html.index('id="timeline"'):html.index("</section>", html.index('id="timeline"'))]
+    assert timeline.index("2024年部门预算") < timeline.index("2025年部门预算") < timeline.index("KW103")
+
+
+def test_a_pdf_counterpart_is_named_by_page_also_once_archived(tmp_path):
+    pdf = pytest.importorskip("validators.reading.pdf", reason="this build has no PDF reader")
+    from validators.archive.crossdoc import Doc, counterpart_dict
+    from validators.archive.facts import index
+    from validators.model import Report
+
+    path = Path(__file__).resolve().parent.parent.parent / "shared" / "references" / "shanghai-putuo-govoffice-2025-department-budget.pdf"
+    if not path.exists():
+        pytest.skip("reference PDFs not available")
+    d = pdf.read_pdf_disclosure(path)
+    cell = index(d)[("支出总表", "合计", "基本支出")].ref
+    said = counterpart_dict(Doc(d, "上海市普陀区人民政府办公室", "部门"), [cell])
+    assert said["pages"][0] and said["cells"][0].startswith(f"第{said['pages'][0]}页") and "基本支出" in said["cells"][0]
+    with Archive.open(str(tmp_path / "a.sqlite3")) as archive:
+        added = archive.add(Report(source=str(path), disclosure=d))
+        stored = archive.load(added.document.id)
+    again = counterpart_dict(Doc(stored, "上海市普陀区人民政府办公室", "部门", added.document.id), [cell])
+    assert again["pages"] == said["pages"] and again["archive_id"] == added.document.id
+
+
+def test_timeline_figures_are_the_documents_own():
+    """A 决算's 机关运行经费 is the one its narrative states (its tables only bound it); 元 figures show in 万元."""
+    from decimal import Decimal
+
+    from validators.archive.timeline import key_figures, shown
+    from validators.reading import read_workbook
+
+    weihai = key_figures(read_workbook(SAMPLES / "weihai-2024-final-accounts.xlsx"))
+    assert list(weihai) == ["收入总计", "支出总计", "财政拨款", "三公经费", "机关运行经费"]
+    assert weihai["机关运行经费"] == Decimal("51.1") and weihai["三公经费"] == Decimal("2.69")
+    assert key_figures(read_workbook(YANTAI))["机关运行经费"] == Decimal("70.94")
+    assert shown(Decimal("9101.677535")) == "9,101.68" and shown(Decimal("5.7")) == "5.70" and shown(None) == "—"

@@ -120,7 +120,7 @@ def test_final_accounts_narrative_opening_budget_against_the_published_budget(bu
               line(2101501): 333.38}  # planted: 332.38
     budget = edit(YANTAI, built / "weihai-2024-budget-lines.xlsx", department=("烟台市医疗保障局", "威海市医疗保障局"), values=values)
     reports, _ = run([WEIHAI], with_paths=[budget])
-    found = [f for f in cross(reports) if f.code == "KW108"]
+    found = [f for f in cross(reports) if f.code == "KW108" and f.cells != [CellRef(NARRATIVE, 84, 2)]]  # C85: below
     assert errors_by_place(found) == [("KW108", "情况说明!C55"), ("KW108", "情况说明!C59"), ("KW108", "情况说明!C62")]
     # lines the budget does not have (the sample budget is another department's, cut short): a 提示, never an 错误
     assert {f.severity for f in found} == {Severity.ERROR, Severity.WARNING}
@@ -176,9 +176,15 @@ def test_with_units_missing_each_unit_must_stay_within_the_department(built, uni
     basic = cells[("支出总表", "合计", "基本支出")]
     over = edit(units[1], built / "unit-centre-over.xlsx", values={basic: 2093.98 + 10})
     reports, result = run([YANTAI, over])
-    assert errors_by_place(cross(reports)) == [("KW106", "支出总体情况表!F5"), ("KW106", "支出总体情况表!F5")]
-    assert {r.source for r in reports for f in r.findings if f.code == "KW106"} == {str(YANTAI), str(over)}
+    # said once, on the unit (the relation is the unit's), naming the department's cell as its counterpart
+    assert errors_by_place(cross(reports)) == [("KW106", "支出总体情况表!F5")]
+    assert [r.source for r in reports for f in r.findings if f.code == "KW106"] == [str(over)]
     assert any("不全" in n and "烟台市医疗保障局" in n for n in result.notes)
+    # the unit given only as a counterpart: said on the department's cell
+    reports, _ = run([YANTAI], with_paths=[over])
+    assert errors_by_place(cross(reports)) == [("KW106", "支出总体情况表!F5")]
+    f = cross(reports)[0]
+    assert f.evidence["counterpart"]["source"] == str(over) and f.evidence["counterpart"]["level"] == "单位"
 
 
 # ---------------------------------------------------------------- identity
@@ -235,6 +241,19 @@ def test_level_and_unit_list_are_read_from_the_narrative(units):
 REFERENCES = Path(__file__).resolve().parent.parent.parent / "shared" / "references"
 
 
+def pdf_places(findings):
+    """(code, sheet!address) of the 错误: a PDF's cells are PdfRefs (named by page), compared by their grid cell."""
+    return sorted((f.code, CellRef.__str__(f.cells[0]) if f.cells else "") for f in findings if f.severity is Severity.ERROR)
+
+
+def _reset(*disclosures):
+    """Forget what was derived from the edited values; keep where the PDF's cells are (pdf_where)."""
+    for d in disclosures:
+        kept = {k: v for k, v in d.cache.items() if k.startswith("pdf_")}
+        d.cache.clear()
+        d.cache.update(kept)
+
+
 def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_found():
     """上海市普陀区人民政府办公室 2025: one unit (本部; 交流服务中心 “不单列预算，并入本部”), every figure agrees."""
     pdf = pytest.importorskip("validators.reading.pdf", reason="this build has no PDF reader")
@@ -265,16 +284,183 @@ def test_reference_department_and_unit_budgets_agree_and_a_planted_change_is_fou
     # (the index holds 万元 values; the tables hold the printed 元: edit the cells themselves)
     staff_row = next(r for t in unit.all_tables() if t.kind == "收支总表" for r in t.rows
                      if any(v.ref == staff.ref for v in r.values.values()))
-    printed = staff_row.values["人员支出"]
-    staff_row.values["人员支出"] = replace(printed, amount=printed.amount + 50)
+    staff_printed = staff_row.values["人员支出"]
+    staff_row.values["人员支出"] = replace(staff_printed, amount=staff_printed.amount + 50)
     fact = index(unit)[key]
     row = next(r for t in unit.all_tables() if t.kind == key[0] for r in t.rows if any(v.ref == fact.ref for v in r.values.values()))
-    printed = row.values[key[2]]
-    row.values[key[2]] = replace(printed, amount=printed.amount + 100)
-    unit.cache.clear()
-    dept.cache.clear()
+    total_printed = row.values[key[2]]
+    row.values[key[2]] = replace(total_printed, amount=total_printed.amount + 100)
+    _reset(unit, dept)
     reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
     cross_check(reports)
     # the department's cell breaks the sum; the unit's (the only one) now exceeds its department
-    assert errors_by_place(cross(reports)) == sorted([("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref)),
-                                                      ("KW107", str(index(dept)[("支出总表", "合计", "基本支出")].ref))])
+    # the unit's 人员支出 +50.00 元 breaks its 基本支出 against the department's, and the 经济分类 人员支出 total
+    # (all the department's 基本支出 is 一般公共预算 here, so the two must be equal)
+    assert pdf_places(cross(reports)) == sorted([("KW105", str(index(dept)[key].ref)), ("KW106", str(fact.ref)),
+                                                      ("KW107", str(index(dept)[("支出总表", "合计", "基本支出")].ref)),
+                                                      ("KW107", str(index(dept)[("一般公共预算基本支出表", "合计", "人员支出")].ref))])
+    # per 功能分类 类: 人员支出 moved from 类201 to 类208 in the unit's 收支总表 (totals unchanged) is found on both 类
+    staff_row.values["人员支出"] = staff_printed  # undo the plants above
+    by_class = {r.key: r for t in unit.all_tables() if t.kind == "收支总表" for r in t.rows}
+    for cls, delta in (("类201", -100), ("类208", 100)):
+        moved = next(r for r in by_class.values() if r.key and r.key.endswith(cls[1:]) and r.side == "支出")
+        moved.values["人员支出"] = replace(moved.values["人员支出"], amount=moved.values["人员支出"].amount + delta)
+    row.values[key[2]] = total_printed
+    _reset(unit, dept)
+    reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
+    cross_check(reports)
+    assert pdf_places(cross(reports)) == sorted([("KW107", str(index(dept)[("支出总表", f"功能:{c}", "基本支出")].ref)) for c in ("201", "208")])
+    f = next(f for f in cross(reports) if CellRef.__str__(f.cells[0]) == str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))
+    assert f.difference == Decimal("-0.01")
+    # both PDFs' cells are named by page, row and column, in the message and in the counterpart field
+    assert "（第" in f.message and "页 " in f.message and all(c["pages"][0] for c in f.evidence["counterparts"])
+    # a second unit listed by the mapping file and absent: the sums are not checked, each unit ≤ its department is
+    # (the 类208 plant exceeds it; 类201, now smaller, does not)
+    mapping = identity.Mapping(units={"上海市普陀区人民政府办公室": {"上海市普陀区某某中心"}})
+    _reset(unit, dept)
+    reports = [Report(source=str(dept_pdf), disclosure=dept), Report(source=str(unit_pdf), disclosure=unit)]
+    result = cross_check(reports, mapping=mapping)
+    assert pdf_places(cross(reports)) == [("KW107", str(index(dept)[("支出总表", "功能:208", "基本支出")].ref))]
+    assert "不全" in cross(reports)[0].message and any("不全" in n for n in result.notes)
+
+
+# ---------------------------------------------------------------- figures of last year the narrative quotes
+
+@pytest.fixture(scope="module")
+def last_final(built) -> Path:
+    """烟台's “2024 决算”: the 威海 sample under 烟台's name (三公 决算数 2.69, 收支总计 2,315.94, 机关运行经费 51.1)."""
+    return edit(WEIHAI, built / "yantai-2024-final.xlsx", department=("威海市医疗保障局", "烟台市医疗保障局"))
+
+
+QUOTING = {
+    CellRef(NARRATIVE, 24, 2): "（三）增减变化情况：2025年收支预算112,250.18万元，2024年收支执行数为2,316.94万元。",  # planted: 2,315.94
+    CellRef(NARRATIVE, 25, 2): "1. 收入预算112,250.18万元，上年预算数为112,250.18万元。",  # agrees with the 2024 预算
+    CellRef(NARRATIVE, 26, 2): "2. 支出预算112,250.18万元，2024年支出预算数为112,251.18万元。",  # planted: 112,250.18
+    CellRef(NARRATIVE, 29, 2): "2025年通过一般公共预算财政拨款安排的“三公”经费预算共5.70万元，2024年执行数为2.69万元。",  # agrees
+    CellRef(NARRATIVE, 33, 2): "3. 公务接待费3.15万元，比2024年执行数增加1.46万元。",  # planted: 3.15 − 2.69 = 0.46
+    CellRef(NARRATIVE, 35, 2): "2025年本部门机关运行经费安排70.94万元，2024年预计执行数为55.10万元。",  # an estimate: 51.1 → 提示
+}
+
+
+@pytest.fixture(scope="module")
+def quoting(built) -> Path:
+    return edit(YANTAI, built / "yantai-2025-quoting.xlsx", years=(("2024", "2025"), ("2023", "2024")), texts=QUOTING)
+
+
+def test_quoted_execution_and_budget_figures_are_checked_against_last_years_documents(quoting, last_final):
+    reports, result = run([quoting], with_paths=[YANTAI, last_final])
+    found = [f for f in cross(reports) if f.code in ("KW109", "KW110")]
+    assert errors_by_place(found) == [("KW109", "情况说明!C25"), ("KW109", "情况说明!C34"), ("KW110", "情况说明!C27")]
+    estimate = [f for f in found if f.severity is Severity.WARNING]
+    assert [str(f.cells[0]) for f in estimate] == ["情况说明!C36"] and estimate[0].difference == Decimal("4.00")
+    assert len(found) == 4  # the agreeing quotes (C26, C30) say nothing
+    change = next(f for f in found if str(f.cells[0]) == "情况说明!C34")
+    assert (change.expected, change.actual) == (Decimal("0.46"), Decimal("1.46"))
+    assert change.evidence["counterpart"]["source"].endswith("yantai-2024-final.xlsx")
+    assert change.evidence["counterpart"]["cells"] == ["财政拨款“三公”经费支出决算表!L7"]
+    total = next(f for f in found if str(f.cells[0]) == "情况说明!C25")
+    assert total.expected == Decimal("2315.94") and "yantai-2024-final.xlsx" in total.message
+
+
+def test_a_change_against_last_years_execution_is_not_compared_with_last_years_budget(quoting):
+    """“比2024年执行数增加” is not a “比上年” against the 2024 预算 (KW104); without the 2024 决算 it is not checked."""
+    reports, result = run([quoting], with_paths=[YANTAI])
+    assert not [f for f in cross(reports) if f.code in ("KW104", "KW109")]
+    assert errors_by_place(f for f in cross(reports) if f.code == "KW110") == [("KW110", "情况说明!C27")]
+    assert any("2024年部门决算" in n and "KW109" in n for n in result.notes)
+
+
+def test_a_final_accounts_comparison_with_its_opening_budget_is_not_last_years(built):
+    """“比年初预算数增加13.3万元” in a 决算 is this year's 预算, never last year's 决算 (KW104)."""
+    last_year = edit(WEIHAI, built / "weihai-2023-same.xlsx", years=(("2023", "2022"), ("2024", "2023")))
+    reports, _ = run([WEIHAI], with_paths=[last_year])
+    c85 = CellRef(NARRATIVE, 84, 2)
+    assert "比年初预算数增加13.3万元" in next(p.text for p in reports[0].disclosure.narrative if p.ref == c85)
+    assert not [f for f in cross(reports) if f.cells and f.cells[0] == c85]
+
+
+def test_quotes_are_read_with_their_year_basis_and_subject(quoting):
+    from validators.archive.quoted import quotes
+    from validators.reading import read_workbook
+
+    got = {(str(q.statement.ref), q.form, q.year, q.basis) for q in quotes(read_workbook(quoting)) if q.basis}
+    assert got == {("情况说明!C25", "amount", 2024, "执行数"), ("情况说明!C26", "amount", 2024, "预算数"),
+                   ("情况说明!C27", "amount", 2024, "预算数"), ("情况说明!C30", "amount", 2024, "执行数"),
+                   ("情况说明!C34", "change", 2024, "执行数"), ("情况说明!C36", "amount", 2024, "预计执行数")}
+
+
+def test_a_quote_settled_by_a_counterpart_is_no_longer_unverifiable(quoting, last_final):
+    """WB609 (“无法与表格数字对应，需人工核对”) on another year's figure goes once that year's document checked it."""
+    def unlinked(reports):
+        return sorted(str(f.cells[0]) for f in reports[0].findings if f.code == "WB609" and str(f.cells[0]) in QUOTED_CELLS)
+
+    QUOTED_CELLS = {str(c) for c in QUOTING}
+    alone = [validate_file(quoting)]
+    assert unlinked(alone) == sorted(QUOTED_CELLS)
+    reports, _ = run([quoting], with_paths=[YANTAI])  # the 2024 预算 settles the 预算数 quotes only
+    assert unlinked(reports) == ["情况说明!C25", "情况说明!C30", "情况说明!C34", "情况说明!C36"]
+    reports, _ = run([quoting], with_paths=[YANTAI, last_final])
+    assert unlinked(reports) == []
+
+
+def test_quoted_figures_are_checked_in_reverse_on_last_years_final_accounts(quoting, last_final):
+    """The 2024 决算 validated with next year's 预算 beside it: the same mismatches, said once, on the 决算's cells."""
+    forward, _ = run([quoting], with_paths=[YANTAI, last_final])
+    reports, _ = run([last_final], with_paths=[quoting])
+    found = [f for f in cross(reports) if f.code == "KW109"]
+    assert sorted((f.severity.value, tuple(map(str, f.cells)), tuple(f.evidence["counterpart"]["cells"])) for f in found) == sorted(
+        (f.severity.value, tuple(f.evidence["counterpart"]["cells"]), tuple(map(str, f.cells)))
+        for f in cross(forward) if f.code == "KW109")
+    assert {str(c) for f in found for c in f.cells} == {"收入支出决算总表!C36", "财政拨款“三公”经费支出决算表!L7", "情况说明!C85"}
+    assert all("yantai-2025-quoting.xlsx" in f.message and "本文件" not in f.message for f in found)
+
+
+def test_a_file_of_the_run_given_again_with_with_is_one_document(units):
+    reports, result = run([YANTAI, *units], with_paths=[units[0], str(units[1])])
+    assert errors_by_place(cross(reports)) == [] and not [n for n in result.notes if "份" in n]
+
+
+def test_final_accounts_change_against_the_opening_budget_uses_the_same_years_budget(built):
+    """“机关运行经费支出51.1万元，比年初预算数增加13.3万元”: 51.1 − the 预算's 机关运行经费 (the budget copy is 烟台's:
+    70.94, or 50.34 without 30239 其他交通费用; the 口径 nearer the implied 37.8 is taken) — the 决算's own figure is the
+    one its narrative states (its tables only bound it)."""
+    budget = edit(YANTAI, built / "weihai-2024-budget-jiguan.xlsx", department=("烟台市医疗保障局", "威海市医疗保障局"))
+    c85 = CellRef(NARRATIVE, 84, 2)
+    reports, _ = run([WEIHAI], with_paths=[budget])
+    (f,) = [f for f in cross(reports) if f.cells == [c85]]
+    assert (f.code, f.severity, f.expected, f.actual) == ("KW108", Severity.ERROR, Decimal("0.76"), Decimal("13.3"))
+    assert f.evidence["counterpart"]["source"].endswith("weihai-2024-budget-jiguan.xlsx")
+    agreeing = edit(WEIHAI, built / "weihai-2024-final-agreeing.xlsx",
+                    texts={c85: "2024年度机关运行经费支出51.1万元,比年初预算数增加0.76万元,主要原因是本年度承接工作量增加。"})
+    reports, _ = run([agreeing], with_paths=[budget])
+    assert not [f for f in cross(reports) if f.cells == [c85]]
+
+
+def test_a_change_in_an_item_paragraph_is_not_read_as_the_total(built):
+    """“（项）。年初预算数为126.25万元,支出决算数为124.44万元,比年初预算减少1.81万元”: that 项 in the 预算, found by
+    its 类/款/项 names, never the 支出总计 the words “支出决算” alone would name."""
+    budget = edit(YANTAI, built / "weihai-2024-budget-items.xlsx", department=("烟台市医疗保障局", "威海市医疗保障局"))
+    c56 = CellRef(NARRATIVE, 55, 2)
+    final = edit(WEIHAI, built / "weihai-2024-final-item-change.xlsx", texts={c56: (
+        "- 1、社会保障和就业支出(类)行政事业单位养老支出(款)机关事业单位基本养老保险缴费支出(项)。"
+        "年初预算数为126.25万元,支出决算数为124.44万元,比年初预算减少1.81万元。")})
+    reports, _ = run([final], with_paths=[budget])
+    (change,) = [f for f in cross(reports) if f.cells == [c56] and "比年初预算" in f.message]
+    # the budget copy is 烟台's: that 项 is 191.17 there, so 124.44 − 191.17 = −66.73, not −1.81
+    assert (change.expected, change.actual) == (Decimal("-66.73"), Decimal("-1.81")) and "191.17" in change.message
+    assert change.evidence["counterpart"]["cells"] == ["一般公共预算支出情况表!E10"]
+    # and the 年初预算数 of the same paragraph is said separately
+    assert [f for f in cross(reports) if f.cells == [c56] and "年初预算数为126.25万元" in f.message]
+
+
+def test_a_change_on_last_year_in_an_item_paragraph_compares_that_item(built):
+    c56 = CellRef(NARRATIVE, 55, 2)
+    text = ("- 1、社会保障和就业支出(类)行政事业单位养老支出(款)机关事业单位基本养老保险缴费支出(项)。"
+            "支出决算数为124.44万元,比上年增加1.00万元。")
+    final = edit(WEIHAI, built / "weihai-2024-item-vs-last-year.xlsx", texts={c56: text})
+    last_year = edit(WEIHAI, built / "weihai-2023-items.xlsx", years=(("2023", "2022"), ("2024", "2023")))
+    reports, _ = run([final], with_paths=[last_year])
+    (f,) = [f for f in cross(reports) if f.cells == [c56]]
+    item = amount_cells(last_year)[("一般公共预算支出决算表", "功能:2080505", "合计")]
+    assert (f.code, f.expected, f.actual) == ("KW104", Decimal(0), Decimal("1.00"))
+    assert f.evidence["counterpart"]["cells"] == [str(item)]

@@ -49,12 +49,18 @@ def open_archive(location: str | Path | None = None, mapping: str | Path | None 
 
 
 def findings_frame(reports: Report | Iterable[Report]):
-    """One row per finding of the given reports (Decimal amounts)."""
+    """One row per finding of the given reports (Decimal amounts); ``counterparts`` names a cross-document
+    finding's other documents and their cells."""
     import pandas as pd
 
     reports = [reports] if isinstance(reports, Report) else list(reports)
-    rows = [row for r in reports for row in r.finding_rows()]
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    rows = []
+    for r in reports:
+        for f, row in zip(r.findings, r.finding_rows()):
+            # a cross-document finding's other documents: [{source, label, department, year, kind, level, cells, pages}]
+            row["counterparts"] = (f.evidence or {}).get("counterparts") or None
+            rows.append(row)
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS + ["counterparts"])
 
 
 def values_frame(source: Report | Disclosure | Iterable[Report]):

@@ -97,13 +97,26 @@ def cross_pass(args, reports) -> str | None:
 
 def timelines_for(args, reports):
     """Timelines for the HTML report when the run used the archive (or --with)."""
+    from ..model import Report
+    from ..reading import ReadError
+    from .run import read_full
     from .timeline import timelines
 
     if getattr(args, "archive", None) is None and not getattr(args, "with_", None):
         return None
     archive, problem = _open(args) if args.archive is not None else (None, None)
+    shown = {str(Path(r.source).resolve()) for r in reports}
+    counterparts = []  # the --with files belong on the timeline too
+    for path in getattr(args, "with_", None) or []:
+        if str(Path(path).resolve()) in shown:
+            continue
+        shown.add(str(Path(path).resolve()))
+        try:
+            counterparts.append(Report(source=str(path), disclosure=read_full(path)))
+        except (ReadError, OSError):
+            continue  # already said by the cross-document pass
     try:
-        return timelines(reports, archive)
+        return timelines(reports + counterparts, archive)
     finally:
         if archive is not None:
             archive.close()
@@ -189,6 +202,8 @@ def _show(args, archive) -> int:
         for f in findings:
             if f["code"].startswith("KW"):
                 print(f"  【{f['severity']}】{f['code']} {f['cells']} {f['message']}")
+                for other in _counterparts_of(f):
+                    print(f"      对照：{other.get('label')}：{'、'.join(other.get('cells') or []) or '—'}")
         return EXIT_OK
     docs = archive.documents(department=what)
     if not docs:
@@ -200,6 +215,16 @@ def _show(args, archive) -> int:
     return EXIT_OK
 
 
+def _counterparts_of(stored: dict) -> list[dict]:
+    import json
+
+    try:
+        evidence = json.loads(stored.get("evidence") or "{}")
+    except ValueError:
+        return []
+    return [c for c in evidence.get("counterparts", []) if isinstance(c, dict)]
+
+
 def remark(after, reports, outputs: dict) -> None:
     """``--mark`` with cross-document checks: the copies were marked in the workers before the cross-document
     pass; mark again the files that got KW findings (a re-mark replaces the earlier marks, it never adds)."""
@@ -207,7 +232,8 @@ def remark(after, reports, outputs: dict) -> None:
     from ..marking.files import mark_in_place
 
     for r in reports:
-        if r.error or not any(f.code.startswith("KW") for f in r.findings):
+        changed = r.disclosure is not None and r.disclosure.cache.get("crossdoc_changed_findings")
+        if r.error or not (changed or any(f.code.startswith("KW") for f in r.findings)):
             continue
         try:
             if isinstance(after, MarkInPlace):

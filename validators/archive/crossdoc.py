@@ -23,6 +23,7 @@ from ..model import CellRef, Disclosure, Finding, Severity, Value
 from ..rules._checks import column_name
 from . import identity
 from .facts import Fact, index
+from .quoted import about_an_item, change_head, comparison, counterpart_figure, item_subject, quotes, subject_statement
 
 RELATIONS_FILE = Path(__file__).resolve().parent.parent / "schemas" / "data" / "crossdoc.toml"
 FAMILY = "跨文件"
@@ -37,6 +38,12 @@ class Relation:
     other: dict
     items: tuple[str, ...] = ()
     doc: str = ""
+    basis: tuple[str, ...] | None = None  # narrative checks: the bases of the quoted figures (quoted.BASES, "" = none said)
+    severity: Severity = Severity.ERROR  # beyond the rounding envelope (a 预计执行数 is an estimate: 提示)
+    options: dict = field(default_factory=dict)  # check-specific arguments (units_columns: rows, compare)
+
+
+_RELATION_KEYS = {"code", "name", "check", "this", "other", "items", "doc", "basis", "severity"}
 
 
 @lru_cache(maxsize=1)
@@ -47,8 +54,11 @@ def relations() -> tuple[Relation, ...]:
     for r in data["relation"]:
         if r.get("doc"):
             docs[r["code"]] = r["doc"].strip()
+        basis = tuple(r["basis"]) if "basis" in r else None
+        options = {k: v for k, v in r.items() if k not in _RELATION_KEYS}
         out.append(Relation(r["code"], r["name"], r["check"], dict(r.get("this", {})), dict(r.get("other", {})),
-                            tuple(r.get("items", ())), r.get("doc", "").strip()))
+                            tuple(r.get("items", ())), r.get("doc", "").strip(), basis,
+                            Severity(r.get("severity", Severity.ERROR.value)), options))
     return tuple(replace(r, doc=docs.get(r.code, "")) for r in out)
 
 
@@ -130,7 +140,10 @@ class Pool:
         self.mapping = mapping or (archive.mapping if archive is not None else identity.Mapping())
         self.memory: list[Doc] = []
         self._loaded: dict[int, Doc] = {}
+        self._asked: dict[tuple, list] = {}
         self.identity_notes: list[str] = []
+        # (document outside the run, document of the run, finding as declared on the former): filled by run()
+        self.said_backwards: list[tuple[Doc, Doc, Finding]] = []
 
     def _known(self) -> set[str]:
         known = {d.key for d in self.memory}
@@ -160,7 +173,10 @@ class Pool:
         if self.archive is None:
             return []
         out = []
-        for info in self.archive.documents(dept_key=key, year=year, kind=kind, level=level):
+        asked = (key, year, kind, level)
+        if asked not in self._asked:  # the relations ask the same question many times; the archive is not changing
+            self._asked[asked] = self.archive.documents(dept_key=key, year=year, kind=kind, level=level)
+        for info in self._asked[asked]:
             if exclude is not None and exclude.archive_id == info.id:
                 continue
             out.append(self._load(info.id))
@@ -208,12 +224,13 @@ class Pool:
 
 # ---------------------------------------------------------------- checking
 
-def _severity(diff: Decimal, values: Iterable[Value], extra: Decimal = Decimal(0)) -> Severity | None:
+def _severity(diff: Decimal, values: Iterable[Value], extra: Decimal = Decimal(0),
+              default: Severity = Severity.ERROR) -> Severity | None:
     """The one policy (rules.relations.verdict): None when equal; 尾差 inside the rounding envelope of the
-    values involved (plus ``extra``, a narrative figure's printed precision); else 错误."""
+    values involved (plus ``extra``, a narrative figure's printed precision); else ``default`` (错误)."""
     from ..rules.relations import verdict
 
-    return verdict(diff, envelope_of(values) + extra, incomplete=False, explain="any", default=Severity.ERROR)
+    return verdict(diff, envelope_of(values) + extra, incomplete=False, explain="any", default=default)
 
 
 def _subst(text: str, year: int, item: str | None) -> str:
@@ -221,9 +238,14 @@ def _subst(text: str, year: int, item: str | None) -> str:
     return text.replace("{item}", item) if item is not None else text
 
 
-def _where(f: Fact) -> str:
+def _where(f: Fact, doc: "Doc | None" = None) -> str:
     row = f.row.split(":", 1)[-1] if ":" in f.row else f.row
-    return f"{f.table}“{row}”{column_name(f.column)}（{f.ref}）"
+    return f"{f.table}“{row}”{column_name(f.column)}（{_ref(doc, f.ref)}）"
+
+
+def _ref(doc: "Doc | None", ref: CellRef) -> str:
+    """A cell as its document names it: a PDF's by page (as the PDF door says it), a workbook's by address."""
+    return _on_page(doc.disclosure, ref)[1] if doc is not None else str(ref)
 
 
 def _finding(rel: Relation, severity: Severity, message: str, cells: list[CellRef], *, expected, actual, diff,
@@ -233,10 +255,53 @@ def _finding(rel: Relation, severity: Severity, message: str, cells: list[CellRe
     if severity is Severity.ROUNDING:
         message += "（在四舍五入尾差范围内）"
     pairs = others if others is not None else [(other, list(other_cells))]
-    described = [{"source": doc.disclosure.source, "label": doc.label, "cells": [str(c) for c in cs]} for doc, cs in pairs]
+    evidence = _described(pairs)
+    evidence[_REFS] = [(doc, list(cs)) for doc, cs in pairs]  # for the reverse direction; removed by run()
     return Finding(code=rel.code, severity=severity, message=message, cells=cells, expected=expected, actual=actual,
-                   difference=diff, rule_name=rel.name, table=table,
-                   evidence={"counterpart": described[0], "counterparts": described} if described else {})
+                   difference=diff, rule_name=rel.name, table=table, evidence=evidence)
+
+
+_REFS = "_counterpart_refs"
+CHECKED_QUOTES = "crossdoc_checked_quotes"  # (cell, clause) of quoted figures a counterpart document settled
+
+
+def _described(pairs: list[tuple[Doc, list[CellRef]]]) -> dict:
+    """``evidence["counterparts"]``: each other document (path, department, year, kind, level) with its cells
+    (and their PDF pages, for a PDF); the first one also as ``counterpart``."""
+    described = [counterpart_dict(doc, cs) for doc, cs in pairs if doc is not None]
+    return {"counterpart": described[0], "counterparts": described} if described else {}
+
+
+def counterpart_dict(doc: Doc, cells: list[CellRef]) -> dict:
+    d = doc.disclosure
+    pages, shown = [], []
+    for c in cells:
+        page, text = _on_page(d, c)
+        pages.append(page)
+        shown.append(text)
+    out = {"source": d.source, "label": doc.label, "department": d.department, "year": d.year, "kind": d.kind,
+           "level": doc.level, "cells": shown}
+    if any(p is not None for p in pages):
+        out["pages"] = pages
+    if doc.archive_id is not None:
+        out["archive_id"] = doc.archive_id
+    return out
+
+
+def _on_page(d: Disclosure, c: CellRef) -> tuple[int | None, str]:
+    """(page, text) of a counterpart's cell: a PDF's cells are named by page, row and column (as the PDF door
+    names them); an archived PDF's cells keep their page."""
+    if getattr(c, "page", None):
+        return c.page, str(c)
+    w = (d.cache.get("pdf_where") or {}).get((c.sheet, c.row, c.col))
+    if w is not None and isinstance(getattr(w, "page", None), int):
+        try:
+            from ..reading.pdf.locate import PdfRef
+        except ImportError:
+            return w.page, f"第{w.page}页 {c}"
+        return w.page, str(PdfRef(c.sheet, c.row, c.col, w.page, w.box, w.label, w.column))
+    page = (d.cache.get("cell_pages") or {}).get((c.sheet, c.row, c.col))
+    return (page, f"第{page}页 {c.sheet}（{c.address}）") if page else (None, str(c))
 
 
 def _applies(op: dict, doc: Doc) -> bool:
@@ -276,6 +341,12 @@ def check(doc: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         elif rel.check == "narrative_change":
             for other in _counterparts(rel, doc, pool, notes):
                 out.extend(_narrative_change(rel, doc, other))
+        elif rel.check == "narrative_quoted":
+            forms = rel.options.get("forms", ("amount", "change"))
+            if any(q.year == doc.year + int(rel.other.get("year", 0)) and q.basis in (rel.basis or ()) and q.form in forms
+                   for q in quotes(doc.disclosure)):
+                for other in _counterparts(rel, doc, pool, notes):  # asked for only when the narrative quotes one
+                    out.extend(_narrative_quoted(rel, doc, other))
         elif rel.check == "narrative_budget":
             for other in _counterparts(rel, doc, pool, notes):
                 out.extend(_narrative_budget(rel, doc, other))
@@ -321,7 +392,7 @@ def _equal(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         sev = _severity(a - b, [f.value, g.value])
         if sev is None:
             continue
-        yield _finding(rel, sev, f"{rel.name}：本文件{_where(f)} {fmt(a)}，{other.label}{_where(g)} {fmt(b)}，相差 {fmt(a - b)}",
+        yield _finding(rel, sev, f"{rel.name}：本文件{_where(f, doc)} {fmt(a)}，{other.label}{_where(g, other)} {fmt(b)}，相差 {fmt(a - b)}",
                        [f.ref], expected=b, actual=a, diff=a - b, other=other, other_cells=[g.ref], table=f.table)
 
 
@@ -343,17 +414,28 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         years = [int(y) for y in re.findall(r"(\d{4})年", st.text)]
         if any(y != other.year for y in years):
             continue  # “比2024年预算” in a 2024 决算: compared with another figure, not last year's document
+        if rel.basis is not None and comparison(d, st)[1] not in rel.basis:
+            continue  # “比2024年执行数”: compared with the 决算 (KW109), not with last year's 预算
         head = _head(st, sts, linked)
         if head is None:
             continue
-        cur = linked.get(head.index) or resolve(d, head, sts)
-        prev = resolve(p, head, statements(p))
+        cur, half_cur = _own_figure(d, head, sts, linked)
+        looked_up = head
+        if about_an_item(d, head):  # “（项）。…支出决算为…，比上年增加…”: that 项 on the other document, by its names
+            named = item_subject(d, head)
+            if named is None:
+                continue
+            looked_up = replace(head, subject=named)
+        prev, half_prev = resolve(p, looked_up, statements(p)), Decimal(0)
+        if prev is not None and "上限" in prev.what:  # a 决算's 机关运行经费: its narrative states it, its tables bound it
+            prev, half_prev = counterpart_figure(p, head)
         if cur is None or prev is None:
             continue
         delta = cur.amount - prev.amount
         stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
         diff = stated - delta
         quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2 if st.unit else Decimal(0)
+        quantum += half_cur + half_prev
         values = [by_ref_d[c] for c in cur.cells if c in by_ref_d] + [by_ref_p[c] for c in prev.cells if c in by_ref_p]
         if st.kind == "same_as_last_year" and "基本" in st.text:
             continue  # “基本持平” allows a change the text does not quantify
@@ -361,9 +443,83 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         if sev is None:
             continue
         word = "增加" if delta >= 0 else "减少"
-        yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
+        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
                                  f"{fmt(prev.amount)}，应为{word} {fmt(abs(delta))} 万元",
                        [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=prev.cells, table=None)
+
+
+def _own_figure(d: Disclosure, head, sts, linked):
+    """(figure, extra tolerance) of this document that a change statement is about: the table figure its head
+    statement links to, or, where the tables only bound it (a 决算's 机关运行经费), the head's own stated amount."""
+    from ..narrative import UNIT_FACTOR
+    from ..rules.narrative import Figure, resolve
+
+    real = head.index < len(sts) and sts[head.index] is head
+    fig = (linked.get(head.index) if real else None) or resolve(d, head, sts)
+    if (fig is None or "上限" in fig.what) and real and head.amount_wan is not None:
+        half = UNIT_FACTOR[head.meant_unit or head.unit] * Decimal(1).scaleb(-head.decimals) / 2
+        return Figure(head.amount_wan, [head.ref], f"情况说明“{head.text}”"), half
+    return fig, Decimal(0)
+
+
+def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
+    """Another year's figure the narrative quotes (“2025年预计执行数5.70万元”, “比2025年执行数减少0.50万元”)
+    against that year's document: its 决算 for 执行数, its 预算 for 预算数 (as the relation declares)."""
+    from ..rules.narrative import linked_statements, resolve, statements
+
+    d = doc.disclosure
+    sts = statements(d)
+    linked = linked_statements(d)
+    by_ref_d = _values_by_ref(d)
+    by_ref_p = _values_by_ref(other.disclosure)
+    for q in quotes(d):
+        if q.year != other.year or q.basis not in (rel.basis or ()) or q.form not in rel.options.get("forms", ("amount", "change")):
+            continue
+        st = q.statement
+        named = subject_statement(q, sts, d)
+        if named is None:
+            continue
+        basis = q.basis or "数"
+        if q.form == "amount":
+            fig, half = counterpart_figure(other.disclosure, named)
+            if fig is None:
+                continue
+            d.cache.setdefault(CHECKED_QUOTES, set()).add((st.ref, st.text))  # WB609 need not ask for it by hand
+            values = [by_ref_p[c] for c in fig.cells if c in by_ref_p]
+            stated, value = st.amount_wan, fig.amount
+            diff = stated - value
+            sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half, rel.severity)
+            if sev is None:
+                continue
+            yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”（{q.year}年{named.subject}{basis}），"
+                                     f"{other.label}{fig.what}为 {fmt(value)} 万元，相差 {fmt(diff)}",
+                           [st.ref], expected=value, actual=stated, diff=diff, other=other, other_cells=fig.cells, table=None)
+            continue
+        if st.kind == "same_as_last_year" and "基本" in st.text:
+            continue  # “基本持平” allows a change the text does not quantify
+        head = change_head(q, sts)
+        if head is None:
+            continue
+        cur, half_cur = _own_figure(d, head, sts, linked)
+        if cur is None:
+            continue
+        stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
+        # the figure the statement implies for the other year (picks the 口径 of a figure printed two ways)
+        implied = replace(named, amount=cur.amount - stated, unit="万元", unit_slip=False)
+        fig, half = counterpart_figure(other.disclosure, implied)
+        if fig is None:
+            continue
+        d.cache.setdefault(CHECKED_QUOTES, set()).add((st.ref, st.text))
+        delta = cur.amount - fig.amount
+        diff = stated - delta
+        values = [by_ref_p[c] for c in fig.cells if c in by_ref_p] + [by_ref_d[c] for c in cur.cells if c in by_ref_d]
+        sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half + half_cur, rel.severity)
+        if sev is None:
+            continue
+        word = "增加" if delta >= 0 else "减少"
+        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}"
+                                 f"{fig.what}（{q.year}年{basis}）{fmt(fig.amount)}，应为{word} {fmt(abs(delta))} 万元",
+                       [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=fig.cells, table=None)
 
 
 _COMPARED = re.compile(r"^(比|较|与|同)?(上年|上年度|\d{4}年度?)(预算数?|决算数?|相比)?$")
@@ -418,7 +574,7 @@ def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         if value is None:
             if stated == 0:
                 continue
-            yield _finding(rel, Severity.WARNING, f"{rel.name}：情况说明“{st.text}”（{what}），{other.label}的一般公共预算支出表中没有该科目"
+            yield _finding(rel, Severity.WARNING, f"{rel.name}：本文件情况说明“{st.text}”（{what}），{other.label}的一般公共预算支出表中没有该科目"
                            + ("（该表有行缺失，可能在缺失的行中）" if budget.truncated else ""),
                            [st.ref], expected=None, actual=stated, diff=None, other=other, other_cells=[], table=None)
             continue
@@ -426,7 +582,7 @@ def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         sev = _severity(diff, [value, value], quantum)
         if sev is None:
             continue
-        yield _finding(rel, sev, f"{rel.name}：情况说明“{st.text}”；{other.label}{what}（{value.ref}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
+        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；{other.label}{what}（{_ref(other, value.ref)}）为 {fmt(value.number)} 万元，相差 {fmt(diff)}",
                        [st.ref], expected=value.number, actual=stated, diff=diff, other=other, other_cells=[value.ref], table=None)
 
 
@@ -461,7 +617,10 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         notes.add(f"{dept.disclosure.department}：{dept.year}年所属单位{dept.kind}不全（缺 {'、'.join(missing)}），"
                   f"只核对各单位不超过部门数（KW106）")
         within = next(r for r in relations() if r.check == "unit_within")
-        return [f for u in present for f in _within(within, u, dept, unit_is_this=False)]
+        out = [f for u in present for f in _within(within, u, dept, unit_is_this=False)]
+        for f in out:
+            f.evidence[_SIDE] = True  # the unit's own check says it first when the unit is in the run
+        return out
     mine = index(dept.disclosure)
     unit_indexes = [(u, index(u.disclosure)) for u in present]
     keys = list(mine) + [k for _, idx in unit_indexes for k in idx if k not in mine]
@@ -483,8 +642,8 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
         sev = _severity(total - s, involved)
         if sev is None:
             continue
-        where = _where(f) if f is not None else f"{key[0]}“{key[1]}”{column_name(key[2])}（部门无此行）"
-        shown = "；".join(f"{u.disclosure.department} {g.ref} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
+        where = _where(f, dept) if f is not None else f"{key[0]}“{key[1]}”{column_name(key[2])}（部门无此行）"
+        shown = "；".join(f"{u.disclosure.department} {_ref(u, g.ref)} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
         extra = f"（{'、'.join(merged)}不单列预算，并入本部）" if merged else ""
         out.append(_finding(rel, sev, f"{rel.name}：部门{where} {fmt(total)}，各单位合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}{extra}",
                             [f.ref] if f is not None else [], expected=s, actual=total, diff=total - s, table=key[0],
@@ -493,28 +652,99 @@ def _units(rel: Relation, dept: Doc, pool: Pool, notes: Notes) -> list[Finding]:
 
 
 def _units_columns(rel: Relation, dept: Doc, pool: Pool) -> list[Finding]:
-    """A department total = Σ over all its units of Σ of some columns of another table (only when every unit is
-    present and prints those columns; otherwise there is nothing to say: the format does not split them)."""
+    """A department's cell = Σ over its units of Σ of some columns of another table (a unit 收支总表's 人员/公用/
+    项目支出 against the department's 支出总表 or 经济分类 totals), per row: ``{class}`` in the rows runs over every
+    功能分类 类 of either side.  All units present: equal (or, with ``compare = "at_most"``, the department's
+    figure ≤ the units' — equal when the ``equal_when`` cells of the department agree); some units missing: each
+    unit ≤ the department.  Nothing is said when a unit's table does not print those columns (formats that do not
+    split them)."""
     present, missing = pool.units_of(dept)
-    f = index(dept.disclosure).get((rel.this["table"], rel.this["row"], rel.this["column"]))
-    if missing or not present or f is None or f.value.problem:
+    if not present:
         return []
-    parts: list[tuple[Doc, Fact]] = []
+    t_table, t_col = rel.this["table"], rel.this["column"]
+    o_table, columns = rel.other["table"], list(rel.other["columns"])
+    table = dept.disclosure.table(t_table)
+    if table is None or not table.has(t_col):
+        return []
     for u in present:
-        idx = index(u.disclosure)
-        got = [idx.get((rel.other["table"], rel.other["row"], c)) for c in rel.other["columns"]]
-        if any(g is None or g.value.problem for g in got):
+        ut = u.disclosure.table(o_table)
+        if ut is None or not all(ut.has(c) for c in columns):
             return []
-        parts.extend((u, g) for g in got)
-    s = sum((g.value.number for _, g in parts), Decimal(0))
-    total = f.value.number
-    sev = _severity(total - s, [f.value] + [g.value for _, g in parts])
-    if sev is None:
-        return []
-    shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {g.ref} {fmt(g.value.number)}" for u, g in parts)
-    return [_finding(rel, sev, f"{rel.name}：部门{_where(f)} {fmt(total)}，所属单位收支总表合计 {fmt(s)}（{shown}），相差 {fmt(total - s)}",
-                     [f.ref], expected=s, actual=total, diff=total - s, table=f.table,
-                     others=[(u, [g.ref]) for u, g in parts])]
+    mine = index(dept.disclosure)
+    unit_indexes = [(u, index(u.disclosure)) for u in present]
+    out: list[Finding] = []
+    for this_row, other_row in _column_rows(rel, mine, unit_indexes):
+        f = mine.get((t_table, this_row, t_col))
+        if f is not None and f.value.problem:
+            continue
+        parts: list[tuple[Doc, Fact]] = []
+        bad = False
+        for u, idx in unit_indexes:
+            for c in columns:
+                g = idx.get((o_table, other_row, c))
+                if g is None:
+                    continue
+                if g.value.problem:
+                    bad = True
+                parts.append((u, g))
+        if bad or (f is None and not parts):
+            continue
+        total = f.value.number if f is not None else Decimal(0)
+        where = _where(f, dept) if f is not None else f"{t_table}“{this_row.split(':', 1)[-1]}”{column_name(t_col)}（部门无此行）"
+        cells = [f.ref] if f is not None else []
+        if missing:
+            for u in present:
+                mine_parts = [g for v, g in parts if v is u]
+                s = sum((g.value.number for g in mine_parts), Decimal(0))
+                if not mine_parts or s <= total:
+                    continue
+                sev = _severity(s - total, ([f.value] if f is not None else []) + [g.value for g in mine_parts])
+                if sev is None:
+                    continue
+                shown = "、".join(f"{column_name(g.column)} {_ref(u, g.ref)} {fmt(g.value.number)}" for g in mine_parts)
+                out.append(_finding(rel, sev, f"{rel.name}：单位{u.label}{o_table}（{shown}）合计 {fmt(s)}，超过部门{where} {fmt(total)}，"
+                                              f"多 {fmt(s - total)}（所属单位不全，只核对不超过）",
+                                    cells, expected=total, actual=s, diff=s - total, table=t_table, others=[(u, [g.ref for g in mine_parts])]))
+            continue
+        s = sum((g.value.number for _, g in parts), Decimal(0))
+        diff = total - s
+        if rel.options.get("compare") == "at_most" and not _equal_when(rel, mine) and diff <= 0:
+            continue  # the department's figure may be smaller (another fund's part is not in it)
+        sev = _severity(diff, ([f.value] if f is not None else []) + [g.value for _, g in parts])
+        if sev is None:
+            continue
+        shown = "；".join(f"{u.disclosure.department} {column_name(g.column)} {_ref(u, g.ref)} {fmt(g.value.number)}" for u, g in parts) or "各单位均无此项"
+        out.append(_finding(rel, sev, f"{rel.name}：部门{where} {fmt(total)}，所属单位{o_table}合计 {fmt(s)}（{shown}），相差 {fmt(diff)}",
+                            cells, expected=s, actual=total, diff=diff, table=t_table,
+                            others=[(u, [g.ref for v, g in parts if v is u]) for u in present]))
+    return out
+
+
+_CLASS = "{class}"
+
+
+def _column_rows(rel: Relation, mine: dict, unit_indexes: list) -> list[tuple[str, str]]:
+    """(this row key, other row key) pairs: the declared one, or one per 功能分类 类 when the rows hold {class}."""
+    t_row, o_row = rel.this["row"], rel.other["row"]
+    if _CLASS not in t_row:
+        return [(t_row, o_row)]
+    t_pat = re.compile("^" + re.escape(t_row).replace(re.escape(_CLASS), r"(\d{3})") + "$")
+    o_pat = re.compile("^" + re.escape(o_row).replace(re.escape(_CLASS), r"(\d{3})") + "$")
+    classes = {m.group(1) for (table, row, _c) in mine if table == rel.this["table"] and (m := t_pat.match(row))}
+    for _u, idx in unit_indexes:
+        classes |= {m.group(1) for (table, row, _c) in idx if table == rel.other["table"] and (m := o_pat.match(row))}
+    return [(t_row.replace(_CLASS, c), o_row.replace(_CLASS, c)) for c in sorted(classes)]
+
+
+def _equal_when(rel: Relation, mine: dict) -> bool:
+    """``equal_when = [[table, row, column], [table, row, column]]``: the department's two cells agree (exactly)."""
+    cells = rel.options.get("equal_when")
+    if not cells:
+        return False
+    facts = [mine.get(tuple(c)) for c in cells]
+    if any(f is None or f.value.problem for f in facts):
+        return False
+    return len({f.value.number for f in facts}) == 1
 
 
 def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[Finding]:
@@ -534,8 +764,8 @@ def _within(rel: Relation, unit: Doc, dept: Doc, *, unit_is_this: bool) -> list[
         if excess <= 0:
             continue
         sev = _severity(excess, [g.value] + ([f.value] if f is not None else []))
-        d_where = _where(f) if f is not None else f"{key[0]}（无此行）"
-        msg = f"{rel.name}：单位{unit.label}{_where(g)} {fmt(g.value.number)}，超过部门{dept.label}{d_where} {fmt(d_amount)}，多 {fmt(excess)}"
+        d_where = _where(f, dept) if f is not None else f"{key[0]}（无此行）"
+        msg = f"{rel.name}：单位{unit.label}{_where(g, unit)} {fmt(g.value.number)}，超过部门{dept.label}{d_where} {fmt(d_amount)}，多 {fmt(excess)}"
         if unit_is_this:
             out.append(_finding(rel, sev, msg, [g.ref], expected=d_amount, actual=g.value.number, diff=excess,
                                 other=dept, other_cells=[f.ref] if f is not None else [], table=key[0]))
@@ -551,9 +781,148 @@ def _has_column(doc: Doc, key: tuple[str, str, str]) -> bool:
 
 
 def run(docs: list[Doc], pool: Pool) -> tuple[dict[int, list[Finding]], Notes]:
-    """Check each document; returns findings by position in ``docs`` and the run's notes."""
+    """Check each document; returns findings by position in ``docs`` and the run's notes.
+
+    Both directions: a document is checked against its counterparts (forward), and, where it is itself the
+    counterpart of a document that is not in this run (last year's 预算 when next year's is in the archive, a
+    unit whose department is archived), the relations declared on that document are checked too and said on
+    this one (reverse).  Each relation between two cells is said once per run: forward before reverse, the
+    document the relation is declared on before the other."""
     notes = Notes()
-    found = {i: check(doc, pool, notes) for i, doc in enumerate(docs)}
+    in_run = {id(doc) for doc in docs}
+    said: list[tuple[int, int, Finding]] = []  # (priority, position in docs, finding)
+    for i, doc in enumerate(docs):
+        said.extend((_priority(f), i, f) for f in _guarded(check, doc, notes, pool, notes))
+    for i, doc in enumerate(docs):
+        said.extend((2, i, f) for f in _guarded(reverse, doc, notes, pool, in_run))
+    found: dict[int, list[Finding]] = {i: [] for i in range(len(docs))}
+    seen: set = set()
+    for _prio, i, f in sorted(said, key=lambda t: (t[0], t[1])):
+        key = _said_key(docs[i], f)
+        if key in seen:
+            continue
+        seen.add(key)
+        f.evidence.pop(_REFS, None)
+        f.evidence.pop(_SIDE, None)
+        forward = f.evidence.pop(_FORWARD, None)
+        if forward is not None:  # said on this document; the archived document it is declared on keeps it too
+            x, g = forward
+            g.evidence.pop(_REFS, None)
+            pool.said_backwards.append((x, docs[i], g))
+        found[i].append(f)
     for line in pool.identity_notes:
         notes.add(line)
     return found, notes
+
+
+def _guarded(func, doc: Doc, notes: Notes, *args) -> list[Finding]:
+    """One document's cross-document checks; a document they cannot handle is said in Chinese (once) and the run
+    goes on with the other documents: never a traceback for a user's file."""
+    try:
+        return list(func(doc, *args))
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        notes.add(f"{doc.short_label}：跨文件核对未能完成（{type(exc).__name__}），请人工核对与其他文件的关系")
+        return []
+
+
+_SIDE = "_said_from_the_other_side"
+_FORWARD = "_as_declared"
+
+
+def _priority(f: Finding) -> int:
+    return 1 if f.evidence.get(_SIDE) else 0
+
+
+def _said_key(doc: Doc, f: Finding) -> tuple:
+    cells = {(doc.disclosure.source, str(c)) for c in f.cells}
+    for other, refs in f.evidence.get(_REFS, []):
+        cells |= {(other.disclosure.source, str(c)) for c in refs}
+    # two statements of one paragraph share its cell: their figures tell them apart
+    figures = tuple(sorted(str(x) for x in (f.expected, f.actual)))
+    return f.code, frozenset(cells), figures, f.message if not cells else ""
+
+
+def _other_shape(rel: Relation, d: Doc) -> tuple[str, str, int] | None:
+    """(kind, level, year) of the documents whose counterpart ``d`` is under ``rel``; None when it cannot be one."""
+    o, t = rel.other, rel.this
+    if d.kind is None or d.year is None:
+        return None
+    if o.get("kind") in (None, "same"):
+        if t.get("kind") not in (None, d.kind):
+            return None
+        kind = d.kind
+    else:
+        if o["kind"] != d.kind or t.get("kind") is None:
+            return None
+        kind = t["kind"]
+    if o.get("level") in (None, "same"):
+        if t.get("level") not in (None, d.level):
+            return None
+        level = d.level
+    else:
+        if o["level"] != d.level or t.get("level") is None:
+            return None
+        level = t["level"]
+    return kind, level, d.year - int(o.get("year", 0))
+
+
+def reverse(doc: Doc, pool: Pool, in_run: set[int]) -> list[Finding]:
+    """The relations of which ``doc`` is the counterpart, checked on the documents outside the run that declare
+    them (so the order in which documents arrive in the archive does not matter), said on ``doc``."""
+    out: list[Finding] = []
+    if doc.key.startswith("（未关联）"):
+        return out
+    for rel in relations():
+        shape = _other_shape(rel, doc)
+        if shape is None:
+            continue
+        kind, level, year = shape
+        if rel.check in ("units_sum", "units_columns"):
+            candidates = pool.parents_of(doc)  # doc is a unit; the relation is its department's
+        elif rel.check == "unit_within":
+            candidates = pool.units_of(doc)[0]  # doc is a department; the relation is each unit's
+        else:
+            candidates = pool.find(doc.key, kind, year, level, exclude=doc)
+        for x in candidates:
+            if id(x) in in_run or x is doc or x.key.startswith("（未关联）") or x.year is None or x.kind is None:
+                continue
+            if not _applies(rel.this, x):
+                continue
+            for f in _evaluate(rel, x, doc, pool):
+                refs = f.evidence.get(_REFS, [])
+                if any(o is doc for o, _ in refs):
+                    out.append(_flip(f, x, doc))
+    return out
+
+
+def _evaluate(rel: Relation, x: Doc, counterpart: Doc, pool: Pool) -> list[Finding]:
+    """One declared relation of ``x`` against ``counterpart`` (or, for 部门/单位, against all of x's units)."""
+    if rel.check == "equal":
+        return list(_equal(rel, x, counterpart))
+    if rel.check == "narrative_change":
+        return list(_narrative_change(rel, x, counterpart))
+    if rel.check == "narrative_quoted":
+        return list(_narrative_quoted(rel, x, counterpart))
+    if rel.check == "narrative_budget":
+        return list(_narrative_budget(rel, x, counterpart))
+    if rel.check == "units_sum":
+        return _units(rel, x, pool, Notes())
+    if rel.check == "units_columns":
+        return _units_columns(rel, x, pool)
+    if rel.check == "unit_within":
+        return _within(rel, x, counterpart, unit_is_this=True)
+    return []
+
+
+def _flip(f: Finding, x: Doc, doc: Doc) -> Finding:
+    """A finding of ``x`` said on its counterpart ``doc``: doc's cells become the finding's, x's the counterpart's."""
+    refs = f.evidence.get(_REFS, [])
+    mine = [c for o, cs in refs if o is doc for c in cs]
+    others = [(x, list(f.cells))] + [(o, cs) for o, cs in refs if o is not doc]
+    message = f.message.replace("本文件", x.label) if "本文件" in f.message else f"{f.message}（见{x.label}）"
+    evidence = _described(others)
+    evidence[_REFS] = others
+    evidence[_FORWARD] = (x, f)
+    return Finding(code=f.code, severity=f.severity, message=message, cells=mine, expected=f.actual, actual=f.expected,
+                   difference=None if f.difference is None else -f.difference, rule_name=f.rule_name, table=f.table,
+                   evidence=evidence)

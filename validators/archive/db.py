@@ -255,6 +255,23 @@ class Archive:
             conn.execute(sa.delete(t).where(t.c.document_id == doc_id))
             self._insert_findings(conn, doc_id, findings)
 
+    def merge_findings(self, doc_id: int, findings: list[Finding], counterpart: str) -> None:
+        """Cross-document findings about a stored document, found while another document (``counterpart``, its
+        source) was checked: they replace the stored findings of that document that name the same counterpart."""
+        import sqlalchemy as sa
+
+        t = self.t["findings"]
+        try:
+            with self.engine.begin() as conn:
+                rows = conn.execute(sa.select(t.c.position, t.c.code, t.c.evidence).where(t.c.document_id == doc_id)).all()
+                stale = [pos for pos, code, ev in rows if code.startswith("KW") and counterpart in _counterpart_sources(ev)]
+                if stale:
+                    conn.execute(sa.delete(t).where(t.c.document_id == doc_id, t.c.position.in_(stale)))
+                start = max((pos for pos, _c, _e in rows), default=-1) + 1
+                self._insert_findings(conn, doc_id, findings, start)
+        except sa.exc.SQLAlchemyError as exc:
+            raise ArchiveError(f"写入档案库失败：{_short_error(exc)}") from None
+
     def _delete(self, conn, doc_id: int) -> None:
         import sqlalchemy as sa
 
@@ -319,10 +336,10 @@ class Archive:
                 conn.execute(sa.insert(self.t[name]), batch)
         self._insert_findings(conn, doc_id, findings)
 
-    def _insert_findings(self, conn, doc_id: int, findings: list[Finding]) -> None:
+    def _insert_findings(self, conn, doc_id: int, findings: list[Finding], start: int = 0) -> None:
         import sqlalchemy as sa
 
-        batch = [dict(document_id=doc_id, position=i, code=f.code, severity=f.severity.value, message=f.message, table_kind=f.table,
+        batch = [dict(document_id=doc_id, position=start + i, code=f.code, severity=f.severity.value, message=f.message, table_kind=f.table,
                       cells=" ".join(str(c) for c in f.cells), related_cells=" ".join(str(c) for c in f.related_cells),
                       expected=_num(f.expected), actual=_num(f.actual), difference=_num(f.difference),
                       evidence=json.dumps(f.evidence, ensure_ascii=False, default=str) if f.evidence else None)
@@ -409,6 +426,7 @@ class Archive:
         for c in columns:
             built[c["table_seq"]].columns.append(Column(index=c["col_index"], header=c["header"], role=c["role"], group=c["col_group"], side=c["side"]))
         row_objs: dict[tuple[int, int], Row] = {}
+        pages: dict[tuple[str, int, int], int] = {}  # the PDF page of each cell, for documents read from a PDF
         for r in rows:
             label_ref = CellRef(r["label_sheet"], r["label_row"], r["label_col"]) if r["label_sheet"] is not None else None
             row = Row(index=r["sheet_row"], kind=RowKind(r["row_kind"]), label=r["label"] or "", label_ref=label_ref, side=r["side"],
@@ -419,9 +437,13 @@ class Archive:
             value = Value(amount=_dec(v["amount"]), raw=v["raw"], ref=CellRef(v["sheet"], v["cell_row"], v["cell_col"]),
                           problem=v["problem"], half_ulp=_dec(v["half_ulp"]) or Decimal("0.005"))
             row_objs[(v["table_seq"], v["row_position"])].values[v["column_key"]] = value
+            if v["page"] is not None:
+                pages[(v["sheet"], v["cell_row"], v["cell_col"])] = v["page"]
         d.narrative = [Paragraph(text=p["text"], ref=CellRef(p["sheet"], p["cell_row"], p["cell_col"]), section=p["section"] or "")
                        for p in paragraphs]
         d.cache["archive_id"] = doc_id
+        if pages:
+            d.cache["cell_pages"] = pages
         d.cache["archive_level"] = doc["level"]
         d.cache["archive_dept_key"] = doc["dept_key"]
         return d
@@ -469,6 +491,14 @@ class Archive:
                 frame[col] = frame[col].map(_dec)
         # the same column names as validators.api.values_frame / findings_frame
         return frame.rename(columns={"table_kind": "table", "row_key": "row", "column_key": "column"})
+
+
+def _counterpart_sources(evidence: str | None) -> set[str]:
+    try:
+        data = json.loads(evidence) if evidence else {}
+    except ValueError:
+        return set()
+    return {c.get("source") for c in data.get("counterparts", []) if isinstance(c, dict)}
 
 
 def _info(row) -> DocumentInfo:

@@ -41,7 +41,10 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
 
     result = CrossResult()
     pool = crossdoc.Pool(archive, mapping)
+    in_run = {_resolved(r.source) for r in reports}
     for path in with_paths:
+        if _resolved(path) in in_run:
+            continue  # a file of the run given again with --with: checked once, as a file of the run
         try:
             pool.add(read_full(path))
         except (ReadError, OSError) as exc:
@@ -74,13 +77,58 @@ def cross_check(reports: list[Report], *, archive: Archive | None = None, with_p
         docs.append((report, doc))
     found, notes = crossdoc.run([doc for _, doc in docs], pool)
     for i, (report, doc) in enumerate(docs):
-        if found[i]:
+        settled = _settled_by_counterparts(report, doc.disclosure)
+        if found[i] or settled:
             _locate_on_pdf(found[i], doc.disclosure)
-            report.findings = sort_findings(report.findings + found[i])
+            report.findings = sort_findings([f for f in report.findings if not _in(f, settled)] + found[i])
+            doc.disclosure.cache[CHANGED] = True
             if archive is not None and add and doc.archive_id is not None:
                 archive.replace_findings(doc.archive_id, report.findings)
+    if archive is not None and add:  # the reverse direction: the archived document keeps what was said about it
+        backwards: dict[int, tuple[str, list]] = {}
+        for x, doc, finding in pool.said_backwards:
+            if x.archive_id is not None:
+                backwards.setdefault((x.archive_id, doc.disclosure.source), []).append(finding)
+        for (doc_id, counterpart), findings in backwards.items():
+            try:
+                archive.merge_findings(doc_id, findings, counterpart)
+            except ArchiveError as exc:
+                result.problems.append(str(exc))
     result.notes = notes.lines
     return result
+
+
+def _resolved(path) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return str(path)
+
+
+CHANGED = "crossdoc_changed_findings"  # the marked copy must be marked again
+
+
+def _settled_by_counterparts(report: Report, d: Disclosure) -> list:
+    """WB609 (“无法与表格数字对应”) findings on another year's figure that a counterpart document settled."""
+    quoted = d.cache.get(crossdoc.CHECKED_QUOTES) or set()
+    if not quoted:
+        return []
+    out = []
+    for f in report.findings:
+        if f.code != "WB609" or len(f.cells) != 1:
+            continue
+        cell = f.cells[0]
+        if any(_same_cell(cell, ref) and f"“{text}”" in f.message for ref, text in quoted):
+            out.append(f)
+    return out
+
+
+def _same_cell(a, b) -> bool:
+    return (a.sheet, a.row, a.col) == (b.sheet, b.row, b.col)  # a PDF's cells are PdfRefs of the same grid cell
+
+
+def _in(f, found: list) -> bool:
+    return any(f is g for g in found)
 
 
 def _locate_on_pdf(findings, d: Disclosure) -> None:

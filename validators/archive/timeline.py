@@ -33,6 +33,7 @@ def key_figures(d: Disclosure) -> dict[str, Decimal | None]:
 
     final = d.kind == "决算"
     out: dict[str, Decimal | None] = {}
+    figs: dict = {}
     try:
         figs = {
             "收入总计": _first(lambda: _ledger(d, "收支决算总表", "总计", "收入") if final else _ledger(d, "收支总表", "收入总计", "收入")),
@@ -42,14 +43,20 @@ def key_figures(d: Disclosure) -> dict[str, Decimal | None]:
                                lambda: _ledger(d, "收支总表", "财政拨款", "收入")),
             "三公经费": _sangong(d, "合计"),
         }
-        stated = next((s.amount_wan for s in statements(d) if s.kind == "amount" and "机关运行经费" in s.subject), None)
-        figs["机关运行经费"] = jiguan_figure(d, stated)
+        stated = next((s for s in statements(d) if s.kind == "amount" and "机关运行经费" in s.subject and s.amount_wan is not None), None)
+        fig = jiguan_figure(d, stated.amount_wan if stated else None)
+        if stated is not None and (fig is None or "上限" in fig.what):
+            # a 决算's tables only bound it (公用经费 of 行政 and 事业 units alike): its narrative states it
+            out["机关运行经费"] = stated.amount_wan
+        figs["机关运行经费"] = fig
     except (ArithmeticError, ValueError, KeyError, IndexError, TypeError, AttributeError):
-        figs = {}
+        figs, out = {}, {}
     for name in FIGURES:
+        if name in out:
+            continue
         fig = in_wan(d, figs.get(name))  # the timeline is in 万元 whatever unit a year was printed in
         out[name] = fig.amount if fig is not None else None
-    return out
+    return {name: out[name] for name in FIGURES}
 
 
 @dataclass
@@ -106,10 +113,17 @@ def timelines(reports: list[Report], archive=None) -> list[Timeline]:
     return list(out.values())
 
 
+def shown(amount: Decimal | None) -> str:
+    """A timeline figure as shown: 万元 to two decimals (a 元 table converts to more digits; the data keeps them)."""
+    if amount is None:
+        return "—"
+    return fmt(amount.quantize(Decimal("0.01")) if amount.as_tuple().exponent < -2 else amount)
+
+
 def render_text(tl: Timeline) -> str:
     lines = [f"{tl.department}（{len(tl.entries)} 份文件）", "文件".ljust(12, "　") + "".join(f"{n:>14}" for n in FIGURES)]
     for e in tl.entries:
-        lines.append(e.title.ljust(12, "　") + "".join(f"{(fmt(e.figures[n]) if e.figures[n] is not None else '—'):>16}" for n in FIGURES))
+        lines.append(e.title.ljust(12, "　") + "".join(f"{shown(e.figures[n]):>16}" for n in FIGURES))
         for code, sev, msg in e.findings:
             lines.append(f"    【{sev}】{code} {msg}")
     return "\n".join(lines)
@@ -126,7 +140,7 @@ def render_html_section(timelines: list[Timeline]) -> str:
         parts.append(f'<h3 style="font-size:14px;margin:10px 0 4px">{e(tl.department)}</h3><div class="scroll"><table class="timeline">'
                      "<thead><tr><th>文件</th>" + "".join(f"<th>{e(n)}</th>" for n in FIGURES) + "<th>跨文件核对</th></tr></thead><tbody>")
         for entry in tl.entries:
-            cells = "".join(f'<td class="n">{e(fmt(entry.figures[n])) if entry.figures[n] is not None else "—"}</td>' for n in FIGURES)
+            cells = "".join(f'<td class="n">{e(shown(entry.figures[n]))}</td>' for n in FIGURES)
             found = "<br>".join(f'<span class="sev {"err" if sev == "错误" else "rnd" if sev == "尾差" else "warn"}">{e(sev)}</span> {e(code)} {e(msg)}'
                                 for code, sev, msg in entry.findings) or '<span class="muted">无</span>'
             parts.append(f'<tr><td title="{e(entry.source)}">{e(entry.title)}</td>{cells}<td class="msg">{found}</td></tr>')

@@ -136,6 +136,18 @@ def _bar_chart(title: str, items: list[tuple[str, str, dict[Severity, int]]], pi
     return f'<div class="chart"><h3 style="font-size:14px;margin:4px 0">{e(title)}</h3>{legend}{"".join(parts)}{note}</div>'
 
 
+def _counterparts(f) -> str:
+    """The counterpart documents of a cross-document finding, with their cells (or PDF pages)."""
+    found = (f.evidence or {}).get("counterparts") or []
+    lines = []
+    for c in found:
+        cells = c.get("cells") or []
+        shown = "、".join(cells[:6]) + (f" 等 {len(cells)} 处" if len(cells) > 6 else "")
+        lines.append(f'<div class="muted counterpart" title="{e(c.get("source"))}">对照：{e(c.get("label"))}'
+                     + (f"：{e(shown)}" if shown else "") + "</div>")
+    return "".join(lines)
+
+
 def _num(x) -> str:
     return "" if x is None else e(fmt(x))
 
@@ -274,7 +286,7 @@ def render_html(reports: list[Report], *, report_path: str | Path | None = None,
             w(f'<tr data-sev="{e(f.severity.value)}" data-rule="{e(f.code)}" data-dept="{e(dept)}">'
               f'<td class="n">{n}</td><td class="dept">{e(dept)}</td><td class="file" title="{e(report.source)}">{e(name)}</td>'
               f'<td><span class="sev {cls}">{e(f.severity.value)}</span></td>'
-              f'<td title="{e(rule_name(f))}">{e(f.code)}</td><td class="cells">{cells}</td><td class="msg">{e(f.message)}</td>'
+              f'<td title="{e(rule_name(f))}">{e(f.code)}</td><td class="cells">{cells}</td><td class="msg">{e(f.message)}{_counterparts(f)}</td>'
               f'<td class="n">{_num(f.expected)}</td><td class="n">{_num(f.actual)}</td><td class="n">{_num(f.difference)}</td>'
               + (mark_cell if has_marked else "") + "</tr>")
     w("</tbody></table></div></section>")

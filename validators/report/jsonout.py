@@ -23,8 +23,18 @@ def report_dict(report: Report) -> dict:
         "counts": {s.value: report.count(s) for s in SEVERITY_ORDER},
         "baselined": len(report.baselined),
         "tables": found_tables(d),  # which title matched which kind (report/tables.py)
-        "findings": [f.to_dict() for f in report.findings],
+        "findings": [_finding_dict(f) for f in report.findings],
     }
+
+
+def _finding_dict(f) -> dict:
+    """A finding; a cross-document one also names its counterpart documents (``counterparts``: source, label,
+    department, year, kind, level, cells, and pages for a PDF), from ``evidence`` (validators/archive/crossdoc.py)."""
+    out = f.to_dict()
+    counterparts = f.evidence.get("counterparts") if f.evidence else None
+    if counterparts:
+        out["counterparts"] = counterparts
+    return out
 
 
 def _status(report: Report) -> dict:
