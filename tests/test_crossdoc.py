@@ -350,9 +350,11 @@ def quoting(built) -> Path:
 def test_quoted_execution_and_budget_figures_are_checked_against_last_years_documents(quoting, last_final):
     reports, result = run([quoting], with_paths=[YANTAI, last_final])
     found = [f for f in cross(reports) if f.code in ("KW109", "KW110")]
-    assert errors_by_place(found) == [("KW109", "情况说明!C25"), ("KW109", "情况说明!C34"), ("KW110", "情况说明!C27")]
+    assert errors_by_place(found) == [("KW110", "情况说明!C27")]
+    # a 预算's 执行数 is often preliminary: every mismatch with the 决算 is found, as 提示
     estimate = [f for f in found if f.severity is Severity.WARNING]
-    assert [str(f.cells[0]) for f in estimate] == ["情况说明!C36"] and estimate[0].difference == Decimal("4.00")
+    assert sorted(str(f.cells[0]) for f in estimate) == ["情况说明!C25", "情况说明!C34", "情况说明!C36"]
+    assert next(f for f in estimate if str(f.cells[0]) == "情况说明!C36").difference == Decimal("4.00")
     assert len(found) == 4  # the agreeing quotes (C26, C30) say nothing
     change = next(f for f in found if str(f.cells[0]) == "情况说明!C34")
     assert (change.expected, change.actual) == (Decimal("0.46"), Decimal("1.46"))
