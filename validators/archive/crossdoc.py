@@ -20,7 +20,7 @@ from typing import Iterable
 from ..amounts import envelope_of, fmt
 from ..reading.units import value_to_wan
 from ..model import CellRef, Disclosure, Finding, Severity, Value
-from ..rules._checks import column_name
+from ..rules.relations import column_name
 from . import identity
 from .facts import Fact, index
 from .quoted import about_an_item, change_head, comparison, counterpart_figure, item_subject, quotes, subject_statement
@@ -465,7 +465,7 @@ def _own_figure(d: Disclosure, head, sts, linked):
 def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
     """Another year's figure the narrative quotes (“2025年预计执行数5.70万元”, “比2025年执行数减少0.50万元”)
     against that year's document: its 决算 for 执行数, its 预算 for 预算数 (as the relation declares)."""
-    from ..rules.narrative import linked_statements, resolve, statements
+    from ..rules.narrative import linked_statements, statements
 
     d = doc.disclosure
     sts = statements(d)

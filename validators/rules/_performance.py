@@ -41,8 +41,13 @@ def _tolerance(*amounts: Amount | Value | None) -> Decimal:
 
 # ---- the project table's figures for a project --------------------------------------------------------
 
+def _project_table(d: Disclosure):
+    """The table that lists projects by name (subjects.toml [performance] project_table)."""
+    return d.table(schemas.subjects()["performance"]["project_table"])
+
+
 def _project_rows(d: Disclosure, name: str):
-    t = d.table("项目支出表")
+    t = _project_table(d)
     if t is None:
         return []
     rows = [r for r in t.data_rows() if r.label]
@@ -168,7 +173,7 @@ def special_funds(ctx: Context) -> Iterator[Finding]:
 def unlinked_targets(ctx: Context) -> Iterator[Finding]:
     """WB609: a target table whose project the project table does not list by that name."""
     d = ctx.disclosure
-    if d.table("项目支出表") is None:
+    if _project_table(d) is None:
         return
     for t in read_part(d).targets:
         if t.total is not None and not _project_rows(d, t.name) and _tasks_sum(d, t) is None:
@@ -303,7 +308,7 @@ def project_count(ctx: Context) -> Iterator[Finding]:
     """WB604 (提示): “涉及预算项目支出 N 个，预算资金 X 万元” where X is the 项目支出表 total but the
     table lists another number of projects."""
     d = ctx.disclosure
-    t = d.table("项目支出表")
+    t = _project_table(d)
     total = t.total_row() if t else None
     value = total.values.get("合计") if total else None
     if value is None or value.amount is None:
@@ -339,7 +344,8 @@ def grade_counts(ctx: Context) -> Iterator[Finding]:
 
 def _project_expenditure(d: Disclosure):
     """(amount, cells, what, is the same year's budget) of the disclosure's 项目支出 total."""
-    for kind, key in (("项目支出表", "合计"), ("支出总表", "项目支出"), ("支出决算表", "项目支出")):
+    for place in schemas.subjects()["performance"]["project_total"]:
+        kind, key = place["table"], place["column"]
         t = d.table(kind)
         row = t.total_row() if t else None
         value = row.values.get(key) if row else None

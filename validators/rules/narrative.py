@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 
 from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
-from ..model import CellRef, Disclosure, Paragraph, Severity, Table, Value
+from ..model import CellRef, Disclosure, Paragraph, Severity, Value
 from ..narrative import UNIT_FACTOR, Statement, extract
 from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from . import Context, rule
