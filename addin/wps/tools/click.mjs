@@ -3,13 +3,16 @@
 // the page's), the real Pyodide engine loaded from the built add-in folder.
 //
 //   node addin/wps/tools/click.mjs BOOK.xlsx [BOOK2.xlsx ...] [--twice] [--clear] [--addin DIR] [--calls]
+//                                  [--edit 'SHEET!A1=VALUE' ...] [--show 'SHEET!A1' ...]
 //   node addin/wps/tools/click.mjs --callbacks
 //
 // Prints one JSON line per book: {"book", "marked": [{"cell": "sheet!A1", "severity"}], "results":
 // [{"values": [...], "link": "#'sheet'!A1"}], "message", "load_ms", "click_ms"}; with --twice also
 // "rerun" (the second click: same state as after the first? calls), with --clear also "clear"
 // (state after 清除标注 equal to the state before the first click?), with --calls the
-// object-model calls per click.  --callbacks lists every callback ribbon.xml names and whether
+// object-model calls per click.  --edit changes a cell after the first click (as a user fixing it
+// would; the clear comparison then expects the edited values), --show reports the value, fill and
+// comment of a cell after every click.  --callbacks lists every callback ribbon.xml names and whether
 // main.js defines it as a function.
 // A missing or unreadable file: a Chinese message on stderr, exit status 2 (other books still run).
 import { execFileSync } from "node:child_process";
@@ -34,7 +37,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { books: [], twice: false, clear: false, calls: false, callbacks: false, addin: null };
+  const opts = { books: [], twice: false, clear: false, calls: false, callbacks: false, addin: null, edits: [], show: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--twice") opts.twice = true;
@@ -42,11 +45,47 @@ function parseArgs(argv) {
     else if (a === "--calls") opts.calls = true;
     else if (a === "--callbacks") opts.callbacks = true;
     else if (a === "--addin") opts.addin = argv[++i];
+    else if (a === "--edit") opts.edits.push(parseEdit(argv[++i]));
+    else if (a === "--show") opts.show.push(parseCell(argv[++i]));
     else if (a.startsWith("--")) fail(`未知参数：${a}\n用法：node addin/wps/tools/click.mjs 工作簿.xlsx [--twice] [--clear] [--calls] [--addin 文件夹]`);
     else opts.books.push(a);
   }
   if (!opts.books.length && !opts.callbacks) fail("用法：node addin/wps/tools/click.mjs 工作簿.xlsx [--twice] [--clear] [--calls] [--addin 文件夹]");
   return opts;
+}
+
+function parseCell(text) {
+  const m = /^(.+)!([A-Z]+)(\d+)$/.exec(text || "");
+  if (!m) fail(`单元格应写作“工作表!A1”：${text}`);
+  let col = 0;
+  for (const ch of m[2]) col = col * 26 + ch.charCodeAt(0) - 64;
+  return { text, sheet: m[1], row: Number(m[3]), col };
+}
+
+function parseEdit(text) {
+  const at = (text || "").indexOf("=");
+  if (at < 0) fail(`--edit 应写作“工作表!A1=值”：${text}`);
+  const cell = parseCell(text.slice(0, at));
+  const raw = text.slice(at + 1);
+  return { ...cell, value: raw !== "" && !Number.isNaN(Number(raw)) ? Number(raw) : raw };
+}
+
+function applyEdits(app, edits) {
+  for (const e of edits) {
+    const sheet = app.book.sheets.find((s) => s._name === e.sheet);
+    if (!sheet) fail(`没有工作表：${e.sheet}`);
+    sheet.setValue(e.row, e.col, e.value);
+  }
+}
+
+function show(app, cells) {
+  const out = {};
+  for (const c of cells) {
+    const sheet = app.book.sheets.find((s) => s._name === c.sheet);
+    const k = `${c.row},${c.col}`;
+    out[c.text] = sheet ? { value: sheet.values.get(k) ?? null, fill: sheet.fills.get(k) ?? null, comment: sheet.comments.get(k) ?? null } : null;
+  }
+  return out;
 }
 
 function version() {
@@ -218,18 +257,28 @@ async function main() {
     }
     Object.assign(out, { message: first.message, marked: marked(app), results: results(app), findings: first.findings.length });
     if (opts.calls) out.calls = calls;
+    if (opts.show.length) out.show = { first: show(app, opts.show) };
+    if (opts.edits.length) applyEdits(app, opts.edits);
     if (opts.twice) {
       const after = app.snapshot();
       const t2 = performance.now();
       const second = await page.ribbon.OnAction({ Id: "czcheckValidate" });
       const again = app.resetCalls();
       out.rerun = { click_ms: performance.now() - t2, error: second.error || null, same_state: firstDifference(after, app.snapshot()) === null,
-        difference: firstDifference(after, app.snapshot()), calls: opts.calls ? again : undefined };
+        difference: firstDifference(after, app.snapshot()), calls: opts.calls ? again : undefined, marked: marked(app) };
+      if (opts.show.length) out.show.rerun = show(app, opts.show);
     }
     if (opts.clear) {
       const cleared = await page.ribbon.OnAction({ Id: "czcheckClear" });
       const clearCalls = app.resetCalls();
-      const difference = firstDifference(before, app.snapshot());
+      let expected = before;
+      if (opts.edits.length) {
+        const fresh = await fakeFromXlsx(path, basename(path));
+        applyEdits(fresh, opts.edits);
+        expected = fresh.snapshot();
+      }
+      const difference = firstDifference(expected, app.snapshot());
+      if (opts.show.length) out.show.clear = show(app, opts.show);
       out.clear = { message: cleared.message || null, error: cleared.error || null, restored: difference === null, difference,
         calls: opts.calls ? clearCalls : undefined };
     }

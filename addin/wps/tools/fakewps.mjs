@@ -9,7 +9,10 @@
 //
 // Every property read or write and every method call is counted in app.calls (each is one call
 // into WPS from the add-in's page); snapshot() gives the whole state for round-trip comparisons.
+import { posix } from "node:path";
+import { readFileSync } from "node:fs";
 import ExcelJS from "exceljs";
+import JSZip from "jszip";
 
 export const XL_NONE = -4142;
 export const NO_FILL_COLOR = 16777215;
@@ -359,9 +362,81 @@ function noteText(note) {
   return undefined;
 }
 
+// exceljs finds parts by their usual names (xl/worksheets/sheetN.xml, xl/commentsN.xml,
+// xl/drawings/vmlDrawingN.vml, relative targets); other writers (openpyxl: xl/comments/comment1.xml
+// with absolute targets) are valid too.  The package is renamed to the usual names first.
+const REL = /<Relationship\b[^>]*?\/?>/g;
+const attr = (tag, name) => {
+  const m = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
+  return m ? m[1] : null;
+};
+const relsOf = (part) => posix.join(posix.dirname(part), "_rels", posix.basename(part) + ".rels");
+const resolveTarget = (source, target) => (target.startsWith("/") ? target.slice(1)
+  : posix.normalize(posix.join(posix.dirname(source), target)));
+
+async function normalized(bytes) {
+  const zip = await JSZip.loadAsync(bytes);
+  const wbRels = zip.file("xl/_rels/workbook.xml.rels");
+  if (!wbRels || !zip.file("xl/workbook.xml")) return bytes;
+  const moves = new Map(); // old part -> new part
+  const rewritten = new Map(); // new rels part -> text
+  let sheetNo = 0;
+  const wbText = (await wbRels.async("string")).replace(REL, (tag) => {
+    const type = attr(tag, "Type") || "", target = attr(tag, "Target");
+    if (!target || attr(tag, "TargetMode") === "External") return tag;
+    const old = resolveTarget("xl/workbook.xml", target);
+    let now = null;
+    if (type.endsWith("/worksheet")) now = `xl/worksheets/sheet${++sheetNo}.xml`;
+    else if (type.endsWith("/sharedStrings")) now = "xl/sharedStrings.xml";
+    else if (type.endsWith("/styles")) now = "xl/styles.xml";
+    if (!now) return tag;
+    moves.set(old, now);
+    return tag.replace(/\sTarget="[^"]*"/, ` Target="${posix.relative("xl", now)}"`);
+  });
+  rewritten.set("xl/_rels/workbook.xml.rels", wbText);
+  for (const [old, now] of [...moves]) {
+    if (!now.startsWith("xl/worksheets/")) continue;
+    const n = /sheet(\d+)\.xml$/.exec(now)[1];
+    const rels = zip.file(relsOf(old));
+    if (!rels) continue;
+    moves.set(relsOf(old), relsOf(now));
+    const text = (await rels.async("string")).replace(REL, (tag) => {
+      const type = attr(tag, "Type") || "", target = attr(tag, "Target");
+      if (!target || attr(tag, "TargetMode") === "External") return tag;
+      const part = resolveTarget(old, target);
+      let dest = part;
+      if (type.endsWith("/comments")) dest = `xl/comments${n}.xml`;
+      else if (type.endsWith("/vmlDrawing")) dest = `xl/drawings/vmlDrawing${n}.vml`;
+      if (dest !== part) moves.set(part, dest);
+      return tag.replace(/\sTarget="[^"]*"/, ` Target="${posix.relative("xl/worksheets", dest)}"`);
+    });
+    rewritten.set(relsOf(now), text);
+  }
+  const out = new JSZip();
+  const taken = new Set([...moves.values()]);
+  for (const name of Object.keys(zip.files)) {
+    const entry = zip.files[name];
+    if (entry.dir) continue;
+    const now = moves.get(name) || name;
+    if (!moves.has(name) && taken.has(name)) continue; // a leftover part under a name now used
+    if (rewritten.has(now)) continue;
+    if (/^xl\/comments\d+\.xml$/.test(now)) {
+      // a comment of plain text (<text><t>…</t></text>, no runs) is read by exceljs as empty
+      const text = (await entry.async("string"))
+        .replace(/<text>\s*<t(\b[^>]*)>([\s\S]*?)<\/t>\s*<\/text>/g, "<text><r><t$1>$2</t></r></text>")
+        .replace(/<text>\s*<t(\b[^>]*)\/>\s*<\/text>/g, "<text><r><t$1/></r></text>");
+      out.file(now, text);
+      continue;
+    }
+    out.file(now, await entry.async("uint8array"));
+  }
+  for (const [name, text] of rewritten) out.file(name, text);
+  return out.generateAsync({ type: "nodebuffer" });
+}
+
 export async function fakeFromXlsx(path, bookName) {
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(path);
+  await workbook.xlsx.load(await normalized(readFileSync(path)));
   const app = new FakeApplication(bookName);
   workbook.eachSheet((ws) => {
     const sheet = new Sheet(app, ws.name);
