@@ -8,7 +8,8 @@ The folder holds everything WPS needs, nothing is fetched at run time:
       czcheck_<version>/     the add-in: index.html, main.js, ribbon.xml, taskpane.html, manifest.xml,
                              pyodide/ (the runtime, copied from npm's pinned pyodide package, installed
                              by addin/pyodide/install.sh), engine.zip (the engine's Python sources,
-                             packed from THIS checkout: validators/ and the addin modules it needs)
+                             packed from THIS checkout: validators/ and the addin modules it needs),
+                             files/*.js (the binary files again as base64 scripts, for file:// pages)
       publish.xml            the jsaddons registration (offline mode) naming czcheck_<version>
       jsplugins.xml          the same add-in for the jsplugins.xml mode (oem.ini JSPluginsServer)
       安装.bat / install.sh  copy the add-in into the user's jsaddons folder (Windows / Linux)
@@ -21,6 +22,8 @@ The zip is deterministic: the same sources give the same bytes.
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import re
 import shutil
 import subprocess
@@ -36,6 +39,9 @@ PYODIDE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.was
                  "pyodide-lock.json", "package.json", "LICENSE")
 ENGINE_MODULES = ("addin/__init__.py", "addin/excel.py", "addin/gridjson.py", "addin/wps_plan.py")
 NAME = "czcheck"
+# binary files a file:// page may not fetch: also shipped as files/NAME.js (base64), see main.js
+EMBEDDED = {"pyodide.asm.wasm": "pyodide/pyodide.asm.wasm", "python_stdlib.zip": "pyodide/python_stdlib.zip",
+            "pyodide-lock.json": "pyodide/pyodide-lock.json", "engine.zip": "engine.zip"}
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
 
@@ -155,6 +161,11 @@ def build(out: Path) -> Path:
         if (PYODIDE_PKG / name).is_file():
             shutil.copyfile(PYODIDE_PKG / name, addin / "pyodide" / name)
     _write_zip(addin / "engine.zip", [(name, path.read_bytes()) for name, path in engine_files()])
+    (addin / "files").mkdir()
+    for name, path in EMBEDDED.items():
+        data = base64.b64encode((addin / path).read_bytes()).decode("ascii")
+        (addin / "files" / f"{name}.js").write_text(
+            f"(window.CZCHECK_FILES = window.CZCHECK_FILES || {{}})[{json.dumps(name)}] = \"{data}\";\n", encoding="ascii")
     entry = publish_xml(folder, ver).splitlines()[2].strip()
     (out / "publish.xml").write_text(publish_xml(folder, ver), encoding="utf-8")
     (out / "jsplugins.xml").write_text(jsplugins_xml(ver), encoding="utf-8")

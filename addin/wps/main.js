@@ -59,10 +59,61 @@ var czcheck = (function () {
     }
   }
 
+  /* A page opened from the add-in folder (file://) may not fetch() its own files: Chromium refuses
+     fetch and module imports of file: URLs.  index.html loads pyodide.asm.js with a classic
+     <script>; the binary files (the wasm, the standard library, the lock file, engine.zip) are
+     also in files/NAME.js as base64 (window.CZCHECK_FILES[NAME]), loaded by a <script> tag when
+     fetch fails. */
+  var embedded = {};
+
+  function decodeBase64(text) {
+    var raw = window.atob(text);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  function loadEmbedded(base, name) {
+    if (!embedded[name]) {
+      embedded[name] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = base + "files/" + name + ".js";
+        script.onload = function () {
+          var text = window.CZCHECK_FILES && window.CZCHECK_FILES[name];
+          if (text) resolve(decodeBase64(text));
+          else reject(new Error("files/" + name + ".js"));
+        };
+        script.onerror = function () {
+          reject(new Error("无法读取加载项文件 files/" + name + ".js"));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return embedded[name];
+  }
+
+  function installFileFetch(base) {
+    if (typeof document === "undefined" || !/^file:/i.test(base) || window.czcheckFetchInstalled) return;
+    var nativeFetch = window.fetch.bind(window);
+    window.fetch = function (input, init) {
+      var url = input && typeof input === "object" && typeof input.url === "string" ? input.url : String(input); // a URL object too
+      if (url.indexOf(base) !== 0) return nativeFetch(input, init);
+      var name = url.slice(base.length).replace(/^pyodide\//, "").replace(/[?#].*$/, "");
+      return nativeFetch(input, init).catch(function () {
+        return loadEmbedded(base, name).then(function (bytes) {
+          var type = /\.wasm$/.test(name) ? "application/wasm" : /\.json$/.test(name) ? "application/json" : "application/octet-stream";
+          return new Response(bytes, { status: 200, headers: { "Content-Type": type } });
+        });
+      });
+    };
+    window.czcheckFetchInstalled = true;
+  }
+
   function loadEngine() {
     if (engine) return engine;
     engine = (async function () {
       var base = baseUrl();
+      installFileFetch(base);
       var py = await loadPyodide({ indexURL: base + "pyodide/" });
       var response = await fetch(base + "engine.zip");
       if (!response.ok) throw new Error("engine.zip: " + response.status);

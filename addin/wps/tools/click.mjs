@@ -13,7 +13,7 @@
 // object-model calls per click.  --edit changes a cell after the first click (as a user fixing it
 // would; the clear comparison then expects the edited values), --show reports the value, fill and
 // comment of a cell after every click.  --callbacks lists every callback ribbon.xml names and whether
-// main.js defines it as a function.
+// main.js defines it as a function.  --dump-state prints the fake built from each book as JSON.
 // A missing or unreadable file: a Chinese message on stderr, exit status 2 (other books still run).
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -44,6 +44,7 @@ function parseArgs(argv) {
     else if (a === "--clear") opts.clear = true;
     else if (a === "--calls") opts.calls = true;
     else if (a === "--callbacks") opts.callbacks = true;
+    else if (a === "--dump-state") opts.dump = true;
     else if (a === "--addin") opts.addin = argv[++i];
     else if (a === "--edit") opts.edits.push(parseEdit(argv[++i]));
     else if (a === "--show") opts.show.push(parseCell(argv[++i]));
@@ -111,7 +112,9 @@ async function ensureExcelJs() {
       fail("无法安装读取 .xlsx 所需的 exceljs（需要 npm）：" + err.message.split("\n")[0]);
     }
   }
-  return import("./fakewps.mjs");
+  const { fakeFromXlsx } = await import("./fromxlsx.mjs");
+  const { FakeApplication } = await import("./fakewps.mjs");
+  return { fakeFromXlsx, FakeApplication };
 }
 
 /** The add-in page as WPS would run it: main.js in its own global scope with window.Application. */
@@ -203,8 +206,16 @@ function firstDifference(a, b) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const addinDir = resolve(opts.addin || resolve(repo, "dist", "czcheck-wps", `czcheck_${version()}`));
-  ensureBuilt(addinDir);
   const { fakeFromXlsx, FakeApplication } = await ensureExcelJs();
+  if (opts.dump) { // the fake's state of each book as JSON, for a page that rebuilds it (FakeApplication.fromState)
+    for (const book of opts.books) {
+      if (!existsSync(book)) fail(`找不到文件：${book}`);
+      const app = await fakeFromXlsx(resolve(book), basename(book)).catch(() => fail(`无法读取工作簿（不是 .xlsx 文件或文件已损坏）：${book}`));
+      process.stdout.write(JSON.stringify(app.state()) + "\n");
+    }
+    return;
+  }
+  ensureBuilt(addinDir);
 
   if (opts.callbacks) {
     const page = await loadAddin(addinDir, new FakeApplication("无.xlsx"));
