@@ -195,10 +195,7 @@ def finish(originals_json: str) -> str:
             had = key in old or before.note is not None
             comment_ops.append({"op": "comment", "sheet": sheet, "cell": address, "text": text, "had": had})
         record[key] = Original(sheet, address, before.color, before.note, fill, text)
-    for (sheet, fill), cells in by_fill.items():
-        ops += [{"op": "fill", "sheet": sheet, "address": a, "color": bgr(fill)} for a in unions(cells)]
-    ops += comment_ops
-
+    # the record first: should a later operation fail, 清除标注 still finds every original
     rec_rows = [[RECORD_HEAD]] + [[o.to_text()] for o in record.values()]
     if RECORD_SHEET in names:
         ops.append({"op": "sheet", "name": RECORD_SHEET, "clear": True})
@@ -206,6 +203,9 @@ def finish(originals_json: str) -> str:
         ops.append({"op": "sheet", "name": RECORD_SHEET, "create": True, "hide": True})
         names.append(RECORD_SHEET)
     ops.append({"op": "values", "sheet": RECORD_SHEET, "address": f"A1:A{len(rec_rows)}", "rows": rec_rows})
+    for (sheet, fill), cells in by_fill.items():
+        ops += [{"op": "fill", "sheet": sheet, "address": a, "color": bgr(fill)} for a in unions(cells)]
+    ops += comment_ops
 
     block = result_rows(plan, set(names))
     width = len(RESULT_COLUMNS)

@@ -277,3 +277,15 @@ def test_unreadable_book_is_an_error_not_a_traceback(monkeypatch):
     monkeypatch.setattr(reading, "disclosure_from_grids", refuse)
     out = json.loads(wps_plan.begin(json.dumps({"source": "x.xlsx", "sheets": [{"name": "表1", "values": [["a"]]}]})))
     assert out == {"error": "无法校验本工作簿：工作簿结构异常"}
+
+
+def test_a_sheet_refusing_changes_is_a_message_and_clear_recovers(addin):
+    """A protected sheet makes the click fail midway: a Chinese message, the screen updating again,
+    and the record (written before any mark) lets 清除标注 give back the exact state."""
+    name = "weihai-2024-final-accounts.xlsx"
+    proc = _click(addin, str(SAMPLES / name), "--protect", "收入支出决算总表", "--clear")
+    assert proc.returncode == 2
+    (result,) = _lines(proc)
+    assert result["error"].startswith("修改工作簿时出错：") and "受保护" in result["error"]
+    assert result["screen_updating"] is True
+    assert result["clear"]["restored"], result["clear"]["difference"]

@@ -252,22 +252,29 @@ var czcheck = (function () {
   }
 
   async function withEngine(work) {
-    var a = app();
     showPane();
+    var plan;
     try {
       status("load", engine ? "正在校验……" : "正在加载校验引擎（首次约需数秒）……");
-      var plan = await loadEngine();
+      plan = await loadEngine();
+    } catch (err) {
+      return fail("无法加载校验引擎：" + pythonMessage(err) + "。请确认加载项文件夹完整（含 pyodide、files 与 engine.zip），详见 docs/wps-addin.md。");
+    }
+    try {
       status("run", "正在校验……");
-      var result = work(plan, a);
+      var result = work(plan, app());
       status(result.error ? "error" : "done", result.error || result.message);
       return result;
     } catch (err) {
-      var message = err instanceof UserError ? err.message
-        : err && err.type ? "校验时出错：" + pythonMessage(err)
-          : "无法加载校验引擎或操作工作簿：" + pythonMessage(err) + "。请确认加载项文件夹完整（含 pyodide 与 engine.zip），详见 docs/wps-addin.md。";
-      status("error", message);
-      return { error: message };
+      if (err instanceof UserError) return fail(err.message);
+      if (err && err.type) return fail("校验时出错：" + pythonMessage(err));
+      return fail("修改工作簿时出错：" + pythonMessage(err) + "。工作表是否受保护或正在编辑单元格？已做的标注可用“清除标注”去掉。");
     }
+  }
+
+  function fail(message) {
+    status("error", message);
+    return { error: message };
   }
 
   function validate() {

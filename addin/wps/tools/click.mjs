@@ -3,7 +3,7 @@
 // the page's), the real Pyodide engine loaded from the built add-in folder.
 //
 //   node addin/wps/tools/click.mjs BOOK.xlsx [BOOK2.xlsx ...] [--twice] [--clear] [--addin DIR] [--calls]
-//                                  [--edit 'SHEET!A1=VALUE' ...] [--show 'SHEET!A1' ...]
+//                                  [--edit 'SHEET!A1=VALUE' ...] [--show 'SHEET!A1' ...] [--protect SHEET]
 //   node addin/wps/tools/click.mjs --callbacks
 //
 // Prints one JSON line per book: {"book", "marked": [{"cell": "sheet!A1", "severity"}], "results":
@@ -12,11 +12,12 @@
 // (state after 清除标注 equal to the state before the first click?), with --calls the
 // object-model calls per click.  --edit changes a cell after the first click (as a user fixing it
 // would; the clear comparison then expects the edited values), --show reports the value, fill and
-// comment of a cell after every click.  --callbacks lists every callback ribbon.xml names and whether
+// comment of a cell after every click.  --protect makes a sheet refuse changes during the first
+// click (its error is reported, exit status 2; with --clear, 清除标注 then runs unprotected).  --callbacks lists every callback ribbon.xml names and whether
 // main.js defines it as a function.  --dump-state prints the fake built from each book as JSON.
 // A missing or unreadable file: a Chinese message on stderr, exit status 2 (other books still run).
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
@@ -37,7 +38,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { books: [], twice: false, clear: false, calls: false, callbacks: false, addin: null, edits: [], show: [] };
+  const opts = { books: [], twice: false, clear: false, calls: false, callbacks: false, addin: null, edits: [], show: [], protect: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--twice") opts.twice = true;
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     else if (a === "--calls") opts.calls = true;
     else if (a === "--callbacks") opts.callbacks = true;
     else if (a === "--dump-state") opts.dump = true;
+    else if (a === "--protect") opts.protect.push(argv[++i]);
     else if (a === "--addin") opts.addin = argv[++i];
     else if (a === "--edit") opts.edits.push(parseEdit(argv[++i]));
     else if (a === "--show") opts.show.push(parseCell(argv[++i]));
@@ -94,14 +96,35 @@ function version() {
   return m ? m[1] : "0.0.0";
 }
 
-function ensureBuilt(dir) {
-  if (existsSync(resolve(dir, "engine.zip")) && existsSync(resolve(dir, "pyodide", "pyodide.asm.wasm"))) return;
+function newestSource() {
+  const roots = [resolve(repo, "addin", "wps"), resolve(repo, "validators")];
+  let newest = ["wps_plan.py", "excel.py", "gridjson.py"].map((n) => statSync(resolve(repo, "addin", n)).mtimeMs)
+    .reduce((a, b) => Math.max(a, b), 0);
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === "node_modules" || entry.name === "__pycache__" || entry.name === "tools") continue;
+      const path = resolve(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  roots.forEach(walk);
+  return newest;
+}
+
+/** The default folder (dist/) is built, or rebuilt when a source is newer; --addin folders are used as they are. */
+function ensureBuilt(dir, isDefault) {
+  const zip = resolve(dir, "engine.zip");
+  const fresh = existsSync(zip) && existsSync(resolve(dir, "pyodide", "pyodide.asm.wasm"))
+    && (!isDefault || statSync(zip).mtimeMs >= newestSource());
+  if (fresh) return;
+  if (!isDefault && existsSync(dir)) fail(`加载项文件夹不完整：${dir}`);
   try {
     execFileSync("python3", [resolve(repo, "addin", "wps", "build.py")], { stdio: ["ignore", "ignore", "inherit"] });
   } catch (err) {
     fail(`无法生成 WPS 加载项文件夹（python3 addin/wps/build.py 失败）：${err.message.split("\n")[0]}`);
   }
-  if (!existsSync(resolve(dir, "engine.zip"))) fail(`加载项文件夹不完整：${dir}`);
+  if (!existsSync(zip)) fail(`加载项文件夹不完整：${dir}`);
 }
 
 async function ensureExcelJs() {
@@ -215,7 +238,7 @@ async function main() {
     }
     return;
   }
-  ensureBuilt(addinDir);
+  ensureBuilt(addinDir, !opts.addin);
 
   if (opts.callbacks) {
     const page = await loadAddin(addinDir, new FakeApplication("无.xlsx"));
@@ -253,6 +276,8 @@ async function main() {
       loadMs = performance.now() - t0;
     }
     page.Application = app; // the next book is the active one
+    const guarded = app.book.sheets.filter((s) => opts.protect.includes(s._name));
+    guarded.forEach((s) => { s.protected = true; });
     const before = app.snapshot();
     app.resetCalls();
     const t1 = performance.now();
@@ -260,9 +285,16 @@ async function main() {
     const clickMs = performance.now() - t1;
     const calls = app.resetCalls();
     const out = { book, load_ms: loadMs, click_ms: clickMs };
+    out.screen_updating = app.ScreenUpdatingState;
+    guarded.forEach((s) => { s.protected = false; }); // the user lifts the protection, then clicks again
     if (first.error) {
       out.error = first.error;
       status = 2;
+      if (opts.clear) {
+        const cleared = await page.ribbon.OnAction({ Id: "czcheckClear" });
+        const difference = firstDifference(before, app.snapshot());
+        out.clear = { message: cleared.message || null, error: cleared.error || null, restored: difference === null, difference };
+      }
       process.stdout.write(JSON.stringify(out) + "\n");
       continue;
     }

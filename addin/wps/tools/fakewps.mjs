@@ -54,6 +54,7 @@ export class Sheet {
     this.app = app;
     this._name = name;
     this._visible = -1;
+    this.protected = false; // a protected sheet refuses every change, as WPS does
     this.values = new Map();
     this.formulas = new Map();
     this.fills = new Map();
@@ -114,6 +115,9 @@ export class Sheet {
     }
     return out;
   }
+  guard() {
+    if (this.protected) throw new Error(`fake WPS: 工作表“${this._name}”受保护，不能修改`);
+  }
   setValue(r, c, v) {
     const k = key(r, c);
     this.formulas.delete(k);
@@ -173,6 +177,7 @@ class Range {
   }
   set Value2(block) {
     this.app.count("Range.Value2=");
+    this.sheet.guard();
     const a = this.areas[0];
     if (!Array.isArray(block)) block = [[block]];
     if (block.length !== a.r2 - a.r1 + 1 || block.some((row) => row.length !== a.c2 - a.c1 + 1)) {
@@ -194,6 +199,7 @@ class Range {
       },
       set Color(v) {
         range.app.count("Interior.Color=");
+        range.sheet.guard();
         if (!Number.isInteger(v) || v < 0 || v > 0xFFFFFF) throw new Error(`fake WPS: bad colour ${v}`);
         for (const [r, c] of range.sheet.cellsOf(range.areas)) range.sheet.fills.set(key(r, c), v);
       },
@@ -205,6 +211,7 @@ class Range {
       },
       set ColorIndex(v) {
         range.app.count("Interior.ColorIndex=");
+        range.sheet.guard();
         if (v !== XL_NONE) throw new Error("fake WPS: only ColorIndex = xlColorIndexNone is used");
         for (const [r, c] of range.sheet.cellsOf(range.areas)) range.sheet.fills.delete(key(r, c));
       },
@@ -217,6 +224,7 @@ class Range {
   }
   AddComment(text) {
     this.app.count("Range.AddComment");
+    this.sheet.guard();
     const [r, c] = this.single();
     if (this.sheet.comments.has(key(r, c))) throw new Error("fake WPS: AddComment on a cell that has a comment");
     if (typeof text !== "string") throw new Error("fake WPS: AddComment needs text");
@@ -225,6 +233,7 @@ class Range {
   }
   ClearComments() {
     this.app.count("Range.ClearComments");
+    this.sheet.guard();
     for (const [r, c] of this.sheet.cellsOf(this.areas)) this.sheet.comments.delete(key(r, c));
   }
   set ColumnWidth(w) {
@@ -233,6 +242,7 @@ class Range {
   }
   Clear() {
     this.app.count("Range.Clear");
+    this.sheet.guard();
     const inside = (k) => {
       const [r, c] = unkey(k);
       return this.areas.some((a) => r >= a.r1 && r <= a.r2 && c >= a.c1 && c <= a.c2);
