@@ -252,4 +252,11 @@ def clear(book_json: str) -> str:
                       ensure_ascii=False)
 
 
-__all__ = ["begin", "bgr", "clear", "finish", "rgb_hex"]
+def warm() -> None:
+    """Run the engine once on a one-cell book while the add-in loads: the rules' and format packs'
+    first-use work is then part of the load, not of the first click."""
+    begin(json.dumps({"source": "", "sheets": [{"name": "Sheet1", "row": 1, "col": 1, "values": [["预热"]]}]}))
+    _PENDING.clear()
+
+
+__all__ = ["begin", "bgr", "clear", "finish", "rgb_hex", "warm"]

@@ -119,7 +119,9 @@ var czcheck = (function () {
       if (!response.ok) throw new Error("engine.zip: " + response.status);
       py.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: "/czcheck" });
       py.runPython("import sys\nsys.dont_write_bytecode = True\nsys.path.insert(0, '/czcheck')\nimport addin.wps_plan");
-      return py.pyimport("addin.wps_plan");
+      var plan = py.pyimport("addin.wps_plan");
+      plan.warm();
+      return plan;
     })();
     engine.catch(function () {
       engine = null; // try again on the next click
