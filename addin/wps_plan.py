@@ -10,7 +10,8 @@ One click is two calls:
     begin(book_json)      book JSON -> {"probe": [...], "restore": [ops], "counts": ...}
         book JSON = {"source": name, "sheets": [{"name", "hidden", "row", "col", "values"}]}
         (every sheet in book order; row/col = 1-based top-left of the used range; values =
-        UsedRange.Value2 as a 2-D array; czcheck's own sheets are read for the record only)
+        UsedRange.Value2 as a 2-D array; visible_rows = [first row, count] per area of visible cells,
+        null when unknown; czcheck's own sheets are read for the record only)
         probe = the cells about to be marked for the first time: their original fill and comment
         must be read, per sheet, address chunk by chunk ({"sheet", "chunks": [{"address", "cells"}]}).
     finish(originals_json) -> {"ops": [...], "message": "...", "marked": [...], "results": [...]}
@@ -92,6 +93,20 @@ def _grid_rows(sheet: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _hidden_rows(sheet: dict[str, Any], height: int) -> frozenset[int]:
+    """0-based rows of the used range outside every area of visible cells (nothing when unknown)."""
+    spans = sheet.get("visible_rows")
+    if not isinstance(spans, list):
+        return frozenset()
+    top = int(sheet.get("row") or 1) - 1
+    visible = set()
+    for span in spans:
+        if isinstance(span, list) and len(span) == 2:
+            first, count = int(span[0]) - 1, int(span[1])
+            visible.update(range(first, first + count))
+    return frozenset(r for r in range(top, height) if r not in visible)
+
+
 def _own(name: str) -> bool:
     from validators.reading import RESULTS_SHEET
 
@@ -134,7 +149,11 @@ def begin(book_json: str) -> str:
     data = json.loads(book_json)
     sheets = data["sheets"]
     names = [s["name"] for s in sheets]
-    grids = [Grid(s["name"], _grid_rows(s), hidden=bool(s.get("hidden"))) for s in sheets if not _own(s["name"])]
+    grids = []
+    for s in sheets:
+        if not _own(s["name"]):
+            rows = _grid_rows(s)
+            grids.append(Grid(s["name"], rows, hidden=bool(s.get("hidden")), hidden_rows=_hidden_rows(s, len(rows))))
     grids.sort(key=lambda g: g.hidden)  # visible sheets first, as the Excel door reads them
     try:
         disclosure = disclosure_from_grids(grids, source=data.get("source", ""))

@@ -12,8 +12,8 @@
  *   Workbook     .Name .Worksheets
  *   Worksheets   .Count .Item(i) .Add(before, after)
  *   Worksheet    .Name(=) .Visible(=) .UsedRange .Range(address) .Cells .Comments .Delete() .Activate()
- *   Range        .Row .Column .Value2(=) .Interior.Color(=) .Interior.ColorIndex(=) .ClearComments()
- *                .AddComment(text) .ColumnWidth= .Clear()
+ *   Range        .Row .Column .Rows.Count .Value2(=) .Interior.Color(=) .Interior.ColorIndex(=) .ClearComments()
+ *                .AddComment(text) .ColumnWidth= .Clear() .SpecialCells(xlCellTypeVisible).Areas(.Count .Item(i))
  *   Comments     .Count .Item(i) -> Comment .Text() .Parent (Range)
  */
 /* eslint-disable no-var */
@@ -23,6 +23,7 @@ var CZCHECK_PANE_KEY = "czcheck_taskpane_id";
 var XL_COLOR_INDEX_NONE = -4142;
 var XL_SHEET_VISIBLE = -1;
 var XL_SHEET_HIDDEN = 0;
+var XL_CELL_TYPE_VISIBLE = 12;
 
 var czcheck = (function () {
   var engine = null; // Promise of the engine module (addin.wps_plan as a PyProxy)
@@ -159,10 +160,28 @@ var czcheck = (function () {
         entry.row = used.Row;
         entry.col = used.Column;
         entry.values = used.Value2;
+        entry.visible_rows = visibleRows(used);
       }
       out.push(entry);
     }
     return { wb: wb, byName: byName, book: { source: wb.Name, sheets: out } };
+  }
+
+  /* [first row, row count] of each area of visible cells: the rows hidden inside the used range are
+     reported (WZ807) as the file reader reports them.  null when unknown (no visible cell). */
+  function visibleRows(used) {
+    try {
+      var areas = used.SpecialCells(XL_CELL_TYPE_VISIBLE).Areas;
+      var count = areas.Count;
+      var out = [];
+      for (var i = 1; i <= count; i++) {
+        var area = areas.Item(i);
+        out.push([area.Row, area.Rows.Count]);
+      }
+      return out;
+    } catch (e) {
+      return null;
+    }
   }
 
   function readFill(range) {

@@ -55,6 +55,7 @@ export class Sheet {
     this._name = name;
     this._visible = -1;
     this.protected = false; // a protected sheet refuses every change, as WPS does
+    this.hiddenRows = new Set(); // 1-based rows hidden (height 0)
     this.values = new Map();
     this.formulas = new Map();
     this.fills = new Map();
@@ -158,6 +159,32 @@ class Range {
     return [a.r1, a.c1];
   }
   get Row() { this.app.count("Range.Row"); return this.areas[0].r1; }
+  get Rows() {
+    this.app.count("Range.Rows");
+    const a = this.areas[0];
+    const app = this.app;
+    return { get Count() { app.count("Rows.Count"); return a.r2 - a.r1 + 1; } };
+  }
+  SpecialCells(type) {
+    this.app.count("Range.SpecialCells");
+    if (type !== 12) throw new Error("fake WPS: only SpecialCells(xlCellTypeVisible) is used");
+    const areas = [];
+    for (const a of this.areas) {
+      let start = null;
+      for (let r = a.r1; r <= a.r2 + 1; r++) {
+        const visible = r <= a.r2 && !this.sheet.hiddenRows.has(r);
+        if (visible && start === null) start = r;
+        if (!visible && start !== null) { areas.push({ r1: start, c1: a.c1, r2: r - 1, c2: a.c2 }); start = null; }
+      }
+    }
+    if (!areas.length) throw new Error("fake WPS: No cells were found."); // as Excel raises
+    const sheet = this.sheet, app = this.app;
+    return { get Areas() {
+      app.count("Range.Areas");
+      return { get Count() { app.count("Areas.Count"); return areas.length; },
+        Item(i) { app.count("Areas.Item"); return new Range(sheet, [areas[i - 1]]); } };
+    } };
+  }
   get Column() { this.app.count("Range.Column"); return this.areas[0].c1; }
   get Value2() {
     this.app.count("Range.Value2");
@@ -319,7 +346,7 @@ export class FakeApplication {
   /** The book as plain JSON (what fromState rebuilds). */
   state() {
     return { name: this.book._name, sheets: this.book.sheets.map((s) => ({ name: s._name, visible: s._visible,
-      values: [...s.values], fills: [...s.fills], comments: [...s.comments] })) };
+      values: [...s.values], fills: [...s.fills], comments: [...s.comments], hiddenRows: [...s.hiddenRows] })) };
   }
 
   static fromState(state) {
@@ -330,6 +357,7 @@ export class FakeApplication {
       for (const [k, v] of s.values) sheet.values.set(k, v);
       for (const [k, v] of s.fills) sheet.fills.set(k, v);
       for (const [k, v] of s.comments) sheet.comments.set(k, v);
+      for (const r of s.hiddenRows || []) sheet.hiddenRows.add(r);
       app.book.sheets.push(sheet);
     }
     app.book.active = app.book.sheets[0];

@@ -125,7 +125,8 @@ export async function fakeFromXlsx(path, bookName) {
   workbook.eachSheet((ws) => {
     const sheet = new Sheet(app, ws.name);
     sheet._visible = ws.state === "hidden" ? 0 : ws.state === "veryHidden" ? 2 : -1;
-    ws.eachRow({ includeEmpty: false }, (row, r) => {
+    ws.eachRow({ includeEmpty: true }, (row, r) => {
+      if (row.hidden) sheet.hiddenRows.add(r);
       row.eachCell({ includeEmpty: true }, (cell, c) => {
         const k = key(r, c);
         const slave = cell.isMerged && cell.master && cell.master.address !== cell.address;
