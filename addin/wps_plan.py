@@ -79,7 +79,51 @@ def _cell(v: Any) -> Any:
     return str(v)
 
 
-def _grid_rows(sheet: dict[str, Any]) -> list[list[Any]]:
+class _SparseRows:
+    """The rows of a sheet read by its filled areas (a huge used range), like a list of rows: the
+    same behaviour as validators.reading.safety.SparseRows, which this door cannot import (that
+    module needs defusedxml, not bundled)."""
+
+    _EMPTY: list[Any] = []
+
+    def __init__(self, cells: dict[int, dict[int, Any]], height: int):
+        self._rows = {r: [cols.get(c) for c in range(max(cols) + 1)] for r, cols in cells.items()}
+        self._height = height
+
+    def __len__(self) -> int:
+        return self._height
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._rows.get(r, self._EMPTY) for r in range(*index.indices(self._height))]
+        if index < 0:
+            index += self._height
+        if not 0 <= index < self._height:
+            raise IndexError("row index out of range")
+        return self._rows.get(index, self._EMPTY)
+
+    def __iter__(self) -> Any:
+        for r in range(self._height):
+            yield self._rows.get(r, self._EMPTY)
+
+
+def _sparse_rows(sheet: dict[str, Any]) -> _SparseRows:
+    cells: dict[int, dict[int, Any]] = {}
+    for area in sheet.get("areas") or []:
+        values = area.get("values")
+        values = values if isinstance(values, list) else [[values]]
+        r0, c0 = int(area["row"]) - 1, int(area["col"]) - 1
+        for i, row in enumerate(values):
+            for j, v in enumerate(row if isinstance(row, list) else [row]):
+                if v is not None and v != "":
+                    cells.setdefault(r0 + i, {})[c0 + j] = _cell(v)
+    height = int(sheet.get("row") or 1) - 1 + int(sheet.get("height") or 0)
+    return _SparseRows(cells, max([height, *(r + 1 for r in cells)]))
+
+
+def _grid_rows(sheet: dict[str, Any]) -> Any:
+    if "areas" in sheet:
+        return _sparse_rows(sheet)
     values = sheet.get("values")
     if values is None:
         return []

@@ -12,8 +12,8 @@
  *   Workbook     .Name .Worksheets
  *   Worksheets   .Count .Item(i) .Add(before, after)
  *   Worksheet    .Name(=) .Visible(=) .UsedRange .Range(address) .Cells .Comments .Delete() .Activate()
- *   Range        .Row .Column .Rows.Count .Value2(=) .Interior.Color(=) .Interior.ColorIndex(=) .ClearComments()
- *                .AddComment(text) .ColumnWidth= .Clear() .SpecialCells(xlCellTypeVisible).Areas(.Count .Item(i))
+ *   Range        .Row .Column .Rows.Count .Columns.Count .Value2(=) .Interior.Color(=) .Interior.ColorIndex(=) .ClearComments()
+ *                .AddComment(text) .ColumnWidth= .Clear() .SpecialCells(type).Areas(.Count .Item(i))
  *   Comments     .Count .Item(i) -> Comment .Text() .Parent (Range)
  */
 /* eslint-disable no-var */
@@ -24,6 +24,10 @@ var XL_COLOR_INDEX_NONE = -4142;
 var XL_SHEET_VISIBLE = -1;
 var XL_SHEET_HIDDEN = 0;
 var XL_CELL_TYPE_VISIBLE = 12;
+var XL_CELL_TYPE_CONSTANTS = 2;
+var XL_CELL_TYPE_FORMULAS = -4123;
+var MAX_DENSE_CELLS = 2000000; // as the file reader: a larger used range is read by its filled areas
+var MAX_AREAS = 20000;
 
 var czcheck = (function () {
   var engine = null; // Promise of the engine module (addin.wps_plan as a PyProxy)
@@ -159,7 +163,14 @@ var czcheck = (function () {
         entry.hidden = !(visible === XL_SHEET_VISIBLE || visible === true);
         entry.row = used.Row;
         entry.col = used.Column;
-        entry.values = used.Value2;
+        var height = used.Rows.Count;
+        var width = used.Columns.Count;
+        if (height * width > MAX_DENSE_CELLS) {
+          entry.height = height; // a stray cell far away: read only the cells that hold something
+          entry.areas = filledAreas(used, name);
+        } else {
+          entry.values = used.Value2;
+        }
         entry.visible_rows = visibleRows(used);
       }
       out.push(entry);
@@ -182,6 +193,29 @@ var czcheck = (function () {
     } catch (e) {
       return null;
     }
+  }
+
+  function filledAreas(used, name) {
+    var out = [];
+    [XL_CELL_TYPE_CONSTANTS, XL_CELL_TYPE_FORMULAS].forEach(function (type) {
+      var found;
+      try {
+        found = used.SpecialCells(type);
+      } catch (e) {
+        return; // no cell of this type
+      }
+      var areas = found.Areas;
+      var count = areas.Count;
+      if (count > MAX_AREAS) {
+        throw new UserError("工作表“" + name + "”的已使用区域过大且内容分散（" + count + " 个区域），无法在 WPS 中校验；" +
+          "请删除表格以外的内容后再试，或用命令行 czcheck 校验文件。");
+      }
+      for (var i = 1; i <= count; i++) {
+        var area = areas.Item(i);
+        out.push({ row: area.Row, col: area.Column, values: area.Value2 });
+      }
+    });
+    return out;
   }
 
   function readFill(range) {

@@ -165,9 +165,16 @@ class Range {
     const app = this.app;
     return { get Count() { app.count("Rows.Count"); return a.r2 - a.r1 + 1; } };
   }
+  get Columns() {
+    this.app.count("Range.Columns");
+    const a = this.areas[0];
+    const app = this.app;
+    return { get Count() { app.count("Columns.Count"); return a.c2 - a.c1 + 1; } };
+  }
   SpecialCells(type) {
     this.app.count("Range.SpecialCells");
-    if (type !== 12) throw new Error("fake WPS: only SpecialCells(xlCellTypeVisible) is used");
+    if (type === 2 || type === -4123) return this.filledAreas(type);
+    if (type !== 12) throw new Error("fake WPS: SpecialCells(" + type + ") is not used");
     const areas = [];
     for (const a of this.areas) {
       let start = null;
@@ -177,6 +184,24 @@ class Range {
         if (!visible && start !== null) { areas.push({ r1: start, c1: a.c1, r2: r - 1, c2: a.c2 }); start = null; }
       }
     }
+    return this.areasResult(areas);
+  }
+  /** Constants (2) or formulas (-4123) inside the range, as runs of filled cells along each row. */
+  filledAreas(type) {
+    const a = this.areas[0];
+    const cells = [...this.sheet.values.keys()].map(unkey)
+      .filter(([r, c]) => r >= a.r1 && r <= a.r2 && c >= a.c1 && c <= a.c2)
+      .filter(([r, c]) => (type === -4123) === this.sheet.formulas.has(key(r, c)))
+      .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const areas = [];
+    for (const [r, c] of cells) {
+      const last = areas[areas.length - 1];
+      if (last && last.r1 === r && last.c2 === c - 1) last.c2 = c;
+      else areas.push({ r1: r, c1: c, r2: r, c2: c });
+    }
+    return this.areasResult(areas);
+  }
+  areasResult(areas) {
     if (!areas.length) throw new Error("fake WPS: No cells were found."); // as Excel raises
     const sheet = this.sheet, app = this.app;
     return { get Areas() {

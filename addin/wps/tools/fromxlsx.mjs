@@ -104,6 +104,10 @@ async function normalized(bytes) {
     const now = moves.get(name) || name;
     if (!moves.has(name) && taken.has(name)) continue; // a leftover part under a name now used
     if (rewritten.has(now)) continue;
+    if (/^xl\/worksheets\/sheet\d+\.xml$/.test(now)) {
+      out.file(now, withoutOverlappingMerges(await entry.async("string")));
+      continue;
+    }
     if (/^xl\/comments\d+\.xml$/.test(now)) {
       // a comment of plain text (<text><t>…</t></text>, no runs) is read by exceljs as empty
       const text = (await entry.async("string"))
@@ -118,6 +122,23 @@ async function normalized(bytes) {
   return out.generateAsync({ type: "nodebuffer" });
 }
 
+// Overlapping merged ranges (Excel repairs them on opening; exceljs refuses the file): the first stays.
+function withoutOverlappingMerges(xml) {
+  const block = /<mergeCells\b[^>]*>([\s\S]*?)<\/mergeCells>/.exec(xml);
+  if (!block) return xml;
+  const kept = [];
+  const boxes = [];
+  for (const m of block[1].matchAll(/<mergeCell\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"[^>]*\/>/g)) {
+    const col = (t) => [...t].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
+    const box = { r1: +m[2], c1: col(m[1]), r2: +(m[4] || m[2]), c2: col(m[3] || m[1]) };
+    if (boxes.some((b) => b.r1 <= box.r2 && box.r1 <= b.r2 && b.c1 <= box.c2 && box.c1 <= b.c2)) continue;
+    boxes.push(box);
+    kept.push(m[0]);
+  }
+  return xml.slice(0, block.index) + `<mergeCells count="${kept.length}">${kept.join("")}</mergeCells>`
+    + xml.slice(block.index + block[0].length);
+}
+
 export async function fakeFromXlsx(path, bookName) {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(await normalized(readFileSync(path)));
@@ -125,8 +146,8 @@ export async function fakeFromXlsx(path, bookName) {
   workbook.eachSheet((ws) => {
     const sheet = new Sheet(app, ws.name);
     sheet._visible = ws.state === "hidden" ? 0 : ws.state === "veryHidden" ? 2 : -1;
-    ws.eachRow({ includeEmpty: true }, (row, r) => {
-      if (row.hidden) sheet.hiddenRows.add(r);
+    for (const row of ws._rows || []) if (row && row.hidden) sheet.hiddenRows.add(row.number); // rows without values too
+    ws.eachRow({ includeEmpty: false }, (row, r) => {
       row.eachCell({ includeEmpty: true }, (cell, c) => {
         const k = key(r, c);
         const slave = cell.isMerged && cell.master && cell.master.address !== cell.address;
