@@ -260,7 +260,8 @@ async function main() {
     try {
       app = await fakeFromXlsx(path, basename(path));
     } catch (err) {
-      process.stderr.write(`无法读取工作簿（不是 .xlsx 文件或文件已损坏）：${book}\n`);
+      const why = String((err && err.message) || err).split("\n")[0].slice(0, 160);
+      process.stderr.write(`无法读取工作簿（不是 .xlsx 文件、文件已损坏或内容异常）：${book}（${why}）\n`);
       status = 2;
       continue;
     }

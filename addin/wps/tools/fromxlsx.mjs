@@ -58,8 +58,13 @@ const relsOf = (part) => posix.join(posix.dirname(part), "_rels", posix.basename
 const resolveTarget = (source, target) => (target.startsWith("/") ? target.slice(1)
   : posix.normalize(posix.join(posix.dirname(source), target)));
 
+const MAX_INFLATED = 512 * 1024 * 1024; // declared size of all parts: more is refused (a zip bomb)
+
 async function normalized(bytes) {
   const zip = await JSZip.loadAsync(bytes);
+  let declared = 0;
+  for (const entry of Object.values(zip.files)) declared += (entry._data && entry._data.uncompressedSize) || 0;
+  if (declared > MAX_INFLATED) throw new Error(`解压后超过 ${MAX_INFLATED / 1048576} MB`);
   const wbRels = zip.file("xl/_rels/workbook.xml.rels");
   if (!wbRels || !zip.file("xl/workbook.xml")) return bytes;
   const moves = new Map(); // old part -> new part
