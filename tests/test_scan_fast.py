@@ -63,6 +63,10 @@ CASES = {
     "character reference": '<c r="A1"><f>B1&#38;"x"</f></c>',
     "error": '<c r="A1" t="e"><v>#DIV/0!</v></c><c r="B1" t="e"/><c r="C1" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
     "long": '<c r="A1"><f>' + "+".join(f"B{i}" for i in range(1, 200)) + "</f></c>",
+    "long, escaped": '<c r="A1"><f>  ' + "&quot;&lt;" * 150 + "x&amp;" * 100 + "   </f></c>"
+                     '<c r="B1"><f>' + "B1&gt;" * 33 + "  " + "&apos;" * 400 + "</f><v/></c>",
+    "many cells, one escaped oddly": "".join(f'<c r="{c}1"><f>{c}2&lt;1</f></c>' for c in "ABCDEFG")
+                                     + '<c r="H1"><f>H2&#60;1</f></c>',
 }
 
 
