@@ -8,10 +8,9 @@ from pathlib import Path
 from .blanks import name_blank_cells
 from .model import Report
 from .reading import ReadError, read_workbook
+from .reading.grid import is_pdf  # the PDF reader itself is imported only for a PDF
 from .config import ConfigError, active as active_config
 from .schemas.formats import FormatError
-from .reading.pdf import is_pdf, read_pdf_disclosure
-from .reading.pdf.locate import locate
 from .rules import run_rules
 from .status import file_status
 
@@ -38,7 +37,12 @@ def validate_file(path: str | Path) -> Report:
         report.error = str(exc)
         return report
     try:
-        disclosure = read_pdf_disclosure(path) if pdf else read_workbook(path)
+        if pdf:
+            from .reading.pdf import read_pdf_disclosure
+
+            disclosure = read_pdf_disclosure(path)
+        else:
+            disclosure = read_workbook(path)
     except ReadError as exc:
         report.error = str(exc)
         return report
@@ -55,6 +59,8 @@ def validate_file(path: str | Path) -> Report:
     try:
         report.findings = name_blank_cells(disclosure, run_rules(disclosure, config=config))
         if pdf:  # name the page and row label of every cell
+            from .reading.pdf.locate import locate
+
             report.findings = locate(report.findings, disclosure.cache.get("pdf_where", {}))
     except FormatError as exc:  # a format pack's codes.toml that cannot be used: say so in Chinese
         report.error = str(exc)

@@ -45,8 +45,9 @@ class RoleRule:
 
 
 def _load(name: str) -> dict[str, Any]:
-    with open(HERE / name, "rb") as fh:
-        return tomllib.load(fh)
+    from ..tomlcache import load  # parsed once, kept beside the file like a .pyc
+
+    return load(HERE / name)
 
 
 @lru_cache(maxsize=None)
