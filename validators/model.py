@@ -39,13 +39,19 @@ def column_letter(index: int) -> str:
     return letters
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, init=False)
 class CellRef:
     """A cell in the workbook: sheet name plus 0-based row/column."""
 
     sheet: str
     row: int
     col: int
+
+    def __init__(self, sheet: str, row: int, col: int) -> None:
+        # frozen, but built by the thousand while reading: fill the instance dict directly (the
+        # generated frozen __init__ goes through object.__setattr__ once per field)
+        d = self.__dict__
+        d["sheet"], d["row"], d["col"] = sheet, row, col
 
     @property
     def address(self) -> str:
@@ -55,7 +61,10 @@ class CellRef:
         return f"{self.sheet}!{self.address}"
 
 
-@dataclass(frozen=True)
+_HALF_CENT = Decimal("0.005")
+
+
+@dataclass(frozen=True, init=False)
 class Value:
     """One amount cell.  ``amount`` is None when the cell is blank or unreadable."""
 
@@ -65,7 +74,12 @@ class Value:
     problem: str | None = None  # Chinese description when the text is not an amount
     # half of the last printed digit, in the disclosure's unit: what rounding alone can move this amount.
     # 0.005 for an amount printed to 0.01 in the disclosure's unit; 50 for 0.01 万元 read into a 元 book.
-    half_ulp: Decimal = Decimal("0.005")
+    half_ulp: Decimal = _HALF_CENT
+
+    def __init__(self, amount: Decimal | None, raw: Any, ref: CellRef, problem: str | None = None,
+                 half_ulp: Decimal = _HALF_CENT) -> None:
+        d = self.__dict__  # as CellRef: frozen, filled directly
+        d["amount"], d["raw"], d["ref"], d["problem"], d["half_ulp"] = amount, raw, ref, problem, half_ulp
 
     @property
     def blank(self) -> bool:

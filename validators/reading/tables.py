@@ -8,6 +8,7 @@ rows, then data rows.  Header text is mapped to canonical roles (schemas/roles.t
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from .. import schemas
@@ -45,13 +46,31 @@ def _text(v: Any) -> str:
 def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, str]]:
     """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py)."""
     found = []
+    memo = _title_memo()
+    match = schemas.match_title_detail
     for r, row in enumerate(grid.rows):
         for c, v in enumerate(row):
             if isinstance(v, str) and "表" in v and len(v) < 80:
-                m = schemas.match_title_detail(v)
+                m = memo.get(v, memo)
+                if m is memo:
+                    m = memo[v] = match(v)
                 if m:
                     found.append((r, c, m, v.strip()))
     return found
+
+
+_TITLES: list = [None, {}]  # [the alias index the answers hold for, cell text -> TitleMatch | None]
+
+
+def _title_memo() -> dict[str, Any]:
+    """Answers of match_title_detail by cell text, for as long as the alias index is the same object
+    (format packs added or removed rebuild it); the same texts recur in every book and sheet."""
+    index = schemas._alias_index()
+    if _TITLES[0] is not index:
+        _TITLES[:] = [index, {}]
+    elif len(_TITLES[1]) > 65536:
+        _TITLES[1].clear()
+    return _TITLES[1]
 
 
 def _is_amount_cell(v: Any) -> bool:
@@ -166,7 +185,7 @@ def _code_part(v: Any, width: int) -> str | None:
         if not v.is_integer():
             return None
         v = int(v)
-    t = schemas.norm(v)
+    t = str(v) if v.__class__ is int else schemas.norm(v)  # an int's digits are already normal
     if not t.isdigit():
         return None
     if isinstance(v, int) and len(t) < width:
@@ -232,13 +251,52 @@ def _amount_columns(table: Table, cols: list[Column]) -> list[tuple[str, int]]:
     return found
 
 
-def _values(grid: Grid, table: Table, r: int, cols: list[Column]) -> dict[str, Value]:
+_INFINITIES = (float("inf"), float("-inf"))
+
+
+def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
+    """try_amount, with the cells a reader mostly meets (a float, nothing) decided inline."""
+    if raw.__class__ is float and raw == raw and raw not in _INFINITIES:
+        return Decimal(repr(raw)), None  # what parse_amount does for a finite float
+    if raw is None:
+        return None, None
+    return try_amount(raw)
+
+
+def _parse_row(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> dict[int, tuple[Any, Decimal | None, str | None]]:
+    """Column index -> (raw, amount, problem) of the amount cells of row ``r``: each parsed once."""
+    row = grid.rows[r]
+    n = len(row)
+    out = {}
+    for _, index in amount_cols:
+        raw = row[index] if 0 <= index < n else None
+        if raw == "":
+            raw = None
+        out[index] = (raw, *_parsed(raw))
+    return out
+
+
+def _values(grid: Grid, table: Table, r: int, cols: list[Column],
+            parsed: dict[int, tuple[Any, Decimal | None, str | None]] | None = None) -> dict[str, Value]:
     values = {}
+    name = grid.name
     for key, index in _amount_columns(table, cols):
-        raw = grid.cell(r, index)
-        amount, problem = try_amount(raw)
-        values[key] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, index), problem=problem)
+        cell = parsed.get(index) if parsed is not None else None
+        if cell is None:
+            raw = grid.cell(r, index)
+            amount, problem = _parsed(raw)
+        else:
+            raw, amount, problem = cell
+        values[key] = Value(amount, raw, CellRef(name, r, index), problem)
     return values
+
+
+def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bool:
+    """_is_amount_cell of any parsed cell: a number (even one that is not finite) or amount text."""
+    for raw, amount, _ in parsed.values():
+        if amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool)):
+            return True
+    return False
 
 
 def _first_text(grid: Grid, r: int) -> tuple[str, int] | None:
@@ -304,6 +362,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     by_role = {c.role: c for c in cols if c.role}
     cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
     last_key: dict[str, str] = {}
+    amount_cols = _amount_columns(table, cols)
     for r in range(r_start, r_end):
         row = grid.rows[r]
         if all(v in (None, "") for v in row) or is_lanci_row(row):
@@ -313,7 +372,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             table.missing_rows.append(CellRef(grid.name, r, ft[1]))
             table.rows.append(Row(index=r, kind=RowKind.MARKER, label=schemas.norm(ft[0]), label_ref=CellRef(grid.name, r, ft[1])))
             continue
-        has_amount = any(_is_amount_cell(grid.cell(r, index)) for _, index in _amount_columns(table, cols))
+        parsed = _parse_row(grid, r, amount_cols)
+        has_amount = _has_amount(parsed)
         if ft and not has_amount and re.match(r"^[(（]?(注|说明)[:：]", ft[0]):
             table.note = ft[0]
             continue
@@ -328,7 +388,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 side_cols = [c for c in cols if c.side == side]
                 name_col = next((c for c in side_cols if c.role == "名称"), None)
                 label_raw = grid.cell(r, name_col.index) if name_col else None
-                values = _values(grid, table, r, side_cols)
+                values = _values(grid, table, r, side_cols, parsed)
                 if not _text(label_raw).strip() and all(v.blank for v in values.values()):
                     continue
                 key, code = schemas.ledger_key(_text(label_raw))
@@ -349,7 +409,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 )
             continue
 
-        values = _values(grid, table, r, cols)
+        values = _values(grid, table, r, cols, parsed)
         name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
         name_col = by_role.get(name_role) if name_role else None
         if name_col is None and layout == "economic":
