@@ -70,3 +70,19 @@ def test_nothing_is_written_when_bytecode_is_not(tmp_path, monkeypatch):
     assert tomlcache.load(src) == {"a": 1}
     assert not (tmp_path / "cache").exists()
     assert os.listdir(tmp_path) == ["p.toml"]
+
+
+def test_validation_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    from validators.engine import validate_file
+
+    assert gc.isenabled()
+    assert validate_file(SAMPLE).error is None
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        validate_file(ROOT / "no such file.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 
 class Severity(str, Enum):
@@ -62,6 +62,7 @@ class CellRef:
 
 
 _HALF_CENT = Decimal("0.005")
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, init=False)
@@ -80,15 +81,15 @@ class Value:
                  half_ulp: Decimal = _HALF_CENT) -> None:
         d = self.__dict__  # as CellRef: frozen, filled directly
         d["amount"], d["raw"], d["ref"], d["problem"], d["half_ulp"] = amount, raw, ref, problem, half_ulp
+        # read by every check, several times per cell: worked out once, as plain attributes (not fields:
+        # not compared, not shown, not in asdict).  blank: no amount and no problem.  number: the amount
+        # with blank read as zero (a rule decides to do this).
+        d["blank"] = amount is None and problem is None
+        d["number"] = amount if amount is not None else _ZERO
 
-    @property
-    def blank(self) -> bool:
-        return self.amount is None and self.problem is None
-
-    @property
-    def number(self) -> Decimal:
-        """The amount with blank read as zero (a rule decides to do this)."""
-        return self.amount if self.amount is not None else Decimal(0)
+    if TYPE_CHECKING:
+        blank: bool
+        number: Decimal
 
 
 @dataclass
