@@ -84,11 +84,21 @@ def _is_amount_cell(v: Any) -> bool:
 
 def is_lanci_row(row: list[Any]) -> bool:
     """The 栏次 row under a 决算 header: "栏次" and column numbers 1, 2, 3 … (not data)."""
-    if not any(isinstance(v, str) and "栏次" in v for v in row) and not all(
-        isinstance(v, int) or (isinstance(v, float) and v.is_integer()) or (isinstance(v, str) and v.strip().isdigit())
-        for v in row if v not in (None, "")
-    ):
-        return False  # cheap test first: most rows hold names or decimal amounts
+    # cheap test first (one plain loop: it runs on every row): most rows hold names or decimal amounts
+    labelled, whole_numbers = False, True
+    for v in row:
+        if v is None or v == "":
+            continue
+        if isinstance(v, str):
+            if "栏次" in v:
+                labelled = True
+                break
+            if whole_numbers and not v.strip().isdigit():
+                whole_numbers = False
+        elif whole_numbers and not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
+            whole_numbers = False
+    if not labelled and not whole_numbers:
+        return False
     texts = [schemas.norm(_text(v)) for v in row if v not in (None, "") and schemas.norm(_text(v))]
     if not texts:
         return False
@@ -277,10 +287,11 @@ def _parse_row(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> dict[i
 
 
 def _values(grid: Grid, table: Table, r: int, cols: list[Column],
-            parsed: dict[int, tuple[Any, Decimal | None, str | None]] | None = None) -> dict[str, Value]:
+            parsed: dict[int, tuple[Any, Decimal | None, str | None]] | None = None,
+            amount_cols: list[tuple[str, int]] | None = None) -> dict[str, Value]:
     values = {}
     name = grid.name
-    for key, index in _amount_columns(table, cols):
+    for key, index in amount_cols if amount_cols is not None else _amount_columns(table, cols):
         cell = parsed.get(index) if parsed is not None else None
         if cell is None:
             raw = grid.cell(r, index)
@@ -297,6 +308,13 @@ def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bo
         if amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool)):
             return True
     return False
+
+
+def _blank_row(row: list[Any]) -> bool:
+    for v in row:
+        if v is not None and v != "":
+            return False
+    return True
 
 
 def _first_text(grid: Grid, r: int) -> tuple[str, int] | None:
@@ -363,9 +381,11 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
     last_key: dict[str, str] = {}
     amount_cols = _amount_columns(table, cols)
+    sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
+    side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
     for r in range(r_start, r_end):
         row = grid.rows[r]
-        if all(v in (None, "") for v in row) or is_lanci_row(row):
+        if _blank_row(row) or is_lanci_row(row):
             continue
         ft = _first_text(grid, r)
         if ft and MISSING_MARKER in ft[0]:
@@ -385,10 +405,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         if layout == "ledger":
             row_keys: dict[str, str | None] = {}
             for side in ("收入", "支出"):
-                side_cols = [c for c in cols if c.side == side]
+                side_cols = sides[side]
                 name_col = next((c for c in side_cols if c.role == "名称"), None)
                 label_raw = grid.cell(r, name_col.index) if name_col else None
-                values = _values(grid, table, r, side_cols, parsed)
+                values = _values(grid, table, r, side_cols, parsed, side_amount_cols[side])
                 if not _text(label_raw).strip() and all(v.blank for v in values.values()):
                     continue
                 key, code = schemas.ledger_key(_text(label_raw))
@@ -409,7 +429,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 )
             continue
 
-        values = _values(grid, table, r, cols, parsed)
+        values = _values(grid, table, r, cols, parsed, amount_cols)
         name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
         name_col = by_role.get(name_role) if name_role else None
         if name_col is None and layout == "economic":
