@@ -383,6 +383,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     amount_cols = _amount_columns(table, cols)
     sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
+    # 类/款/项 code columns present (function layout): (role, column, digits)
+    code_cols = [(k, by_role[k].index, 3 if k == "类" else 2) for k in ("类", "款", "项") if k in by_role]
     for r in range(r_start, r_end):
         row = grid.rows[r]
         if _blank_row(row) or is_lanci_row(row):
@@ -440,7 +442,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         item = Row(index=r, kind=RowKind.DATA, label=label, label_ref=label_ref, values=values)
 
         if layout == "function":
-            parts = {k: _code_part(grid.cell(r, by_role[k].index), 3 if k == "类" else 2) for k in ("类", "款", "项") if k in by_role}
+            parts = {k: _code_part(grid.cell(r, index), width) for k, index, width in code_cols}
             single = _code_part(grid.cell(r, by_role["科目编码"].index), 3) if "科目编码" in by_role else None
             code = None
             if single and len(single) in (3, 5, 7):
