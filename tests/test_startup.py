@@ -86,3 +86,44 @@ def test_validation_leaves_the_cycle_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_kept_regular_expressions_compile_to_what_re_compiles(tmp_path):
+    """The command keeps compiled patterns (validators/recache.py); each kept form, handed to _sre, gives
+    a pattern equal (same code, flags, groups) to the one re's own compiler builds."""
+    from validators import recache
+
+    if sys.version_info[:2] not in recache.CHECKED_ON:
+        return  # not installed on this Python: nothing to compare
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "cache")
+    first = subprocess.run([sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", str(tmp_path / "a.txt")],
+                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert first.returncode in (0, 1), first.stderr
+    code = (
+        "import re._compiler as c\n"
+        "original = c.compile\n"
+        "from validators import recache\n"
+        "assert recache.install()\n"
+        "kept = dict(recache._kept)\n"
+        "assert len(kept) > 100, len(kept)\n"
+        "bad = [k for k in kept if original(*k) != c.compile(*k) or original(*k).groupindex != c.compile(*k).groupindex]\n"
+        "print(len(kept), bad[:3])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    count, bad = out.stdout.split(" ", 1)
+    assert int(count) > 100 and bad.strip() == "[]", out.stdout
+    # the second run reads what the first kept and prints the same report
+    second = subprocess.run([sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", str(tmp_path / "b.txt")],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert second.returncode == first.returncode
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+
+
+def test_regular_expressions_are_not_kept_when_bytecode_is_not(tmp_path):
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", str(tmp_path / "a.txt")],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.returncode in (0, 1), out.stderr
+    assert not (tmp_path / "cache").exists()

@@ -528,6 +528,9 @@ def _is_pdf(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .recache import install
+
+    install()  # the command's regular expressions compiled once, kept like .pyc files (recache.py)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")
