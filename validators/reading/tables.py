@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import schemas
-from ..amounts import try_amount
+from ..amounts import normalize_text, try_amount
 from ..model import CellRef, Column, Row, RowKind, Table, Value
 from .grid import Grid
 from .units import declared_unit
@@ -73,11 +73,16 @@ def _title_memo() -> dict[str, Any]:
     return _TITLES[1]
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def _is_amount_cell(v: Any) -> bool:
     if v is None or v == "":
         return False
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return True
+    if isinstance(v, str) and not _ANY_DIGIT.search(normalize_text(v)):
+        return False  # no digit once normalised (a header text): parse_amount would refuse it
     amount, problem = try_amount(v)
     return amount is not None
 
