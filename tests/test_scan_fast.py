@@ -63,6 +63,10 @@ CASES = {
     "character reference": '<c r="A1"><f>B1&#38;"x"</f></c>',
     "error": '<c r="A1" t="e"><v>#DIV/0!</v></c><c r="B1" t="e"/><c r="C1" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
     "long": '<c r="A1"><f>' + "+".join(f"B{i}" for i in range(1, 200)) + "</f></c>",
+    "long, escaped": '<c r="A1"><f>  ' + "&quot;&lt;" * 150 + "x&amp;" * 100 + "   </f></c>"
+                     '<c r="B1"><f>' + "B1&gt;" * 33 + "  " + "&apos;" * 400 + "</f><v/></c>",
+    "many cells, one escaped oddly": "".join(f'<c r="{c}1"><f>{c}2&lt;1</f></c>' for c in "ABCDEFG")
+                                     + '<c r="H1"><f>H2&#60;1</f></c>',
 }
 
 
@@ -80,3 +84,20 @@ def test_the_sentinels_are_there():
     assert fast.overlays[(0, 3)] == UncachedFormula("=SUM(B1:B2)")
     assert isinstance(fast.overlays[(0, 1)], FormulaError)
     assert set(fast.overlays) == {(0, 0), (0, 1), (0, 2), (0, 3)}
+
+
+@pytest.mark.parametrize("cells", CASES.values(), ids=list(CASES))
+def test_cached_formula_cells_of_the_one_pass_are_those_of_the_careful_regex(cells):
+    from validators.reading import formulas
+
+    data = package.member_bytes(_sheet(cells), "xl/worksheets/sheet1.xml")
+    fast = formulas._simple_cached(data)
+    assert fast is None or fast == formulas._cached_by_regex(data)
+
+
+def test_cached_formula_cells_are_found():
+    from validators.reading import formulas
+
+    data = package.member_bytes(_sheet(CASES["cached"] + '<c r="B1"><f>A1</f><v>0</v></c>' + CASES["empty v"]
+                                       .replace('"B1"', '"D1"').replace('"C1"', '"E1"')), "xl/worksheets/sheet1.xml")
+    assert formulas._simple_cached(data) == formulas._cached_by_regex(data) == {"A1", "B1"}

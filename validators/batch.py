@@ -351,7 +351,7 @@ class UnsafeOutputPath(ValueError):
 
 
 def _is_pdf(path: Path) -> bool:
-    from .reading.pdf import is_pdf
+    from .reading.grid import is_pdf
 
     return is_pdf(path)
 

@@ -172,7 +172,7 @@ def _terminal(text: str) -> str:
 def cmd_validate(args) -> int:
     from .batch import Progress, validate_many
     from .engine import collect_files, is_own_output
-    from .report import render_json, render_junit, render_sarif, render_text
+    from . import report as render  # each renderer is imported when used
     from .report.tables import render_tables
 
     for report_path in args.report:
@@ -243,10 +243,10 @@ def cmd_validate(args) -> int:
             remark(after, reports, result.outputs)
     marked = result.outputs or None
     renderers = {
-        "json": lambda: render_json(reports),
-        "junit": lambda: render_junit(reports),
-        "sarif": lambda: render_sarif(reports),
-        "text": lambda: render_text(reports, show_rounding=not args.no_rounding)
+        "json": lambda: render.render_json(reports),
+        "junit": lambda: render.render_junit(reports),
+        "sarif": lambda: render.render_sarif(reports),
+        "text": lambda: render.render_text(reports, show_rounding=not args.no_rounding)
         + (f"\n\n{render_tables(reports)}" if args.show_tables else ""),
     }
     if not _write(renderers[args.format](), args.output, force=args.force):
@@ -522,12 +522,15 @@ def cmd_archive(args) -> int:
 
 
 def _is_pdf(path: Path) -> bool:
-    from .reading.pdf import is_pdf
+    from .reading.grid import is_pdf
 
     return path.is_file() and is_pdf(path)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .recache import install
+
+    install()  # the command's regular expressions compiled once, kept like .pyc files (recache.py)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
 V = TypeVar("V")  # a derived view of a Table or Disclosure (Table.view, Disclosure.view)
 
@@ -41,13 +41,19 @@ def column_letter(index: int) -> str:
     return letters
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, init=False)
 class CellRef:
     """A cell in the workbook: sheet name plus 0-based row/column."""
 
     sheet: str
     row: int
     col: int
+
+    def __init__(self, sheet: str, row: int, col: int) -> None:
+        # frozen, but built by the thousand while reading: fill the instance dict directly (the
+        # generated frozen __init__ goes through object.__setattr__ once per field)
+        d = self.__dict__
+        d["sheet"], d["row"], d["col"] = sheet, row, col
 
     @property
     def address(self) -> str:
@@ -57,7 +63,11 @@ class CellRef:
         return f"{self.sheet}!{self.address}"
 
 
-@dataclass(frozen=True)
+_HALF_CENT = Decimal("0.005")
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, init=False)
 class Value:
     """One amount cell.  ``amount`` is None when the cell is blank or unreadable."""
 
@@ -67,16 +77,21 @@ class Value:
     problem: str | None = None  # Chinese description when the text is not an amount
     # half of the last printed digit, in the disclosure's unit: what rounding alone can move this amount.
     # 0.005 for an amount printed to 0.01 in the disclosure's unit; 50 for 0.01 万元 read into a 元 book.
-    half_ulp: Decimal = Decimal("0.005")
+    half_ulp: Decimal = _HALF_CENT
 
-    @property
-    def blank(self) -> bool:
-        return self.amount is None and self.problem is None
+    def __init__(self, amount: Decimal | None, raw: Any, ref: CellRef, problem: str | None = None,
+                 half_ulp: Decimal = _HALF_CENT) -> None:
+        d = self.__dict__  # as CellRef: frozen, filled directly
+        d["amount"], d["raw"], d["ref"], d["problem"], d["half_ulp"] = amount, raw, ref, problem, half_ulp
+        # read by every check, several times per cell: worked out once, as plain attributes (not fields:
+        # not compared, not shown, not in asdict).  blank: no amount and no problem.  number: the amount
+        # with blank read as zero (a rule decides to do this).
+        d["blank"] = amount is None and problem is None
+        d["number"] = amount if amount is not None else _ZERO
 
-    @property
-    def number(self) -> Decimal:
-        """The amount with blank read as zero (a rule decides to do this)."""
-        return self.amount if self.amount is not None else Decimal(0)
+    if TYPE_CHECKING:
+        blank: bool
+        number: Decimal
 
 
 @dataclass

@@ -8,6 +8,7 @@ part lists, and direction words (增加/减少/持平, 增长/下降).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -79,6 +80,7 @@ class Statement:
         return -exp if isinstance(exp, int) and exp < 0 else 0
 
 
+@lru_cache(maxsize=16384)  # the same paragraphs are cleaned by many rules; translate is per character
 def clean(text: str) -> str:
     return _NUM_GAP.sub("", text.translate(_FULLWIDTH))
 

@@ -37,7 +37,8 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
                 if t and t[-1].title_from_sheet and t[-1].sheet == grid.name:
                     _hidden_rows(grid, t[-1], -1)
         last: Table | None = None
-        narrative_sheet = _narrative_start(grid) is not None
+        narrative_start = _narrative_start(grid)
+        narrative_sheet = narrative_start is not None
         for i, (r, c, match, title) in enumerate(titles):
             kind = match.kind
             r_end = titles[i + 1][0] if i + 1 < len(titles) else grid.height
@@ -53,7 +54,7 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
             disclosure.tables.setdefault(kind, []).append(table)
             last = table
         _read_cover(grid, disclosure)
-        _read_narrative(grid, disclosure)
+        _read_narrative(grid, disclosure, narrative_start)
     profile = schemas.detect_profile(set(disclosure.tables), {t.title for t in disclosure.all_tables()})
     if profile:
         disclosure.format = profile
@@ -190,8 +191,9 @@ def _narrative_start(grid: Grid) -> int | None:
     return None
 
 
-def _read_narrative(grid: Grid, disclosure: Disclosure) -> None:
-    start = _narrative_start(grid)
+def _read_narrative(grid: Grid, disclosure: Disclosure, start: int | None = -1) -> None:
+    if start == -1:  # not worked out by the caller
+        start = _narrative_start(grid)
     if start is None:
         return
     text_col = section_col = None

@@ -31,15 +31,15 @@ def doubtful_cache(zf: zipfile.ZipFile) -> str | None:
     """Why cached formula values cannot be trusted (Chinese), or None."""
     names = {i.filename.lower(): i.filename for i in zf.infolist()}
     parts = safety.classify_package(zf)
-    if _CALC_ON_LOAD.search(zf.read(parts.workbook)):
+    if _CALC_ON_LOAD.search(package.member_bytes(zf, parts.workbook)):
         return "该工作簿要求打开时重新计算（fullCalcOnLoad），Excel 中显示的结果可能与此不同"
     app = b""
     if "docprops/app.xml" in names:
-        m = _APPLICATION.search(zf.read(names["docprops/app.xml"]))
+        m = _APPLICATION.search(package.member_bytes(zf, names["docprops/app.xml"]))
         app = m.group(1) if m else b""
     creator = b""
     if "docprops/core.xml" in names:
-        m = _CREATOR.search(zf.read(names["docprops/core.xml"]))
+        m = _CREATOR.search(package.member_bytes(zf, names["docprops/core.xml"]))
         creator = m.group(1) if m else b""
     text = (app + b" " + creator).decode("utf-8", "replace").lower()
     program = app.decode("utf-8", "replace").strip()
@@ -59,17 +59,44 @@ def cached_formula_cells(zf: zipfile.ZipFile, sheets: set[str]) -> dict[str, set
         part = parts.sheets.get(name)
         if part is None:
             continue
-        data = zf.read(part)
+        data = package.member_bytes(zf, part)  # inflated once, when the file was checked
         if b"<f" not in data and b":f" not in data:
             continue
-        for m in _FORMULA_CELL.finditer(data):
-            body = m.group(2)
-            if not re.search(rb"<(?:\w+:)?f[\s>/]", body) or not re.search(rb"<(?:\w+:)?v>[^<]", body):
-                continue
-            ref = _REF.search(m.group(1))
-            if ref:
-                out.setdefault(name, set()).add(ref.group(1).decode("ascii").upper())
+        found = _simple_cached(data)
+        if found is None:
+            found = _cached_by_regex(data)
+        if found:
+            out.setdefault(name, set()).update(found)
     return out
+
+
+def _cached_by_regex(data: bytes) -> set[str]:
+    found = set()
+    for m in _FORMULA_CELL.finditer(data):
+        body = m.group(2)
+        if not re.search(rb"<(?:\w+:)?f[\s>/]", body) or not re.search(rb"<(?:\w+:)?v>[^<]", body):
+            continue
+        ref = _REF.search(m.group(1))
+        if ref:
+            found.add(ref.group(1).decode("ascii").upper())
+    return found
+
+
+def _simple_cached(data: bytes) -> set[str] | None:
+    """The addresses _FORMULA_CELL would find, by the sheet scan's one pass over formula cells of the
+    usual shape (reading/safety.py); None when some formula cell has another shape (or a prefix)."""
+    if b":f" in data or b":c" in data:
+        return None
+    marks = len(safety._FORMULA_TAG.findall(data))
+    found = set()
+    matched = 0
+    for letters, digits, _, text, _, cached in safety._SIMPLE_FORMULA_CELL.findall(data):
+        matched += 1
+        if len(text) > 19_000:
+            return None  # _FORMULA_CELL looks no further than 20,000 characters into a cell
+        if cached:
+            found.add((letters + digits).decode("ascii"))
+    return found if matched == marks else None
 
 
 def formula_notes(path: str | Path, sheets: set[str]) -> tuple[str | None, dict[str, set[str]]]:

@@ -42,6 +42,15 @@ class Grid:
         return len(self.rows)
 
 
+def is_pdf(path: str | Path) -> bool:
+    """A PDF by its header (%PDF within the first 1 KB), whatever the extension."""
+    try:
+        with open(path, "rb") as fh:
+            return b"%PDF-" in fh.read(1024)
+    except OSError:
+        return False
+
+
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 

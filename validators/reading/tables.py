@@ -8,10 +8,11 @@ rows, then data rows.  Header text is mapped to canonical roles (schemas/roles.t
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from .. import schemas
-from ..amounts import try_amount
+from ..amounts import normalize_text, try_amount
 from ..model import CellRef, Column, Row, RowKind, Table, Value
 from .grid import Grid
 from .units import declared_unit
@@ -45,13 +46,34 @@ def _text(v: Any) -> str:
 def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, str]]:
     """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py)."""
     found = []
+    memo = _title_memo()
+    match = schemas.match_title_detail
     for r, row in enumerate(grid.rows):
         for c, v in enumerate(row):
             if isinstance(v, str) and "表" in v and len(v) < 80:
-                m = schemas.match_title_detail(v)
+                m = memo.get(v, memo)
+                if m is memo:
+                    m = memo[v] = match(v)
                 if m:
                     found.append((r, c, m, v.strip()))
     return found
+
+
+_TITLES: list = [None, {}]  # [the alias index the answers hold for, cell text -> TitleMatch | None]
+
+
+def _title_memo() -> dict[str, Any]:
+    """Answers of match_title_detail by cell text, for as long as the alias index is the same object
+    (format packs added or removed rebuild it); the same texts recur in every book and sheet."""
+    index = schemas._alias_index()
+    if _TITLES[0] is not index:
+        _TITLES[:] = [index, {}]
+    elif len(_TITLES[1]) > 65536:
+        _TITLES[1].clear()
+    return _TITLES[1]
+
+
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _is_amount_cell(v: Any) -> bool:
@@ -59,17 +81,29 @@ def _is_amount_cell(v: Any) -> bool:
         return False
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return True
+    if isinstance(v, str) and not _ANY_DIGIT.search(normalize_text(v)):
+        return False  # no digit once normalised (a header text): parse_amount would refuse it
     amount, problem = try_amount(v)
     return amount is not None
 
 
 def is_lanci_row(row: list[Any]) -> bool:
     """The 栏次 row under a 决算 header: "栏次" and column numbers 1, 2, 3 … (not data)."""
-    if not any(isinstance(v, str) and "栏次" in v for v in row) and not all(
-        isinstance(v, int) or (isinstance(v, float) and v.is_integer()) or (isinstance(v, str) and v.strip().isdigit())
-        for v in row if v not in (None, "")
-    ):
-        return False  # cheap test first: most rows hold names or decimal amounts
+    # cheap test first (one plain loop: it runs on every row): most rows hold names or decimal amounts
+    labelled, whole_numbers = False, True
+    for v in row:
+        if v is None or v == "":
+            continue
+        if isinstance(v, str):
+            if "栏次" in v:
+                labelled = True
+                break
+            if whole_numbers and not v.strip().isdigit():
+                whole_numbers = False
+        elif whole_numbers and not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
+            whole_numbers = False
+    if not labelled and not whole_numbers:
+        return False
     texts = [schemas.norm(_text(v)) for v in row if v not in (None, "") and schemas.norm(_text(v))]
     if not texts:
         return False
@@ -166,7 +200,7 @@ def _code_part(v: Any, width: int) -> str | None:
         if not v.is_integer():
             return None
         v = int(v)
-    t = schemas.norm(v)
+    t = str(v) if v.__class__ is int else schemas.norm(v)  # an int's digits are already normal
     if not t.isdigit():
         return None
     if isinstance(v, int) and len(t) < width:
@@ -232,13 +266,60 @@ def _amount_columns(table: Table, cols: list[Column]) -> list[tuple[str, int]]:
     return found
 
 
-def _values(grid: Grid, table: Table, r: int, cols: list[Column]) -> dict[str, Value]:
+_INFINITIES = (float("inf"), float("-inf"))
+
+
+def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
+    """try_amount, with the cells a reader mostly meets (a float, nothing) decided inline."""
+    if raw.__class__ is float and raw == raw and raw not in _INFINITIES:
+        return Decimal(repr(raw)), None  # what parse_amount does for a finite float
+    if raw is None:
+        return None, None
+    return try_amount(raw)
+
+
+def _parse_row(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> dict[int, tuple[Any, Decimal | None, str | None]]:
+    """Column index -> (raw, amount, problem) of the amount cells of row ``r``: each parsed once."""
+    row = grid.rows[r]
+    n = len(row)
+    out = {}
+    for _, index in amount_cols:
+        raw = row[index] if 0 <= index < n else None
+        if raw == "":
+            raw = None
+        out[index] = (raw, *_parsed(raw))
+    return out
+
+
+def _values(grid: Grid, table: Table, r: int, cols: list[Column],
+            parsed: dict[int, tuple[Any, Decimal | None, str | None]] | None = None,
+            amount_cols: list[tuple[str, int]] | None = None) -> dict[str, Value]:
     values = {}
-    for key, index in _amount_columns(table, cols):
-        raw = grid.cell(r, index)
-        amount, problem = try_amount(raw)
-        values[key] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, index), problem=problem)
+    name = grid.name
+    for key, index in amount_cols if amount_cols is not None else _amount_columns(table, cols):
+        cell = parsed.get(index) if parsed is not None else None
+        if cell is None:
+            raw = grid.cell(r, index)
+            amount, problem = _parsed(raw)
+        else:
+            raw, amount, problem = cell
+        values[key] = Value(amount, raw, CellRef(name, r, index), problem)
     return values
+
+
+def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bool:
+    """_is_amount_cell of any parsed cell: a number (even one that is not finite) or amount text."""
+    for raw, amount, _ in parsed.values():
+        if amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool)):
+            return True
+    return False
+
+
+def _blank_row(row: list[Any]) -> bool:
+    for v in row:
+        if v is not None and v != "":
+            return False
+    return True
 
 
 def _first_text(grid: Grid, r: int) -> tuple[str, int] | None:
@@ -304,16 +385,22 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     by_role = {c.role: c for c in cols if c.role}
     cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
     last_key: dict[str, str] = {}
+    amount_cols = _amount_columns(table, cols)
+    sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
+    side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
+    # 类/款/项 code columns present (function layout): (role, column, digits)
+    code_cols = [(k, by_role[k].index, 3 if k == "类" else 2) for k in ("类", "款", "项") if k in by_role]
     for r in range(r_start, r_end):
         row = grid.rows[r]
-        if all(v in (None, "") for v in row) or is_lanci_row(row):
+        if _blank_row(row) or is_lanci_row(row):
             continue
         ft = _first_text(grid, r)
         if ft and MISSING_MARKER in ft[0]:
             table.missing_rows.append(CellRef(grid.name, r, ft[1]))
             table.rows.append(Row(index=r, kind=RowKind.MARKER, label=schemas.norm(ft[0]), label_ref=CellRef(grid.name, r, ft[1])))
             continue
-        has_amount = any(_is_amount_cell(grid.cell(r, index)) for _, index in _amount_columns(table, cols))
+        parsed = _parse_row(grid, r, amount_cols)
+        has_amount = _has_amount(parsed)
         if ft and not has_amount and re.match(r"^[(（]?(注|说明)[:：]", ft[0]):
             table.note = ft[0]
             continue
@@ -325,10 +412,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         if layout == "ledger":
             row_keys: dict[str, str | None] = {}
             for side in ("收入", "支出"):
-                side_cols = [c for c in cols if c.side == side]
+                side_cols = sides[side]
                 name_col = next((c for c in side_cols if c.role == "名称"), None)
                 label_raw = grid.cell(r, name_col.index) if name_col else None
-                values = _values(grid, table, r, side_cols)
+                values = _values(grid, table, r, side_cols, parsed, side_amount_cols[side])
                 if not _text(label_raw).strip() and all(v.blank for v in values.values()):
                     continue
                 key, code = schemas.ledger_key(_text(label_raw))
@@ -349,7 +436,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 )
             continue
 
-        values = _values(grid, table, r, cols)
+        values = _values(grid, table, r, cols, parsed, amount_cols)
         name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
         name_col = by_role.get(name_role) if name_role else None
         if name_col is None and layout == "economic":
@@ -360,7 +447,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         item = Row(index=r, kind=RowKind.DATA, label=label, label_ref=label_ref, values=values)
 
         if layout == "function":
-            parts = {k: _code_part(grid.cell(r, by_role[k].index), 3 if k == "类" else 2) for k in ("类", "款", "项") if k in by_role}
+            parts = {k: _code_part(grid.cell(r, index), width) for k, index, width in code_cols}
             single = _code_part(grid.cell(r, by_role["科目编码"].index), 3) if "科目编码" in by_role else None
             code = None
             if single and len(single) in (3, 5, 7):

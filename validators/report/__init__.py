@@ -1,17 +1,24 @@
-"""Findings → text for people, JSON/JUnit/SARIF for machines, HTML and xlsx summaries for batches."""
+"""Findings → text for people, JSON/JUnit/SARIF for machines, HTML and xlsx summaries for batches.
 
-from .text import render_text
-from .jsonout import render_json
-from .junit import render_junit
-from .sarif import render_sarif
-from .html import render_html
+Each renderer is imported when first asked for (a run that prints text never loads the HTML,
+JUnit or SARIF writers, and write_xlsx alone imports openpyxl)."""
+
+from importlib import import_module
 
 __all__ = ["render_text", "render_json", "render_junit", "render_sarif", "render_html", "write_xlsx"]
 
+_WHERE = {"render_text": ".text", "render_json": ".jsonout", "render_junit": ".junit", "render_sarif": ".sarif",
+          "render_html": ".html", "write_xlsx": ".xlsx"}
+
 
 def __getattr__(name: str):
-    if name == "write_xlsx":  # imports openpyxl: only when asked for
-        from .xlsx import write_xlsx
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(name)
+    value = getattr(import_module(where, __name__), name)
+    globals()[name] = value
+    return value
 
-        return write_xlsx
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -10,6 +10,7 @@ projects), WB605 (“占…项目支出总额的 100%”) and WB609 (a 绩效 pa
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal
 from typing import Iterator
 
@@ -24,6 +25,7 @@ YUAN_PER_WAN = UNIT_YUAN["万元"]  # a target table in 元 under a 万元 heade
 MONEY = re.compile(r"(预算数|执行数|资金|金额)[^，。,；;]{0,8}?\d[\d,]*(?:\.\d+)?\s*万元")
 
 
+@lru_cache(maxsize=65536)  # compared pairwise with every listed project: normalise each name once
 def _name(text: str) -> str:
     return re.sub(r"^\d{4}年(度)?", "", schemas.norm(text)).rstrip("等")
 

@@ -916,8 +916,9 @@ def register_codes(path: Path) -> list[str]:
     from . import DOC_PARTS, RULES, Rule, add_rule
 
     try:
-        with open(path, "rb") as fh:
-            codes = tomllib.load(fh)
+        from ..tomlcache import load  # parsed once, kept beside the file like a .pyc
+
+        codes = load(path)
     except tomllib.TOMLDecodeError as exc:
         raise FormatError(f"规则说明文件 {path} 不是有效的 TOML：{exc}") from exc
     by_value = {s.value: s for s in Severity}

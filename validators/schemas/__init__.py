@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,8 +44,9 @@ class RoleRule:
 
 
 def _load(name: str) -> dict[str, Any]:
-    with open(HERE / name, "rb") as fh:
-        return tomllib.load(fh)
+    from ..tomlcache import load  # parsed once, kept beside the file like a .pyc
+
+    return load(HERE / name)
 
 
 @lru_cache(maxsize=None)

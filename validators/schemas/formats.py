@@ -102,8 +102,9 @@ Profile = Format  # the name used before format packs
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        from ..tomlcache import load  # parsed once, kept beside the file like a .pyc
+
+        return load(path)
     except tomllib.TOMLDecodeError as exc:
         raise FormatError(f"格式文件 {path} 不是有效的 TOML：{exc}") from exc
 

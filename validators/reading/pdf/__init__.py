@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..grid import Grid, ReadError
+from ..grid import Grid, ReadError, is_pdf  # noqa: F401 - is_pdf is read from here too
 from .document import open_pdf
 from .lines import Line, group_lines
 from .tables import (
@@ -52,13 +52,6 @@ class PdfRead:
     contents: list[str] = field(default_factory=list)  # the 目录's entries as printed (leaders kept)
 
 
-def is_pdf(path: str | Path) -> bool:
-    """A PDF by its header (%PDF within the first 1 KB), whatever the extension."""
-    try:
-        with open(path, "rb") as fh:
-            return b"%PDF-" in fh.read(1024)
-    except OSError:
-        return False
 
 
 def read_pdf(path: str | Path) -> PdfRead:

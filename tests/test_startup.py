@@ -1,0 +1,129 @@
+"""Start-up: a workbook run imports only what it needs, and the package's TOML is parsed once and kept."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from validators import tomlcache
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "workbooks" / "samples" / "weihai-2024-final-accounts.xlsx"
+
+
+def test_validating_a_workbook_loads_no_pdf_reader_and_no_unused_renderer(tmp_path):
+    code = (
+        "import sys\n"
+        "from validators.cli import main\n"
+        f"main(['validate', {str(SAMPLE)!r}, '-o', {str(tmp_path / 'out.txt')!r}])\n"
+        "loaded = [m for m in ('validators.reading.pdf', 'validators.report.html', 'validators.report.junit',\n"
+        "          'validators.report.sarif', 'openpyxl', 'pandas', 'pdfplumber', 'pypdf', 'concurrent.futures')\n"
+        "          if m in sys.modules]\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+    assert (tmp_path / "out.txt").stat().st_size > 0  # the report was written
+
+
+def test_toml_is_kept_and_used_while_the_file_is_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    src = tmp_path / "pack.toml"
+    src.write_text('[table]\nname = "收支总表"\nrows = [1, 2.5, true]\n', encoding="utf-8")
+    first = tomlcache.load(src)
+    assert first == tomllib.loads(src.read_text(encoding="utf-8"))
+    kept = tomlcache._cache_path(src)
+    assert kept.is_file()
+    second = tomlcache.load(src)
+    assert second == first and second is not first  # a fresh object: callers may change it
+    # the file changes (another size): parsed again, not the kept copy
+    src.write_text('[table]\nname = "收入总表"\n', encoding="utf-8")
+    assert tomlcache.load(src) == {"table": {"name": "收入总表"}}
+    # a damaged cache is parsed around, never trusted
+    kept.write_bytes(kept.read_bytes()[:20])
+    assert tomlcache.load(src) == {"table": {"name": "收入总表"}}
+
+
+def test_bad_toml_raises_as_tomllib_does_and_is_not_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    src = tmp_path / "bad.toml"
+    src.write_text("name = \n", encoding="utf-8")
+    try:
+        tomlcache.load(src)
+    except tomllib.TOMLDecodeError:
+        pass
+    else:
+        raise AssertionError("a malformed TOML file was accepted")
+    assert not tomlcache._cache_path(src).exists()
+
+
+def test_nothing_is_written_when_bytecode_is_not(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    src = tmp_path / "p.toml"
+    src.write_text("a = 1\n", encoding="utf-8")
+    assert tomlcache.load(src) == {"a": 1}
+    assert not (tmp_path / "cache").exists()
+    assert os.listdir(tmp_path) == ["p.toml"]
+
+
+def test_validation_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    from validators.engine import validate_file
+
+    assert gc.isenabled()
+    assert validate_file(SAMPLE).error is None
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        validate_file(ROOT / "no such file.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_kept_regular_expressions_compile_to_what_re_compiles(tmp_path):
+    """The command keeps compiled patterns (validators/recache.py); each kept form, handed to _sre, gives
+    a pattern equal (same code, flags, groups) to the one re's own compiler builds."""
+    from validators import recache
+
+    if sys.version_info[:2] not in recache.CHECKED_ON:
+        return  # not installed on this Python: nothing to compare
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "cache")
+    first = subprocess.run([sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", str(tmp_path / "a.txt")],
+                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert first.returncode in (0, 1), first.stderr
+    code = (
+        "import re._compiler as c\n"
+        "original = c.compile\n"
+        "from validators import recache\n"
+        "assert recache.install()\n"
+        "kept = dict(recache._kept)\n"
+        "assert len(kept) > 100, len(kept)\n"
+        "bad = [k for k in kept if original(*k) != c.compile(*k) or original(*k).groupindex != c.compile(*k).groupindex]\n"
+        "print(len(kept), bad[:3])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    count, bad = out.stdout.split(" ", 1)
+    assert int(count) > 100 and bad.strip() == "[]", out.stdout
+    # the second run reads what the first kept and prints the same report
+    second = subprocess.run([sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", str(tmp_path / "b.txt")],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert second.returncode == first.returncode
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+
+
+def test_regular_expressions_are_not_kept_when_bytecode_is_not(tmp_path):
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", str(tmp_path / "a.txt")],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.returncode in (0, 1), out.stderr
+    assert not (tmp_path / "cache").exists()
