@@ -137,3 +137,27 @@ def test_narrative_is_read_paragraph_by_paragraph(yantai):
     assert any(t.startswith("（一）收入预算：2024年收入预算112,250.18万元") for t in texts)
     p = next(p for p in d.narrative if "三公" in p.text and "5.70" in p.text)
     assert p.ref.sheet == "情况说明" and p.ref.col == 2
+
+
+def test_row_keys_are_typed_and_survive_pickling():
+    """Row.key says what names the row (ledger line, block total, unit, project level) and still compares as
+    its text; the process pool pickles reports, the archive restores keys as text."""
+    import pickle
+    from collections import Counter
+    from pathlib import Path
+
+    from validators.model import Row, RowKey
+
+    d = read_workbook(Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "yanbian-2024-budget.xlsx")
+    keys = [r.key for ts in d.tables.values() for t in ts for r in t.rows if r.key is not None]
+    assert all(type(k) is RowKey for k in keys)
+    kinds = Counter(k.kind for k in keys)
+    assert kinds[RowKey.LINE] > 50 and kinds[RowKey.UNIT] >= 2 and kinds[RowKey.LEVEL] >= 10
+    unit = next(k for k in keys if k.kind == RowKey.UNIT)
+    assert unit.startswith("单位:") and unit.name == unit[3:] and unit.name.isdigit()
+    line = d.table("收支总表").line("本年收入合计")
+    assert line is not None and line.key == "本年收入合计" and line.key.kind == RowKey.LINE
+    back = pickle.loads(pickle.dumps(keys))
+    assert back == keys and [k.kind for k in back] == [k.kind for k in keys]
+    restored = Row(index=0, kind=RowKind.DATA, label="", label_ref=None, key="单位:502001")
+    assert restored.key.kind == RowKey.UNIT and Row(index=0, kind=RowKind.TOTAL, label="合计", label_ref=None, key="合计").key.kind == RowKey.TOTAL

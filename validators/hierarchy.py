@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from .model import Row, RowKind, Table
+from .model import Row, RowKey, RowKind, Table
 
 
 @dataclass
@@ -135,7 +135,7 @@ def _groups(table: Table, layout: str) -> list[Group]:
             end = ends[pos[id(parent)]]
             result.append(Group(parent, kids, complete(parent.index, end), "经济分类类"))
     elif layout == "units":  # rows are units (row.key "单位:502001"; 吉林 收入总表)
-        units = {r.key[3:]: r for r in data if (r.key or "").startswith("单位:")}
+        units = {r.key.name: r for r in data if r.key is not None and r.key.kind == RowKey.UNIT}
         top_len = min((len(c) for c in units), default=0)
         tops = [r for c, r in units.items() if len(c) == top_len]
         if total and tops:
@@ -145,14 +145,14 @@ def _groups(table: Table, layout: str) -> list[Group]:
             if kids:
                 result.append(Group(parent, kids, not table.truncated, "单位"))
     elif layout == "project":
-        if any(r.key in PROJECT_LEVELS for r in data):
-            result += _project_levels(table, total, [r for r in data if r.key in PROJECT_LEVELS])
+        if any(r.key is not None and r.key.kind == RowKey.LEVEL for r in data):
+            result += _project_levels(table, total, [r for r in data if r.key is not None and r.key.kind == RowKey.LEVEL])
         elif total and data:
             result.append(Group(total, data, not table.truncated, "合计"))
     return result
 
 
-PROJECT_LEVELS = ("项目类型", "一级项目", "二级项目")  # row.key of 吉林 项目支出表 rows (预算表9)
+PROJECT_LEVELS = RowKey.LEVELS  # row.key of 吉林 项目支出表 rows (预算表9), highest first
 
 
 def _project_levels(table: Table, total: Row | None, rows: list[Row]) -> list[Group]:

@@ -117,6 +117,47 @@ class RowKind(str, Enum):
     MARKER = "marker"  # "rows missing here" marker written by the importer or a user
 
 
+class RowKey(str):
+    """What names a row, typed.  It compares and hashes as its text, because declarations and rules name
+    lines by text (``row.key == "本年收入合计"``); ``kind`` says what the text is:
+
+    - ``LINE``  a summary table's ledger line (the canonical key; a fund line under a heading carries the
+      heading: "上年结转:一般公共预算", "年初财政拨款结转和结余:政府性基金")
+    - ``TOTAL`` the printed total line of a block table ("合计", "总计"), a TOTAL row
+    - ``UNIT``  a unit of a by-unit table ("单位:502001"; ``name`` is the unit's code)
+    - ``LEVEL`` a project table's level ("项目类型", "一级项目", "二级项目")
+
+    A plain string given as ``Row.key`` (the archive restores keys as text) gets its kind from its shape.
+    """
+
+    LINE, TOTAL, UNIT, LEVEL = "line", "total", "unit", "level"
+    LEVELS = ("项目类型", "一级项目", "二级项目")
+    kind: str
+
+    def __new__(cls, text: str, kind: str = "line") -> "RowKey":
+        self = super().__new__(cls, text)
+        self.kind = kind
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str]:  # pickling (the process pool) keeps the kind
+        return (str(self), self.kind)
+
+    @property
+    def name(self) -> str:
+        """The key without its prefix: the unit code of a UNIT, the line of a LINE under a heading."""
+        return self.partition(":")[2] or str(self)
+
+    @classmethod
+    def of(cls, text: str, row_kind: "RowKind | None" = None) -> "RowKey":
+        if isinstance(text, RowKey):
+            return text
+        if text.startswith("单位:"):
+            return cls(text, cls.UNIT)
+        if text in cls.LEVELS:
+            return cls(text, cls.LEVEL)
+        return cls(text, cls.TOTAL if row_kind is RowKind.TOTAL else cls.LINE)
+
+
 @dataclass
 class Row:
     """A row of a table.  Two-sided summary tables yield one Row per side per sheet row."""
@@ -127,10 +168,14 @@ class Row:
     label_ref: CellRef | None
     values: dict[str, Value] = field(default_factory=dict)
     side: str | None = None  # "收入" / "支出" for summary tables
-    key: str | None = None  # canonical line key in summary tables, e.g. "本年收入合计"
+    key: RowKey | None = None  # what names the row (RowKey: ledger line, block total, unit, project level)
     code: str | None = None  # function classification code, 3/5/7 digits
     econ_dept: str | None = None  # 部门 economic code, 3 or 5 digits (30101)
     econ_gov: str | None = None  # 政府 economic code, 3 or 5 digits (50101)
+
+    def __post_init__(self) -> None:
+        if self.key is not None and type(self.key) is not RowKey:
+            self.key = RowKey.of(self.key, self.kind)
 
     def get(self, key: str) -> Value | None:
         return self.values.get(key)

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import schemas
 from ..amounts import normalize_text, try_amount
-from ..model import CellRef, Column, Row, RowKind, Table, Value
+from ..model import CellRef, Column, Row, RowKey, RowKind, Table, Value
 from .grid import Grid
 from .units import declared_unit
 
@@ -30,7 +30,7 @@ _GROUP_HEADS = {"预算数", "决算数"}  # 三公 决算: 预算数 | 决算�
 # 吉林 收入总表 / 项目支出表: the same funding sources under 当年 and 结转 headers
 _GROUP_HEADS |= {"当年预算", "上年结转结余", "本年财政拨款", "财政拨款结转"}
 _LEDGER_GROUPS = {"编制预算", "上年结转"}  # 吉林 预算表1/4: amount columns per side
-_PROJECT_LEVELS = ("项目类型", "一级项目", "二级项目")  # 项目支出表 row levels (吉林): row.key
+_PROJECT_LEVELS = RowKey.LEVELS  # 项目支出表 row levels (吉林): row.key
 _META = re.compile(r"^(部门(\(单位\))?|单位名称|编制单位|编制部门|预算单位|填报单位|部门名称|单位)[:：]|^金额单位|^单位[:：]")
 _TOTAL_LABELS = {"合计", "总计"}
 
@@ -355,7 +355,7 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
             amount, problem = try_amount(raw)
             values["合计"] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, amount_col.index), problem=problem)
         table.rows.append(Row(index=r, kind=RowKind.TOTAL, label=label, label_ref=CellRef(grid.name, r, col.index),
-                              values=values, side=col.side, key=label))
+                              values=values, side=col.side, key=RowKey(label, RowKey.TOTAL)))
     blocks = sorted({c.side for c in cols if c.side})
     for block in blocks:
         bcols = [c for c in cols if c.side == block]
@@ -430,7 +430,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 row_keys[side] = key
                 table.rows.append(
                     Row(
-                        index=r, kind=RowKind.DATA, label=schemas.norm(label_raw), side=side, key=key, code=code,
+                        index=r, kind=RowKind.DATA, label=schemas.norm(label_raw), side=side,
+                        key=RowKey(key, RowKey.LINE) if key else None, code=code,
                         label_ref=CellRef(grid.name, r, name_col.index) if name_col else None, values=values,
                     )
                 )
@@ -464,7 +465,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 cur_kuan = code[:5] if len(code) >= 5 else None
             if "单位代码" in by_role:  # 收入总表 by unit (吉林): 部门 502, 单位 502001
                 unit = _code_part(grid.cell(r, by_role["单位代码"].index), 3)
-                item.key = f"单位:{unit}" if unit else None
+                item.key = RowKey(f"单位:{unit}", RowKey.UNIT) if unit else None
         elif layout == "economic":
             dc = _code_part(grid.cell(r, by_role["部门类"].index), 3) if "部门类" in by_role else None
             dk = _code_part(grid.cell(r, by_role["部门款"].index), 2) if "部门款" in by_role else None
@@ -492,7 +493,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 if text:
                     item.label, item.label_ref = text, CellRef(grid.name, r, col.index)
                     if text not in _TOTAL_LABELS:
-                        item.key = level
+                        item.key = RowKey(level, RowKey.LEVEL)
                     break
         is_total = item.label in _TOTAL_LABELS or (not item.label and ft and schemas.norm(ft[0]) in _TOTAL_LABELS)
         has_code = item.code or item.econ_dept or item.econ_gov

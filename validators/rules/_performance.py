@@ -17,7 +17,7 @@ from typing import Iterator
 from .. import schemas
 from ..amounts import fmt
 from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
-from ..model import CellRef, Disclosure, Finding, Severity, Value
+from ..model import CellRef, Disclosure, Finding, RowKey, Severity, Value
 from ..performance import Amount, ProjectTotal, TargetTable, read_part
 from . import Context
 
@@ -316,7 +316,8 @@ def project_count(ctx: Context) -> Iterator[Finding]:
     if value is None or value.amount is None:
         return
     value = value_to_wan(d.unit, value)
-    leaves = [r for r in t.data_rows() if r.label and r.key not in ("项目类型", "一级项目")]
+    leaves = [r for r in t.data_rows() if r.label and not (r.key is not None and r.key.kind == RowKey.LEVEL
+                                                          and r.key != RowKey.LEVELS[-1])]  # 类型/一级项目 rows group projects
     for claim in read_part(d).totals:
         if claim.count is None or claim.names or abs(claim.amount.wan - value.amount) > _tolerance(claim.amount, value):
             continue

@@ -7,7 +7,7 @@ import re
 from .. import schemas
 from ..hierarchy import groups
 from ..amounts import fmt
-from ..model import CellRef, RowKind, Severity
+from ..model import CellRef, RowKey, RowKind, Severity
 from ..reading import COVER_LEFTOVERS
 from . import Context, rule
 from ._profile import param
@@ -201,7 +201,7 @@ def rows_identified(ctx: Context):
         if layout not in ("function", "economic"):
             continue
         for r in t.rows:
-            if r.kind is not RowKind.DATA or (r.key or "").startswith("单位:"):
+            if r.kind is not RowKind.DATA or (r.key is not None and r.key.kind == RowKey.UNIT):
                 continue  # 吉林 收入总表 rows are units (部门(单位)代码), not 科目
             coded = r.code if layout == "function" else r.econ_dept
             has_amount = any(not v.blank for v in r.values.values())

@@ -41,7 +41,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from ..amounts import envelope_of, fmt
-from ..model import Finding, Row, RowKind, Severity, Table, Value
+from ..model import Finding, Row, RowKey, RowKind, Severity, Table, Value
 
 if TYPE_CHECKING:
     from ..schemas.formats import Relation
@@ -576,7 +576,7 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     if (when and not ta.has(ka)) or (when == "both" and not tb.has(kb)):
         return
     for t in (ta, tb):
-        if rel.arg("unless_rows_by_unit") and not t.by_code() and any((r.key or "").startswith("单位:") for r in t.data_rows()):
+        if rel.arg("unless_rows_by_unit") and not t.by_code() and any(r.key is not None and r.key.kind == RowKey.UNIT for r in t.data_rows()):
             return
     if rel.arg("by", "code") == "econ":  # the pair 部门经济分类/政府经济分类 names a row
         a_rows, b_rows = _by_econ(ta), _by_econ(tb)
