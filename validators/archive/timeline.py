@@ -29,19 +29,19 @@ def _first(*candidates: Callable[[], object]):
 
 def key_figures(d: Disclosure) -> dict[str, Decimal | None]:
     """The timeline's figures of one disclosure (None where the tables do not give them)."""
-    from ..rules.narrative import _ledger, _sangong, in_wan, jiguan_figure, statements
+    from ..rules.narrative import in_wan, ledger_figure, sangong_figure, jiguan_figure, statements
 
     final = d.kind == "决算"
     out: dict[str, Decimal | None] = {}
     figs: dict = {}
     try:
         figs = {
-            "收入总计": _first(lambda: _ledger(d, "收支决算总表", "总计", "收入") if final else _ledger(d, "收支总表", "收入总计", "收入")),
-            "支出总计": _first(lambda: _ledger(d, "收支决算总表", "总计", "支出") if final else _ledger(d, "收支总表", "支出总计", "支出")),
-            "财政拨款": _first(lambda: _ledger(d, "财政拨款收支决算总表", "本年收入合计", "收入"),
-                               lambda: _ledger(d, "财政拨款收支总表", "本年收入合计", "收入"),
-                               lambda: _ledger(d, "收支总表", "财政拨款", "收入")),
-            "三公经费": _sangong(d, "合计"),
+            "收入总计": _first(lambda: ledger_figure(d, "收支决算总表", "总计", "收入") if final else ledger_figure(d, "收支总表", "收入总计", "收入")),
+            "支出总计": _first(lambda: ledger_figure(d, "收支决算总表", "总计", "支出") if final else ledger_figure(d, "收支总表", "支出总计", "支出")),
+            "财政拨款": _first(lambda: ledger_figure(d, "财政拨款收支决算总表", "本年收入合计", "收入"),
+                               lambda: ledger_figure(d, "财政拨款收支总表", "本年收入合计", "收入"),
+                               lambda: ledger_figure(d, "收支总表", "财政拨款", "收入")),
+            "三公经费": sangong_figure(d, "合计"),
         }
         stated = next((s for s in statements(d) if s.kind == "amount" and "机关运行经费" in s.subject and s.amount_wan is not None), None)
         fig = jiguan_figure(d, stated.amount_wan if stated else None)

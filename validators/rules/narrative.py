@@ -132,7 +132,7 @@ def _sum(values: list[Value | None], what: str) -> Figure | None:
     return Figure(sum((v.number for v in present), Decimal(0)), [v.ref for v in present], what, present)
 
 
-def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计") -> Figure | None:
+def ledger_figure(d: Disclosure, kind: str, key: str, side: str, role: str = "合计") -> Figure | None:
     t = d.table(kind)
     line = t.line(key, side) if t else None
     if line is None:
@@ -145,7 +145,7 @@ def _ledger(d: Disclosure, kind: str, key: str, side: str, role: str = "合计")
 
 
 def _sum_lines(d: Disclosure, kind: str, keys: tuple[str, ...], what: str) -> Figure | None:
-    figures = [f for k in keys if (f := _ledger(d, kind, k, "收入")) is not None]
+    figures = [f for k in keys if (f := ledger_figure(d, kind, k, "收入")) is not None]
     if not figures:
         return None
     return Figure(sum((f.amount for f in figures), Decimal(0)), [c for f in figures for c in f.cells], what,
@@ -171,7 +171,7 @@ def _class_row(d: Disclosure, kind: str, code: str) -> Figure | None:
     return _sum([row.values["合计"]], f"{kind}“{code} {row.label}”")
 
 
-def _sangong(d: Disclosure, role: str, year: str = "cur", st: Statement | None = None) -> Figure | None:
+def sangong_figure(d: Disclosure, role: str, year: str = "cur", st: Statement | None = None) -> Figure | None:
     t = d.table(schemas.subjects()["sangong"]["table"])
     if t is None:
         return None
@@ -263,7 +263,7 @@ def _subject_figure(d: Disclosure, st: Statement, spec: dict) -> Figure | None:
     if spec.get("special") == "jiguan":
         return jiguan_figure(d, st.amount_wan, st.amount if st.unit == "元" else None)
     if "sangong" in spec:
-        return _sangong(d, spec["sangong"], st=st)
+        return sangong_figure(d, spec["sangong"], st=st)
     if "total" in spec:
         column = schemas.norm(st.subject) if spec["column"] == "{subject}" else spec["column"]
         return _total(d, spec["total"], column)
@@ -272,7 +272,7 @@ def _subject_figure(d: Disclosure, st: Statement, spec: dict) -> Figure | None:
     side, _, key = spec["line"].partition(":")
     if key == "{subject}":
         key = schemas.ledger_key(st.subject)[0] or ""
-    return _ledger(d, spec["ledger"], key, side, spec.get("column", "合计"))
+    return ledger_figure(d, spec["ledger"], key, side, spec.get("column", "合计"))
 
 
 @lru_cache(maxsize=None)
@@ -396,7 +396,7 @@ def _figure(d: Disclosure, kind: str, key: str) -> Figure | None:
     """A total-row column (“合计”) or a summary-table line (“line:收入:一般公共预算”)."""
     if key.startswith("line:"):
         _, side, line = key.split(":", 2)
-        return _ledger(d, kind, line, side)
+        return ledger_figure(d, kind, line, side)
     return _total(d, kind, key)
 
 
@@ -699,7 +699,7 @@ def narrative_directions(ctx: Context):
         role = _sangong_role(subject_st.subject if subject_st.kind == "amount" else st.subject)
         if role is None:
             continue
-        cur, prev = in_wan(d, _sangong(d, role, "cur")), in_wan(d, _sangong(d, role, "prev"))
+        cur, prev = in_wan(d, sangong_figure(d, role, "cur")), in_wan(d, sangong_figure(d, role, "prev"))
         if cur is None or prev is None:
             continue
         delta = cur.amount - prev.amount
@@ -729,7 +729,7 @@ def table_checked_change(d: Disclosure, change: Statement) -> bool:
     if change.kind != "change":
         return False
     role = _sangong_role(change.subject)
-    return role is not None and _sangong(d, role, "cur") is not None and _sangong(d, role, "prev") is not None
+    return role is not None and sangong_figure(d, role, "cur") is not None and sangong_figure(d, role, "prev") is not None
 
 
 def _sangong_role(subject: str) -> str | None:
