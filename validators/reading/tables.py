@@ -107,8 +107,8 @@ def is_lanci_row(row: list[Any]) -> bool:
     texts = [schemas.norm(_text(v)) for v in row if v not in (None, "") and schemas.norm(_text(v))]
     if not texts:
         return False
-    if "栏次" in texts:
-        return all(t == "栏次" or t.isdigit() or t in ("项目",) for t in texts)
+    if "栏次" in texts:  # a header text beside it: a PDF's vertically merged header cell read into each row
+        return all(t == "栏次" or t.isdigit() or (t != "合计" and _header_vocab(t)) for t in texts)
     if len(texts) < 3 or not all(t.isdigit() for t in texts):
         return False
     numbers = [int(t) for t in texts]

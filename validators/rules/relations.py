@@ -103,6 +103,7 @@ def judge(
     failing: Severity | None = None,
     exceeds: Severity | None = None,
     short_ok: bool = False,
+    missing_note: str = MISSING_ROWS,
 ) -> Finding | None:
     """Σright against Σleft under the policy; records the Check; returns the Finding or None.
 
@@ -133,7 +134,7 @@ def judge(
     if severity is Severity.ROUNDING:
         text += ROUNDING_NOTE
     elif severity is Severity.UNVERIFIABLE:
-        text += MISSING_ROWS
+        text += missing_note
     return ctx.finding(
         severity, message=text,
         cells=cells if cells is not None else [v.ref for v in left],
@@ -144,14 +145,15 @@ def judge(
 
 
 def sum_check(ctx: "Context", total: Value | None, parts: Sequence[Value | None], what: str, *,
-              incomplete: bool = False, table: Table | None = None, evidence: dict | None = None) -> Finding | None:
+              incomplete: bool = False, table: Table | None = None, evidence: dict | None = None,
+              missing_note: str = MISSING_ROWS) -> Finding | None:
     """total = Σ parts (blank parts count as zero)."""
     present = [p for p in parts if p is not None]
     if total is None or not present:
         return None
     return judge(ctx, [total], present,
                  lambda a, e, d: f"{what}：合计数 {fmt(a)}，各组成部分之和 {fmt(e)}，相差 {fmt(d)}",
-                 incomplete=incomplete, label=what, table=table, evidence=evidence)
+                 incomplete=incomplete, label=what, table=table, evidence=evidence, missing_note=missing_note)
 
 
 def equal_check(ctx: "Context", a: Value | None, b: Value | None, what: str, *,
@@ -373,11 +375,17 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             present = [n for n in names if t.has(n)]
             if not present or (rel.arg("need_all", False) and len(present) < len(names)):
                 continue
+            # a part the table does not show, beside a column whose header was not understood: that column
+            # may be the part (a header garbled in conversion), so parts falling short are 无法校验
+            unread = [c.header for c in t.columns if c.role is None and (c.group == group or not group)
+                      and str(c.header or "").strip()] if len(present) < len(names) else []
+            note = (f"（表中有未能识别的栏目“{unread[0]}”，可能就是缺少的"
+                    f"“{'、'.join(column_name(n) for n in names if n not in present)}”栏，无法确认这一差额）") if unread else MISSING_ROWS
             for row in t.rows:
                 if total_key not in row.values or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
                     continue
                 f = sum_check(ctx, row.values[total_key], [row.values.get(n) for n in present],
-                              _what(rel, t, total_key, row, group), table=t)
+                              _what(rel, t, total_key, row, group), table=t, incomplete=bool(unread), missing_note=note)
                 if f:
                     yield f
 
