@@ -193,8 +193,28 @@ class Row:
         return [v.ref for v in self.values.values()]
 
 
+class _Viewed:
+    """Derived views computed once per object (``_views`` is the dataclass's own field): a Table's
+    hierarchy.Hierarchy (parent/children groups), a Disclosure's rules.narrative.NarrativeView
+    (paragraphs, statements, links) and rules.published.PublishedView.  A model is not changed after
+    reading; a test that edits one calls ``clear_views()``."""
+
+    _views: dict[type, Any]
+
+    def view(self, cls: type[V]) -> V:
+        """The derived view ``cls(self)``, computed on first use."""
+        found = self._views.get(cls)
+        if found is None:
+            found = self._views[cls] = cls(self)
+        return found
+
+    def clear_views(self) -> None:
+        """Forget the derived views."""
+        self._views.clear()
+
+
 @dataclass
-class Table:
+class Table(_Viewed):
     """A recognised table: kind, where it is, its columns and rows."""
 
     kind: str  # canonical table kind id, e.g. "收支总表"
@@ -212,18 +232,6 @@ class Table:
     hidden_rows: list[int] = field(default_factory=list)  # 0-based sheet rows hidden inside the table
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # reader's notes (unit_label_wrong)
     _views: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def view(self, cls: type[V]) -> V:
-        """The derived view ``cls(self)`` (hierarchy.Hierarchy: parent/children groups), computed once:
-        a table is not changed after reading."""
-        found = self._views.get(cls)
-        if found is None:
-            found = self._views[cls] = cls(self)
-        return found
-
-    def clear_views(self) -> None:
-        """Forget the derived views (a test that edits the model after reading)."""
-        self._views.clear()
 
     @property
     def truncated(self) -> bool:
@@ -263,7 +271,7 @@ class Paragraph:
 
 
 @dataclass
-class Disclosure:
+class Disclosure(_Viewed):
     """A department's disclosure as read from one workbook."""
 
     source: str
@@ -280,18 +288,6 @@ class Disclosure:
     contents: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # reader's and archive's notes
     _views: dict[type, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def view(self, cls: type[V]) -> V:
-        """The derived view ``cls(self)`` (rules.narrative.NarrativeView: paragraphs, statements, links;
-        rules.published.PublishedView), computed once: a disclosure is not changed after reading."""
-        found = self._views.get(cls)
-        if found is None:
-            found = self._views[cls] = cls(self)
-        return found
-
-    def clear_views(self) -> None:
-        """Forget the derived views (a test that edits the model after reading)."""
-        self._views.clear()
 
     @property
     def profile(self) -> str | None:
