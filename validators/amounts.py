@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterable, Any
 
 CENT = Decimal("0.01")
+# yuan per amount unit: the one table every unit conversion uses (reading.units, narrative)
+UNIT_YUAN: dict[str, Decimal] = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 
 DASHES = _DASHES = {"-", "—", "–", "－", "——", "--", "/", "／", "…"}
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")

@@ -12,6 +12,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from .amounts import UNIT_YUAN
 from .model import CellRef, Paragraph
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％－", "0123456789.%-")
@@ -26,7 +27,7 @@ _PREFIX = re.compile(
     r"^(?:[-•·]\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]+|[一二三四五六七八九十]+、)?\s*"
     r"(?:其中|包括|主要包括|含)?[:：]?\s*(?:\d{4}\s*年度?)?\s*"
 )
-UNIT_FACTOR = {"万元": Decimal(1), "元": Decimal("0.0001"), "亿元": Decimal(10000)}
+UNIT_FACTOR = {u: UNIT_YUAN[u] / UNIT_YUAN["万元"] for u in ("万元", "元", "亿元")}  # 万元 per unit a narrative writes
 
 
 @dataclass

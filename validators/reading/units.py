@@ -13,10 +13,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ..amounts import normalize_text
-
-# yuan per unit
-UNIT_YUAN: dict[str, Decimal] = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+from ..amounts import UNIT_YUAN, normalize_text
 
 _DECLARED = re.compile(r"(?:金额|计量)?单位[:：]?(亿元|万元|千元|元)(?![\u4e00-\u9fff])")
 _BARE = re.compile(r"^[(（\[【]?(亿元|万元|千元|元)[)）\]】]?$")
