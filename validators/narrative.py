@@ -73,6 +73,16 @@ class Statement:
         return self.amount * UNIT_FACTOR[self.unit]
 
     @property
+    def half_wan(self) -> Decimal:
+        """Half a unit of the last printed digit, in 万元, as meant (what rounding alone can move it)."""
+        return UNIT_FACTOR[self.meant_unit] * Decimal(1).scaleb(-self.decimals) / 2 if self.meant_unit else Decimal(0)
+
+    @property
+    def written_half_wan(self) -> Decimal:
+        """Half a unit of the last printed digit, in 万元, in the unit as written."""
+        return UNIT_FACTOR[self.unit] * Decimal(1).scaleb(-self.decimals) / 2 if self.unit else Decimal(0)
+
+    @property
     def decimals(self) -> int:
         value = self.percent if self.kind in ("share", "percent_change", "completion") else self.amount
         if value is None:

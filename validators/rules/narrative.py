@@ -621,8 +621,8 @@ def _round(value: Decimal, decimals: int) -> Decimal:
 
 
 def _half(st: Statement) -> Decimal:
-    """Half a unit of the last printed digit of an amount statement, in 万元."""
-    return UNIT_FACTOR[st.meant_unit] * Decimal(1).scaleb(-st.decimals) / 2 if st.meant_unit else Decimal(0)
+    """Half a unit of the last printed digit of an amount statement, in 万元 (as meant)."""
+    return st.half_wan
 
 
 def percent_band(func, a: Decimal, ha: Decimal, b: Decimal, hb: Decimal, decimals: int) -> tuple[Decimal, Decimal] | None:

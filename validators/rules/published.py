@@ -22,7 +22,7 @@ from typing import Iterator
 from .. import schemas
 from ..amounts import envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table
-from ..narrative import UNIT_FACTOR, Statement, clean
+from ..narrative import Statement, clean
 from . import Context, rule
 from .completeness import LEFTOVER
 from .narrative import linked_statements, narrative_paragraphs, performance_paragraphs, statements
@@ -297,8 +297,6 @@ class _Printed:
     half_ulp: Decimal
 
 
-def _half(st: Statement) -> Decimal:
-    return UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2 if st.unit else Decimal(0)
 
 
 @dataclass
@@ -311,7 +309,7 @@ class Pair:
 
     @property
     def envelope(self) -> Decimal:
-        return envelope_of([_Printed(_half(self.budget)), _Printed(_half(self.final))])
+        return envelope_of([_Printed(self.budget.written_half_wan), _Printed(self.final.written_half_wan)])
 
     @property
     def difference(self) -> Decimal:
@@ -539,7 +537,7 @@ def grand_total_below_parts(ctx: Context):
         if not parts:
             continue
         part = max(parts, key=lambda p: p.amount_wan)
-        tolerance = envelope_of([_Printed(_half(total)), _Printed(_half(part))])
+        tolerance = envelope_of([_Printed(total.written_half_wan), _Printed(part.written_half_wan)])
         if part.amount_wan - total.amount_wan > tolerance:
             yield ctx.finding(
                 message=f"情况说明“{total.text}”：总计 {fmt(total.amount_wan)} 万元小于同一说明中的“{part.text}”{fmt(part.amount_wan)} 万元",
