@@ -399,7 +399,6 @@ def _equal(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
 # ---- narrative: “比上年增加 X 万元”
 
 def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
-    from ..narrative import UNIT_FACTOR
     from ..rules.narrative import linked_statements, resolve, statements
 
     d, p = doc.disclosure, other.disclosure
@@ -434,7 +433,7 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         delta = cur.amount - prev.amount
         stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
         diff = stated - delta
-        quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2 if st.unit else Decimal(0)
+        quantum = st.written_half_wan
         quantum += half_cur + half_prev
         values = [by_ref_d[c] for c in cur.cells if c in by_ref_d] + [by_ref_p[c] for c in prev.cells if c in by_ref_p]
         if st.kind == "same_as_last_year" and "基本" in st.text:
@@ -451,13 +450,12 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
 def _own_figure(d: Disclosure, head, sts, linked):
     """(figure, extra tolerance) of this document that a change statement is about: the table figure its head
     statement links to, or, where the tables only bound it (a 决算's 机关运行经费), the head's own stated amount."""
-    from ..narrative import UNIT_FACTOR
     from ..rules.narrative import Figure, resolve
 
     real = head.index < len(sts) and sts[head.index] is head
     fig = (linked.get(head.index) if real else None) or resolve(d, head, sts)
     if (fig is None or "上限" in fig.what) and real and head.amount_wan is not None:
-        half = UNIT_FACTOR[head.meant_unit or head.unit] * Decimal(1).scaleb(-head.decimals) / 2
+        half = head.half_wan
         return Figure(head.amount_wan, [head.ref], f"情况说明“{head.text}”"), half
     return fig, Decimal(0)
 
@@ -532,7 +530,6 @@ _GENERAL_TOTAL = re.compile(r"一般公共预算财政拨款支出")
 
 def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
     """“年初预算数为 X 万元” in a 决算's narrative against the same year's 预算 (total, or the 项 the paragraph names)."""
-    from ..narrative import UNIT_FACTOR
     from ..rules.narrative import narrative_paragraphs, statements
     from .. import schemas
 
@@ -565,7 +562,7 @@ def _narrative_budget(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         else:
             continue
         stated = st.amount_wan
-        quantum = UNIT_FACTOR[st.unit] * Decimal(1).scaleb(-st.decimals) / 2
+        quantum = st.written_half_wan
         value = row.values.get(column) if row is not None else None
         if value is not None:
             value = value_to_wan(other.disclosure.unit, value)  # the narrative states 万元

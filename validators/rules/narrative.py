@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Value
-from ..narrative import UNIT_FACTOR, Statement, extract
+from ..narrative import Statement, extract
 from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from . import Context, rule
 from . import _performance as perf
@@ -427,7 +427,7 @@ def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
     """Compare at the precision the narrative states; returns (ok, difference in 万元)."""
     stated = st.amount_wan
     diff = stated - figure
-    unit_quantum = UNIT_FACTOR[st.meant_unit] * Decimal(1).scaleb(-st.decimals)
+    unit_quantum = 2 * st.half_wan
     return abs(diff) <= max(unit_quantum / 2, envelope(2)), diff
 
 
@@ -558,7 +558,7 @@ def narrative_repeated(ctx: Context):
         if first is None:
             seen[key] = st
             continue
-        q = max(UNIT_FACTOR[st.meant_unit] * Decimal(1).scaleb(-st.decimals), UNIT_FACTOR[first.meant_unit] * Decimal(1).scaleb(-first.decimals))
+        q = 2 * max(st.half_wan, first.half_wan)
         if abs(st.amount_wan - first.amount_wan) > q / 2 + envelope(2):
             yield ctx.finding(
                 message=f"情况说明中“{st.subject}”前后金额不一致：“{first.text}”为 {fmt(first.amount_wan)} 万元，“{st.text}”为 {fmt(st.amount_wan)} 万元",
@@ -603,7 +603,7 @@ def narrative_parts(ctx: Context):
             total, psum = head.amount_wan, sum((p.amount_wan for p in parts), Decimal(0))
         else:
             total, psum = _signed(head), sum((_signed(p) for p in parts), Decimal(0))
-        quantum = max(UNIT_FACTOR[s.unit] * Decimal(1).scaleb(-s.decimals) for s in [head, *parts])
+        quantum = 2 * max(s.written_half_wan for s in [head, *parts])
         tol = quantum / 2 * (len(parts) + 1)
         if abs(psum) > abs(total) + tol:
             yield ctx.finding(
