@@ -20,7 +20,8 @@ def test_validating_a_workbook_loads_no_pdf_reader_and_no_unused_renderer(tmp_pa
         "from validators.cli import main\n"
         f"main(['validate', {str(SAMPLE)!r}, '-o', {str(tmp_path / 'out.txt')!r}])\n"
         "loaded = [m for m in ('validators.reading.pdf', 'validators.report.html', 'validators.report.junit',\n"
-        "          'validators.report.sarif', 'openpyxl', 'pandas', 'pdfplumber', 'pypdf', 'concurrent.futures')\n"
+        "          'validators.report.sarif', 'openpyxl', 'pandas', 'pdfplumber', 'pypdf', 'concurrent.futures', 'sqlalchemy',\n"
+        "          'validators.archive.db')\n"
         "          if m in sys.modules]\n"
         "print(loaded)\n"
     )
