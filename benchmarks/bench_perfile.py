@@ -28,40 +28,73 @@ BASE = ROOT / "workbooks" / "samples" / "zibo-2024-budget.xlsx"
 
 # ---------------------------------------------------------------- generated large workbooks (openpyxl)
 
+FUNCTION_SHEETS = ("收入总体情况表", "支出总体情况表", "一般公共预算支出情况表")  # rows by 功能科目 code
+
+
 def _function_table(dest: Path, rows: int = 5000) -> None:
-    """The 一般公共预算支出情况表 of the base sample with ``rows`` 类/款/项 rows whose sums hold."""
+    """The base sample with about ``rows`` more 款/项 rows in each table listed by 功能科目 (收入总体情况表,
+    支出总体情况表, 一般公共预算支出情况表), the same rows in the three.  They take the 项目支出 of the
+    sample's largest project row (which keeps 5.00), so every 类, every total and every other table still
+    agree: a realistic large book whose findings are the sample's, not thousands of disagreements."""
     from openpyxl import load_workbook
 
     wb = load_workbook(BASE)
-    ws = wb["一般公共预算支出情况表"]
-    ws.delete_rows(6, ws.max_row)
+    src = wb["一般公共预算支出情况表"]
+    cls, best = "", None  # the donor: (项目支出 in cents, 类, 款, 项)
+    kuan = ""
+    for r in range(6, src.max_row + 1):
+        a, b, c = (str(src.cell(r, i).value or "") for i in (1, 2, 3))
+        cls, kuan = (a, kuan) if a else (cls, b or kuan)
+        j = round((src.cell(r, 9).value or 0) * 100)
+        if c and (best is None or j > best[0]):
+            best = (j, cls, kuan, c)
+    if best is None or best[0] < 100_000:
+        raise SystemExit("一般公共预算支出情况表 of the base sample has no project row to take from")
+    donor, d_cls, d_kuan, d_xiang = best
+    moved = donor - 500
+    n_kuan = max(1, min(88, -(-rows // 100)))  # 款 codes 10..98 not used by the sample; 项 01..99 each
+    n_xiang = max(1, min(99, rows // n_kuan - 1))
     rng = random.Random(5000)
-    cells, r = [], 6
-    total = [0] * 5
-    for k in range(300, 300 + rows // 7):
-        kuan_rows = []
-        cls = [0] * 5
-        for kuan in ("01", "02"):
-            sub = [0] * 5
-            items = []
-            for xiang in ("01", "02"):
-                p, q, j = rng.randint(0, 99999), rng.randint(0, 9999), rng.randint(0, 99999)
-                v = [p + q + j, p + q, p, q, j]
-                items.append(("", "", xiang, f"项{k}{kuan}{xiang}", v))
-                sub = [a + b for a, b in zip(sub, v)]
-            kuan_rows.append(("", kuan, "", f"款{k}{kuan}", sub))
-            kuan_rows += items
-            cls = [a + b for a, b in zip(cls, sub)]
-        cells.append((str(k), "", "", f"类{k}", cls))
-        cells += kuan_rows
-        total = [a + b for a, b in zip(total, cls)]
-    for a, b, c, name, v in cells:
-        ws.cell(r, 1, a), ws.cell(r, 2, b), ws.cell(r, 3, c), ws.cell(r, 4, name)
-        for i, cents in enumerate(v):
-            ws.cell(r, 5 + i, cents / 100 if cents else None)
-        r += 1
-    for i, cents in enumerate(total):
-        ws.cell(5, 5 + i, cents / 100)
+    weights = [rng.randint(1, 1000) for _ in range(n_kuan * n_xiang)]
+    leaves = [moved * w // sum(weights) for w in weights]
+    for i in range(moved - sum(leaves)):
+        leaves[i] += 1
+    used = set()
+    for r in range(6, src.max_row + 1):  # 款 codes of the donor's 类 (a 款 row's 类 cell is blank)
+        if src.cell(r, 2).value and not src.cell(r, 3).value:
+            used.add(str(src.cell(r, 2).value))
+    codes = [f"{k:02d}" for k in range(10, 99) if f"{k:02d}" not in used][:n_kuan]
+    extra = []  # (款, 项, name, 项目支出 in cents)
+    for k, code in enumerate(codes):
+        part = leaves[k * n_xiang:(k + 1) * n_xiang]
+        extra.append((code, "", f"款{d_cls}{code}", sum(part)))
+        extra += [("", f"{x + 1:02d}", f"项{d_cls}{code}{x + 1:02d}", v) for x, v in enumerate(part)]
+
+    for title in ("收入总体情况表", "支出总体情况表", "一般公共预算支出情况表"):
+        ws = wb[title]
+        width = ws.max_column
+        old = [[ws.cell(r, c).value for c in range(1, width + 1)] for r in range(6, ws.max_row + 1)]
+        project = {"收入总体情况表": (5, 6, 7), "支出总体情况表": (5, 7), "一般公共预算支出情况表": (5, 9)}[title]
+        out, cls, kuan, placed = [], "", "", False
+        for row in old:
+            a, b, c = (str(v or "") for v in row[:3])
+            if a and cls == d_cls and not placed:  # the donor's 类 ends: the new 款 go here
+                out += [["", b2, c2, name] + [v / 100 if i + 5 in project and v else None for i in range(width - 4)]
+                        for b2, c2, name, v in extra]
+                placed = True
+            cls, kuan = (a, kuan) if a else (cls, b or kuan)
+            if cls == d_cls and kuan == d_kuan and not a and ((b and not c) or c == d_xiang):
+                # the donor's 款 and 项 rows give the moved amount
+                row = [v - moved / 100 if i + 1 in project and isinstance(v, (int, float)) else v
+                       for i, v in enumerate(row)]
+            out.append(row)
+        if not placed:
+            raise SystemExit(f"{title}: the donor's 类 {d_cls} was not found (or is the last)")
+        ws.delete_rows(6, ws.max_row)
+        for r, row in enumerate(out, start=6):
+            for c, v in enumerate(row, start=1):
+                if v not in (None, ""):
+                    ws.cell(r, c, round(v, 2) if isinstance(v, float) else v)
     wb.save(dest)
 
 
@@ -103,7 +136,7 @@ def large_workbooks(folder: Path) -> list[Path]:
     for name, make in (("function-5000-rows.xlsx", _function_table), ("twenty-departments.xlsx", _twenty_departments),
                        ("narrative-2mb.xlsx", _narrative)):
         path = folder / name
-        if not path.exists() or path.stat().st_mtime < BASE.stat().st_mtime:
+        if not path.exists() or path.stat().st_mtime < max(BASE.stat().st_mtime, Path(__file__).stat().st_mtime):
             make(path)
         made.append(path)
     return made

@@ -20,7 +20,8 @@ def test_validating_a_workbook_loads_no_pdf_reader_and_no_unused_renderer(tmp_pa
         "from validators.cli import main\n"
         f"main(['validate', {str(SAMPLE)!r}, '-o', {str(tmp_path / 'out.txt')!r}])\n"
         "loaded = [m for m in ('validators.reading.pdf', 'validators.report.html', 'validators.report.junit',\n"
-        "          'validators.report.sarif', 'openpyxl', 'pandas', 'pdfplumber', 'pypdf', 'concurrent.futures')\n"
+        "          'validators.report.sarif', 'openpyxl', 'pandas', 'pdfplumber', 'pypdf', 'concurrent.futures', 'sqlalchemy',\n"
+        "          'validators.archive.db')\n"
         "          if m in sys.modules]\n"
         "print(loaded)\n"
     )
@@ -127,3 +128,19 @@ def test_regular_expressions_are_not_kept_when_bytecode_is_not(tmp_path):
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert out.returncode in (0, 1), out.stderr
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_command_skips_the_exit_collection_a_caller_keeps_its_own(tmp_path):
+    out = tmp_path / "out.txt"
+    code = (
+        "import gc, sys\n"
+        "from validators.cli import main\n"
+        f"rc = main(['validate', {str(SAMPLE)!r}, '-o', {str(tmp_path / 'first.txt')!r}])\n"
+        "caller = gc.get_freeze_count()\n"
+        f"sys.argv = ['czcheck', 'validate', {str(SAMPLE)!r}, '-o', {str(out)!r}]\n"
+        "rc2 = main()\n"
+        "print(caller, gc.get_freeze_count() > 0, rc, rc2)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.stdout.split() == ["0", "True", "1", "1"], done.stdout + done.stderr
+    assert out.read_text(encoding="utf-8") == (tmp_path / "first.txt").read_text(encoding="utf-8")

@@ -307,6 +307,29 @@ def _values(grid: Grid, table: Table, r: int, cols: list[Column],
     return values
 
 
+def _row_values(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> tuple[dict[str, Value], bool]:
+    """``_values`` of ``_parse_row`` and ``_has_amount`` in one pass (one side: every layout but ledger)."""
+    row = grid.rows[r]
+    n = len(row)
+    name = grid.name
+    values = {}
+    has = False
+    for key, index in amount_cols:
+        raw = row[index] if 0 <= index < n else None
+        if raw == "":
+            raw = None
+        if raw.__class__ is float and raw == raw and raw not in _INFINITIES:
+            amount, problem = Decimal(repr(raw)), None  # _parsed, inline
+        elif raw is None:
+            amount = problem = None
+        else:
+            amount, problem = try_amount(raw)
+        if not has and (amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool))):
+            has = True
+        values[key] = Value(amount, raw, CellRef(name, r, index), problem)
+    return values, has
+
+
 def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bool:
     """_is_amount_cell of any parsed cell: a number (even one that is not finite) or amount text."""
     for raw, amount, _ in parsed.values():
@@ -390,6 +413,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
     # 类/款/项 code columns present (function layout): (role, column, digits)
     code_cols = [(k, by_role[k].index, 3 if k == "类" else 2) for k in ("类", "款", "项") if k in by_role]
+    name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
+    name_col = by_role.get(name_role) if name_role else None
+    if name_col is None and layout == "economic":
+        name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
     for r in range(r_start, r_end):
         row = grid.rows[r]
         if _blank_row(row) or is_lanci_row(row):
@@ -399,8 +426,11 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             table.missing_rows.append(CellRef(grid.name, r, ft[1]))
             table.rows.append(Row(index=r, kind=RowKind.MARKER, label=schemas.norm(ft[0]), label_ref=CellRef(grid.name, r, ft[1])))
             continue
-        parsed = _parse_row(grid, r, amount_cols)
-        has_amount = _has_amount(parsed)
+        if layout == "ledger":
+            parsed = _parse_row(grid, r, amount_cols)
+            has_amount = _has_amount(parsed)
+        else:
+            values, has_amount = _row_values(grid, r, amount_cols)
         if ft and not has_amount and re.match(r"^[(（]?(注|说明)[:：]", ft[0]):
             table.note = ft[0]
             continue
@@ -437,11 +467,6 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 )
             continue
 
-        values = _values(grid, table, r, cols, parsed, amount_cols)
-        name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
-        name_col = by_role.get(name_role) if name_role else None
-        if name_col is None and layout == "economic":
-            name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
         label_raw = grid.cell(r, name_col.index) if name_col else None
         label = schemas.norm(label_raw)
         label_ref = CellRef(grid.name, r, name_col.index) if name_col else None

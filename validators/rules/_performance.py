@@ -48,13 +48,50 @@ def _project_table(d: Disclosure):
     return d.table(schemas.subjects()["performance"]["project_table"])
 
 
+class _ByName:
+    """Items by normalised project name, answering ``[x for x in items if _same_project(name_of(x), name)]``
+    in the items' order without comparing every item with every name: the same names are asked for again
+    and again (a long narrative repeats its projects), so each distinct name is matched once."""
+
+    def __init__(self, items, name_of):
+        self.items = list(items)
+        self.groups: dict[str, list[int]] = {}
+        for i, item in enumerate(self.items):
+            n = _name(name_of(item))
+            if n:
+                self.groups.setdefault(n, []).append(i)
+        self.long = [n for n in self.groups if len(n) >= 6]
+        self.memo: dict[tuple[str, bool], list] = {}
+
+    def matching(self, name: str, exact: bool = False) -> list:
+        n = _name(name)
+        key = (n, exact)
+        if key not in self.memo:
+            if not n:
+                found = []
+            elif exact or len(n) < 6:
+                found = self.groups.get(n, [])
+            else:
+                found = sorted(i for m in self.long if n in m or m in n for i in self.groups[m])  # m == n too
+            self.memo[key] = [self.items[i] for i in found]
+        return self.memo[key]
+
+
+def _index(d: Disclosure, key: str, source, items, name_of) -> _ByName:
+    """The _ByName of ``items`` kept in ``d.cache`` while ``source`` (the object they come from) is the same."""
+    kept = d.cache.get(key)
+    if kept is None or kept[0] is not source:
+        kept = (source, _ByName(items(), name_of))
+        d.cache[key] = kept
+    return kept[1]
+
+
 def _project_rows(d: Disclosure, name: str):
     t = _project_table(d)
     if t is None:
         return []
-    rows = [r for r in t.data_rows() if r.label]
-    exact = [r for r in rows if _same_project(r.label, name, exact=True)]
-    return exact or [r for r in rows if _same_project(r.label, name)]  # a longer or shorter wording only without an exact one
+    rows = _index(d, "_performance_project_rows", t, lambda: [r for r in t.data_rows() if r.label], lambda r: r.label)
+    return rows.matching(name, exact=True) or rows.matching(name)  # a longer or shorter wording only without an exact one
 
 
 def _wan(d: Disclosure, amount: Decimal) -> Decimal:
@@ -205,9 +242,13 @@ def target_parts(ctx: Context) -> Iterator[Finding]:
 
 # ---- paragraph totals ------------------------------------------------------------------------------------
 
-def _linked_elsewhere(claim: ProjectTotal, sts: list, linked: dict) -> bool:
-    """The figure is a statement WB601 already compares with a table (one slip, one finding)."""
-    return any(sts[i].ref == claim.amount.ref and sts[i].amount == claim.amount.value for i in linked)
+def _targets(d: Disclosure, part) -> _ByName:
+    """The target tables with a 年度资金总额 by name; ``.projects``: those of kind 项目."""
+    targets = _index(d, "_performance_targets", part, lambda: [t for t in part.targets if t.total is not None],
+                     lambda t: t.name)
+    if not hasattr(targets, "projects"):
+        targets.projects = [t for t in targets.items if t.kind == "项目"]
+    return targets
 
 
 def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellRef], str] | None:
@@ -218,8 +259,8 @@ def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellR
         total, cells = Decimal(0), []
         for name in claim.names:
             rows = _project_rows(d, name)
-            targets = [t for t in part.targets if t.total is not None and _same_project(t.name, name)]
-            evals = [e for e in part.evaluations if _same_project(e.name, name)]
+            targets = _targets(d, part).matching(name)
+            evals = _index(d, "_performance_evaluations", part, lambda: part.evaluations, lambda e: e.name).matching(name)
             if len(rows) == 1 and "合计" in rows[0].values and rows[0].values["合计"].amount is not None:
                 total += _wan(d, rows[0].values["合计"].amount)
                 cells.append(rows[0].values["合计"].ref)
@@ -235,8 +276,8 @@ def _listed_sum(d: Disclosure, claim: ProjectTotal) -> tuple[Decimal, list[CellR
             return total, cells, "所列项目的金额合计"
     if claim.count is None:
         return None
-    projects = [t for t in part.targets if t.total is not None and t.kind == "项目"]
-    for group, what in ((projects, "项目支出绩效目标表"), ([t for t in part.targets if t.total is not None], "绩效目标表")):
+    targets = _targets(d, part)
+    for group, what in ((targets.projects, "项目支出绩效目标表"), (targets.items, "绩效目标表")):
         if d.kind != "决算" and group and len(group) == claim.count:
             return sum((target_wan(d, t) for t in group), Decimal(0)), [t.total.ref for t in group], f"{claim.count} 张{what}的年度资金总额合计"
     evals = part.evaluations
@@ -249,8 +290,10 @@ def paragraph_totals(ctx: Context, sts: list, linked: dict) -> Iterator[Finding]
     """WB601: the total a 绩效 paragraph states for N projects against the amounts listed for them.
     ``sts``/``linked``: the narrative's statements and their table links (from rules/narrative.py)."""
     d = ctx.disclosure
+    # a figure that is a statement WB601 already compares with a table (one slip, one finding)
+    compared = {(sts[i].ref, sts[i].amount) for i in linked}
     for claim in read_part(d).totals:
-        if _linked_elsewhere(claim, sts, linked):
+        if (claim.amount.ref, claim.amount.value) in compared:
             continue
         listed = _listed_sum(d, claim)
         if listed is None:
@@ -269,12 +312,19 @@ def repeated_totals(ctx: Context) -> Iterator[Finding]:
     unless the listed amounts settle which is wrong (WB601 then reports each)."""
     d = ctx.disclosure
     claims = [c for c in read_part(d).totals if c.count is not None]
+    sums: dict[int, bool] = {}  # id(claim) -> whether the listed amounts settle it (asked once per claim)
+
+    def settled(claim: ProjectTotal) -> bool:
+        if id(claim) not in sums:
+            sums[id(claim)] = _listed_sum(d, claim) is not None
+        return sums[id(claim)]
+
     for i, later in enumerate(claims):
         for first in claims[:i]:
             if first.count != later.count or (first.names and later.names and
                                               sorted(map(_name, first.names)) != sorted(map(_name, later.names))):
                 continue
-            if _listed_sum(d, first) is not None or _listed_sum(d, later) is not None:
+            if settled(first) or settled(later):
                 continue
             diff = later.amount.wan - first.amount.wan
             if abs(diff) > _tolerance(first.amount, later.amount):

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
@@ -69,6 +70,24 @@ class Check:
     failing: Severity = Severity.ERROR  # what the rule says beyond the envelope (错误, or 提示 for some rules)
     exceeds: Severity | None = None  # at_most: what it says when Σright exceeds Σleft (``failing`` is then for short)
     short_ok: bool = False  # at_most: Σright short of Σleft is allowed (nothing beyond the envelope)
+
+
+_ZERO = Decimal(0)
+
+
+def _text(what: "str | Callable[[], str]") -> str:
+    """A check's description; the callers on hot paths pass a callable, built only when something is said."""
+    return what() if callable(what) else what
+
+
+def _by_code(t: Table) -> dict[str, Row]:
+    """``t.by_code()``, built once per table while its rows are the same list of the same length (the
+    relations ask for it once per relation and per code-matched operand).  Read only: never change it."""
+    kept = t.cache.get("_relations_by_code")
+    if kept is None or kept[0] is not t.rows or kept[1] != len(t.rows):
+        kept = (t.rows, len(t.rows), t.by_code())
+        t.cache["_relations_by_code"] = kept
+    return kept[2]
 
 
 def envelope_for(left: Sequence[Value], right: Sequence[Value]) -> Decimal:
@@ -113,11 +132,19 @@ def judge(
     Σright exceeds Σleft (at_most), ``failing`` then being for Σright short of Σleft, unless ``short_ok``
     (falling short is allowed beyond the envelope too).
     """
-    if not left or not right or any(v.problem for v in (*left, *right)):
-        return None  # an unreadable cell is reported once, by RD001, as 无法校验
-    expected = sum((v.number for v in right), Decimal(0))
-    actual = sum((v.number for v in left), Decimal(0))
+    if not left or not right:
+        return None
+    for v in left:
+        if v.problem:
+            return None  # an unreadable cell is reported once, by RD001, as 无法校验
+    for v in right:
+        if v.problem:
+            return None
+    expected = _ZERO + right[0].number if len(right) == 1 else sum([v.number for v in right], _ZERO)
+    actual = _ZERO + left[0].number if len(left) == 1 else sum([v.number for v in left], _ZERO)
     diff = actual - expected
+    if diff == 0 and getattr(ctx, "_recorder", None) is None:
+        return None  # verdict(0, ...) is None whatever the envelope; nothing to record
     env = envelope_for(left, right)
     failing = failing or ctx.severity
     default: Severity | None = failing
@@ -126,7 +153,7 @@ def judge(
     elif short_ok and diff > 0:
         default = None
     severity = verdict(diff, env, incomplete=incomplete, explain=explain, default=default)
-    ctx.record(Check(ctx.rule.code, label, list(left), list(right), incomplete, explain, severity, env, failing, exceeds,
+    ctx.record(Check(ctx.rule.code, _text(label), list(left), list(right), incomplete, explain, severity, env, failing, exceeds,
                      short_ok))
     if severity is None:
         return None
@@ -152,7 +179,7 @@ def sum_check(ctx: "Context", total: Value | None, parts: Sequence[Value | None]
     if total is None or not present:
         return None
     return judge(ctx, [total], present,
-                 lambda a, e, d: f"{what}：合计数 {fmt(a)}，各组成部分之和 {fmt(e)}，相差 {fmt(d)}",
+                 lambda a, e, d: f"{_text(what)}：合计数 {fmt(a)}，各组成部分之和 {fmt(e)}，相差 {fmt(d)}",
                  incomplete=incomplete, label=what, table=table, evidence=evidence, missing_note=missing_note)
 
 
@@ -161,7 +188,7 @@ def equal_check(ctx: "Context", a: Value | None, b: Value | None, what: str, *,
     """a = b across two places; ``b`` is the reference.  A cut table makes any gap 无法校验."""
     if a is None or b is None:
         return None
-    return judge(ctx, [a], [b], lambda x, e, d: f"{what}：{fmt(x)} 与 {fmt(e)} 不一致，相差 {fmt(d)}",
+    return judge(ctx, [a], [b], lambda x, e, d: f"{_text(what)}：{fmt(x)} 与 {fmt(e)} 不一致，相差 {fmt(d)}",
                  incomplete=incomplete, explain="any", label=what, table=table)
 
 
@@ -170,7 +197,7 @@ def balance_check(ctx: "Context", left: list[Value | None], right: list[Value | 
     """Σleft = Σright, reported on the right-hand cells (Σright is checked against Σleft)."""
     if any(v is None for v in left + right):
         return None
-    return judge(ctx, right, left, lambda b, a, d: f"{what}：{fmt(b)} 与 {fmt(a)} 不一致，相差 {fmt(d)}",
+    return judge(ctx, right, left, lambda b, a, d: f"{_text(what)}：{fmt(b)} 与 {fmt(a)} 不一致，相差 {fmt(d)}",
                  label=what, table=table)
 
 
@@ -181,7 +208,7 @@ def sum_against(ctx: "Context", totals: list[Value], parts: list[Value | None], 
     if not totals or not present:
         return None
     return judge(ctx, totals, present,
-                 lambda a, e, d: f"{what}：合计数 {fmt(a)}，各组成部分之和 {fmt(e)}，相差 {fmt(d)}",
+                 lambda a, e, d: f"{_text(what)}：合计数 {fmt(a)}，各组成部分之和 {fmt(e)}，相差 {fmt(d)}",
                  incomplete=incomplete, label=what, table=table, cells=[totals[0].ref], related=[v.ref for v in totals[1:]] + [p.ref for p in present])
 
 
@@ -192,11 +219,11 @@ def missing_row(ctx: "Context", present: Value, where: Table, what: str) -> Find
     if where.truncated:
         return ctx.finding(
             Severity.UNVERIFIABLE,
-            message=f"{what}：{where.kind}中找不到对应行，该表有行缺失（PDF 转换截断），无法核对金额 {fmt(present.number)}",
+            message=f"{_text(what)}：{where.kind}中找不到对应行，该表有行缺失（PDF 转换截断），无法核对金额 {fmt(present.number)}",
             cells=[present.ref], related_cells=list(where.missing_rows), actual=present.number, table=where.kind,
         )
     return ctx.finding(
-        message=f"{what}：{where.kind}中没有对应的行，金额 {fmt(present.number)} 无处对应",
+        message=f"{_text(what)}：{where.kind}中没有对应的行，金额 {fmt(present.number)} 无处对应",
         cells=[present.ref], expected=Decimal(0), actual=present.number, difference=present.number, table=where.kind,
     )
 
@@ -341,7 +368,7 @@ def _ledger_sum(ctx: "Context", rel: "Relation", default_columns: str = "amount"
         else:
             parts = _parts(t, rel.arg("parts", []))
         for key in _columns(total, rel.arg("columns", default_columns)):
-            f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], _what(rel, t, key), table=t)
+            f = sum_check(ctx, total.values[key], [p.values.get(key) for p in parts], partial(_what, rel, t, key), table=t)
             if f:
                 yield f
 
@@ -385,7 +412,8 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                 if total_key not in row.values or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
                     continue
                 f = sum_check(ctx, row.values[total_key], [row.values.get(n) for n in present],
-                              _what(rel, t, total_key, row, group), table=t, incomplete=bool(unread), missing_note=note)
+                              partial(_what, rel, t, total_key, row, group), table=t, incomplete=bool(unread),
+                              missing_note=note)
                 if f:
                     yield f
 
@@ -424,7 +452,7 @@ def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                 continue
             for key in keys:
                 f = sum_check(ctx, g.parent.values.get(key), [c.values.get(key) for c in g.children],
-                              _what(rel, t, key, g.parent), incomplete=not g.complete, table=t)
+                              partial(_what, rel, t, key, g.parent), incomplete=not g.complete, table=t)
                 if f:
                     yield f
 
@@ -500,7 +528,7 @@ def _pick(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, Row | Non
     elif spec.get("row", "total") == "total":
         row = t.total_row()
     elif "code" in spec:
-        row = t.by_code().get(spec["code"])
+        row = _by_code(t).get(spec["code"])
     elif spec["row"] == "first":
         row = next(iter(t.data_rows()), None)
     else:
@@ -584,17 +612,18 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     if (when and not ta.has(ka)) or (when == "both" and not tb.has(kb)):
         return
     for t in (ta, tb):
-        if rel.arg("unless_rows_by_unit") and not t.by_code() and any(r.key is not None and r.key.kind == RowKey.UNIT for r in t.data_rows()):
+        if rel.arg("unless_rows_by_unit") and not _by_code(t) and any(r.key is not None and r.key.kind == RowKey.UNIT for r in t.data_rows()):
             return
     if rel.arg("by", "code") == "econ":  # the pair 部门经济分类/政府经济分类 names a row
         a_rows, b_rows = _by_econ(ta), _by_econ(tb)
     else:
-        a_rows, b_rows = ta.by_code(), tb.by_code()
+        a_rows, b_rows = _by_code(ta), _by_code(tb)
     template = rel.arg("what", "")
     for code in list(a_rows) + [c for c in b_rows if c not in a_rows]:
         ra, rb = a_rows.get(code), b_rows.get(code)
         label = (ra or rb).label
-        desc = template.format(code=code, label=label) if "{code}" in template else f"{template}“{code} {label}”"
+        desc = (partial(template.format, code=code, label=label) if "{code}" in template
+                else partial("{}“{} {}”".format, template, code, label))
         va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
         if ra and rb:
             f = equal_check(ctx, va, vb, desc, table=ta)
@@ -641,7 +670,7 @@ def _classes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         f = compare(rel.arg("total_style", "equal_on_b"), total.values[ka], tb.total_row() if tb else None, rel.arg("what_total", ""), True)
         if f:
             yield f
-    rows = tb.by_code() if tb else {}
+    rows = _by_code(tb) if tb else {}
     for line in ta.rows:
         if line.side != side or not line.code or ka not in line.values:
             continue
@@ -675,7 +704,7 @@ def _balance(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                 if row.kind is RowKind.MARKER:
                     continue
                 f = balance_check(ctx, [row.values.get(c) for c in left_cols], [row.values.get(c) for c in right_cols],
-                                  _what(rel, t, right_cols[0], row), t)
+                                  partial(_what, rel, t, right_cols[0], row), t)
                 if f:
                     yield f
         return
@@ -762,7 +791,7 @@ def _correspondence(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         return
     items = [r.values.get(ekey) for r in econ.data_rows() if r.econ_dept in espec["econ"]]
     items = [v for v in items if v is not None and not v.problem]
-    codes = func.by_code()
+    codes = _by_code(func)
     rows = [codes.get(c) for c in fspec["codes"]]
     econ_sum = sum((v.number for v in items), Decimal(0))
     what = f"经济科目 {'+'.join(espec['econ'])} 与功能科目 {'+'.join(fspec['codes'])}"
@@ -853,7 +882,7 @@ def _ledger_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         return
     side, kb = spec_a.get("side", "支出"), spec_b.get("column", "合计")
     others = [t for k in spec_b.get("others", []) if (t := ctx.table(k)) is not None]
-    rows = tb.by_code()
+    rows = _by_code(tb)
     pairs = [(_line(ta, f"{side}:{spec_a.get('total', '本年支出合计')}"), tb.total_row(), None)]
     pairs += [(line, rows.get(line.code), line.code) for line in ta.rows if line.side == side and line.code]
     for line, row, code in pairs:
@@ -872,7 +901,7 @@ def _ledger_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         else:
             minus = []
             for t in others:
-                other = t.by_code().get(code) if code else t.total_row()
+                other = _by_code(t).get(code) if code else t.total_row()
                 if other is not None and other.values.get("合计") is not None:
                     minus.append(other.values["合计"])
             f = sum_against(ctx, parts, [row.values.get(kb)] + minus, what, tb)
