@@ -43,6 +43,7 @@ from addin.gridjson import findings_to_json
 from validators.marking.comments import SEPARATOR
 from validators.marking.plan import RESULT_COLUMNS, RESULT_SHEET_NAME, RESULT_WIDTHS, SEVERITY_STYLES, plan_marks
 from validators.model import SEVERITY_ORDER, column_letter
+from validators.reading.grid import SparseRows
 
 # Value2 of an error cell, as Excel's COM gives it (CVErr codes); WPS is assumed to do the same.
 CV_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
@@ -79,35 +80,7 @@ def _cell(v: Any) -> Any:
     return str(v)
 
 
-class _SparseRows:
-    """The rows of a sheet read by its filled areas (a huge used range), like a list of rows: the
-    same behaviour as validators.reading.safety.SparseRows, which this door cannot import (that
-    module needs defusedxml, not bundled)."""
-
-    _EMPTY: list[Any] = []
-
-    def __init__(self, cells: dict[int, dict[int, Any]], height: int):
-        self._rows = {r: [cols.get(c) for c in range(max(cols) + 1)] for r, cols in cells.items()}
-        self._height = height
-
-    def __len__(self) -> int:
-        return self._height
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self._rows.get(r, self._EMPTY) for r in range(*index.indices(self._height))]
-        if index < 0:
-            index += self._height
-        if not 0 <= index < self._height:
-            raise IndexError("row index out of range")
-        return self._rows.get(index, self._EMPTY)
-
-    def __iter__(self) -> Any:
-        for r in range(self._height):
-            yield self._rows.get(r, self._EMPTY)
-
-
-def _sparse_rows(sheet: dict[str, Any]) -> _SparseRows:
+def _sparse_rows(sheet: dict[str, Any]) -> SparseRows:
     cells: dict[int, dict[int, Any]] = {}
     for area in sheet.get("areas") or []:
         values = area.get("values")
@@ -118,7 +91,7 @@ def _sparse_rows(sheet: dict[str, Any]) -> _SparseRows:
                 if v is not None and v != "":
                     cells.setdefault(r0 + i, {})[c0 + j] = _cell(v)
     height = int(sheet.get("row") or 1) - 1 + int(sheet.get("height") or 0)
-    return _SparseRows(cells, max([height, *(r + 1 for r in cells)]))
+    return SparseRows(cells, max([height, *(r + 1 for r in cells)]), fill=None)
 
 
 def _grid_rows(sheet: dict[str, Any]) -> Any:

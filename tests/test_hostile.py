@@ -20,7 +20,7 @@ from validators.amounts import UNCACHED_FORMULA_PROBLEM, UncachedFormula
 from validators.engine import INTERNAL_ERROR, validate_file
 from validators.model import Severity
 from validators.reading import read_grids, read_workbook
-from validators.reading.safety import SparseRows
+from validators.reading.grid import SparseRows
 
 ROOT = Path(__file__).resolve().parent.parent
 ERROR_CASES = [c for c in CASES if c.error]

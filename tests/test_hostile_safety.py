@@ -12,7 +12,8 @@ from hostile.corpus import Member, _repeated_rows_stream, build_base, member, me
 from validators.engine import INTERNAL_ERROR, validate_file
 from validators.reading import ReadError, read_grids
 from validators.reading import safety
-from validators.reading.safety import Limits, SparseRows
+from validators.reading.grid import SparseRows
+from validators.reading.safety import Limits
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
     from . import safety
 
 # safety and package (defusedxml, zipfile) are imported where a file is read: a live book's grids need
 # neither, and the engine runs without any compiled dependency (addin/pyodide, tests/test_addin_pyodide.py).
+
+
+class SparseRows:
+    """Rows of a sheet whose used range is huge but mostly empty (a stray cell in row 1,048,576).
+
+    Behaves like the list of rows a dense reader returns (len, index, slice, iterate) while
+    holding only the rows that have values; empty rows are one shared empty list.
+    """
+
+    _EMPTY: list[Any] = []
+
+    def __init__(self, cells: dict[int, dict[int, Any]], height: int, fill: Any = ""):
+        """``cells``: row → column → value of the cells that hold something; ``fill``: what a row holds
+        between them ("" as a file's reader gives, None as a host's used range does)."""
+        self._rows = {r: self._pack(cols, fill) for r, cols in cells.items()}
+        self._height = height
+
+    @staticmethod
+    def _pack(cols: dict[int, Any], fill: Any) -> list[Any]:
+        row: list[Any] = [fill] * (max(cols) + 1)
+        for c, v in cols.items():
+            row[c] = v
+        return row
+
+    def __len__(self) -> int:
+        return self._height
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._rows.get(r, self._EMPTY) for r in range(*index.indices(self._height))]
+        if index < 0:
+            index += self._height
+        if not 0 <= index < self._height:
+            raise IndexError("row index out of range")
+        return self._rows.get(index, self._EMPTY)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for r in range(self._height):
+            yield self._rows.get(r, self._EMPTY)
 
 
 class ReadError(Exception):
@@ -189,7 +228,7 @@ def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
                 if shared is None:
                     shared = safety.read_shared_strings(zf, parts.shared_strings, deadline)
                 full = safety.scan_sheet(zf, parts.sheets[meta.name], meta.name, limits, deadline, shared=shared)
-                rows: Any = safety.SparseRows(full.cells or {}, full.height)
+                rows: Any = SparseRows(full.cells or {}, full.height)
             else:
                 rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
                 _overlay(rows, scan.overlays)

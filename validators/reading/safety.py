@@ -538,38 +538,3 @@ def read_shared_strings(zf: zipfile.ZipFile, part: str | None, deadline: Deadlin
     return out
 
 
-class SparseRows:
-    """Rows of a sheet whose used range is huge but mostly empty (a stray cell in row 1,048,576).
-
-    Behaves like the list of rows a dense reader returns (len, index, slice, iterate) while
-    holding only the rows that have values; empty rows are one shared empty list.
-    """
-
-    _EMPTY: list[Any] = []
-
-    def __init__(self, cells: dict[int, dict[int, Any]], height: int):
-        self._rows = {r: self._pack(cols) for r, cols in cells.items()}
-        self._height = height
-
-    @staticmethod
-    def _pack(cols: dict[int, Any]) -> list[Any]:
-        row: list[Any] = [""] * (max(cols) + 1)
-        for c, v in cols.items():
-            row[c] = v
-        return row
-
-    def __len__(self) -> int:
-        return self._height
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return [self._rows.get(r, self._EMPTY) for r in range(*index.indices(self._height))]
-        if index < 0:
-            index += self._height
-        if not 0 <= index < self._height:
-            raise IndexError("row index out of range")
-        return self._rows.get(index, self._EMPTY)
-
-    def __iter__(self) -> Iterator[list[Any]]:
-        for r in range(self._height):
-            yield self._rows.get(r, self._EMPTY)
