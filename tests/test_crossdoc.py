@@ -466,3 +466,20 @@ def test_a_change_on_last_year_in_an_item_paragraph_compares_that_item(built):
     item = amount_cells(last_year)[("一般公共预算支出决算表", "功能:2080505", "合计")]
     assert (f.code, f.expected, f.actual) == ("KW104", Decimal(0), Decimal("1.00"))
     assert f.evidence["counterpart"]["cells"] == [str(item)]
+
+
+def test_missing_counterparts_of_a_large_batch_are_said_per_kind_not_per_file():
+    """A 财政 reviewer's batch of hundreds of departments: one line per kind of missing counterpart."""
+    from validators.archive.crossdoc import Notes
+
+    few = Notes()
+    few.missing[("烟台.xlsx", "2023年部门预算")] = ["KW103", "KW104"]
+    assert few.lines == ["烟台.xlsx：未找到2023年部门预算，跳过 KW103、KW104"]
+    many = Notes()
+    for i in range(30):
+        many.missing[(f"部门{i:02d}.xlsx", f" {2020 + i % 3}年部门预算")] = ["KW103", "KW104"]
+    many.missing[("部门.xlsx", "所属单位的 2024年单位预算")] = ["KW105"]
+    many.add("某部门：部门未能唯一识别，跳过跨文件核对")
+    assert many.lines == ["30 份文件未找到对应年度部门预算，跳过 KW103、KW104（部门00.xlsx、部门01.xlsx、部门02.xlsx 等）",
+                          "1 份文件未找到所属单位的对应年度单位预算，跳过 KW105（部门.xlsx）",
+                          "某部门：部门未能唯一识别，跳过跨文件核对"]

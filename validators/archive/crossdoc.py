@@ -126,9 +126,22 @@ class Notes:
         if code not in codes:
             codes.append(code)
 
+    GROUP_OVER = 10  # more documents than this lacking counterparts: one line per kind of counterpart
+
     @property
     def lines(self) -> list[str]:
-        out = [f"{doc}：未找到{what}，跳过 {'、'.join(codes)}" for (doc, what), codes in self.missing.items()]
+        if len(self.missing) <= self.GROUP_OVER:
+            out = [f"{doc}：未找到{what}，跳过 {'、'.join(codes)}" for (doc, what), codes in self.missing.items()]
+            return out + self.other
+        # a batch of many departments: “37 份文件未找到对应年度部门预算，跳过 KW103、KW104（烟台…、淄博…、… 等）”
+        groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for (doc, what), codes in self.missing.items():
+            generic = re.sub(r"\s*\d{4}年度?", "对应年度", what, count=1).strip()  # each document has its own year
+            groups.setdefault((generic, tuple(codes)), []).append(doc)
+        out = []
+        for (what, codes), docs in groups.items():
+            shown = "、".join(docs[:3]) + (" 等" if len(docs) > 3 else "")
+            out.append(f"{len(docs)} 份文件未找到{what}，跳过 {'、'.join(codes)}（{shown}）")
         return out + self.other
 
 
