@@ -348,6 +348,16 @@ def test_running_headers_do_not_enter_the_narrative():
 # ---- a table printed by LibreOffice: one code column, no thousands separators, two pages -----------
 
 
+def _print_to_pdf(books: list[Path], out: Path) -> list[Path]:
+    """The books printed to PDF by LibreOffice (skips the test when it does not convert them)."""
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{out}/lo", "--convert-to", "pdf",
+                    "--outdir", str(out), *map(str, books)], capture_output=True, timeout=300, check=False)
+    pdfs = [out / f"{b.stem}.pdf" for b in books]
+    if not all(p.exists() for p in pdfs):
+        pytest.skip("LibreOffice did not convert the workbook")
+    return pdfs
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_a_two_page_table_with_one_code_column_and_plain_amounts(tmp_path):
     import openpyxl
@@ -376,11 +386,7 @@ def test_a_two_page_table_with_one_code_column_and_plain_amounts(tmp_path):
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     wb.save(tmp_path / "t.xlsx")
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(tmp_path / "t.xlsx")], capture_output=True, timeout=180, check=False)
-    pdf = tmp_path / "t.pdf"
-    if not pdf.exists():
-        pytest.skip("LibreOffice did not convert the workbook")
+    [pdf] = _print_to_pdf([tmp_path / "t.xlsx"], tmp_path)
     d = read_pdf_disclosure(pdf)
     tables = d.tables["一般公共预算支出决算表"]
     assert len(tables) == 1 and len(list(d.all_tables())) == 1
@@ -415,11 +421,7 @@ def test_a_title_printed_inside_the_ruled_table(tmp_path):
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     wb.save(tmp_path / "t.xlsx")
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(tmp_path / "t.xlsx")], capture_output=True, timeout=180, check=False)
-    pdf = tmp_path / "t.pdf"
-    if not pdf.exists():
-        pytest.skip("LibreOffice did not convert the workbook")
+    [pdf] = _print_to_pdf([tmp_path / "t.xlsx"], tmp_path)
     d = read_pdf_disclosure(pdf)
     t = d.table("收入决算表")
     assert t is not None and t.unit == "万元"
@@ -437,14 +439,8 @@ SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
 def printed_samples(tmp_path_factory) -> dict[str, Path]:
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) not installed")
-    out = tmp_path_factory.mktemp("printed")
     books = [SAMPLES / "weihai-2024-final-accounts.xlsx", SAMPLES / "yantai-2024-budget.xlsx"]
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{out}/lo", "--convert-to", "pdf",
-                    "--outdir", str(out), *map(str, books)], capture_output=True, timeout=300, check=False)
-    printed = {b.stem: out / f"{b.stem}.pdf" for b in books}
-    if not all(p.exists() for p in printed.values()):
-        pytest.skip("LibreOffice did not convert the samples")
-    return printed
+    return {p.stem: p for p in _print_to_pdf(books, tmp_path_factory.mktemp("printed"))}
 
 
 def test_a_lanci_row_beside_a_merged_header_cell_is_not_data(printed_samples):
