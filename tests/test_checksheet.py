@@ -45,6 +45,61 @@ def test_check_sheet_exists_and_is_invisible_to_the_reader(path):
     assert len(check.rows) == 3 + len(rels) or not any(check.rows[3 + len(rels)])
     formulas = [str(row[8]) for row, r in zip(check.rows[3:3 + len(rels)], rels) if len(r.left) == 1]
     assert formulas and all("CZ_SUMCHECK(" in f for f in formulas)
+    # validation recognises the sheet as czcheck's own and does not read it at all
+    assert CHECK_SHEET_NAME not in {g.name for g in read_grids(path, skip_check_sheet=True)}
+    assert [g.name for g in read_grids(path, skip_check_sheet=True)] == [g.name for g in grids if g.name != CHECK_SHEET_NAME]
+
+
+def _edited(src: Path, dest: Path, edit) -> Path:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(src)
+    edit(wb["校验"])
+    wb.save(dest)
+    return dest
+
+
+@pytest.mark.parametrize("edit", [
+    lambda ws: ws.cell(row=5, column=4, value=123.45),  # a number typed over a formula
+    lambda ws: ws.cell(row=2, column=11, value="收入支出决算总表"),  # a cell beyond the sheet's nine columns
+    lambda ws: ws.cell(row=1, column=1, value="公开表勾稽关系核对（本单位自编）"),  # another heading
+    lambda ws: ws.cell(row=3, column=4, value="本年数"),  # another column header
+    lambda ws: ws.cell(row=ws.max_row + 5, column=5, value=1000),  # a figure below the relations
+], ids=["value-over-formula", "cell-beyond", "heading", "header", "figure-below"])
+def test_a_check_sheet_someone_changed_is_read_like_any_other(edit, tmp_path):
+    """Only the sheet exactly as czcheck lays it out is left unread: fail closed, anything else is read."""
+    from validators.reading import read_grids
+    from validators.reading import safety
+
+    book = _edited(SAMPLES / "weihai-2024-final-accounts.xlsx", tmp_path / "edited.xlsx", edit)
+    assert "校验" in {g.name for g in read_grids(book, skip_check_sheet=True)}
+    untouched = _edited(SAMPLES / "weihai-2024-final-accounts.xlsx", tmp_path / "saved.xlsx", lambda ws: None)
+    assert "校验" not in {g.name for g in read_grids(untouched, skip_check_sheet=True)}  # a save alone changes nothing
+    zf = safety.check_package(book.read_bytes())
+    parts = safety.classify_package(zf)
+    assert not safety.own_check_sheet(zf, parts.sheets["校验"], "校验", parts.shared_strings)
+
+
+def test_a_table_pasted_into_the_check_sheet_is_still_checked(tmp_path):
+    """A table someone put below the relations is found (the sheet is no longer czcheck's own)."""
+    from openpyxl import load_workbook
+
+    from validators.reading import read_workbook
+
+    src = SAMPLES / "zibo-2024-budget.xlsx"
+    wb = load_workbook(src)
+    table = wb["一般公共预算“三公”经费支出情况表"]
+    check = wb["校验"]
+    top = check.max_row + 3
+    for r, row in enumerate(table.iter_rows(values_only=True)):
+        for c, v in enumerate(row):
+            if v is not None:
+                check.cell(row=top + r, column=c + 1, value=v)
+    del wb[table.title]
+    wb.save(tmp_path / "pasted.xlsx")
+    before = {t.kind for t in read_workbook(src).all_tables() if "三公" in t.title}
+    after = [t for t in read_workbook(tmp_path / "pasted.xlsx").all_tables() if t.kind in before]
+    assert before and after and all(t.sheet == "校验" for t in after)
 
 
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.xlsx")), ids=lambda p: p.name)
@@ -129,5 +184,7 @@ def test_native_formulas_agree_with_the_engine_in_libreoffice(tmp_path):
 
         sheet = next(g for g in read_grids(out) if g.name == CHECK_SHEET_NAME)
         seen_results |= {row[7] for row in sheet.rows[3:] if row and len(row) > 7}
+        # saved by a spreadsheet program (shared strings, cached results): still recognised as czcheck's own
+        assert CHECK_SHEET_NAME not in {g.name for g in read_grids(out, skip_check_sheet=True)}
     assert problems == []
     assert {"✓", "尾差", "错误", "无法校验"} <= seen_results  # every outcome was exercised

@@ -22,7 +22,7 @@ _DEPT = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
 
 def read_workbook(path: str | Path) -> Disclosure:
     """Read an .xlsx/.xlsm into a Disclosure.  Raises ReadError with a Chinese message."""
-    return disclosure_from_grids(read_grids(path), source=str(path))
+    return disclosure_from_grids(read_grids(path, skip_check_sheet=True), source=str(path))
 
 
 def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:

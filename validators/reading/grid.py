@@ -163,7 +163,7 @@ def _check_head(path: Path, head: bytes) -> None:
         raise ReadError("文件不是 Excel 工作簿（.xlsx）：内容格式不符，可能是改了扩展名的其他文件")
 
 
-def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Grid]:
+def read_grids(path: str | Path, limits: safety.Limits | None = None, skip_check_sheet: bool = False) -> list[Grid]:
     """All sheets of a workbook as Grids (values only).  Raises ReadError (Chinese).
 
     The file is read once into memory and checked (safety.py: zip structure, inflated sizes,
@@ -172,6 +172,9 @@ def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Gr
     strings, are put into the grid as sentinels (amounts.FormulaError / UncachedFormula).
     Sheets whose used range is huge but sparse are read by safety.scan_sheet into SparseRows.
     Visible sheets come first, so that a table on a visible sheet wins over a hidden copy.
+    With ``skip_check_sheet``, czcheck's own 校验 sheet (safety.own_check_sheet: recognised by its
+    whole layout, not its name alone) is left out: it is inert to the reader and is most of the
+    bytes of a template workbook.
     """
     from .. import package
     from . import safety
@@ -187,7 +190,7 @@ def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Gr
         raise ReadError(str(exc)) from exc
     _check_head(path, data[: 64 * 1024])
     try:
-        return _read_checked(data, limits)
+        return _read_checked(data, limits, skip_check_sheet)
     except safety.UnsafeWorkbook as exc:
         raise ReadError(str(exc)) from exc
     except MemoryError as exc:
@@ -196,7 +199,7 @@ def read_grids(path: str | Path, limits: safety.Limits | None = None) -> list[Gr
         raise ReadError("工作簿结构嵌套过深，无法读取（文件可能被篡改）") from exc
 
 
-def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
+def _read_checked(data: bytes, limits: safety.Limits, skip_check_sheet: bool = False) -> list[Grid]:
     from . import safety
 
     from python_calamine import CalamineWorkbook
@@ -205,7 +208,11 @@ def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
     zf = safety.check_package(data, limits, deadline)
     parts = safety.classify_package(zf)
     scans: dict[str, safety.SheetScan] = {}
+    skipped = set()
     for name, part in parts.sheets.items():
+        if skip_check_sheet and safety.own_check_sheet(zf, part, name, parts.shared_strings, deadline):
+            skipped.add(name)
+            continue
         scans[name] = safety.scan_sheet(zf, part, name, limits, deadline)
     try:
         wb = CalamineWorkbook.from_filelike(BytesIO(data))
@@ -215,7 +222,7 @@ def _read_checked(data: bytes, limits: safety.Limits) -> list[Grid]:
     shared: list[str] | None = None
     try:
         for meta in wb.sheets_metadata:
-            if "WorkSheet" not in str(meta.typ):
+            if "WorkSheet" not in str(meta.typ) or meta.name in skipped:
                 continue
             deadline.check()
             # str(meta.visible) is "SheetVisibleEnum.Hidden": compare the member name, not a substring

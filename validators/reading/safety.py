@@ -538,3 +538,65 @@ def read_shared_strings(zf: zipfile.ZipFile, part: str | None, deadline: Deadlin
     return out
 
 
+
+
+# ---- czcheck's own 校验 sheet ------------------------------------------------------------------
+
+_SIGNATURE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/>|>(<f[ \t\r\n/>])?)')
+_SHEET_DATA = re.compile(rb"<sheetData\s*>")
+
+
+def own_check_sheet(zf: zipfile.ZipFile, part: str, sheet: str, shared_strings: str | None,
+                    deadline: Deadline | None = None) -> bool:
+    """True when the worksheet is the 校验 sheet czcheck writes into its templates (checksheet.py):
+    named 校验, its heading in A1, its column headers in row 3, and below them nothing but the
+    relation rows (a number, a label and a rule code in A–C, formulas in D–I).  Such a sheet is
+    inert to the reader by construction (tests/test_checksheet.py), so validation need not read its
+    thousands of formulas.  Anything else (a cell elsewhere, a value typed over a formula, another
+    heading) is not recognised, and the sheet is read like every other."""
+    from ..checksheet import CHECK_SHEET_NAME, FIRST_ROW, HEADER, HEADING
+
+    if sheet != CHECK_SHEET_NAME:
+        return False
+    data = member_bytes(zf, part)
+    cells = _SIGNATURE_CELL.findall(data)
+    if not cells or len(cells) != len(_CELL_TAG.findall(data)):
+        return False  # a cell written in another shape: not what checksheet.py or a spreadsheet program saves
+    last_col = len(HEADER)
+    for letters, digits, close, formula in cells:
+        if close == b"/>":
+            continue  # a styled cell without a value
+        col = 0
+        for ch in letters:
+            col = col * 26 + ch - 64
+        row = int(digits)
+        if col > last_col or row < 1:
+            return False
+        if row >= FIRST_ROW and col >= 4 and not formula:
+            return False  # a value where the sheet has its formulas
+    start = _SHEET_DATA.search(data)
+    first = re.search(rb'<row r="%d"[ >/]' % FIRST_ROW, data)  # the rows above it: heading, hint, headers
+    end = first.start() if first else data.find(b"</sheetData>")
+    if start is None or end < start.end():
+        return False
+    try:
+        head = _fromstring(b"<sheetData>" + data[start.end():end] + b"</sheetData>")
+    except (DefusedXmlException, ParseError):
+        return False
+    shared: list[str] | None = None
+    scan = SheetScan()
+    found: dict[tuple[int, int], Any] = {}
+    for elem in head.iter():
+        if _local(elem.tag) != "c":
+            continue
+        pos = parse_ref(elem.get("r") or "")
+        if pos is None:
+            return False
+        if elem.get("t") == "s" and shared is None:
+            shared = read_shared_strings(zf, shared_strings, deadline or Deadline(LIMITS.max_seconds))
+        value = _cell_value(elem, sheet, shared if shared is not None else [], scan, *pos)
+        if value is not None:
+            found[pos] = value.strip() if isinstance(value, str) else value
+    expected = {(0, 0): HEADING, **{(FIRST_ROW - 2, c): text for c, text in enumerate(HEADER)}}
+    intro = found.pop((1, 0), None)
+    return isinstance(intro, str) and found == expected
