@@ -542,7 +542,7 @@ def read_shared_strings(zf: zipfile.ZipFile, part: str | None, deadline: Deadlin
 
 # ---- czcheck's own 校验 sheet ------------------------------------------------------------------
 
-_SIGNATURE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/>|>(<f[ \t\r\n/>])?)')
+_SIGNATURE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>(<f[ \t\r\n/>])?')
 _SHEET_DATA = re.compile(rb"<sheetData\s*>")
 
 
@@ -563,9 +563,9 @@ def own_check_sheet(zf: zipfile.ZipFile, part: str, sheet: str, shared_strings: 
     if not cells or len(cells) != len(_CELL_TAG.findall(data)):
         return False  # a cell written in another shape: not what checksheet.py or a spreadsheet program saves
     last_col = len(HEADER)
-    for letters, digits, close, formula in cells:
-        if close == b"/>":
-            continue  # a styled cell without a value
+    for letters, digits, attrs, formula in cells:
+        if attrs[-1:] == b"/":
+            continue  # a styled cell without a value (<c r=".." s=".."/>)
         col = 0
         for ch in letters:
             col = col * 26 + ch - 64
