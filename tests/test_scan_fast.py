@@ -101,3 +101,16 @@ def test_cached_formula_cells_are_found():
     data = package.member_bytes(_sheet(CASES["cached"] + '<c r="B1"><f>A1</f><v>0</v></c>' + CASES["empty v"]
                                        .replace('"B1"', '"D1"').replace('"C1"', '"E1"')), "xl/worksheets/sheet1.xml")
     assert formulas._simple_cached(data) == formulas._cached_by_regex(data) == {"A1", "B1"}
+
+
+def test_attributes_in_another_order_give_the_same_bounds():
+    """r= after other attributes (allowed, rare): the general patterns decide; bounds as the XML pass."""
+    cells = '<c s="1" r="C1"><v>1</v></c><c t="n" r="AB1"><v>2</v></c>'
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><sheetData>'
+           f'<row spans="1:28" r="1">{cells}</row><row r="7"><c r="B7"><v>3</v></c></row></sheetData></worksheet>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
+    fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
+    assert fast is not None
+    assert (fast.height, fast.width) == (full.height, full.width) == (7, 28)
