@@ -276,9 +276,11 @@ def _subject_figure(d: Disclosure, st: Statement, spec: dict) -> Figure | None:
 
 
 @lru_cache(maxsize=None)
-def _resolvers() -> list[tuple[re.Pattern[str], str, str | None, list[dict]]]:
-    """(pattern, scope "own"/"ctx", unless, figures) from subjects.toml, in order (the first match decides)."""
-    return [(re.compile(r["pattern"]), r["scope"], r.get("unless"), r["figure"]) for r in schemas.subjects()["resolver"]]
+def _resolvers() -> list[tuple[re.Pattern[str], str, str | None, list[dict], str | None]]:
+    """(pattern, scope "own"/"ctx", unless, figures, disclosure kind or None) from subjects.toml, in order
+    (the first match that applies to the disclosure's kind decides)."""
+    return [(re.compile(r["pattern"]), r["scope"], r.get("unless"), r["figure"], r.get("disclosure"))
+            for r in schemas.subjects()["resolver"]]
 
 
 def full_subject(st: Statement, all_st: list[Statement]) -> str:
@@ -337,7 +339,9 @@ def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | 
     named = _named_item(d, st)
     if named is not None:
         return named
-    for pattern, scope, unless, figures in _resolvers():
+    for pattern, scope, unless, figures, kind in _resolvers():
+        if kind is not None and kind != d.kind:
+            continue
         if pattern.search(own if scope == "own" else ctx):
             if unless and unless in st.sentence:
                 return None
