@@ -203,3 +203,77 @@ def test_a_pack_may_extend_another_packs_relations(tmp_path):
     (folder / "relations.toml").write_text('extends = "no-such-format"\n', encoding="utf-8")
     with pytest.raises(FormatError, match="不存在"):
         load_format(folder)
+
+
+def test_extends_may_leave_out_inherited_instances_by_code_or_id(tmp_path):
+    """``[extends] format = "<id>", exclude = [...]``: an entry is a rule code (every inherited instance of
+    it) or a ``[[relation]]`` id (that one instance); an entry that names nothing, a malformed section and
+    a repeated id are refused in Chinese."""
+    import shutil
+
+    from validators.schemas.formats import FormatError, formats, load_format
+
+    base = formats()["shandong-budget"]
+    assert [r.id for r in base.relations_for("BJ307")] == ["BJ307:基本支出", None, None]
+    folder = tmp_path / "city-budget"
+    shutil.copytree(base.folder, folder)
+    (folder / "format.toml").write_text((folder / "format.toml").read_text(encoding="utf-8").replace(
+        'id = "shandong-budget"', 'id = "city-budget"', 1), encoding="utf-8")
+    rel = folder / "relations.toml"
+    rel.write_text('[extends]\nformat = "shandong-budget"\nexclude = ["BJ301", "BJ307:基本支出"]\n', encoding="utf-8")
+    city = load_format(folder)
+    assert [(r.code, r.args) for r in city.relations] == [
+        (r.code, r.args) for r in base.relations if r.code != "BJ301" and r.id != "BJ307:基本支出"]
+    assert len(city.relations_for("BJ307")) == 2 and not city.relations_for("BJ301")
+
+    for text, message in [
+        ('[extends]\nformat = "shandong-budget"\nexclude = ["BJ399", "BJ307:合计"]\n', "BJ399、BJ307:合计 不是格式 shandong-budget 的勾稽关系"),
+        ('[extends]\nexclude = ["BJ301"]\n', "缺少 format"),
+        ('[extends]\nformat = "shandong-budget"\nexclude = "BJ301"\n', "exclude 应为文字列表"),
+        ('[extends]\nformat = "shandong-budget"\nonly = ["BJ301"]\n', "未知的键：only"),
+        ('extends = 3\n', "extends 应为格式 id"),
+        ('extends = "shandong-budget"\n\n[[relation]]\ncode = "BJ307"\nid = "BJ307:基本支出"\nkind = "equal"\n', "id BJ307:基本支出 重复"),
+    ]:
+        rel.write_text(text, encoding="utf-8")
+        with pytest.raises(FormatError, match=message):
+            load_format(folder)
+
+
+def test_jilin_declares_only_relations_its_layout_can_evaluate(tmp_path):
+    """Every relation instance of the 吉林 pack (its own and those it keeps of the 山东 pack) is evaluated on
+    the real 吉林 sample or the consistent built book: `czcheck formats` counts no relation that cannot apply."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from builders_jilin import JilinBook
+
+    from validators import schemas
+    from validators.catalogue import describe_formats
+    from validators.reading import read_workbook
+    from validators.rules import Context, get_rule
+    from validators.rules.relations import KINDS
+
+    fmt = schemas.formats()["jilin-budget"]
+    books = [Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "yanbian-2024-budget.xlsx",
+             JilinBook().save(tmp_path / "jilin.xlsx")]
+    evaluated = [0] * len(fmt.relations)
+    for book in books:
+        d = read_workbook(book)
+        assert d.format is fmt
+        for i, rel in enumerate(fmt.relations):
+            checks: list = []
+            ctx = Context(d, get_rule(rel.code), recorder=checks.append)
+            if all(ctx.table(k) is not None for k in rel.arg("requires", [])):
+                found = list(KINDS[rel.kind](ctx, rel))
+                evaluated[i] += len(checks) + len(found)
+    dead = [(r.code, r.id, r.args.get("what")) for r, n in zip(fmt.relations, evaluated) if n == 0 and r.origin == fmt.id]
+    assert dead == []
+    listed = next(f for f in describe_formats() if f["id"] == "jilin-budget")
+    assert listed["relation_count"] == len(fmt.relations) < formats_of("shandong-budget") + 13
+    assert not {"BJ301", "BJ302", "BJ304", "BJ305", "BJ306", "BJ308", "SZ108"} & set(listed["relation_codes"])
+
+
+def formats_of(fid: str) -> int:
+    from validators import schemas
+
+    return len(schemas.formats()[fid].relations)

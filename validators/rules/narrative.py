@@ -198,6 +198,9 @@ def _jiguan_candidates(d: Disclosure) -> list[Figure]:
     公用经费 (and it minus 30239), marked ``bound`` in their description.  The tables and codes:
     subjects.toml [jiguan]."""
     spec = schemas.subjects()["jiguan"]
+    printed = _printed_jiguan(d)
+    if printed is not None:
+        return [printed]
     t = d.table(spec["table"])
     if t is None:
         return _final_jiguan_bounds(d)
@@ -218,6 +221,17 @@ def _jiguan_candidates(d: Disclosure) -> list[Figure]:
     if minus and minus.amount:
         out.append(Figure(base.amount - minus.amount, base.cells + minus.cells, base.what + f"扣除{spec['minus']}{spec['minus_name']}"))
     return out
+
+
+def _printed_jiguan(d: Disclosure) -> Figure | None:
+    """The 机关运行经费 a table prints itself (subjects.toml [jiguan] ``printed``), from its first data row."""
+    for place in schemas.subjects()["jiguan"].get("printed", []):
+        t = d.table(place["table"])
+        row = next(iter(t.data_rows()), None) if t is not None else None
+        value = row.values.get(place["column"]) if row is not None else None
+        if value is not None and not value.blank:
+            return _sum([value], place["what"])
+    return None
 
 
 def _final_jiguan_bounds(d: Disclosure) -> list[Figure]:
@@ -276,9 +290,11 @@ def _subject_figure(d: Disclosure, st: Statement, spec: dict) -> Figure | None:
 
 
 @lru_cache(maxsize=None)
-def _resolvers() -> list[tuple[re.Pattern[str], str, str | None, list[dict]]]:
-    """(pattern, scope "own"/"ctx", unless, figures) from subjects.toml, in order (the first match decides)."""
-    return [(re.compile(r["pattern"]), r["scope"], r.get("unless"), r["figure"]) for r in schemas.subjects()["resolver"]]
+def _resolvers() -> list[tuple[re.Pattern[str], str, str | None, list[dict], str | None]]:
+    """(pattern, scope "own"/"ctx", unless, figures, disclosure kind or None) from subjects.toml, in order
+    (the first match that applies to the disclosure's kind decides)."""
+    return [(re.compile(r["pattern"]), r["scope"], r.get("unless"), r["figure"], r.get("disclosure"))
+            for r in schemas.subjects()["resolver"]]
 
 
 def full_subject(st: Statement, all_st: list[Statement]) -> str:
@@ -337,7 +353,9 @@ def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | 
     named = _named_item(d, st)
     if named is not None:
         return named
-    for pattern, scope, unless, figures in _resolvers():
+    for pattern, scope, unless, figures, kind in _resolvers():
+        if kind is not None and kind != d.kind:
+            continue
         if pattern.search(own if scope == "own" else ctx):
             if unless and unless in st.sentence:
                 return None

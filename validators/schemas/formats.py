@@ -2,7 +2,9 @@
 
     schemas/formats/<id>/format.toml     tables (titles, headers, ledger lines), detect titles, params
     schemas/formats/<id>/relations.toml  relation instances checked for this format (rules/relations.py);
-                                         ``extends = "<id>"`` starts from another format's instances
+                                         ``extends = "<id>"`` starts from another format's instances;
+                                         ``[extends] format = "<id>", exclude = [CODE | instance id]``
+                                         leaves out inherited instances that never apply to this layout
     schemas/relations.toml               relations every format has (hierarchy sums, row identities)
 
 A format may also live outside the package: a folder named by ``CZCHECK_FORMATS`` (os.pathsep-separated)
@@ -27,6 +29,7 @@ _FORMAT_KEYS = {"id", "name", "disclosure_kind", "unit", "template", "detect", "
                 "amounts_always_printed", "import_by_position", "importer", "params", "description"}
 _TABLE_KEYS = {"kind", "title", "header", "widths", "lines", "total_row", "total_label_col", "data_rows", "year_headers", "unit"}
 _RELATIONS_KEYS = {"relation", "exclude", "extends"}
+_EXTENDS_KEYS = {"format", "exclude"}
 
 
 class FormatError(ValueError):
@@ -57,6 +60,7 @@ class Relation:
     kind: str
     args: dict[str, Any]
     origin: str  # "通用" or the format id that declares it
+    id: str | None = None  # a name for this one instance (``id = "BJ307:基本支出"``), for ``[extends] exclude``
 
     def arg(self, name: str, default: Any = None) -> Any:
         return self.args.get(name, default)
@@ -120,9 +124,40 @@ def _relations(data: dict[str, Any], origin: str, where: Path) -> list[Relation]
     for i, r in enumerate(data.get("relation", [])):
         if "code" not in r or "kind" not in r:
             raise FormatError(f"{where} 第 {i + 1} 个 [[relation]] 缺少 code 或 kind")
-        args = {k: v for k, v in r.items() if k not in ("code", "kind")}
-        out.append(Relation(r["code"].upper(), r["kind"], args, origin))
+        if "id" in r and not (isinstance(r["id"], str) and r["id"].strip()):
+            raise FormatError(f"{where} 第 {i + 1} 个 [[relation]] 的 id 应为非空文字")
+        args = {k: v for k, v in r.items() if k not in ("code", "kind", "id")}
+        out.append(Relation(r["code"].upper(), r["kind"], args, origin, r.get("id")))
     return out
+
+
+def _extends(rel: dict[str, Any], where: Path) -> tuple[str | None, list[str]]:
+    """``extends = "<id>"`` or ``[extends] format = "<id>", exclude = [...]``: (format id, exclude entries)."""
+    ext = rel.get("extends")
+    if ext is None or isinstance(ext, str):
+        return ext, []
+    if not isinstance(ext, dict):
+        raise FormatError(f"{where} 的 extends 应为格式 id，或 [extends] 表（format、exclude）")
+    _unknown(ext, _EXTENDS_KEYS, where)
+    exclude = ext.get("exclude", [])
+    if not isinstance(ext.get("format"), str):
+        raise FormatError(f"{where} 的 [extends] 缺少 format（所继承格式的 id）")
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        raise FormatError(f"{where} 的 [extends] exclude 应为文字列表（规则编号或勾稽关系 id）")
+    return ext["format"], exclude
+
+
+def _drop_inherited(inherited: list[Relation], exclude: list[str], base: str, where: Path) -> list[Relation]:
+    """Leave out the inherited instances an ``[extends] exclude`` names: an entry is an instance ``id`` (that
+    one instance) or a rule code (every inherited instance of it).  An entry that names nothing is refused."""
+    ids = {r.id for r in inherited if r.id}
+    codes = {r.code for r in inherited}
+    unknown = [e for e in exclude if e not in ids and e.upper() not in codes]
+    if unknown:
+        raise FormatError(f"{where} 的 [extends] exclude 中的 {'、'.join(unknown)} 不是格式 {base} 的勾稽关系"
+                          "（应为规则编号，或 [[relation]] 的 id）")
+    drop = set(exclude)
+    return [r for r in inherited if r.id not in drop and r.code not in {e.upper() for e in drop}]
 
 
 @lru_cache(maxsize=None)
@@ -141,7 +176,7 @@ def _own_relations(folder: Path, origin: str, chain: list[str]) -> tuple[list[Re
     _unknown(rel, _RELATIONS_KEYS, rel_path)
     inherited: list[Relation] = []
     excluded = {c.upper() for c in rel.get("exclude", [])}
-    base = rel.get("extends")
+    base, drop = _extends(rel, rel_path)
     if base is not None:
         if base in chain:
             raise FormatError(f"{rel_path} 的 extends 形成循环：{' → '.join(chain + [base])}")
@@ -149,8 +184,16 @@ def _own_relations(folder: Path, origin: str, chain: list[str]) -> tuple[list[Re
         if base_folder is None:
             raise FormatError(f"{rel_path} 的 extends 指向的格式 {base} 不存在")
         inherited, base_excluded = _own_relations(base_folder, origin, chain + [base])
+        inherited = _drop_inherited(inherited, drop, base, rel_path)
         excluded |= base_excluded
-    return inherited + _relations(rel, origin, rel_path), excluded
+    own = inherited + _relations(rel, origin, rel_path)
+    seen: set[str] = set()
+    for r in own:
+        if r.id is not None:
+            if r.id in seen:
+                raise FormatError(f"{rel_path}：勾稽关系 id {r.id} 重复")
+            seen.add(r.id)
+    return own, excluded
 
 
 def load_format(folder: Path) -> Format:
