@@ -23,6 +23,8 @@ _SENTENCE = re.compile(r"(?<=[。！？])")
 _CLAUSE = re.compile(r"[，；;：:]|,(?!\d{3})")
 _CHANGE = re.compile(r"(增加|减少|增长|下降|降低|上升|持平|相等|一致)")
 _THRESHOLD = re.compile(r"^\s*(以上|以下|及以上|及以下|/)")
+_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年度?(?![\d月])")  # a year, not a date (“2024年12月31日”)
+_YEAR_CLAUSE = re.compile(r"(?:在|于)?(\d{4})\s*年度?(?:内|全年|当年)?")  # a clause that is only a year: “2023年，…”
 _PREFIX = re.compile(
     r"^(?:[-•·]\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]+|[一二三四五六七八九十]+、)?\s*"
     r"(?:其中|包括|主要包括|含)?[:：]?\s*(?:\d{4}\s*年度?)?\s*"
@@ -51,6 +53,9 @@ class Statement:
     # the statement is matched (rules/narrative.py ``statements``); the slip is reported once (WB602)
     # and every other rule reads the amount as meant.
     unit_slip: bool = False
+    # the year the figure is said to be of, when the text names one (“2023年支出预算…”, or a sentence
+    # opening “2023年，…”); None when it names none (then it is the disclosure's own year)
+    year: int | None = None
 
     @property
     def meant_unit(self) -> str | None:
@@ -183,9 +188,14 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
         for sentence in _SENTENCE.split(text):
             head: Statement | None = None  # head of a 其中/包括 list
             last: Statement | None = None  # last amount or change statement in this sentence
+            sentence_year: int | None = None  # “2023年，…”: the year of the sentence's figures
             for clause in _CLAUSE.split(sentence):
                 c = clause.strip()
                 if not c:
+                    continue
+                year_clause = _YEAR_CLAUSE.fullmatch(c)
+                if year_clause:
+                    sentence_year = int(year_clause.group(1))
                     continue
                 starts_parts = re.match(r"^(其中|包括|主要包括)", c) is not None
                 if starts_parts and last is not None:
@@ -207,6 +217,8 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         st = Statement("change", subject, c, para.ref, p_index, amount, unit, direction=_direction(change.group(1)))
                     else:
                         st = Statement("amount", _subject(segment), c, para.ref, p_index, amount, unit)
+                        years = _YEAR.findall(segment)
+                        st.year = int(years[-1]) if years else sentence_year
                     if head is not None and head.kind == st.kind and head is not st:
                         st.parent = head.index
                     add(st)

@@ -349,6 +349,8 @@ def _named_item(d: Disclosure, st: Statement) -> Figure | None:
 
 
 def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
+    if st.year is not None and d.year is not None and st.year != d.year:
+        return None  # “2023年支出预算…” in a 2025 预算: not a figure of these tables (listed by WB608)
     own, ctx = schemas.norm(st.subject), full_subject(st, all_st)
     named = _named_item(d, st)
     if named is not None:
@@ -790,8 +792,10 @@ def narrative_unlinked(ctx: Context):
                 continue
         else:
             continue
+        other_year = f"（是{st.year}年的数，不是本{d.kind or '公开'}年度的）" if (
+            st.year is not None and d.year is not None and st.year != d.year) else ""
         yield ctx.finding(
-            message=f"情况说明“{st.text}”中的 {fmt(st.amount)}{st.unit or ''} 无法与表格数字对应，需人工核对",
+            message=f"情况说明“{st.text}”中的 {fmt(st.amount)}{st.unit or ''} 无法与表格数字对应{other_year}，需人工核对",
             cells=[st.ref], actual=st.amount_wan, evidence={"subject": st.subject},
         )
 
