@@ -175,9 +175,15 @@ def envelope_of(values: Iterable[Any]) -> Decimal:
 
 
 def fmt(amount: Decimal | None) -> str:
-    """Chinese display: thousands separators, two decimals; blank as "空"."""
+    """Chinese display: thousands separators, two decimals; blank as "空".  An amount with digits beyond
+    the second decimal (a 元 table read in 万元, a difference inside the rounding envelope) shows them,
+    up to six, so that no message says “相差 0.00” of a difference that is not zero."""
     if amount is None:
         return "空"
+    if isinstance(amount, Decimal) and amount.is_finite() and amount.as_tuple().exponent < -2:
+        text = f"{amount:,.6f}".rstrip("0")
+        if len(text.rsplit(".", 1)[-1]) > 2:
+            return text
     return f"{amount:,.2f}"
 
 

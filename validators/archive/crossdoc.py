@@ -438,7 +438,7 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
             if named is None:
                 continue
             looked_up = replace(head, subject=named)
-        prev, half_prev = resolve(p, looked_up, statements(p)), Decimal(0)
+        prev, half_prev = resolve(p, replace(looked_up, year=None), statements(p)), Decimal(0)  # p: last year's document
         if prev is not None and "上限" in prev.what:  # a 决算's 机关运行经费: its narrative states it, its tables bound it
             prev, half_prev = counterpart_figure(p, head)
         if cur is None or prev is None:

@@ -247,7 +247,7 @@ def counterpart_figure(p: Disclosure, st: Statement):
     from ..rules.narrative import Figure, resolve, statements
 
     sts = statements(p)
-    fig = resolve(p, st, sts)
+    fig = resolve(p, replace(st, year=None), sts)  # the caller chose the year: ``p`` is that year's document
     if fig is not None and "上限" not in fig.what:
         return fig, Decimal(0)
     wanted = plain_subject(st.subject)
