@@ -68,3 +68,11 @@ def test_sentinels_are_not_blank_strings():
 def test_envelope_and_format():
     assert envelope(2) == D("0.010") and envelope(5) == D("0.025")
     assert fmt(None) == "空" and fmt(D("-1234.5")) == "-1,234.50"
+
+
+def test_fmt_shows_digits_past_the_cent_instead_of_a_zero():
+    """A 元 table figure read in 万元, and a difference inside the rounding envelope, are not shown as 0.00."""
+    assert fmt(D("9101.677535")) == "9,101.677535"
+    assert fmt(D("0.002465")) == "0.002465" and fmt(D("-0.0004")) == "-0.0004"
+    assert fmt(D("12.300")) == "12.30" and fmt(D("1E+3")) == "1,000.00"
+    assert fmt(D("0.0000001")) == "0.00"  # past six decimals: the cents
