@@ -65,6 +65,7 @@ class CellRef:
 
 _HALF_CENT = Decimal("0.005")
 _ZERO = Decimal(0)
+_new = object.__new__
 
 
 @dataclass(frozen=True, init=False)
@@ -89,9 +90,32 @@ class Value:
         d["blank"] = amount is None and problem is None
         d["number"] = amount if amount is not None else _ZERO
 
+    @classmethod
+    def at(cls, amount: Decimal | None, raw: Any, where: tuple[str, int, int], problem: str | None = None,
+           half_ulp: Decimal = _HALF_CENT) -> "Value":
+        """A Value whose ``ref`` is built from ``where`` = (sheet, row, col) when first read.
+
+        The reader makes one Value per amount cell, and the rules name only the few cells of their
+        findings: a CellRef per cell was most of the cost of reading a table.  The instance is the same
+        Value otherwise (``ref`` compares, hashes, shows, pickles and ``dataclasses.replace``s as a field)."""
+        self = _new(cls)
+        d = self.__dict__
+        d["amount"], d["raw"], d["_at"], d["problem"], d["half_ulp"] = amount, raw, where, problem, half_ulp
+        d["blank"] = amount is None and problem is None
+        d["number"] = amount if amount is not None else _ZERO
+        return self
+
     if TYPE_CHECKING:
         blank: bool
         number: Decimal
+    else:
+        def __getattr__(self, name: str) -> Any:  # called only for what the instance dict lacks
+            if name == "ref":
+                where = self.__dict__.get("_at")
+                if where is not None:
+                    ref = self.__dict__["ref"] = CellRef(*where)
+                    return ref
+            raise AttributeError(f"'Value' object has no attribute '{name}'")
 
 
 @dataclass

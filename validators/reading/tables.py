@@ -81,9 +81,9 @@ def _is_amount_cell(v: Any) -> bool:
         return False
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return True
-    if isinstance(v, str) and not _ANY_DIGIT.search(normalize_text(v)):
+    if isinstance(v, str) and v not in _TEXTS and not _ANY_DIGIT.search(normalize_text(v)):
         return False  # no digit once normalised (a header text): parse_amount would refuse it
-    amount, problem = try_amount(v)
+    amount, problem = _parsed(v)
     return amount is not None
 
 
@@ -104,6 +104,11 @@ def is_lanci_row(row: list[Any]) -> bool:
             whole_numbers = False
     if not labelled and not whole_numbers:
         return False
+    return _lanci_texts(row)
+
+
+def _lanci_texts(row: list[Any]) -> bool:
+    """is_lanci_row past its cheap test: the row's texts, normalised, are 栏次 and column numbers."""
     texts = [schemas.norm(_text(v)) for v in row if v not in (None, "") and schemas.norm(_text(v))]
     if not texts:
         return False
@@ -209,6 +214,7 @@ def _code_part(v: Any, width: int) -> str | None:
 
 
 def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int) -> Table:
+    _forget_parses()
     layout = schemas.table_kinds()[kind].layout
     width = max((len(row) for row in grid.rows[r0:r_end]), default=0)
     table = Table(kind=kind, title=title, sheet=grid.name, title_ref=CellRef(grid.name, r0, c0), columns=[], rows=[])
@@ -267,14 +273,43 @@ def _amount_columns(table: Table, cols: list[Column]) -> list[tuple[str, int]]:
 
 
 _INFINITIES = (float("inf"), float("-inf"))
+# parses of the cell values met before: a float's Decimal, a text's (amount, problem).  Amounts recur
+# (the same figures in several tables, 合计 beside its only part), Decimals and texts are immutable, and
+# parsing is pure.  Keys are exact floats and exact strs (FormulaError and UncachedFormula are str
+# subclasses: never cached), a float zero never (0.0 == -0.0, and their Decimals print differently).
+_FLOATS: dict[float, Decimal] = {}
+_TEXTS: dict[str, tuple[Decimal | None, str | None]] = {}
+_MEMO_MAX = 32768
+
+
+def _forget_parses() -> None:
+    """Bound the parse memos (called once per table)."""
+    if len(_FLOATS) > _MEMO_MAX:
+        _FLOATS.clear()
+    if len(_TEXTS) > _MEMO_MAX:
+        _TEXTS.clear()
 
 
 def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
-    """try_amount, with the cells a reader mostly meets (a float, nothing) decided inline."""
-    if raw.__class__ is float and raw == raw and raw not in _INFINITIES:
-        return Decimal(repr(raw)), None  # what parse_amount does for a finite float
-    if raw is None:
+    """try_amount, with the cells a reader mostly meets (a float, nothing, a text seen before) decided
+    inline or from the memos."""
+    cls = raw.__class__
+    if cls is float:
+        amount = _FLOATS.get(raw)
+        if amount is not None:
+            return amount, None
+        if raw == raw and raw not in _INFINITIES:
+            amount = Decimal(repr(raw))  # what parse_amount does for a finite float
+            if raw:
+                _FLOATS[raw] = amount
+            return amount, None
+    elif raw is None:
         return None, None
+    elif cls is str:
+        found = _TEXTS.get(raw)
+        if found is None:
+            found = _TEXTS[raw] = try_amount(raw)
+        return found
     return try_amount(raw)
 
 
@@ -303,7 +338,7 @@ def _values(grid: Grid, table: Table, r: int, cols: list[Column],
             amount, problem = _parsed(raw)
         else:
             raw, amount, problem = cell
-        values[key] = Value(amount, raw, CellRef(name, r, index), problem)
+        values[key] = Value.at(amount, raw, (name, r, index), problem)
     return values
 
 
@@ -314,19 +349,20 @@ def _row_values(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> tuple
     name = grid.name
     values = {}
     has = False
+    floats = _FLOATS
     for key, index in amount_cols:
         raw = row[index] if 0 <= index < n else None
         if raw == "":
             raw = None
-        if raw.__class__ is float and raw == raw and raw not in _INFINITIES:
-            amount, problem = Decimal(repr(raw)), None  # _parsed, inline
-        elif raw is None:
+        if raw is None:
             amount = problem = None
+        elif raw.__class__ is float and (amount := floats.get(raw)) is not None:
+            problem = None  # _parsed, inline for a float met before
         else:
-            amount, problem = try_amount(raw)
+            amount, problem = _parsed(raw)
         if not has and (amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool))):
             has = True
-        values[key] = Value(amount, raw, CellRef(name, r, index), problem)
+        values[key] = Value.at(amount, raw, (name, r, index), problem)
     return values, has
 
 
@@ -338,18 +374,41 @@ def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bo
     return False
 
 
-def _blank_row(row: list[Any]) -> bool:
-    for v in row:
-        if v is not None and v != "":
-            return False
-    return True
+def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
+    """One pass over a sheet row: None when it is blank; else (``_first_text``, whether it passes
+    ``is_lanci_row``'s cheap test: a "栏次" text, or nothing but whole numbers)."""
+    first = None
+    labelled, whole_numbers, blank = False, True, True
+    for c, v in enumerate(row):
+        if v is None or v == "":
+            continue
+        blank = False
+        if isinstance(v, str):
+            if not labelled and "栏次" in v:
+                labelled = True
+            t = v.strip()
+            if not t:
+                whole_numbers = False
+            else:
+                if first is None:
+                    first = (t, c)
+                if whole_numbers and not t.isdigit():
+                    whole_numbers = False
+        elif whole_numbers and not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
+            whole_numbers = False
+    if blank:
+        return None
+    return first, labelled or whole_numbers
 
 
-def _first_text(grid: Grid, r: int) -> tuple[str, int] | None:
-    for c, v in enumerate(grid.rows[r]):
-        if isinstance(v, str) and v.strip():
-            return v.strip(), c
-    return None
+def _is_note(text: str) -> bool:
+    """A 注：/ 说明： line (``^[(（]?(注|说明)[:：]``)."""
+    if text[:1] in ("(", "（"):
+        text = text[1:]
+    return text.startswith(_NOTE_STARTS)
+
+
+_NOTE_STARTS = ("注:", "注：", "说明:", "说明：")
 
 
 _FUND_KEYS = ("一般公共预算", "政府性基金", "国有资本经营")
@@ -375,8 +434,8 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
         values = {}
         if amount_col is not None:
             raw = grid.cell(r, amount_col.index)
-            amount, problem = try_amount(raw)
-            values["合计"] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, amount_col.index), problem=problem)
+            amount, problem = _parsed(raw)
+            values["合计"] = Value.at(amount, raw, (grid.name, r, amount_col.index), problem)
         table.rows.append(Row(index=r, kind=RowKind.TOTAL, label=label, label_ref=CellRef(grid.name, r, col.index),
                               values=values, side=col.side, key=RowKey(label, RowKey.TOTAL)))
     blocks = sorted({c.side for c in cols if c.side})
@@ -392,8 +451,8 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
         for c in bcols:
             if c.key and c.role not in NON_AMOUNT_ROLES:
                 raw = grid.cell(r, c.index)
-                amount, problem = try_amount(raw)
-                values["合计"] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, c.index), problem=problem)
+                amount, problem = _parsed(raw)
+                values["合计"] = Value.at(amount, raw, (grid.name, r, c.index), problem)
         if not code and not label and all(v.blank for v in values.values()):
             continue
         row = Row(index=r, kind=RowKind.DATA, label=label, values=values, side=block,
@@ -411,27 +470,34 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     amount_cols = _amount_columns(table, cols)
     sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
-    # 类/款/项 code columns present (function layout): (role, column, digits)
-    code_cols = [(k, by_role[k].index, 3 if k == "类" else 2) for k in ("类", "款", "项") if k in by_role]
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
     name_col = by_role.get(name_role) if name_role else None
     if name_col is None and layout == "economic":
         name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
+    sheet = grid.name
+    norm = schemas.norm
+    name_index = name_col.index if name_col is not None else None
+    i_class, i_kuan, i_item = (by_role[k].index if k in by_role else None for k in ("类", "款", "项"))
+    i_single = by_role["科目编码"].index if "科目编码" in by_role else None
+    i_unit = by_role["单位代码"].index if "单位代码" in by_role else None
     for r in range(r_start, r_end):
         row = grid.rows[r]
-        if _blank_row(row) or is_lanci_row(row):
+        scanned = _scan_row(row)
+        if scanned is None:
+            continue  # blank
+        ft, maybe_lanci = scanned
+        if maybe_lanci and _lanci_texts(row):
             continue
-        ft = _first_text(grid, r)
         if ft and MISSING_MARKER in ft[0]:
-            table.missing_rows.append(CellRef(grid.name, r, ft[1]))
-            table.rows.append(Row(index=r, kind=RowKind.MARKER, label=schemas.norm(ft[0]), label_ref=CellRef(grid.name, r, ft[1])))
+            table.missing_rows.append(CellRef(sheet, r, ft[1]))
+            table.rows.append(Row(index=r, kind=RowKind.MARKER, label=norm(ft[0]), label_ref=CellRef(sheet, r, ft[1])))
             continue
         if layout == "ledger":
             parsed = _parse_row(grid, r, amount_cols)
             has_amount = _has_amount(parsed)
         else:
             values, has_amount = _row_values(grid, r, amount_cols)
-        if ft and not has_amount and re.match(r"^[(（]?(注|说明)[:：]", ft[0]):
+        if ft and not has_amount and _is_note(ft[0]):
             table.note = ft[0]
             continue
 
@@ -467,29 +533,34 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 )
             continue
 
-        label_raw = grid.cell(r, name_col.index) if name_col else None
-        label = schemas.norm(label_raw)
-        label_ref = CellRef(grid.name, r, name_col.index) if name_col else None
-        item = Row(index=r, kind=RowKind.DATA, label=label, label_ref=label_ref, values=values)
+        n = len(row)  # the row's cells by index below: what grid.cell gives ("" and beyond the row: None)
+        if name_index is not None:
+            label = norm(row[name_index]) if name_index < n else ""
+            label_ref = CellRef(sheet, r, name_index)
+        else:
+            label, label_ref = "", None
+        item = Row(r, RowKind.DATA, label, label_ref, values)
 
         if layout == "function":
-            parts = {k: _code_part(grid.cell(r, index), width) for k, index, width in code_cols}
-            single = _code_part(grid.cell(r, by_role["科目编码"].index), 3) if "科目编码" in by_role else None
+            lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None
+            kuan = _code_part(row[i_kuan], 2) if i_kuan is not None and i_kuan < n else None
+            xiang = _code_part(row[i_item], 2) if i_item is not None and i_item < n else None
+            single = _code_part(row[i_single], 3) if i_single is not None and i_single < n else None
             code = None
             if single and len(single) in (3, 5, 7):
                 code = single
-            elif parts.get("类"):
-                code = parts["类"] + (parts.get("款") or "") + ((parts.get("项") or "") if parts.get("款") else "")
-            elif parts.get("款") and cur_class:
-                code = cur_class + parts["款"] + (parts.get("项") or "")
-            elif parts.get("项") and cur_kuan:
-                code = cur_kuan + parts["项"]
+            elif lei:
+                code = lei + (kuan or "") + ((xiang or "") if kuan else "")
+            elif kuan and cur_class:
+                code = cur_class + kuan + (xiang or "")
+            elif xiang and cur_kuan:
+                code = cur_kuan + xiang
             if code and len(code) in (3, 5, 7):
                 item.code = code
                 cur_class = code[:3]
                 cur_kuan = code[:5] if len(code) >= 5 else None
-            if "单位代码" in by_role:  # 收入总表 by unit (吉林): 部门 502, 单位 502001
-                unit = _code_part(grid.cell(r, by_role["单位代码"].index), 3)
+            if i_unit is not None:  # 收入总表 by unit (吉林): 部门 502, 单位 502001
+                unit = _code_part(row[i_unit], 3) if i_unit < n else None
                 item.key = RowKey(f"单位:{unit}", RowKey.UNIT) if unit else None
         elif layout == "economic":
             dc = _code_part(grid.cell(r, by_role["部门类"].index), 3) if "部门类" in by_role else None
