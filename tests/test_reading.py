@@ -186,6 +186,15 @@ def test_values_read_build_their_cell_when_asked_and_behave_as_values():
         assert copy.copy(v) == plain and dataclasses.asdict(v) == dataclasses.asdict(plain)
         assert dataclasses.replace(v, problem="x") == dataclasses.replace(plain, problem="x") != plain
         assert (v.blank, v.number) == (plain.blank, plain.number)
+    made = [Value.at(None, None, ("表", 1, 2)), Value.at(None, "-", ("表", 1, 3)), Value.at(None, "壹佰", ("表", 1, 4), "不是金额"),
+            Value.at(Decimal("0.00"), 0.0, ("表", 1, 5)), Value.at(Decimal("-1.5"), "(1.50)", ("表", 1, 6), None, Decimal("50"))]
+    assert {v.raw for v in read} >= {None} and any(v.amount is not None for v in read) and any(v.blank for v in read)
+    for v in made:
+        plain = Value(v.amount, v.raw, CellRef(*v.__dict__["_at"]), v.problem, v.half_ulp)
+        assert (v.amount, v.raw, v.problem, v.half_ulp, v.blank, v.number) == (plain.amount, plain.raw, plain.problem,
+                                                                             plain.half_ulp, plain.blank, plain.number)
+        assert v == plain and pickle.loads(pickle.dumps(v)) == plain and repr(v) == repr(plain)
+    assert [v.blank for v in made] == [True, True, False, False, False] and made[4].number == Decimal("-1.5")
     v = next(v for v in read if v.amount)
     other = Value.at(v.amount, v.raw, (v.ref.sheet, v.ref.row, v.ref.col + 1), v.problem)
     assert other != v and other.ref == CellRef(v.ref.sheet, v.ref.row, v.ref.col + 1)

@@ -49,6 +49,11 @@ def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, s
     memo = _title_memo()
     match = schemas.match_title_detail
     for r, row in enumerate(grid.rows):
+        for v in row:  # most rows hold no "表" at all: looked at cell by cell only when one does
+            if isinstance(v, str) and "表" in v:
+                break
+        else:
+            continue
         for c, v in enumerate(row):
             if isinstance(v, str) and "表" in v and len(v) < 80:
                 m = memo.get(v, memo)
@@ -197,10 +202,26 @@ def _split_economic_codes(columns: list[Column]) -> None:
             col.role = prefix + col.role
 
 
+_CODES: dict[tuple[Any, int], str | None] = {}  # (float or str cell, width) -> _code_part: codes recur
+
+
 def _code_part(v: Any, width: int) -> str | None:
     """A code cell as digits, zero-padded ("5" -> "05" for 款/项); None when blank or not a code."""
     if v is None or v == "":
         return None
+    cls = v.__class__
+    if cls is float or cls is str:  # exact types: an int equal to the float would share its key, a bool too
+        key = (v, width)
+        found = _CODES.get(key, _CODES)
+        if found is _CODES:
+            if len(_CODES) > _MEMO_MAX:
+                _CODES.clear()
+            found = _CODES[key] = _code_text(v, width)
+        return found
+    return _code_text(v, width)
+
+
+def _code_text(v: Any, width: int) -> str | None:
     if isinstance(v, float):
         if not v.is_integer():
             return None
@@ -342,27 +363,31 @@ def _values(grid: Grid, table: Table, r: int, cols: list[Column],
     return values
 
 
-def _row_values(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> tuple[dict[str, Value], bool]:
-    """``_values`` of ``_parse_row`` and ``_has_amount`` in one pass (one side: every layout but ledger)."""
-    row = grid.rows[r]
+def _row_values(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str, int]]) -> tuple[dict[str, Value], bool]:
+    """``_values`` of ``_parse_row`` and ``_has_amount`` in one pass (one side: every layout but ledger).
+    Column indexes are never negative (``_make_columns``)."""
     n = len(row)
-    name = grid.name
     values = {}
     has = False
     floats = _FLOATS
+    at = Value.at
     for key, index in amount_cols:
-        raw = row[index] if 0 <= index < n else None
-        if raw == "":
-            raw = None
-        if raw is None:
-            amount = problem = None
-        elif raw.__class__ is float and (amount := floats.get(raw)) is not None:
-            problem = None  # _parsed, inline for a float met before
+        raw = row[index] if index < n else None
+        if raw.__class__ is float:  # a number: the row has an amount (_is_amount_cell), even nan or inf
+            has = True
+            amount = floats.get(raw)
+            if amount is None:
+                amount, problem = _parsed(raw)
+                values[key] = at(amount, raw, (sheet, r, index), problem)
+            else:
+                values[key] = at(amount, raw, (sheet, r, index))  # _parsed, inline for a float met before
+        elif raw is None or raw == "":
+            values[key] = at(None, None, (sheet, r, index))
         else:
             amount, problem = _parsed(raw)
-        if not has and (amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool))):
-            has = True
-        values[key] = Value.at(amount, raw, (name, r, index), problem)
+            if not has and (amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool))):
+                has = True
+            values[key] = at(amount, raw, (sheet, r, index), problem)
     return values, has
 
 
@@ -380,6 +405,11 @@ def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
     first = None
     labelled, whole_numbers, blank = False, True, True
     for c, v in enumerate(row):
+        if v.__class__ is float:  # the usual amount cell, first
+            blank = False
+            if whole_numbers and not v.is_integer():
+                whole_numbers = False
+            continue
         if v is None or v == "":
             continue
         blank = False
@@ -496,7 +526,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             parsed = _parse_row(grid, r, amount_cols)
             has_amount = _has_amount(parsed)
         else:
-            values, has_amount = _row_values(grid, r, amount_cols)
+            values, has_amount = _row_values(row, sheet, r, amount_cols)
         if ft and not has_amount and _is_note(ft[0]):
             table.note = ft[0]
             continue
