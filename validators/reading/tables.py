@@ -441,6 +441,18 @@ def _is_note(text: str) -> bool:
 _NOTE_STARTS = ("注:", "注：", "说明:", "说明：")
 
 
+_LEDGER: dict[str, tuple[str | None, str | None]] = {}  # label text -> schemas.ledger_key (pure; labels recur)
+
+
+def _ledger_key(text: str) -> tuple[str | None, str | None]:
+    found = _LEDGER.get(text)
+    if found is None:
+        if len(_LEDGER) > _MEMO_MAX:
+            _LEDGER.clear()
+        found = _LEDGER[text] = schemas.ledger_key(text)
+    return found
+
+
 _FUND_KEYS = ("一般公共预算", "政府性基金", "国有资本经营")
 _OPENING = "年初结转和结余"
 _BLOCK_TOTAL = re.compile(r"^(人员经费|公用经费)合计$")
@@ -510,6 +522,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     i_class, i_kuan, i_item = (by_role[k].index if k in by_role else None for k in ("类", "款", "项"))
     i_single = by_role["科目编码"].index if "科目编码" in by_role else None
     i_unit = by_role["单位代码"].index if "单位代码" in by_role else None
+    i_dc, i_dk, i_gc, i_gk = (by_role[k].index if k in by_role else None for k in ("部门类", "部门款", "政府类", "政府款"))
+    # per side of a ledger: (side, its columns, its 名称 column)
+    ledger_sides = [(side, side_cols, next((c.index for c in side_cols if c.role == "名称"), None))
+                    for side, side_cols in sides.items()]
     for r in range(r_start, r_end):
         row = grid.rows[r]
         scanned = _scan_row(row)
@@ -535,17 +551,19 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             _read_block_row(grid, table, r)
             continue
 
+        n = len(row)  # the row's cells by index below: what grid.cell gives ("" and beyond the row: None)
         if layout == "ledger":
             row_keys: dict[str, str | None] = {}
-            for side in ("收入", "支出"):
-                side_cols = sides[side]
-                name_col = next((c for c in side_cols if c.role == "名称"), None)
-                label_raw = grid.cell(r, name_col.index) if name_col else None
+            for side, side_cols, side_name in ledger_sides:
+                label_raw = (row[side_name] if side_name < n else None) if side_name is not None else None
+                if label_raw == "":
+                    label_raw = None
                 values = _values(grid, table, r, side_cols, parsed, side_amount_cols[side])
-                if not _text(label_raw).strip() and all(v.blank for v in values.values()):
+                label_text = _text(label_raw)
+                if not label_text.strip() and all(v.blank for v in values.values()):
                     continue
-                key, code = schemas.ledger_key(_text(label_raw))
-                if key is None and not _text(label_raw).strip() and side == "支出" and row_keys.get("收入") == "总计":
+                key, code = _ledger_key(label_text)
+                if key is None and not label_text.strip() and side == "支出" and row_keys.get("收入") == "总计":
                     key = "总计"  # one 总计 line printed across both sides (label only on the left)
                 if key in _FUND_KEYS and last_key.get(side, "").startswith(_OPENING):
                     key = f"{_OPENING}:{key}"  # 年初财政拨款结转和结余 → 一般公共预算财政拨款 …
@@ -556,14 +574,13 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 row_keys[side] = key
                 table.rows.append(
                     Row(
-                        index=r, kind=RowKind.DATA, label=schemas.norm(label_raw), side=side,
+                        index=r, kind=RowKind.DATA, label=norm(label_raw), side=side,
                         key=RowKey(key, RowKey.LINE) if key else None, code=code,
-                        label_ref=CellRef(grid.name, r, name_col.index) if name_col else None, values=values,
+                        label_ref=CellRef(sheet, r, side_name) if side_name is not None else None, values=values,
                     )
                 )
             continue
 
-        n = len(row)  # the row's cells by index below: what grid.cell gives ("" and beyond the row: None)
         if name_index is not None:
             label = norm(row[name_index]) if name_index < n else ""
             label_ref = CellRef(sheet, r, name_index)
@@ -593,12 +610,12 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 unit = _code_part(row[i_unit], 3) if i_unit < n else None
                 item.key = RowKey(f"单位:{unit}", RowKey.UNIT) if unit else None
         elif layout == "economic":
-            dc = _code_part(grid.cell(r, by_role["部门类"].index), 3) if "部门类" in by_role else None
-            dk = _code_part(grid.cell(r, by_role["部门款"].index), 2) if "部门款" in by_role else None
-            gc = _code_part(grid.cell(r, by_role["政府类"].index), 3) if "政府类" in by_role else None
-            gk = _code_part(grid.cell(r, by_role["政府款"].index), 2) if "政府款" in by_role else None
-            if "科目编码" in by_role and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
-                single = _code_part(grid.cell(r, by_role["科目编码"].index), 3)
+            dc = _code_part(row[i_dc], 3) if i_dc is not None and i_dc < n else None
+            dk = _code_part(row[i_dk], 2) if i_dk is not None and i_dk < n else None
+            gc = _code_part(row[i_gc], 3) if i_gc is not None and i_gc < n else None
+            gk = _code_part(row[i_gk], 2) if i_gk is not None and i_gk < n else None
+            if i_single is not None and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
+                single = _code_part(row[i_single], 3) if i_single < n else None
                 if single and len(single) in (3, 5):
                     dc, dk = single[:3], single[3:] or None
             dc = dc or (cur_dept_class if dk else None)
@@ -610,7 +627,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 item.econ_gov = gc + (gk or "")
                 cur_gov_class = gc
             if not label and ft:
-                item.label, item.label_ref = schemas.norm(ft[0]), CellRef(grid.name, r, ft[1])
+                item.label, item.label_ref = norm(ft[0]), CellRef(sheet, r, ft[1])
 
         if layout == "project" and not item.label:
             for level in reversed(_PROJECT_LEVELS):  # 二级 / 一级 project or 类型 row (吉林 预算表9)
