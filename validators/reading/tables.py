@@ -86,6 +86,20 @@ def _is_amount_cell(v: Any) -> bool:
         return False
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return True
+    if v.__class__ is str:  # header and label texts recur: decided once per text
+        found = _AMOUNT_TEXTS.get(v)
+        if found is None:
+            if len(_AMOUNT_TEXTS) > _MEMO_MAX:
+                _AMOUNT_TEXTS.clear()
+            found = _AMOUNT_TEXTS[v] = _is_amount_text(v)
+        return found
+    return _is_amount_text(v)
+
+
+_AMOUNT_TEXTS: dict[str, bool] = {}
+
+
+def _is_amount_text(v: Any) -> bool:
     if isinstance(v, str) and v not in _TEXTS and not _ANY_DIGIT.search(normalize_text(v)):
         return False  # no digit once normalised (a header text): parse_amount would refuse it
     amount, problem = _parsed(v)
@@ -126,8 +140,16 @@ def _lanci_texts(row: list[Any]) -> bool:
 
 
 def _header_vocab(t: str) -> bool:
-    n = schemas.norm(t)
-    return bool(n) and (n in HEADER_WORDS or bool(_YEAR_GROUP.match(n)) or schemas.role_for([n]) is not None)
+    found = _VOCAB.get(t)
+    if found is None:
+        if len(_VOCAB) > _MEMO_MAX:
+            _VOCAB.clear()
+        n = schemas.norm(t)  # roles.toml is fixed once loaded: the answer is the text's
+        found = _VOCAB[t] = bool(n) and (n in HEADER_WORDS or bool(_YEAR_GROUP.match(n)) or schemas.role_for([n]) is not None)
+    return found
+
+
+_VOCAB: dict[str, bool] = {}
 
 
 def _is_header_row(row: list[Any], first: bool) -> bool:
@@ -141,8 +163,8 @@ def _is_header_row(row: list[Any], first: bool) -> bool:
 
 def _header_paths(grid: Grid, header_rows: list[int], width: int) -> list[list[str]]:
     """Per column: header texts top to bottom; a blank above a sub-header inherits from the left."""
-    header_rows = [r for r in header_rows if not is_lanci_row(grid.rows[r])]
-    cells = [[_text(grid.cell(r, c)).strip() for c in range(width)] for r in header_rows]
+    rows = [grid.rows[r] for r in header_rows if not is_lanci_row(grid.rows[r])]
+    cells = [[_text(v).strip() for v in row[:width]] + [""] * (width - len(row)) for row in rows]
     h = len(cells)
     for i in range(h - 1):
         for c in range(width):
@@ -155,7 +177,22 @@ def _header_paths(grid: Grid, header_rows: list[int], width: int) -> list[list[s
     return [[cells[i][c] for i in range(h) if cells[i][c]] for c in range(width)]
 
 
+_COLUMNS: dict[tuple[str, tuple[tuple[str, ...], ...]], list[tuple[Any, ...]]] = {}  # the same headers recur
+
+
 def _make_columns(paths: list[list[str]], layout: str) -> list[Column]:
+    """The columns of these header paths: worked out once per distinct header (roles.toml is fixed once
+    loaded); each call gets its own Column objects."""
+    key = (layout, tuple(tuple(path) for path in paths))
+    found = _COLUMNS.get(key)
+    if found is None:
+        if len(_COLUMNS) > 4096:
+            _COLUMNS.clear()
+        found = _COLUMNS[key] = [(c.index, c.header, c.role, c.group, c.side) for c in _columns_of(paths, layout)]
+    return [Column(*fields) for fields in found]
+
+
+def _columns_of(paths: list[list[str]], layout: str) -> list[Column]:
     columns = []
     for c, path in enumerate(paths):
         if not path:
