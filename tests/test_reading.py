@@ -205,3 +205,20 @@ def test_values_read_build_their_cell_when_asked_and_behave_as_values():
         v.no_such_field  # noqa: B018
     with pytest.raises(AttributeError):
         Value.__new__(Value).ref  # noqa: B018  (no cell at all: no attribute, not a made-up one)
+
+
+def test_reader_memos_answer_as_the_parsers_do():
+    """The reader keeps parses of cell values it met (floats, texts, code cells, header texts): equal keys of
+    different types or signs never share an answer, and each answer is the parser's own."""
+    from validators.amounts import try_amount
+    from validators.reading import tables
+
+    for raw in (0.0, -0.0, 1.0, 1.5, "1,234.50", "－", "壹佰", "1.2.3", 0.0, -0.0, 1.5, "1,234.50"):
+        amount, problem = tables._parsed(raw)
+        assert (amount, problem) == try_amount(raw) and str(amount) == str(try_amount(raw)[0])
+    assert str(tables._parsed(-0.0)[0]) == "-0.0" and str(tables._parsed(0.0)[0]) == "0.0"
+    for v, width, expected in ((1.0, 3, "001"), (True, 3, None), (1, 3, "001"), ("1", 3, "1"), (5.0, 2, "05"),
+                               ("05", 2, "05"), (5.5, 2, None), ("２０１", 3, "201"), (True, 3, None), (1.0, 3, "001")):
+        assert tables._code_part(v, width) == expected, (v, width)
+    for v in ("收入", "1,000.00", "合计", "１２", "一百"):
+        assert tables._is_amount_cell(v) == (try_amount(v)[0] is not None), v

@@ -149,6 +149,11 @@ _COVER_REQUIRED = {"部门名称": "部门名称", "单位名称": "单位名称
 def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
     is_cover = False
     for r, row in enumerate(grid.rows[:60]):
+        for v in row:  # most rows hold none: their cells are looked at once, without positions
+            if isinstance(v, str) and v.lstrip().startswith(_COVER_START):
+                break
+        else:
+            continue
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.lstrip().startswith(_COVER_START)]
         for c, v in texts:
             n = schemas.norm(v)

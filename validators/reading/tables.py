@@ -272,7 +272,6 @@ def _code_text(v: Any, width: int) -> str | None:
 
 
 def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int) -> Table:
-    _forget_parses()
     layout = schemas.table_kinds()[kind].layout
     width = max((len(row) for row in grid.rows[r0:r_end]), default=0)
     table = Table(kind=kind, title=title, sheet=grid.name, title_ref=CellRef(grid.name, r0, c0), columns=[], rows=[])
@@ -337,15 +336,7 @@ _INFINITIES = (float("inf"), float("-inf"))
 # subclasses: never cached), a float zero never (0.0 == -0.0, and their Decimals print differently).
 _FLOATS: dict[float, Decimal] = {}
 _TEXTS: dict[str, tuple[Decimal | None, str | None]] = {}
-_MEMO_MAX = 32768
-
-
-def _forget_parses() -> None:
-    """Bound the parse memos (called once per table)."""
-    if len(_FLOATS) > _MEMO_MAX:
-        _FLOATS.clear()
-    if len(_TEXTS) > _MEMO_MAX:
-        _TEXTS.clear()
+_MEMO_MAX = 16384  # entries per memo of this module: each is emptied when it grows past this
 
 
 def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
@@ -359,6 +350,8 @@ def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
         if raw == raw and raw not in _INFINITIES:
             amount = Decimal(repr(raw))  # what parse_amount does for a finite float
             if raw:
+                if len(_FLOATS) > _MEMO_MAX:
+                    _FLOATS.clear()
                 _FLOATS[raw] = amount
             return amount, None
     elif raw is None:
@@ -366,6 +359,8 @@ def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
     elif cls is str:
         found = _TEXTS.get(raw)
         if found is None:
+            if len(_TEXTS) > _MEMO_MAX:
+                _TEXTS.clear()
             found = _TEXTS[raw] = try_amount(raw)
         return found
     return try_amount(raw)
