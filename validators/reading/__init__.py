@@ -202,14 +202,15 @@ def _read_narrative(grid: Grid, disclosure: Disclosure, start: int | None = -1) 
     if start is None:
         return
     text_col = section_col = None
+    sheet, paragraphs = grid.name, disclosure.narrative
     for r in range(start + 1, grid.height):
         row = grid.rows[r]
         if text_col is not None:  # the 段落 column is known: read it directly
             text = row[text_col] if text_col < len(row) else None
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str) or not text or text.isspace():  # (not text.strip(), without a copy)
                 continue
             section = row[section_col] if section_col is not None and section_col < len(row) else ""
-            disclosure.narrative.append(Paragraph(text=text, ref=CellRef(grid.name, r, text_col), section=str(section or "")))
+            paragraphs.append(Paragraph(text, CellRef(sheet, r, text_col), str(section or "")))
             continue
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
         if not texts:

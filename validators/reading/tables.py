@@ -49,13 +49,13 @@ def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, s
     memo = _title_memo()
     match = schemas.match_title_detail
     for r, row in enumerate(grid.rows):
-        for v in row:  # most rows hold no "表" at all: looked at cell by cell only when one does
-            if isinstance(v, str) and "表" in v:
+        for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
+            if isinstance(v, str) and len(v) < 80 and "表" in v:
                 break
         else:
             continue
         for c, v in enumerate(row):
-            if isinstance(v, str) and "表" in v and len(v) < 80:
+            if isinstance(v, str) and len(v) < 80 and "表" in v:
                 m = memo.get(v, memo)
                 if m is memo:
                     m = memo[v] = match(v)
@@ -465,9 +465,7 @@ def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
 
 def _is_note(text: str) -> bool:
     """A 注：/ 说明： line (``^[(（]?(注|说明)[:：]``)."""
-    if text[:1] in ("(", "（"):
-        text = text[1:]
-    return text.startswith(_NOTE_STARTS)
+    return text.startswith(_NOTE_STARTS, 1 if text[:1] in ("(", "（") else 0)  # no copy of a long text
 
 
 _NOTE_STARTS = ("注:", "注：", "说明:", "说明：")
