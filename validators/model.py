@@ -97,8 +97,9 @@ class Value:
         """A Value whose ``ref`` is built from ``where`` = (sheet, row, col) when first read.
 
         The reader makes one Value per amount cell, and the rules name only the few cells of their
-        findings: a CellRef per cell was most of the cost of reading a table.  The instance is the same
-        Value otherwise (``ref`` compares, hashes, shows, pickles and ``dataclasses.replace``s as a field)."""
+        findings: a CellRef per cell was a large part of the cost of reading a table.  The instance is the
+        same Value otherwise (``ref`` compares, hashes, shows, pickles and ``dataclasses.replace``s as a
+        field)."""
         self = _new(cls)
         # only what differs from a blank cell is stored: the class holds a blank cell's attributes
         # (``_BLANK_CELL``; most amount cells of a table are blank)
