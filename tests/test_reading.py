@@ -161,3 +161,64 @@ def test_row_keys_are_typed_and_survive_pickling():
     assert back == keys and [k.kind for k in back] == [k.kind for k in keys]
     restored = Row(index=0, kind=RowKind.DATA, label="", label_ref=None, key="单位:502001")
     assert restored.key.kind == RowKey.UNIT and Row(index=0, kind=RowKind.TOTAL, label="合计", label_ref=None, key="合计").key.kind == RowKey.TOTAL
+
+
+def test_values_read_build_their_cell_when_asked_and_behave_as_values():
+    """The reader's Values (Value.at) build ``ref`` on first read; they compare, hash, show, pickle, copy and
+    ``dataclasses.replace`` as Values given a CellRef, and a converted unit keeps the cell."""
+    import copy
+    import dataclasses
+    import pickle
+    from pathlib import Path
+
+    from validators.model import CellRef, Value
+    from validators.reading.units import convert_value
+
+    d = read_workbook(Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "zibo-2024-budget.xlsx")
+    read = [v for t in d.all_tables() for row in t.rows for v in row.values.values()]
+    assert len(read) > 500 and sum("ref" not in v.__dict__ for v in read) > 500  # not built while reading
+    sheets = {t.sheet for t in d.all_tables()}
+    for v in read[:50] + read[-50:]:
+        fresh = pickle.loads(pickle.dumps(v))  # before its cell is built
+        plain = Value(v.amount, v.raw, CellRef(*v.__dict__["_at"]), v.problem, v.half_ulp)
+        assert type(v.ref) is CellRef and v.ref is v.ref and v.ref.sheet in sheets
+        assert v == plain and hash(v) == hash(plain) and repr(v) == repr(plain) and fresh == plain
+        assert copy.copy(v) == plain and dataclasses.asdict(v) == dataclasses.asdict(plain)
+        assert dataclasses.replace(v, problem="x") == dataclasses.replace(plain, problem="x") != plain
+        assert (v.blank, v.number) == (plain.blank, plain.number)
+    made = [Value.at(None, None, ("表", 1, 2)), Value.at(None, "-", ("表", 1, 3)), Value.at(None, "壹佰", ("表", 1, 4), "不是金额"),
+            Value.at(Decimal("0.00"), 0.0, ("表", 1, 5)), Value.at(Decimal("-1.5"), "(1.50)", ("表", 1, 6), None, Decimal("50"))]
+    assert {v.raw for v in read} >= {None} and any(v.amount is not None for v in read) and any(v.blank for v in read)
+    for v in made:
+        plain = Value(v.amount, v.raw, CellRef(*v.__dict__["_at"]), v.problem, v.half_ulp)
+        assert (v.amount, v.raw, v.problem, v.half_ulp, v.blank, v.number) == (plain.amount, plain.raw, plain.problem,
+                                                                             plain.half_ulp, plain.blank, plain.number)
+        assert v == plain and pickle.loads(pickle.dumps(v)) == plain and repr(v) == repr(plain)
+    assert [v.blank for v in made] == [True, True, False, False, False] and made[4].number == Decimal("-1.5")
+    v = next(v for v in read if v.amount)
+    other = Value.at(v.amount, v.raw, (v.ref.sheet, v.ref.row, v.ref.col + 1), v.problem)
+    assert other != v and other.ref == CellRef(v.ref.sheet, v.ref.row, v.ref.col + 1)
+    wan = convert_value(Value.at(v.amount, v.raw, ("表", 3, 4)), "元", "万元")
+    assert "ref" not in wan.__dict__ and wan.ref == CellRef("表", 3, 4) and wan.amount == v.amount / 10000
+    assert wan.half_ulp == Decimal("0.0000005")
+    with pytest.raises(AttributeError):
+        v.no_such_field  # noqa: B018
+    with pytest.raises(AttributeError):
+        Value.__new__(Value).ref  # noqa: B018  (no cell at all: no attribute, not a made-up one)
+
+
+def test_reader_memos_answer_as_the_parsers_do():
+    """The reader keeps parses of cell values it met (floats, texts, code cells, header texts): equal keys of
+    different types or signs never share an answer, and each answer is the parser's own."""
+    from validators.amounts import try_amount
+    from validators.reading import tables
+
+    for raw in (0.0, -0.0, 1.0, 1.5, "1,234.50", "－", "壹佰", "1.2.3", 0.0, -0.0, 1.5, "1,234.50"):
+        amount, problem = tables._parsed(raw)
+        assert (amount, problem) == try_amount(raw) and str(amount) == str(try_amount(raw)[0])
+    assert str(tables._parsed(-0.0)[0]) == "-0.0" and str(tables._parsed(0.0)[0]) == "0.0"
+    for v, width, expected in ((1.0, 3, "001"), (True, 3, None), (1, 3, "001"), ("1", 3, "1"), (5.0, 2, "05"),
+                               ("05", 2, "05"), (5.5, 2, None), ("２０１", 3, "201"), (True, 3, None), (1.0, 3, "001")):
+        assert tables._code_part(v, width) == expected, (v, width)
+    for v in ("收入", "1,000.00", "合计", "１２", "一百"):
+        assert tables._is_amount_cell(v) == (try_amount(v)[0] is not None), v

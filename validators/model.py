@@ -65,6 +65,8 @@ class CellRef:
 
 _HALF_CENT = Decimal("0.005")
 _ZERO = Decimal(0)
+_new = object.__new__
+_setattr = object.__setattr__
 
 
 @dataclass(frozen=True, init=False)
@@ -89,9 +91,52 @@ class Value:
         d["blank"] = amount is None and problem is None
         d["number"] = amount if amount is not None else _ZERO
 
+    @classmethod
+    def at(cls, amount: Decimal | None, raw: Any, where: tuple[str, int, int], problem: str | None = None,
+           half_ulp: Decimal = _HALF_CENT) -> "Value":
+        """A Value whose ``ref`` is built from ``where`` = (sheet, row, col) when first read.
+
+        The reader makes one Value per amount cell, and the rules name only the few cells of their
+        findings: a CellRef per cell was a large part of the cost of reading a table.  The instance is the
+        same Value otherwise (``ref`` compares, hashes, shows, pickles and ``dataclasses.replace``s as a
+        field)."""
+        self = _new(cls)
+        # only what differs from a blank cell is stored: the class holds a blank cell's attributes
+        # (``_BLANK_CELL``; most amount cells of a table are blank)
+        if raw is None and amount is None and problem is None and half_ulp is _HALF_CENT:
+            _setattr(self, "_at", where)  # one attribute: cheaper than materialising the instance dict
+            return self
+        d = self.__dict__
+        d["_at"], d["raw"] = where, raw
+        if amount is not None:
+            d["amount"] = d["number"] = amount
+        if problem is not None:
+            d["problem"] = problem
+        if amount is not None or problem is not None:
+            d["blank"] = False
+        if half_ulp is not _HALF_CENT:
+            d["half_ulp"] = half_ulp
+        return self
+
     if TYPE_CHECKING:
         blank: bool
         number: Decimal
+    else:
+        def __getattr__(self, name: str) -> Any:  # called only for what the instance dict lacks
+            if name == "ref":
+                where = self.__dict__.get("_at")
+                if where is not None:
+                    ref = self.__dict__["ref"] = CellRef(*where)
+                    return ref
+            raise AttributeError(f"'Value' object has no attribute '{name}'")
+
+
+# the attributes of a blank cell, as class defaults: a Value.at holds only those that differ (``problem``
+# and ``half_ulp`` are the fields' own defaults); a Value built by its constructor holds them all
+_BLANK_CELL = {"amount": None, "raw": None, "problem": None, "half_ulp": _HALF_CENT, "blank": True, "number": _ZERO}
+for _name, _default in _BLANK_CELL.items():
+    setattr(Value, _name, _default)
+del _name, _default
 
 
 @dataclass

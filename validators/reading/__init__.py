@@ -149,6 +149,11 @@ _COVER_REQUIRED = {"部门名称": "部门名称", "单位名称": "单位名称
 def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
     is_cover = False
     for r, row in enumerate(grid.rows[:60]):
+        for v in row:  # most rows hold none: their cells are looked at once, without positions
+            if isinstance(v, str) and v.lstrip().startswith(_COVER_START):
+                break
+        else:
+            continue
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.lstrip().startswith(_COVER_START)]
         for c, v in texts:
             n = schemas.norm(v)
@@ -197,14 +202,15 @@ def _read_narrative(grid: Grid, disclosure: Disclosure, start: int | None = -1) 
     if start is None:
         return
     text_col = section_col = None
+    sheet, paragraphs = grid.name, disclosure.narrative
     for r in range(start + 1, grid.height):
         row = grid.rows[r]
         if text_col is not None:  # the 段落 column is known: read it directly
             text = row[text_col] if text_col < len(row) else None
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str) or not text or text.isspace():  # (not text.strip(), without a copy)
                 continue
             section = row[section_col] if section_col is not None and section_col < len(row) else ""
-            disclosure.narrative.append(Paragraph(text=text, ref=CellRef(grid.name, r, text_col), section=str(section or "")))
+            paragraphs.append(Paragraph(text, CellRef(sheet, r, text_col), str(section or "")))
             continue
         texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
         if not texts:

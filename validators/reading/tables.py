@@ -49,8 +49,13 @@ def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, s
     memo = _title_memo()
     match = schemas.match_title_detail
     for r, row in enumerate(grid.rows):
+        for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
+            if isinstance(v, str) and len(v) < 80 and "表" in v:
+                break
+        else:
+            continue
         for c, v in enumerate(row):
-            if isinstance(v, str) and "表" in v and len(v) < 80:
+            if isinstance(v, str) and len(v) < 80 and "表" in v:
                 m = memo.get(v, memo)
                 if m is memo:
                     m = memo[v] = match(v)
@@ -81,9 +86,23 @@ def _is_amount_cell(v: Any) -> bool:
         return False
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return True
-    if isinstance(v, str) and not _ANY_DIGIT.search(normalize_text(v)):
+    if v.__class__ is str:  # header and label texts recur: decided once per text
+        found = _AMOUNT_TEXTS.get(v)
+        if found is None:
+            if len(_AMOUNT_TEXTS) > _MEMO_MAX:
+                _AMOUNT_TEXTS.clear()
+            found = _AMOUNT_TEXTS[v] = _is_amount_text(v)
+        return found
+    return _is_amount_text(v)
+
+
+_AMOUNT_TEXTS: dict[str, bool] = {}
+
+
+def _is_amount_text(v: Any) -> bool:
+    if isinstance(v, str) and v not in _TEXTS and not _ANY_DIGIT.search(normalize_text(v)):
         return False  # no digit once normalised (a header text): parse_amount would refuse it
-    amount, problem = try_amount(v)
+    amount, problem = _parsed(v)
     return amount is not None
 
 
@@ -104,6 +123,11 @@ def is_lanci_row(row: list[Any]) -> bool:
             whole_numbers = False
     if not labelled and not whole_numbers:
         return False
+    return _lanci_texts(row)
+
+
+def _lanci_texts(row: list[Any]) -> bool:
+    """is_lanci_row past its cheap test: the row's texts, normalised, are 栏次 and column numbers."""
     texts = [schemas.norm(_text(v)) for v in row if v not in (None, "") and schemas.norm(_text(v))]
     if not texts:
         return False
@@ -116,8 +140,16 @@ def is_lanci_row(row: list[Any]) -> bool:
 
 
 def _header_vocab(t: str) -> bool:
-    n = schemas.norm(t)
-    return bool(n) and (n in HEADER_WORDS or bool(_YEAR_GROUP.match(n)) or schemas.role_for([n]) is not None)
+    found = _VOCAB.get(t)
+    if found is None:
+        if len(_VOCAB) > _MEMO_MAX:
+            _VOCAB.clear()
+        n = schemas.norm(t)  # roles.toml is fixed once loaded: the answer is the text's
+        found = _VOCAB[t] = bool(n) and (n in HEADER_WORDS or bool(_YEAR_GROUP.match(n)) or schemas.role_for([n]) is not None)
+    return found
+
+
+_VOCAB: dict[str, bool] = {}
 
 
 def _is_header_row(row: list[Any], first: bool) -> bool:
@@ -131,8 +163,8 @@ def _is_header_row(row: list[Any], first: bool) -> bool:
 
 def _header_paths(grid: Grid, header_rows: list[int], width: int) -> list[list[str]]:
     """Per column: header texts top to bottom; a blank above a sub-header inherits from the left."""
-    header_rows = [r for r in header_rows if not is_lanci_row(grid.rows[r])]
-    cells = [[_text(grid.cell(r, c)).strip() for c in range(width)] for r in header_rows]
+    rows = [grid.rows[r] for r in header_rows if not is_lanci_row(grid.rows[r])]
+    cells = [[_text(v).strip() for v in row[:width]] + [""] * (width - len(row)) for row in rows]
     h = len(cells)
     for i in range(h - 1):
         for c in range(width):
@@ -145,7 +177,22 @@ def _header_paths(grid: Grid, header_rows: list[int], width: int) -> list[list[s
     return [[cells[i][c] for i in range(h) if cells[i][c]] for c in range(width)]
 
 
+_COLUMNS: dict[tuple[str, tuple[tuple[str, ...], ...]], list[tuple[Any, ...]]] = {}  # the same headers recur
+
+
 def _make_columns(paths: list[list[str]], layout: str) -> list[Column]:
+    """The columns of these header paths: worked out once per distinct header (roles.toml is fixed once
+    loaded); each call gets its own Column objects."""
+    key = (layout, tuple(tuple(path) for path in paths))
+    found = _COLUMNS.get(key)
+    if found is None:
+        if len(_COLUMNS) > 4096:
+            _COLUMNS.clear()
+        found = _COLUMNS[key] = [(c.index, c.header, c.role, c.group, c.side) for c in _columns_of(paths, layout)]
+    return [Column(*fields) for fields in found]
+
+
+def _columns_of(paths: list[list[str]], layout: str) -> list[Column]:
     columns = []
     for c, path in enumerate(paths):
         if not path:
@@ -192,10 +239,26 @@ def _split_economic_codes(columns: list[Column]) -> None:
             col.role = prefix + col.role
 
 
+_CODES: dict[tuple[Any, int], str | None] = {}  # (float or str cell, width) -> _code_part: codes recur
+
+
 def _code_part(v: Any, width: int) -> str | None:
     """A code cell as digits, zero-padded ("5" -> "05" for 款/项); None when blank or not a code."""
     if v is None or v == "":
         return None
+    cls = v.__class__
+    if cls is float or cls is str:  # exact types: an int equal to the float would share its key, a bool too
+        key = (v, width)
+        found = _CODES.get(key, _CODES)
+        if found is _CODES:
+            if len(_CODES) > _MEMO_MAX:
+                _CODES.clear()
+            found = _CODES[key] = _code_text(v, width)
+        return found
+    return _code_text(v, width)
+
+
+def _code_text(v: Any, width: int) -> str | None:
     if isinstance(v, float):
         if not v.is_integer():
             return None
@@ -267,14 +330,39 @@ def _amount_columns(table: Table, cols: list[Column]) -> list[tuple[str, int]]:
 
 
 _INFINITIES = (float("inf"), float("-inf"))
+# parses of the cell values met before: a float's Decimal, a text's (amount, problem).  Amounts recur
+# (the same figures in several tables, 合计 beside its only part), Decimals and texts are immutable, and
+# parsing is pure.  Keys are exact floats and exact strs (FormulaError and UncachedFormula are str
+# subclasses: never cached), a float zero never (0.0 == -0.0, and their Decimals print differently).
+_FLOATS: dict[float, Decimal] = {}
+_TEXTS: dict[str, tuple[Decimal | None, str | None]] = {}
+_MEMO_MAX = 16384  # entries per memo of this module: each is emptied when it grows past this
 
 
 def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
-    """try_amount, with the cells a reader mostly meets (a float, nothing) decided inline."""
-    if raw.__class__ is float and raw == raw and raw not in _INFINITIES:
-        return Decimal(repr(raw)), None  # what parse_amount does for a finite float
-    if raw is None:
+    """try_amount, with the cells a reader mostly meets (a float, nothing, a text seen before) decided
+    inline or from the memos."""
+    cls = raw.__class__
+    if cls is float:
+        amount = _FLOATS.get(raw)
+        if amount is not None:
+            return amount, None
+        if raw == raw and raw not in _INFINITIES:
+            amount = Decimal(repr(raw))  # what parse_amount does for a finite float
+            if raw:
+                if len(_FLOATS) > _MEMO_MAX:
+                    _FLOATS.clear()
+                _FLOATS[raw] = amount
+            return amount, None
+    elif raw is None:
         return None, None
+    elif cls is str:
+        found = _TEXTS.get(raw)
+        if found is None:
+            if len(_TEXTS) > _MEMO_MAX:
+                _TEXTS.clear()
+            found = _TEXTS[raw] = try_amount(raw)
+        return found
     return try_amount(raw)
 
 
@@ -303,30 +391,35 @@ def _values(grid: Grid, table: Table, r: int, cols: list[Column],
             amount, problem = _parsed(raw)
         else:
             raw, amount, problem = cell
-        values[key] = Value(amount, raw, CellRef(name, r, index), problem)
+        values[key] = Value.at(amount, raw, (name, r, index), problem)
     return values
 
 
-def _row_values(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> tuple[dict[str, Value], bool]:
-    """``_values`` of ``_parse_row`` and ``_has_amount`` in one pass (one side: every layout but ledger)."""
-    row = grid.rows[r]
+def _row_values(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str, int]]) -> tuple[dict[str, Value], bool]:
+    """``_values`` of ``_parse_row`` and ``_has_amount`` in one pass (one side: every layout but ledger).
+    Column indexes are never negative (``_make_columns``)."""
     n = len(row)
-    name = grid.name
     values = {}
     has = False
+    floats = _FLOATS
+    at = Value.at
     for key, index in amount_cols:
-        raw = row[index] if 0 <= index < n else None
-        if raw == "":
-            raw = None
-        if raw.__class__ is float and raw == raw and raw not in _INFINITIES:
-            amount, problem = Decimal(repr(raw)), None  # _parsed, inline
-        elif raw is None:
-            amount = problem = None
-        else:
-            amount, problem = try_amount(raw)
-        if not has and (amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool))):
+        raw = row[index] if index < n else None
+        if raw.__class__ is float:  # a number: the row has an amount (_is_amount_cell), even nan or inf
             has = True
-        values[key] = Value(amount, raw, CellRef(name, r, index), problem)
+            amount = floats.get(raw)
+            if amount is None:
+                amount, problem = _parsed(raw)
+                values[key] = at(amount, raw, (sheet, r, index), problem)
+            else:
+                values[key] = at(amount, raw, (sheet, r, index))  # _parsed, inline for a float met before
+        elif raw is None or raw == "":
+            values[key] = at(None, None, (sheet, r, index))
+        else:
+            amount, problem = _parsed(raw)
+            if not has and (amount is not None or (isinstance(raw, (int, float)) and not isinstance(raw, bool))):
+                has = True
+            values[key] = at(amount, raw, (sheet, r, index), problem)
     return values, has
 
 
@@ -338,18 +431,56 @@ def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bo
     return False
 
 
-def _blank_row(row: list[Any]) -> bool:
-    for v in row:
-        if v is not None and v != "":
-            return False
-    return True
+def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
+    """One pass over a sheet row: None when it is blank; else (``_first_text``, whether it passes
+    ``is_lanci_row``'s cheap test: a "栏次" text, or nothing but whole numbers)."""
+    first = None
+    labelled, whole_numbers, blank = False, True, True
+    for c, v in enumerate(row):
+        if v.__class__ is float:  # the usual amount cell, first
+            blank = False
+            if whole_numbers and not v.is_integer():
+                whole_numbers = False
+            continue
+        if v is None or v == "":
+            continue
+        blank = False
+        if isinstance(v, str):
+            if not labelled and "栏次" in v:
+                labelled = True
+            t = v.strip()
+            if not t:
+                whole_numbers = False
+            else:
+                if first is None:
+                    first = (t, c)
+                if whole_numbers and not t.isdigit():
+                    whole_numbers = False
+        elif whole_numbers and not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
+            whole_numbers = False
+    if blank:
+        return None
+    return first, labelled or whole_numbers
 
 
-def _first_text(grid: Grid, r: int) -> tuple[str, int] | None:
-    for c, v in enumerate(grid.rows[r]):
-        if isinstance(v, str) and v.strip():
-            return v.strip(), c
-    return None
+def _is_note(text: str) -> bool:
+    """A 注：/ 说明： line (``^[(（]?(注|说明)[:：]``)."""
+    return text.startswith(_NOTE_STARTS, 1 if text[:1] in ("(", "（") else 0)  # no copy of a long text
+
+
+_NOTE_STARTS = ("注:", "注：", "说明:", "说明：")
+
+
+_LEDGER: dict[str, tuple[str | None, str | None]] = {}  # label text -> schemas.ledger_key (pure; labels recur)
+
+
+def _ledger_key(text: str) -> tuple[str | None, str | None]:
+    found = _LEDGER.get(text)
+    if found is None:
+        if len(_LEDGER) > _MEMO_MAX:
+            _LEDGER.clear()
+        found = _LEDGER[text] = schemas.ledger_key(text)
+    return found
 
 
 _FUND_KEYS = ("一般公共预算", "政府性基金", "国有资本经营")
@@ -375,8 +506,8 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
         values = {}
         if amount_col is not None:
             raw = grid.cell(r, amount_col.index)
-            amount, problem = try_amount(raw)
-            values["合计"] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, amount_col.index), problem=problem)
+            amount, problem = _parsed(raw)
+            values["合计"] = Value.at(amount, raw, (grid.name, r, amount_col.index), problem)
         table.rows.append(Row(index=r, kind=RowKind.TOTAL, label=label, label_ref=CellRef(grid.name, r, col.index),
                               values=values, side=col.side, key=RowKey(label, RowKey.TOTAL)))
     blocks = sorted({c.side for c in cols if c.side})
@@ -392,8 +523,8 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
         for c in bcols:
             if c.key and c.role not in NON_AMOUNT_ROLES:
                 raw = grid.cell(r, c.index)
-                amount, problem = try_amount(raw)
-                values["合计"] = Value(amount=amount, raw=raw, ref=CellRef(grid.name, r, c.index), problem=problem)
+                amount, problem = _parsed(raw)
+                values["合计"] = Value.at(amount, raw, (grid.name, r, c.index), problem)
         if not code and not label and all(v.blank for v in values.values()):
             continue
         row = Row(index=r, kind=RowKind.DATA, label=label, values=values, side=block,
@@ -411,27 +542,38 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     amount_cols = _amount_columns(table, cols)
     sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
-    # 类/款/项 code columns present (function layout): (role, column, digits)
-    code_cols = [(k, by_role[k].index, 3 if k == "类" else 2) for k in ("类", "款", "项") if k in by_role]
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
     name_col = by_role.get(name_role) if name_role else None
     if name_col is None and layout == "economic":
         name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
+    sheet = grid.name
+    norm = schemas.norm
+    name_index = name_col.index if name_col is not None else None
+    i_class, i_kuan, i_item = (by_role[k].index if k in by_role else None for k in ("类", "款", "项"))
+    i_single = by_role["科目编码"].index if "科目编码" in by_role else None
+    i_unit = by_role["单位代码"].index if "单位代码" in by_role else None
+    i_dc, i_dk, i_gc, i_gk = (by_role[k].index if k in by_role else None for k in ("部门类", "部门款", "政府类", "政府款"))
+    # per side of a ledger: (side, its columns, its 名称 column)
+    ledger_sides = [(side, side_cols, next((c.index for c in side_cols if c.role == "名称"), None))
+                    for side, side_cols in sides.items()]
     for r in range(r_start, r_end):
         row = grid.rows[r]
-        if _blank_row(row) or is_lanci_row(row):
+        scanned = _scan_row(row)
+        if scanned is None:
+            continue  # blank
+        ft, maybe_lanci = scanned
+        if maybe_lanci and _lanci_texts(row):
             continue
-        ft = _first_text(grid, r)
         if ft and MISSING_MARKER in ft[0]:
-            table.missing_rows.append(CellRef(grid.name, r, ft[1]))
-            table.rows.append(Row(index=r, kind=RowKind.MARKER, label=schemas.norm(ft[0]), label_ref=CellRef(grid.name, r, ft[1])))
+            table.missing_rows.append(CellRef(sheet, r, ft[1]))
+            table.rows.append(Row(index=r, kind=RowKind.MARKER, label=norm(ft[0]), label_ref=CellRef(sheet, r, ft[1])))
             continue
         if layout == "ledger":
             parsed = _parse_row(grid, r, amount_cols)
             has_amount = _has_amount(parsed)
         else:
-            values, has_amount = _row_values(grid, r, amount_cols)
-        if ft and not has_amount and re.match(r"^[(（]?(注|说明)[:：]", ft[0]):
+            values, has_amount = _row_values(row, sheet, r, amount_cols)
+        if ft and not has_amount and _is_note(ft[0]):
             table.note = ft[0]
             continue
 
@@ -439,17 +581,19 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             _read_block_row(grid, table, r)
             continue
 
+        n = len(row)  # the row's cells by index below: what grid.cell gives ("" and beyond the row: None)
         if layout == "ledger":
             row_keys: dict[str, str | None] = {}
-            for side in ("收入", "支出"):
-                side_cols = sides[side]
-                name_col = next((c for c in side_cols if c.role == "名称"), None)
-                label_raw = grid.cell(r, name_col.index) if name_col else None
+            for side, side_cols, side_name in ledger_sides:
+                label_raw = (row[side_name] if side_name < n else None) if side_name is not None else None
+                if label_raw == "":
+                    label_raw = None
                 values = _values(grid, table, r, side_cols, parsed, side_amount_cols[side])
-                if not _text(label_raw).strip() and all(v.blank for v in values.values()):
+                label_text = _text(label_raw)
+                if not label_text.strip() and all(v.blank for v in values.values()):
                     continue
-                key, code = schemas.ledger_key(_text(label_raw))
-                if key is None and not _text(label_raw).strip() and side == "支出" and row_keys.get("收入") == "总计":
+                key, code = _ledger_key(label_text)
+                if key is None and not label_text.strip() and side == "支出" and row_keys.get("收入") == "总计":
                     key = "总计"  # one 总计 line printed across both sides (label only on the left)
                 if key in _FUND_KEYS and last_key.get(side, "").startswith(_OPENING):
                     key = f"{_OPENING}:{key}"  # 年初财政拨款结转和结余 → 一般公共预算财政拨款 …
@@ -460,44 +604,48 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 row_keys[side] = key
                 table.rows.append(
                     Row(
-                        index=r, kind=RowKind.DATA, label=schemas.norm(label_raw), side=side,
+                        index=r, kind=RowKind.DATA, label=norm(label_raw), side=side,
                         key=RowKey(key, RowKey.LINE) if key else None, code=code,
-                        label_ref=CellRef(grid.name, r, name_col.index) if name_col else None, values=values,
+                        label_ref=CellRef(sheet, r, side_name) if side_name is not None else None, values=values,
                     )
                 )
             continue
 
-        label_raw = grid.cell(r, name_col.index) if name_col else None
-        label = schemas.norm(label_raw)
-        label_ref = CellRef(grid.name, r, name_col.index) if name_col else None
-        item = Row(index=r, kind=RowKind.DATA, label=label, label_ref=label_ref, values=values)
+        if name_index is not None:
+            label = norm(row[name_index]) if name_index < n else ""
+            label_ref = CellRef(sheet, r, name_index)
+        else:
+            label, label_ref = "", None
+        item = Row(r, RowKind.DATA, label, label_ref, values)
 
         if layout == "function":
-            parts = {k: _code_part(grid.cell(r, index), width) for k, index, width in code_cols}
-            single = _code_part(grid.cell(r, by_role["科目编码"].index), 3) if "科目编码" in by_role else None
+            lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None
+            kuan = _code_part(row[i_kuan], 2) if i_kuan is not None and i_kuan < n else None
+            xiang = _code_part(row[i_item], 2) if i_item is not None and i_item < n else None
+            single = _code_part(row[i_single], 3) if i_single is not None and i_single < n else None
             code = None
             if single and len(single) in (3, 5, 7):
                 code = single
-            elif parts.get("类"):
-                code = parts["类"] + (parts.get("款") or "") + ((parts.get("项") or "") if parts.get("款") else "")
-            elif parts.get("款") and cur_class:
-                code = cur_class + parts["款"] + (parts.get("项") or "")
-            elif parts.get("项") and cur_kuan:
-                code = cur_kuan + parts["项"]
+            elif lei:
+                code = lei + (kuan or "") + ((xiang or "") if kuan else "")
+            elif kuan and cur_class:
+                code = cur_class + kuan + (xiang or "")
+            elif xiang and cur_kuan:
+                code = cur_kuan + xiang
             if code and len(code) in (3, 5, 7):
                 item.code = code
                 cur_class = code[:3]
                 cur_kuan = code[:5] if len(code) >= 5 else None
-            if "单位代码" in by_role:  # 收入总表 by unit (吉林): 部门 502, 单位 502001
-                unit = _code_part(grid.cell(r, by_role["单位代码"].index), 3)
+            if i_unit is not None:  # 收入总表 by unit (吉林): 部门 502, 单位 502001
+                unit = _code_part(row[i_unit], 3) if i_unit < n else None
                 item.key = RowKey(f"单位:{unit}", RowKey.UNIT) if unit else None
         elif layout == "economic":
-            dc = _code_part(grid.cell(r, by_role["部门类"].index), 3) if "部门类" in by_role else None
-            dk = _code_part(grid.cell(r, by_role["部门款"].index), 2) if "部门款" in by_role else None
-            gc = _code_part(grid.cell(r, by_role["政府类"].index), 3) if "政府类" in by_role else None
-            gk = _code_part(grid.cell(r, by_role["政府款"].index), 2) if "政府款" in by_role else None
-            if "科目编码" in by_role and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
-                single = _code_part(grid.cell(r, by_role["科目编码"].index), 3)
+            dc = _code_part(row[i_dc], 3) if i_dc is not None and i_dc < n else None
+            dk = _code_part(row[i_dk], 2) if i_dk is not None and i_dk < n else None
+            gc = _code_part(row[i_gc], 3) if i_gc is not None and i_gc < n else None
+            gk = _code_part(row[i_gk], 2) if i_gk is not None and i_gk < n else None
+            if i_single is not None and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
+                single = _code_part(row[i_single], 3) if i_single < n else None
                 if single and len(single) in (3, 5):
                     dc, dk = single[:3], single[3:] or None
             dc = dc or (cur_dept_class if dk else None)
@@ -509,7 +657,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 item.econ_gov = gc + (gk or "")
                 cur_gov_class = gc
             if not label and ft:
-                item.label, item.label_ref = schemas.norm(ft[0]), CellRef(grid.name, r, ft[1])
+                item.label, item.label_ref = norm(ft[0]), CellRef(sheet, r, ft[1])
 
         if layout == "project" and not item.label:
             for level in reversed(_PROJECT_LEVELS):  # 二级 / 一级 project or 类型 row (吉林 预算表9)

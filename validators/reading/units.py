@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..amounts import UNIT_YUAN, normalize_text
+from ..model import Value
 
 _DECLARED = re.compile(r"(?:金额|计量)?单位[:：]?(亿元|万元|千元|元)(?![\u4e00-\u9fff])")
 _BARE = re.compile(r"^[(（\[【]?(亿元|万元|千元|元)[)）\]】]?$")
@@ -50,6 +51,9 @@ def convert_value(value: Any, from_unit: str, to_unit: str) -> Any:
         return value
     f = factor(from_unit, to_unit)
     amount = value.amount * f if value.amount is not None else None
+    where = value.__dict__.get("_at")  # read by the reader (Value.at): the cell stays unbuilt
+    if where is not None and type(value) is Value:
+        return Value.at(amount, value.raw, where, value.problem, value.half_ulp * f)
     return dataclasses.replace(value, amount=amount, half_ulp=value.half_ulp * f)
 
 
