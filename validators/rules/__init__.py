@@ -84,12 +84,16 @@ class Context:
     """What a rule sees: the disclosure and helpers that build findings consistently."""
 
     def __init__(self, disclosure: Disclosure, rule: Rule, recorder: Callable | None = None,
-                 blocked: dict[str, list[str]] | None = None, config: Any = None):
+                 blocked: dict[str, list[str]] | None = None, config: Any = None, memo: dict | None = None):
         self.disclosure = disclosure
         self.rule = rule
         self._recorder = recorder
         self.blocked = blocked if blocked is not None else {}
         self.config = config
+        # what rules derive from the disclosure for one run of the catalogue (relations: amounts by column),
+        # shared by the rules of that run and dropped with it: the disclosure is not changed during a run,
+        # but may be between runs (tests edit amounts)
+        self.memo = memo if memo is not None else {}
         self.severity = config.severity(rule) if config else rule.severity  # after configuration
 
     def param(self, name: str) -> Any:
@@ -164,6 +168,7 @@ def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None, confi
         config = _Everything(set(select) if select is not None else None)
     findings: list[Finding] = []
     blocked: dict[str, list[str]] = {}
+    memo: dict = {}
     for r in all_rules():
         if not config.enabled(r):
             continue
@@ -172,7 +177,7 @@ def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None, confi
             for k in missing:
                 blocked.setdefault(k, []).append(r.code)
             continue
-        ctx = Context(disclosure, r, recorder, blocked, config)
+        ctx = Context(disclosure, r, recorder, blocked, config, memo)
         try:
             findings.extend(r.func(ctx))
         except (ArithmeticError, KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:

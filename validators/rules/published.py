@@ -108,7 +108,8 @@ def contents_entries(d: Disclosure) -> list[tuple[str, CellRef]]:
         first = d.narrative[0].ref if d.narrative else CellRef("目录", 0, 0)
         raw = [(text, next((p.ref for p in d.narrative if text.strip() and text.strip() in p.text), first)) for text in d.contents]
     else:
-        raw = [(line, p.ref) for p in d.narrative if _in_contents_section(p) for line in p.text.splitlines()]
+        sections = {s for s in {p.section for p in d.narrative} if schemas.norm(s) in ("目录", "目次")}
+        raw = [(line, p.ref) for p in d.narrative if p.section in sections for line in p.text.splitlines()]
     for text, ref in raw:
         t = _LEADERS.sub("", text).strip()
         if t and schemas.norm(t) not in ("目录", "目次"):
@@ -171,6 +172,8 @@ def years_match(ctx: Context):
             wrong_headings.append((place, int(m.group(1))))
     dates = []
     for p in d.narrative:
+        if "截" not in p.text:  # every _AS_OF date starts with 截至/截止 (clean leaves 截 as it is)
+            continue
         for m in _AS_OF.finditer(clean(p.text)):
             year_end = bool(m.group(5)) or (m.group(3) == "12" and m.group(4) in (None, "31"))
             dates.append((p, m, int(m.group(2)), year_end))
@@ -235,17 +238,26 @@ def template_phrases(ctx: Context):
     """
     for text, ref, where in _all_text(ctx.disclosure):
         t = clean(text)
+        # each pattern runs only where the characters every match of it holds are in the text (a literal
+        # search is far cheaper than the regex's scan; long narratives have thousands of paragraphs)
+        bracketed = "(" in t or "（" in t
+        slashed = "/" in t or "／" in t
+        instruction = "如" in t or "填写" in t or "不涉及的不列" in t
+        if not (bracketed or slashed or instruction):
+            continue
         hits = []
-        for m in list(_BRACKETED.finditer(t)) + list(_SLASHED.finditer(t)):
+        for m in (list(_BRACKETED.finditer(t)) if bracketed else []) + (list(_SLASHED.finditer(t)) if slashed else []):
             if _GOVERNS.match(t[m.end():]) and not any(m.start() < h.end() and h.start() < m.end() for h in hits):
                 hits.append(m)
-        hits += list(_INSTRUCTION.finditer(t))
+        if instruction:
+            hits += list(_INSTRUCTION.finditer(t))
         for m in hits:
             context = t[max(0, m.start() - 12): m.end() + 12]
             yield ctx.finding(message=f"{where}保留了模板用语“{m.group(0)}”：……{context}……", cells=[ref])
 
 
 _PLACEHOLDER_YEAR = re.compile(r"(?:_{2,}|＿+|[XＸ×x]{2,}|某|(?<!\d)\d{2,3}[XＸ×x])\s*年|[XＸ×x]\s*月\s*[XＸ×x]\s*日")
+_PLACEHOLDER_CHARS = re.compile(r"[_＿XＸ×x某]")  # one of them is in every _PLACEHOLDER_YEAR match (a fast scan)
 
 
 @rule("WB612", "标题、表名和部门名称中的模板占位内容", FAMILY)
@@ -271,15 +283,17 @@ def title_placeholders(ctx: Context):
         ref = next(iter(d.all_tables()), None)
         places.append(Place(d.department, ref.title_ref if ref else (d.narrative[0].ref if d.narrative else CellRef("封面", 0, 0)), "部门名称"))
     for p in d.narrative:  # date placeholders WZ804 does not know
-        m = _PLACEHOLDER_YEAR.search(p.text)
+        m = _PLACEHOLDER_YEAR.search(p.text) if _PLACEHOLDER_CHARS.search(p.text) else None
         if m and not LEFTOVER.search(p.text):
             yield ctx.finding(message=f"情况说明含模板占位内容“{m.group(0)}”：{p.text.strip()[:40]}", cells=[p.ref])
-    in_narrative = {p.text.strip() for p in d.narrative}  # those WZ804 reports already
+    in_narrative = None  # paragraph texts, those WZ804 reports already (worked out when a place needs it)
     for place in places:
-        if place.text.strip() in in_narrative:
-            continue
         m = LEFTOVER.search(place.text) or _PLACEHOLDER_YEAR.search(place.text)
         if m:
+            if in_narrative is None:
+                in_narrative = {p.text.strip() for p in d.narrative}
+            if place.text.strip() in in_narrative:
+                continue
             yield ctx.finding(message=f"{place.what}“{place.text.strip()[:40]}”含模板占位内容“{m.group(0)}”", cells=[place.ref])
 
 
