@@ -209,6 +209,25 @@ _INSTRUCTION = re.compile(
 )
 
 
+def template_hits(t: str) -> list["re.Match[str]"]:
+    """The template phrases of a cleaned text: choices that govern a number or a comparison (the first of
+    overlapping ones), then instructions.  Each pattern runs only where the characters every match of it
+    holds are in the text: a literal search is far cheaper than the regex's scan, and long narratives have
+    thousands of paragraphs (tests/test_rules_fast.py holds this equal to running all three everywhere)."""
+    bracketed = "(" in t or "（" in t
+    slashed = "/" in t or "／" in t
+    instruction = "如" in t or "填写" in t or "不涉及的不列" in t
+    if not (bracketed or slashed or instruction):
+        return []
+    hits: list[re.Match[str]] = []
+    for m in (list(_BRACKETED.finditer(t)) if bracketed else []) + (list(_SLASHED.finditer(t)) if slashed else []):
+        if _GOVERNS.match(t[m.end():]) and not any(m.start() < h.end() and h.start() < m.end() for h in hits):
+            hits.append(m)
+    if instruction:
+        hits += list(_INSTRUCTION.finditer(t))
+    return hits
+
+
 def _all_text(d: Disclosure) -> Iterator[tuple[str, CellRef, str]]:
     for p in d.narrative:
         yield p.text, p.ref, "情况说明"
@@ -238,20 +257,7 @@ def template_phrases(ctx: Context):
     """
     for text, ref, where in _all_text(ctx.disclosure):
         t = clean(text)
-        # each pattern runs only where the characters every match of it holds are in the text (a literal
-        # search is far cheaper than the regex's scan; long narratives have thousands of paragraphs)
-        bracketed = "(" in t or "（" in t
-        slashed = "/" in t or "／" in t
-        instruction = "如" in t or "填写" in t or "不涉及的不列" in t
-        if not (bracketed or slashed or instruction):
-            continue
-        hits = []
-        for m in (list(_BRACKETED.finditer(t)) if bracketed else []) + (list(_SLASHED.finditer(t)) if slashed else []):
-            if _GOVERNS.match(t[m.end():]) and not any(m.start() < h.end() and h.start() < m.end() for h in hits):
-                hits.append(m)
-        if instruction:
-            hits += list(_INSTRUCTION.finditer(t))
-        for m in hits:
+        for m in template_hits(t):
             context = t[max(0, m.start() - 12): m.end() + 12]
             yield ctx.finding(message=f"{where}保留了模板用语“{m.group(0)}”：……{context}……", cells=[ref])
 
