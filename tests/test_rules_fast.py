@@ -144,3 +144,20 @@ def test_text_gates_answer_as_the_patterns(texts):
             found["as_of"] += 1
             assert "截" in text, text
     assert all(n > 20 for n in found.values()), found  # every pattern matched often enough to mean something
+
+
+def test_is_heading_answers_as_before(texts):
+    """published.is_heading splits its sentence test and asks for 年 before the year pattern."""
+    import re
+
+    def before(text: str) -> bool:
+        t = text.strip()
+        if not t or len(t) > 50 or re.search(r"[。，；,;\t]|\S\s{3,}\S", t):
+            return False
+        return bool(published._HEADING_START.match(t)) or bool(re.search(r"\d{4}\s*年度?\s*" + published._DOC_TITLE.pattern, t))
+
+    extra = ["第一部分  部门概况", "一、   收支总体情况", " 2024年度部门决算 ", "2024 年 度 部门预算", "（一）主要职能\u3000\u3000\u3000说明",
+             "1. 收入", "2024年度", "　二、支出　"]
+    answers = [(t, published.is_heading(t)) for t in texts + extra]
+    assert answers == [(t, before(t)) for t in texts + extra]
+    assert sum(a for _, a in answers) > 20

@@ -117,6 +117,16 @@ class Context:
         return Finding(code=self.rule.code, severity=severity or self.severity, rule_name=self.rule.name, **kw)
 
 
+def table_values(ctx: Context, t: Table) -> list:
+    """Every Value of ``t``, row by row in each row's column order: built once per run of the catalogue
+    (``ctx.memo``) for the rules that look at every cell (RD001, WZ801)."""
+    key = ("table_values", id(t))
+    kept = ctx.memo.get(key)
+    if kept is None or kept[0] is not t.rows:
+        kept = ctx.memo[key] = (t.rows, [v for r in t.rows for v in r.values.values()])
+    return kept[1]
+
+
 _loaded = False
 _loading = threading.Lock()  # a Dask worker's threads may ask for the catalogue at the same moment
 

@@ -10,7 +10,7 @@ from ..hierarchy import groups
 from ..amounts import fmt
 from ..model import CellRef, RowKey, RowKind, Severity
 from ..reading import COVER_LEFTOVERS
-from . import Context, rule
+from . import Context, rule, table_values
 from ._profile import param
 
 _ZERO = Decimal(0)
@@ -18,11 +18,13 @@ LEFTOVER = re.compile(r"XX|ＸＸ|××|xx年|某某|＿{2,}|_{3,}|此处填写|�
 _LEFTOVER_CHARS = re.compile(r"[XＸ×x某＿_此示按]")  # with 单位名称: in every LEFTOVER match (a fast scan)
 
 
+def _may_be_leftover(text: str) -> bool:
+    return _LEFTOVER_CHARS.search(text) is not None or "单位名称" in text
+
+
 def leftover(text: str) -> "re.Match[str] | None":
     """``LEFTOVER.search(text)``, the regex run only where the characters each of its matches holds are."""
-    if _LEFTOVER_CHARS.search(text) or "单位名称" in text:
-        return LEFTOVER.search(text)
-    return None
+    return LEFTOVER.search(text) if _may_be_leftover(text) else None
 
 
 def _layout(kind: str) -> str:
@@ -59,7 +61,7 @@ def _negative_budget_amounts(ctx: Context):
     if d.kind != "预算":
         return
     for t in d.all_tables():
-        negative = [v for r in t.rows for v in r.values.values() if v.number < _ZERO]  # blank/unreadable: number 0
+        negative = [v for v in table_values(ctx, t) if v.number < _ZERO]  # blank/unreadable: number 0
         if not negative:
             continue
         shown = "、".join(f"{v.ref.address}（{fmt(v.amount)}）" for v in negative[:5]) + (" 等" if len(negative) > 5 else "")
@@ -85,10 +87,10 @@ def function_detail(ctx: Context):
         if _layout(t.kind) != "function":
             continue
         parents = {g.parent.code for g in groups(t, "function") if g.parent.code}
-        data = [r for r in t.data_rows() if r.code]
+        data = [r for r in t.rows if r.kind is RowKind.DATA and r.code]
         last = data[-1] if data else None
-        for r in data:
-            if len(r.code) in (3, 5) and r.code not in parents and any(not v.blank and v.number != 0 for v in r.values.values()):
+        for r in [r for r in data if len(r.code) in (3, 5) and r.code not in parents]:
+            if any(not v.blank and v.number != _ZERO for v in r.values.values()):
                 if t.truncated and last is not None and last.code.startswith(r.code):
                     continue  # the rows below may be the ones lost
                 level = "款" if len(r.code) == 3 else "项"
@@ -141,8 +143,11 @@ def template_leftovers(ctx: Context):
     for ref, what in d.cache.get(COVER_LEFTOVERS, []):  # 封面: “____年____部门”, empty 部门名称 / 年度
         yield ctx.finding(message=f"{what}：封面仍是模板，请填写部门名称和年度", cells=[ref])
     for t in d.all_tables():
-        for r in t.rows:
-            if r.label and r.label_ref and leftover(r.label):
+        labelled = [r for r in t.rows if r.label and r.label_ref]
+        if not labelled or not _may_be_leftover("\n".join([r.label for r in labelled])):
+            continue  # no label holds a character every leftover holds (a match never spans a line break)
+        for r in labelled:
+            if leftover(r.label):
                 yield ctx.finding(message=f"{t.kind}“{r.label}”含模板占位内容", cells=[r.label_ref], table=t.kind)
     for p in d.narrative:
         m = leftover(p.text)

@@ -45,12 +45,17 @@ class Place:
     what: str  # Chinese: "表名" | "表注" | "标题" | "部分名称" | "目录" | "部门名称"
 
 
+_SENTENCE_MARKS = re.compile(r"[。，；,;\t]")
+_WIDE_GAP = re.compile(r"\s{3,}")  # in a stripped text, the same as r"\S\s{3,}\S" (a run of spaces between words)
+_YEAR_TITLE = re.compile(r"\d{4}\s*年度?\s*" + _DOC_TITLE.pattern)
+
+
 def is_heading(text: str) -> bool:
     """A short line without sentence punctuation that opens a part or names the document."""
     t = text.strip()
-    if not t or len(t) > 50 or re.search(r"[。，；,;\t]|\S\s{3,}\S", t):
+    if not t or len(t) > 50 or _SENTENCE_MARKS.search(t) or _WIDE_GAP.search(t):
         return False
-    return bool(_HEADING_START.match(t)) or bool(re.search(r"\d{4}\s*年度?\s*" + _DOC_TITLE.pattern, t))
+    return bool(_HEADING_START.match(t)) or ("年" in t and bool(_YEAR_TITLE.search(t)))
 
 
 class PublishedView:
@@ -519,9 +524,12 @@ _FISCAL_PARTS = re.compile(r"(财政拨款收入|一般公共预算财政拨款(
 _ALL_PARTS = re.compile(r"(本年收入(合计)?|本年支出(合计)?|财政拨款收入|财政拨款收入?、?支出?总计)$")
 
 
+_YEAR_WORD = re.compile(r"(?<![\d.,])((?:19|20)\d{2})\s*年")
+
+
 def _this_year(d: Disclosure, st: Statement) -> bool:
-    years = {int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2})\s*年", clean(st.text))}
-    return not (years - {d.year}) and not re.search(r"上年|上一年", st.text)
+    years = {int(y) for y in _YEAR_WORD.findall(clean(st.text))}
+    return not (years - {d.year}) and "上年" not in st.text and "上一年" not in st.text
 
 
 @rule("WZ813", "情况说明中的收支总计小于其组成部分", FAMILY)
@@ -652,7 +660,7 @@ def blank_table_stated(ctx: Context):
         if st.kind != "amount" or not st.amount or st.paragraph in performance:
             continue
         subject = schemas.norm(st.subject)
-        years = {int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2})\s*年", clean(st.text))}
+        years = {int(y) for y in _YEAR_WORD.findall(clean(st.text))}
         if "上年" in subject or years - {d.year}:
             continue  # another year's figure: not this year's table
         kinds = next((k for pattern, k in _SUBJECT_TABLES if re.search(pattern, subject)), ())

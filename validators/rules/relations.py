@@ -125,10 +125,11 @@ class _Amounts:
             col = self._columns[key] = [v.number if (v := d.get(key)) is not None else _ZERO for d in self._values]
         return col
 
-    def position(self, row: Row) -> int:
+    def positions(self) -> dict[int, int]:
+        """Row position by ``id(row)``."""
         if self._at is None:
             self._at = {id(r): i for i, r in enumerate(self.rows)}
-        return self._at[id(row)]
+        return self._at
 
     def at_code(self, by: str) -> dict[str, int]:
         """Row position by 功能分类 code (``by`` "code": as ``_by_code``) or economic code pair ("econ": as
@@ -536,7 +537,8 @@ def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             pvals, kids = g.parent.values, g.children
             fast = amounts is not None and bool(kids)
             if fast:
-                at, kids_at = amounts.position(g.parent), itemgetter(*[amounts.position(c) for c in kids])
+                pos = amounts.positions()
+                at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
             for key in keys:
                 total = pvals.get(key)
                 if total is None:
@@ -714,12 +716,19 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         a_rows, b_rows = _by_code(ta), _by_code(tb)
     template = rel.arg("what", "")
     both_only = rel.arg("both_only", False)
-    codes = list(a_rows) + [c for c in b_rows if c not in a_rows]
-    if not _recording(ctx):  # the fast pass: a code both print with exactly the same amount says nothing
+    if _recording(ctx):
+        codes = list(a_rows) + [c for c in b_rows if c not in a_rows]
+    else:  # the fast pass: only codes that may be reported, in the same order (a's, then those only b prints)
         by = "econ" if rel.arg("by", "code") == "econ" else "code"
         am, bm = _amounts(ctx, ta), _amounts(ctx, tb)
         a_at, b_at, a_col, b_col = am.at_code(by), bm.at_code(by), am.column(ka), bm.column(kb)
-        codes = [c for c in codes if (i := a_at.get(c)) is None or (j := b_at.get(c)) is None or a_col[i] != b_col[j]]
+        # printed by both: equal_check says nothing when both amounts are the same Decimal (or one is
+        # absent: 0 in the column); printed by one: missing_row says nothing for an amount of 0 (blank,
+        # unreadable or absent: 0 in the column)
+        codes = [c for c in a_rows if (a_col[a_at[c]] != b_col[j] if (j := b_at.get(c)) is not None
+                                       else not both_only and a_col[a_at[c]] != _ZERO)]
+        if not both_only:
+            codes += [c for c in b_rows if c not in a_at and b_col[b_at[c]] != _ZERO]
     for code in codes:
         ra, rb = a_rows.get(code), b_rows.get(code)
         va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
@@ -1018,10 +1027,13 @@ def _uncoded_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     t, lookup = ctx.table(rel.arg("table")), ctx.table(rel.arg("lookup", ""))
     if t is None:
         return
+    uncoded = [r for r in t.rows if r.kind is RowKind.DATA and not r.code]
+    if not uncoded:
+        return
     by_label = {r.label: r for r in lookup.data_rows() if r.code} if lookup is not None else {}
-    for row in t.data_rows():
+    for row in uncoded:
         amounts = [v for v in row.values.values() if not v.blank]
-        if row.code or not amounts:
+        if not amounts:
             continue
         same = by_label.get(row.label)
         hint = f"；{lookup.kind}中同名科目为 {same.code}，请核对后补填" if same else ""
