@@ -507,6 +507,16 @@ def _amount_columns(t: Table) -> list:
     return [c for c in t.columns if c.key and c.role not in NON_AMOUNT_ROLES]
 
 
+def _amount_keys(t: Table) -> list[str]:
+    """The keys of ``_amount_columns(t)`` in column order (a key printed twice is there twice), kept in
+    ``t.cache`` while the column list is the same list of the same length.  Read only."""
+    kept = t.cache.get("_relations_amount_keys")
+    if kept is None or kept[0] is not t.columns or kept[1] != len(t.columns):
+        kept = (t.columns, len(t.columns), [c.key for c in _amount_columns(t)])
+        t.cache["_relations_amount_keys"] = kept
+    return kept[2]
+
+
 def _column_groups(t: Table) -> list[str | None]:
     """Column groups in printed order (三公: 2024年预算数 | 2025年预算数; None for ungrouped columns)."""
     seen: list[str | None] = []
@@ -520,31 +530,33 @@ def _column_groups(t: Table) -> list[str | None]:
 def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     from .. import schemas
     from ..hierarchy import groups
-    from ..reading.tables import NON_AMOUNT_ROLES
 
     layout, level = rel.arg("layout"), rel.arg("level")
     kinds = rel.arg("tables", "*")  # named tables are grouped by ``layout`` whatever their own layout
+    columns, recording, table_kinds = rel.arg("columns"), _recording(ctx), schemas.table_kinds()
     for t in ctx.disclosure.all_tables():
-        if (schemas.table_kinds()[t.kind].layout != layout) if kinds == "*" else (t.kind not in kinds):
+        if (table_kinds[t.kind].layout != layout) if kinds == "*" else (t.kind not in kinds):
             continue
-        keys = [c.key for c in t.columns if c.key and c.role not in NON_AMOUNT_ROLES]
-        if rel.arg("columns") is not None:
-            keys = [k for k in rel.arg("columns") if k in keys]
-        amounts = None if _recording(ctx) else _amounts(ctx, t)
-        for g in groups(t, layout):
-            if g.level != level:
-                continue
+        at_level = [g for g in groups(t, layout) if g.level == level]
+        if not at_level:
+            continue
+        keys = _amount_keys(t)
+        if columns is not None:
+            keys = [k for k in columns if k in keys]
+        if not recording:
+            amounts = _amounts(ctx, t)
+            pos, cols = amounts.positions(), {key: amounts.column(key) for key in keys}
+        for g in at_level:
             pvals, kids = g.parent.values, g.children
-            fast = amounts is not None and bool(kids)
+            fast = not recording and bool(kids)
             if fast:
-                pos = amounts.positions()
                 at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
             for key in keys:
                 total = pvals.get(key)
                 if total is None:
                     continue
                 if fast:  # the fast pass: Σ children exactly the parent says nothing
-                    col = amounts.column(key)
+                    col = cols[key]
                     if (sum(kids_at(col), _ZERO) if len(kids) > 1 else kids_at(col)) == col[at]:
                         continue
                 parts = [c.values.get(key) for c in kids]
