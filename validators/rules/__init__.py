@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from ..model import Disclosure, Finding, Severity, Table
@@ -117,13 +118,17 @@ class Context:
         return Finding(code=self.rule.code, severity=severity or self.severity, rule_name=self.rule.name, **kw)
 
 
-def table_values(ctx: Context, t: Table) -> list:
-    """Every Value of ``t``, row by row in each row's column order: built once per run of the catalogue
-    (``ctx.memo``) for the rules that look at every cell (RD001, WZ801)."""
-    key = ("table_values", id(t))
+_ZERO = Decimal(0)
+
+
+def odd_values(ctx: Context, t: Table) -> list:
+    """The Values of ``t`` that are unreadable (``problem``) or negative, row by row in each row's column
+    order: one pass over the table's cells per run of the catalogue (``ctx.memo``), shared by RD001
+    (unreadable) and WZ801 (negative).  Read only."""
+    key = ("odd_values", id(t))
     kept = ctx.memo.get(key)
     if kept is None or kept[0] is not t.rows:
-        kept = ctx.memo[key] = (t.rows, [v for r in t.rows for v in r.values.values()])
+        kept = ctx.memo[key] = (t.rows, [v for r in t.rows for v in r.values.values() if v.problem or v.number < _ZERO])
     return kept[1]
 
 

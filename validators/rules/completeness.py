@@ -10,7 +10,7 @@ from ..hierarchy import groups
 from ..amounts import fmt
 from ..model import CellRef, RowKey, RowKind, Severity
 from ..reading import COVER_LEFTOVERS
-from . import Context, rule, table_values
+from . import Context, odd_values, rule
 from ._profile import param
 
 _ZERO = Decimal(0)
@@ -61,7 +61,7 @@ def _negative_budget_amounts(ctx: Context):
     if d.kind != "预算":
         return
     for t in d.all_tables():
-        negative = [v for v in table_values(ctx, t) if v.number < _ZERO]  # blank/unreadable: number 0
+        negative = [v for v in odd_values(ctx, t) if v.number < _ZERO]  # blank/unreadable: number 0
         if not negative:
             continue
         shown = "、".join(f"{v.ref.address}（{fmt(v.amount)}）" for v in negative[:5]) + (" 等" if len(negative) > 5 else "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Disclosure, Finding, Severity
-from . import RULES, Context, rule, table_values
+from . import RULES, Context, odd_values, rule
 
 
 @rule("RD001", "金额单元格无法识别", "读取", severity=Severity.UNVERIFIABLE)
@@ -22,7 +22,7 @@ def unreadable_amounts(ctx: Context):
     填写 100.00；没有金额的单元格留空或填“-”。
     """
     for table in ctx.disclosure.all_tables():
-        for value in [v for v in table_values(ctx, table) if v.problem]:
+        for value in [v for v in odd_values(ctx, table) if v.problem]:
             yield ctx.finding(
                 message=f"{table.kind} {value.ref.address} 单元格内容无法作为金额：{value.problem}，相关校验无法进行",
                 cells=[value.ref], table=table.kind, evidence={"raw": str(value.raw)[:80]},
