@@ -125,10 +125,13 @@ def odd_values(ctx: Context, t: Table) -> list:
     """The Values of ``t`` that are unreadable (``problem``) or negative, row by row in each row's column
     order: one pass over the table's cells per run of the catalogue (``ctx.memo``), shared by RD001
     (unreadable) and WZ801 (negative).  Read only."""
+    memo = getattr(ctx, "memo", None)
+    if memo is None:  # a context made by hand: nothing is kept
+        memo = {}
     key = ("odd_values", id(t))
-    kept = ctx.memo.get(key)
+    kept = memo.get(key)
     if kept is None or kept[0] is not t.rows:
-        kept = ctx.memo[key] = (t.rows, [v for r in t.rows for v in r.values.values() if v.problem or v.number < _ZERO])
+        kept = memo[key] = (t.rows, [v for r in t.rows for v in r.values.values() if v.problem or v.number < _ZERO])
     return kept[1]
 
 
