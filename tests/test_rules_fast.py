@@ -162,13 +162,3 @@ def test_is_heading_answers_as_before(texts):
     assert answers == [(t, before(t)) for t in texts + extra]
     assert sum(a for _, a in answers) > 20
 
-
-def test_labels_with_leftovers_are_those_searched_one_by_one(texts):
-    from validators.rules.completeness import _labels_with_leftovers
-
-    rng = random.Random(804)
-    labels = [t for t in texts if "\n" not in t]
-    for _ in range(300):
-        chosen = rng.sample(labels, rng.randint(0, 40))
-        assert _labels_with_leftovers(chosen) == [i for i, label in enumerate(chosen) if LEFTOVER.search(label)], chosen
-    assert any(LEFTOVER.search(label) for label in labels)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from decimal import Decimal
-from itertools import accumulate
 
 from .. import schemas
 from ..hierarchy import groups
@@ -22,16 +20,6 @@ _LEFTOVER_CHARS = re.compile(r"[XＸ×x某＿_此示按]")  # with 单位名称:
 
 def _may_be_leftover(text: str) -> bool:
     return _LEFTOVER_CHARS.search(text) is not None or "单位名称" in text
-
-
-def _labels_with_leftovers(labels: list[str]) -> list[int]:
-    """The positions of the labels ``LEFTOVER`` finds something in, in order: one search over the labels
-    joined by line breaks (no LEFTOVER match holds one, so none spans two labels) instead of one per label."""
-    text = "\n".join(labels)
-    if not labels or not _may_be_leftover(text):
-        return []
-    starts = list(accumulate([len(label) + 1 for label in labels[:-1]], initial=0))
-    return sorted({bisect_right(starts, m.start()) - 1 for m in LEFTOVER.finditer(text)})
 
 
 def leftover(text: str) -> "re.Match[str] | None":
@@ -155,10 +143,9 @@ def template_leftovers(ctx: Context):
     for ref, what in d.cache.get(COVER_LEFTOVERS, []):  # 封面: “____年____部门”, empty 部门名称 / 年度
         yield ctx.finding(message=f"{what}：封面仍是模板，请填写部门名称和年度", cells=[ref])
     for t in d.all_tables():
-        labelled = [r for r in t.rows if r.label and r.label_ref]
-        for i in _labels_with_leftovers([r.label for r in labelled]):
-            r = labelled[i]
-            yield ctx.finding(message=f"{t.kind}“{r.label}”含模板占位内容", cells=[r.label_ref], table=t.kind)
+        for r in t.rows:
+            if r.label and r.label_ref and leftover(r.label):
+                yield ctx.finding(message=f"{t.kind}“{r.label}”含模板占位内容", cells=[r.label_ref], table=t.kind)
     for p in d.narrative:
         m = leftover(p.text)
         if m:
