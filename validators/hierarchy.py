@@ -24,17 +24,28 @@ def _ends(table: Table, length_of) -> list[int]:
     few, so the minimum over the lengths seen so far is cheap."""
     rows = table.rows
     nearest: dict[int, int] = {}  # length -> position of the nearest later DATA row of that length
+    # length n -> position of the nearest later DATA row of length <= n, for the lengths asked so far: a
+    # DATA row met going backward is nearer than every row seen, so it becomes the answer of every length
+    # at least its own (kept up to date instead of taking the minimum over ``nearest`` for every row)
+    answer: dict[int, int | None] = {}
     ends = [1 << 30] * len(rows)
+    data = RowKind.DATA
     for pos in range(len(rows) - 1, -1, -1):
         row = rows[pos]
         n = length_of(row)
         if n is None:
             continue
-        first = min((p for k, p in nearest.items() if k <= n), default=None)
+        if n in answer:
+            first = answer[n]
+        else:
+            first = answer[n] = min((p for k, p in nearest.items() if k <= n), default=None)
         if first is not None:
             ends[pos] = rows[first].index
-        if row.kind is RowKind.DATA:
+        if row.kind is data:
             nearest[n] = pos
+            for k in answer:
+                if k >= n:
+                    answer[k] = pos
     return ends
 
 

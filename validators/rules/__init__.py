@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from ..model import Disclosure, Finding, Severity, Table
@@ -84,12 +85,16 @@ class Context:
     """What a rule sees: the disclosure and helpers that build findings consistently."""
 
     def __init__(self, disclosure: Disclosure, rule: Rule, recorder: Callable | None = None,
-                 blocked: dict[str, list[str]] | None = None, config: Any = None):
+                 blocked: dict[str, list[str]] | None = None, config: Any = None, memo: dict | None = None):
         self.disclosure = disclosure
         self.rule = rule
         self._recorder = recorder
         self.blocked = blocked if blocked is not None else {}
         self.config = config
+        # what rules derive from the disclosure for one run of the catalogue (relations: amounts by column),
+        # shared by the rules of that run and dropped with it: the disclosure is not changed during a run,
+        # but may be between runs (tests edit amounts)
+        self.memo = memo if memo is not None else {}
         self.severity = config.severity(rule) if config else rule.severity  # after configuration
 
     def param(self, name: str) -> Any:
@@ -111,6 +116,23 @@ class Context:
 
     def finding(self, severity: Severity | None = None, **kw) -> Finding:
         return Finding(code=self.rule.code, severity=severity or self.severity, rule_name=self.rule.name, **kw)
+
+
+_ZERO = Decimal(0)
+
+
+def odd_values(ctx: Context, t: Table) -> list:
+    """The Values of ``t`` that are unreadable (``problem``) or negative, row by row in each row's column
+    order: one pass over the table's cells per run of the catalogue (``ctx.memo``), shared by RD001
+    (unreadable) and WZ801 (negative).  Read only."""
+    memo = getattr(ctx, "memo", None)
+    if memo is None:  # a context made by hand: nothing is kept
+        memo = {}
+    key = ("odd_values", id(t))
+    kept = memo.get(key)
+    if kept is None or kept[0] is not t.rows:
+        kept = memo[key] = (t.rows, [v for r in t.rows for v in r.values.values() if v.problem or v.number < _ZERO])
+    return kept[1]
 
 
 _loaded = False
@@ -164,6 +186,7 @@ def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None, confi
         config = _Everything(set(select) if select is not None else None)
     findings: list[Finding] = []
     blocked: dict[str, list[str]] = {}
+    memo: dict = {}
     for r in all_rules():
         if not config.enabled(r):
             continue
@@ -172,7 +195,7 @@ def run_rules(disclosure: Disclosure, select: Iterable[str] | None = None, confi
             for k in missing:
                 blocked.setdefault(k, []).append(r.code)
             continue
-        ctx = Context(disclosure, r, recorder, blocked, config)
+        ctx = Context(disclosure, r, recorder, blocked, config, memo)
         try:
             findings.extend(r.func(ctx))
         except (ArithmeticError, KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:

@@ -154,14 +154,24 @@ def target_amounts(ctx: Context) -> Iterator[Finding]:
     """WB601: a target table's 年度资金总额 against its project in the project table."""
     d = ctx.disclosure
     slips = target_slips(d)
+    by_row: dict[int, list[tuple[Decimal, list[Value]]]] = {}  # for this check: many targets, few projects
+
+    def row_candidates(r) -> list[tuple[Decimal, list[Value]]]:
+        found = by_row.get(id(r))
+        if found is None:
+            found = by_row[id(r)] = _row_candidates(r, d)
+        return found
+
     for t in read_part(d).targets:
         if t.total is None or id(t) in slips:
             continue
         rows = _project_rows(d, t.name)
         if not rows:
             continue  # listed by unlinked_targets (WB609)
-        candidates = [c for r in rows for c in _row_candidates(r, d)]
-        if any(abs(t.total.wan - c) <= _tolerance(t.total, *vs) for c, vs in candidates):
+        candidates = [c for r in rows for c in row_candidates(r)]
+        # a candidate equal to the total holds whatever the envelope (at least 0.01): envelopes only without one
+        wan = t.total.wan
+        if any(c == wan for c, _ in candidates) or any(abs(wan - c) <= _tolerance(t.total, *vs) for c, vs in candidates):
             continue
         best, values = min(candidates, key=lambda cv: abs(t.total.wan - cv[0]))
         yield ctx.finding(

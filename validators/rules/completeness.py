@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from .. import schemas
 from ..hierarchy import groups
 from ..amounts import fmt
 from ..model import CellRef, RowKey, RowKind, Severity
 from ..reading import COVER_LEFTOVERS
-from . import Context, rule
+from . import Context, odd_values, rule
 from ._profile import param
 
+_ZERO = Decimal(0)
 LEFTOVER = re.compile(r"XX|ＸＸ|××|xx年|某某|＿{2,}|_{3,}|此处填写|示例单位|（单位名称）|\(单位名称\)|按照?以下模板填写")
+_LEFTOVER_CHARS = re.compile(r"[XＸ×x某＿_此示按]")  # with 单位名称: in every LEFTOVER match (a fast scan)
+
+
+def _may_be_leftover(text: str) -> bool:
+    return _LEFTOVER_CHARS.search(text) is not None or "单位名称" in text
+
+
+def leftover(text: str) -> "re.Match[str] | None":
+    """``LEFTOVER.search(text)``, the regex run only where the characters each of its matches holds are."""
+    return LEFTOVER.search(text) if _may_be_leftover(text) else None
 
 
 def _layout(kind: str) -> str:
@@ -49,7 +61,7 @@ def _negative_budget_amounts(ctx: Context):
     if d.kind != "预算":
         return
     for t in d.all_tables():
-        negative = [v for r in t.rows for v in r.values.values() if v.amount is not None and v.amount < 0]
+        negative = [v for v in odd_values(ctx, t) if v.number < _ZERO]  # blank/unreadable: number 0
         if not negative:
             continue
         shown = "、".join(f"{v.ref.address}（{fmt(v.amount)}）" for v in negative[:5]) + (" 等" if len(negative) > 5 else "")
@@ -75,10 +87,10 @@ def function_detail(ctx: Context):
         if _layout(t.kind) != "function":
             continue
         parents = {g.parent.code for g in groups(t, "function") if g.parent.code}
-        data = [r for r in t.data_rows() if r.code]
+        data = [r for r in t.rows if r.kind is RowKind.DATA and r.code]
         last = data[-1] if data else None
-        for r in data:
-            if len(r.code) in (3, 5) and r.code not in parents and any(not v.blank and v.number != 0 for v in r.values.values()):
+        for r in [r for r in data if len(r.code) in (3, 5) and r.code not in parents]:
+            if any(not v.blank and v.number != _ZERO for v in r.values.values()):
                 if t.truncated and last is not None and last.code.startswith(r.code):
                     continue  # the rows below may be the ones lost
                 level = "款" if len(r.code) == 3 else "项"
@@ -132,10 +144,10 @@ def template_leftovers(ctx: Context):
         yield ctx.finding(message=f"{what}：封面仍是模板，请填写部门名称和年度", cells=[ref])
     for t in d.all_tables():
         for r in t.rows:
-            if r.label and r.label_ref and LEFTOVER.search(r.label):
+            if r.label and r.label_ref and leftover(r.label):
                 yield ctx.finding(message=f"{t.kind}“{r.label}”含模板占位内容", cells=[r.label_ref], table=t.kind)
     for p in d.narrative:
-        m = LEFTOVER.search(p.text)
+        m = leftover(p.text)
         if m:
             yield ctx.finding(message=f"情况说明含模板占位内容“{m.group()}”：{p.text[:40]}", cells=[p.ref])
 
@@ -200,12 +212,12 @@ def rows_identified(ctx: Context):
         layout = _layout(t.kind)
         if layout not in ("function", "economic"):
             continue
-        for r in t.rows:
+        attr = "code" if layout == "function" else "econ_dept"
+        for r in [r for r in t.rows if not (getattr(r, attr) and r.label)]:  # coded and named rows are fine
             if r.kind is not RowKind.DATA or (r.key is not None and r.key.kind == RowKey.UNIT):
                 continue  # 吉林 收入总表 rows are units (部门(单位)代码), not 科目
-            coded = r.code if layout == "function" else r.econ_dept
-            has_amount = any(not v.blank for v in r.values.values())
-            if not coded and has_amount:
+            coded = getattr(r, attr)
+            if not coded and any(not v.blank for v in r.values.values()):
                 yield ctx.finding(message=f"{t.kind}第 {r.index + 1} 行“{r.label or '（无名称）'}”有金额但没有科目编码", cells=[r.label_ref or r.cells[0]], table=t.kind)
             elif coded and not r.label:
                 yield ctx.finding(message=f"{t.kind}科目“{coded}”没有名称", cells=r.cells[:1], table=t.kind)

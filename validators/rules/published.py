@@ -45,12 +45,17 @@ class Place:
     what: str  # Chinese: "表名" | "表注" | "标题" | "部分名称" | "目录" | "部门名称"
 
 
+_SENTENCE_MARKS = re.compile(r"[。，；,;\t]")
+_WIDE_GAP = re.compile(r"\s{3,}")  # in a stripped text, the same as r"\S\s{3,}\S" (a run of spaces between words)
+_YEAR_TITLE = re.compile(r"\d{4}\s*年度?\s*" + _DOC_TITLE.pattern)
+
+
 def is_heading(text: str) -> bool:
     """A short line without sentence punctuation that opens a part or names the document."""
     t = text.strip()
-    if not t or len(t) > 50 or re.search(r"[。，；,;\t]|\S\s{3,}\S", t):
+    if not t or len(t) > 50 or _SENTENCE_MARKS.search(t) or _WIDE_GAP.search(t):
         return False
-    return bool(_HEADING_START.match(t)) or bool(re.search(r"\d{4}\s*年度?\s*" + _DOC_TITLE.pattern, t))
+    return bool(_HEADING_START.match(t)) or ("年" in t and bool(_YEAR_TITLE.search(t)))
 
 
 class PublishedView:
@@ -108,7 +113,8 @@ def contents_entries(d: Disclosure) -> list[tuple[str, CellRef]]:
         first = d.narrative[0].ref if d.narrative else CellRef("目录", 0, 0)
         raw = [(text, next((p.ref for p in d.narrative if text.strip() and text.strip() in p.text), first)) for text in d.contents]
     else:
-        raw = [(line, p.ref) for p in d.narrative if _in_contents_section(p) for line in p.text.splitlines()]
+        sections = {s for s in {p.section for p in d.narrative} if schemas.norm(s) in ("目录", "目次")}
+        raw = [(line, p.ref) for p in d.narrative if p.section in sections for line in p.text.splitlines()]
     for text, ref in raw:
         t = _LEADERS.sub("", text).strip()
         if t and schemas.norm(t) not in ("目录", "目次"):
@@ -171,6 +177,8 @@ def years_match(ctx: Context):
             wrong_headings.append((place, int(m.group(1))))
     dates = []
     for p in d.narrative:
+        if "截" not in p.text:  # every _AS_OF date starts with 截至/截止 (clean leaves 截 as it is)
+            continue
         for m in _AS_OF.finditer(clean(p.text)):
             year_end = bool(m.group(5)) or (m.group(3) == "12" and m.group(4) in (None, "31"))
             dates.append((p, m, int(m.group(2)), year_end))
@@ -206,6 +214,25 @@ _INSTRUCTION = re.compile(
 )
 
 
+def template_hits(t: str) -> list["re.Match[str]"]:
+    """The template phrases of a cleaned text: choices that govern a number or a comparison (the first of
+    overlapping ones), then instructions.  Each pattern runs only where the characters every match of it
+    holds are in the text: a literal search is far cheaper than the regex's scan, and long narratives have
+    thousands of paragraphs (tests/test_rules_fast.py holds this equal to running all three everywhere)."""
+    bracketed = "(" in t or "（" in t
+    slashed = "/" in t or "／" in t
+    instruction = "如" in t or "填写" in t or "不涉及的不列" in t
+    if not (bracketed or slashed or instruction):
+        return []
+    hits: list[re.Match[str]] = []
+    for m in (list(_BRACKETED.finditer(t)) if bracketed else []) + (list(_SLASHED.finditer(t)) if slashed else []):
+        if _GOVERNS.match(t[m.end():]) and not any(m.start() < h.end() and h.start() < m.end() for h in hits):
+            hits.append(m)
+    if instruction:
+        hits += list(_INSTRUCTION.finditer(t))
+    return hits
+
+
 def _all_text(d: Disclosure) -> Iterator[tuple[str, CellRef, str]]:
     for p in d.narrative:
         yield p.text, p.ref, "情况说明"
@@ -235,17 +262,13 @@ def template_phrases(ctx: Context):
     """
     for text, ref, where in _all_text(ctx.disclosure):
         t = clean(text)
-        hits = []
-        for m in list(_BRACKETED.finditer(t)) + list(_SLASHED.finditer(t)):
-            if _GOVERNS.match(t[m.end():]) and not any(m.start() < h.end() and h.start() < m.end() for h in hits):
-                hits.append(m)
-        hits += list(_INSTRUCTION.finditer(t))
-        for m in hits:
+        for m in template_hits(t):
             context = t[max(0, m.start() - 12): m.end() + 12]
             yield ctx.finding(message=f"{where}保留了模板用语“{m.group(0)}”：……{context}……", cells=[ref])
 
 
 _PLACEHOLDER_YEAR = re.compile(r"(?:_{2,}|＿+|[XＸ×x]{2,}|某|(?<!\d)\d{2,3}[XＸ×x])\s*年|[XＸ×x]\s*月\s*[XＸ×x]\s*日")
+_PLACEHOLDER_CHARS = re.compile(r"[_＿XＸ×x某]")  # one of them is in every _PLACEHOLDER_YEAR match (a fast scan)
 
 
 @rule("WB612", "标题、表名和部门名称中的模板占位内容", FAMILY)
@@ -271,15 +294,17 @@ def title_placeholders(ctx: Context):
         ref = next(iter(d.all_tables()), None)
         places.append(Place(d.department, ref.title_ref if ref else (d.narrative[0].ref if d.narrative else CellRef("封面", 0, 0)), "部门名称"))
     for p in d.narrative:  # date placeholders WZ804 does not know
-        m = _PLACEHOLDER_YEAR.search(p.text)
+        m = _PLACEHOLDER_YEAR.search(p.text) if _PLACEHOLDER_CHARS.search(p.text) else None
         if m and not LEFTOVER.search(p.text):
             yield ctx.finding(message=f"情况说明含模板占位内容“{m.group(0)}”：{p.text.strip()[:40]}", cells=[p.ref])
-    in_narrative = {p.text.strip() for p in d.narrative}  # those WZ804 reports already
+    in_narrative = None  # paragraph texts, those WZ804 reports already (worked out when a place needs it)
     for place in places:
-        if place.text.strip() in in_narrative:
-            continue
         m = LEFTOVER.search(place.text) or _PLACEHOLDER_YEAR.search(place.text)
         if m:
+            if in_narrative is None:
+                in_narrative = {p.text.strip() for p in d.narrative}
+            if place.text.strip() in in_narrative:
+                continue
             yield ctx.finding(message=f"{place.what}“{place.text.strip()[:40]}”含模板占位内容“{m.group(0)}”", cells=[place.ref])
 
 
@@ -499,9 +524,12 @@ _FISCAL_PARTS = re.compile(r"(财政拨款收入|一般公共预算财政拨款(
 _ALL_PARTS = re.compile(r"(本年收入(合计)?|本年支出(合计)?|财政拨款收入|财政拨款收入?、?支出?总计)$")
 
 
+_YEAR_WORD = re.compile(r"(?<![\d.,])((?:19|20)\d{2})\s*年")
+
+
 def _this_year(d: Disclosure, st: Statement) -> bool:
-    years = {int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2})\s*年", clean(st.text))}
-    return not (years - {d.year}) and not re.search(r"上年|上一年", st.text)
+    years = {int(y) for y in _YEAR_WORD.findall(clean(st.text))}
+    return not (years - {d.year}) and "上年" not in st.text and "上一年" not in st.text
 
 
 @rule("WZ813", "情况说明中的收支总计小于其组成部分", FAMILY)
@@ -632,7 +660,7 @@ def blank_table_stated(ctx: Context):
         if st.kind != "amount" or not st.amount or st.paragraph in performance:
             continue
         subject = schemas.norm(st.subject)
-        years = {int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2})\s*年", clean(st.text))}
+        years = {int(y) for y in _YEAR_WORD.findall(clean(st.text))}
         if "上年" in subject or years - {d.year}:
             continue  # another year's figure: not this year's table
         kinds = next((k for pattern, k in _SUBJECT_TABLES if re.search(pattern, subject)), ())

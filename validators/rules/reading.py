@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Disclosure, Finding, Severity
-from . import RULES, Context, rule
+from . import RULES, Context, odd_values, rule
 
 
 @rule("RD001", "金额单元格无法识别", "读取", severity=Severity.UNVERIFIABLE)
@@ -22,13 +22,11 @@ def unreadable_amounts(ctx: Context):
     填写 100.00；没有金额的单元格留空或填“-”。
     """
     for table in ctx.disclosure.all_tables():
-        for row in table.rows:
-            for value in row.values.values():
-                if value.problem:
-                    yield ctx.finding(
-                        message=f"{table.kind} {value.ref.address} 单元格内容无法作为金额：{value.problem}，相关校验无法进行",
-                        cells=[value.ref], table=table.kind, evidence={"raw": str(value.raw)[:80]},
-                    )
+        for value in [v for v in odd_values(ctx, table) if v.problem]:
+            yield ctx.finding(
+                message=f"{table.kind} {value.ref.address} 单元格内容无法作为金额：{value.problem}，相关校验无法进行",
+                cells=[value.ref], table=table.kind, evidence={"raw": str(value.raw)[:80]},
+            )
 
 
 @rule("RD003", "表格行缺失（截断）", "读取", severity=Severity.UNVERIFIABLE)

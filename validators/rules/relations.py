@@ -37,6 +37,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress, count
+from operator import itemgetter, ne
 from pathlib import Path
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
@@ -88,6 +90,82 @@ def _by_code(t: Table) -> dict[str, Row]:
         kept = (t.rows, len(t.rows), t.by_code())
         t.cache["_relations_by_code"] = kept
     return kept[2]
+
+
+def _keys(t: Table) -> frozenset:
+    """The keys of ``t``'s columns (``t.has(key)`` is ``key in _keys(t)``), kept in ``t.cache`` while the
+    column list is the same list of the same length."""
+    kept = t.cache.get("_relations_keys")
+    if kept is None or kept[0] is not t.columns or kept[1] != len(t.columns):
+        kept = (t.columns, len(t.columns), frozenset(c.key for c in t.columns if c.key))
+        t.cache["_relations_keys"] = kept
+    return kept[2]
+
+
+def _recording(ctx: "Context") -> bool:
+    return getattr(ctx, "_recorder", None) is not None
+
+
+class _Amounts:
+    """One table's amounts by column for one run of the catalogue (``_amounts(ctx, t)``): ``column(key)``
+    is the list, in row order, of each row's ``number`` in that column, 0 where the row has no such cell.
+    Only the fast pass reads it: a check whose sum it shows to hold exactly says nothing without a recorder
+    (adding exact zeros leaves judge's Σ unchanged); every other check goes to judge with the row's Values."""
+
+    def __init__(self, t: Table) -> None:
+        self.rows = t.rows
+        self._values = [r.values for r in t.rows]
+        self._columns: dict[str, list[Decimal]] = {}
+        self._at: dict[int, int] | None = None
+        self._at_code: dict[str, dict[str, int]] = {}
+
+    def column(self, key: str) -> list[Decimal]:
+        col = self._columns.get(key)
+        if col is None:
+            col = self._columns[key] = [v.number if (v := d.get(key)) is not None else _ZERO for d in self._values]
+        return col
+
+    def positions(self) -> dict[int, int]:
+        """Row position by ``id(row)``."""
+        if self._at is None:
+            self._at = {id(r): i for i, r in enumerate(self.rows)}
+        return self._at
+
+    def at_code(self, by: str) -> dict[str, int]:
+        """Row position by 功能分类 code (``by`` "code": as ``_by_code``) or economic code pair ("econ": as
+        ``_by_econ``), the last row of a code winning as there."""
+        found = self._at_code.get(by)
+        if found is None:
+            rows = self.rows
+            if by == "econ":
+                found = {f"{r.econ_dept}/{r.econ_gov or ''}": i for i, r in enumerate(rows) if r.kind is RowKind.DATA and r.econ_dept}
+            else:
+                found = {r.code: i for i, r in enumerate(rows) if r.kind is RowKind.DATA and r.code}
+            self._at_code[by] = found
+        return found
+
+    def failing_rows(self, total_key: str, part_keys: Sequence[str]) -> list[Row]:
+        """The rows where Σ``part_keys`` is not exactly ``total_key`` (rows without the total among them)."""
+        totals = self.column(total_key)
+        if len(part_keys) == 1:
+            sums: Iterable[Decimal] = self.column(part_keys[0])
+        else:
+            sums = map(_sum_from_zero, zip(*[self.column(k) for k in part_keys]))
+        rows = self.rows
+        return [rows[i] for i in compress(count(), map(ne, sums, totals))]
+
+
+_sum_from_zero = partial(sum, start=_ZERO)
+
+
+def _amounts(ctx: "Context", t: Table) -> _Amounts:
+    memo = getattr(ctx, "memo", None)
+    if memo is None:
+        return _Amounts(t)
+    found = memo.get(("relations_amounts", id(t)))
+    if found is None or found.rows is not t.rows:
+        found = memo[("relations_amounts", id(t))] = _Amounts(t)
+    return found
 
 
 def envelope_for(left: Sequence[Value], right: Sequence[Value]) -> Decimal:
@@ -397,9 +475,10 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                     names += grouped
                 else:
                     names.append(k(p))
-            if names is None or not t.has(total_key) or not all(t.has(k(r)) for r in rel.arg("require", [])):
+            keys = _keys(t)
+            if names is None or total_key not in keys or not all(k(r) in keys for r in rel.arg("require", [])):
                 continue
-            present = [n for n in names if t.has(n)]
+            present = [n for n in names if n in keys]
             if not present or (rel.arg("need_all", False) and len(present) < len(names)):
                 continue
             # a part the table does not show, beside a column whose header was not understood: that column
@@ -408,12 +487,16 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                       and str(c.header or "").strip()] if len(present) < len(names) else []
             note = (f"（表中有未能识别的栏目“{unread[0]}”，可能就是缺少的"
                     f"“{'、'.join(column_name(n) for n in names if n not in present)}”栏，无法确认这一差额）") if unread else MISSING_ROWS
-            for row in t.rows:
-                if total_key not in row.values or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
+            # without a recorder, only the rows whose sum does not hold exactly go to judge
+            rows = t.rows if _recording(ctx) else _amounts(ctx, t).failing_rows(total_key, present)
+            for row in rows:
+                vals = row.values
+                total = vals.get(total_key)
+                if total is None or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
                     continue
-                f = sum_check(ctx, row.values[total_key], [row.values.get(n) for n in present],
-                              partial(_what, rel, t, total_key, row, group), table=t, incomplete=bool(unread),
-                              missing_note=note)
+                parts = [vals.get(n) for n in present]
+                f = sum_check(ctx, total, parts, partial(_what, rel, t, total_key, row, group), table=t,
+                              incomplete=bool(unread), missing_note=note)
                 if f:
                     yield f
 
@@ -422,6 +505,16 @@ def _amount_columns(t: Table) -> list:
     from ..reading.tables import NON_AMOUNT_ROLES
 
     return [c for c in t.columns if c.key and c.role not in NON_AMOUNT_ROLES]
+
+
+def _amount_keys(t: Table) -> list[str]:
+    """The keys of ``_amount_columns(t)`` in column order (a key printed twice is there twice), kept in
+    ``t.cache`` while the column list is the same list of the same length.  Read only."""
+    kept = t.cache.get("_relations_amount_keys")
+    if kept is None or kept[0] is not t.columns or kept[1] != len(t.columns):
+        kept = (t.columns, len(t.columns), [c.key for c in _amount_columns(t)])
+        t.cache["_relations_amount_keys"] = kept
+    return kept[2]
 
 
 def _column_groups(t: Table) -> list[str | None]:
@@ -437,22 +530,37 @@ def _column_groups(t: Table) -> list[str | None]:
 def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     from .. import schemas
     from ..hierarchy import groups
-    from ..reading.tables import NON_AMOUNT_ROLES
 
     layout, level = rel.arg("layout"), rel.arg("level")
     kinds = rel.arg("tables", "*")  # named tables are grouped by ``layout`` whatever their own layout
+    columns, recording, table_kinds = rel.arg("columns"), _recording(ctx), schemas.table_kinds()
     for t in ctx.disclosure.all_tables():
-        if (schemas.table_kinds()[t.kind].layout != layout) if kinds == "*" else (t.kind not in kinds):
+        if (table_kinds[t.kind].layout != layout) if kinds == "*" else (t.kind not in kinds):
             continue
-        keys = [c.key for c in t.columns if c.key and c.role not in NON_AMOUNT_ROLES]
-        if rel.arg("columns") is not None:
-            keys = [k for k in rel.arg("columns") if k in keys]
-        for g in groups(t, layout):
-            if g.level != level:
-                continue
+        at_level = [g for g in groups(t, layout) if g.level == level]
+        if not at_level:
+            continue
+        keys = _amount_keys(t)
+        if columns is not None:
+            keys = [k for k in columns if k in keys]
+        if not recording:
+            amounts = _amounts(ctx, t)
+            pos, cols = amounts.positions(), {key: amounts.column(key) for key in keys}
+        for g in at_level:
+            pvals, kids = g.parent.values, g.children
+            fast = not recording and bool(kids)
+            if fast:
+                at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
             for key in keys:
-                f = sum_check(ctx, g.parent.values.get(key), [c.values.get(key) for c in g.children],
-                              partial(_what, rel, t, key, g.parent), incomplete=not g.complete, table=t)
+                total = pvals.get(key)
+                if total is None:
+                    continue
+                if fast:  # the fast pass: Σ children exactly the parent says nothing
+                    col = cols[key]
+                    if (sum(kids_at(col), _ZERO) if len(kids) > 1 else kids_at(col)) == col[at]:
+                        continue
+                parts = [c.values.get(key) for c in kids]
+                f = sum_check(ctx, total, parts, partial(_what, rel, t, key, g.parent), incomplete=not g.complete, table=t)
                 if f:
                     yield f
 
@@ -619,16 +727,30 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     else:
         a_rows, b_rows = _by_code(ta), _by_code(tb)
     template = rel.arg("what", "")
-    for code in list(a_rows) + [c for c in b_rows if c not in a_rows]:
+    both_only = rel.arg("both_only", False)
+    if _recording(ctx):
+        codes = list(a_rows) + [c for c in b_rows if c not in a_rows]
+    else:  # the fast pass: only codes that may be reported, in the same order (a's, then those only b prints)
+        by = "econ" if rel.arg("by", "code") == "econ" else "code"
+        am, bm = _amounts(ctx, ta), _amounts(ctx, tb)
+        a_at, b_at, a_col, b_col = am.at_code(by), bm.at_code(by), am.column(ka), bm.column(kb)
+        # printed by both: equal_check says nothing when both amounts are the same Decimal (or one is
+        # absent: 0 in the column); printed by one: missing_row says nothing for an amount of 0 (blank,
+        # unreadable or absent: 0 in the column)
+        codes = [c for c in a_rows if (a_col[a_at[c]] != b_col[j] if (j := b_at.get(c)) is not None
+                                       else not both_only and a_col[a_at[c]] != _ZERO)]
+        if not both_only:
+            codes += [c for c in b_rows if c not in a_at and b_col[b_at[c]] != _ZERO]
+    for code in codes:
         ra, rb = a_rows.get(code), b_rows.get(code)
+        va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
+        if both_only and not (ra and rb):
+            continue
         label = (ra or rb).label
         desc = (partial(template.format, code=code, label=label) if "{code}" in template
                 else partial("{}“{} {}”".format, template, code, label))
-        va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
         if ra and rb:
             f = equal_check(ctx, va, vb, desc, table=ta)
-        elif rel.arg("both_only", False):
-            continue
         elif ra:
             f = missing_row(ctx, va, tb, desc) if va else None
         else:
@@ -917,10 +1039,13 @@ def _uncoded_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     t, lookup = ctx.table(rel.arg("table")), ctx.table(rel.arg("lookup", ""))
     if t is None:
         return
+    uncoded = [r for r in t.rows if r.kind is RowKind.DATA and not r.code]
+    if not uncoded:
+        return
     by_label = {r.label: r for r in lookup.data_rows() if r.code} if lookup is not None else {}
-    for row in t.data_rows():
+    for row in uncoded:
         amounts = [v for v in row.values.values() if not v.blank]
-        if row.code or not amounts:
+        if not amounts:
             continue
         same = by_label.get(row.label)
         hint = f"；{lookup.kind}中同名科目为 {same.code}，请核对后补填" if same else ""
