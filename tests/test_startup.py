@@ -144,3 +144,99 @@ def test_the_command_skips_the_exit_collection_a_caller_keeps_its_own(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.stdout.split() == ["0", "True", "1", "1"], done.stdout + done.stderr
     assert out.read_text(encoding="utf-8") == (tmp_path / "first.txt").read_text(encoding="utf-8")
+
+
+_DATACLASS_SHAPES = '''
+import dataclasses, sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+def shapes():
+    @dataclass(frozen=True)
+    class Frozen:
+        a: int
+        b: str = "x"
+        c: tuple = ()
+
+    @dataclass(order=True)
+    class Ordered:
+        a: Decimal
+        b: list = field(default_factory=list)
+        c: "str | None" = None
+
+    @dataclass(slots=True, kw_only=True)
+    class Slotted:
+        a: int = 0
+        b: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @dataclass(eq=False)
+    class NoEq:
+        a: int
+
+    @dataclass(unsafe_hash=True)
+    class Hashed:
+        a: int
+        b: int = field(default=1, hash=False)
+
+    class Plain:
+        pass
+
+    @dataclass
+    class Post:
+        a: int
+        b: dataclasses.InitVar[int] = 2
+        def __post_init__(self, b):
+            self.a += b
+
+    return Frozen, Ordered, Slotted, NoEq, Hashed, Post
+
+def methods(cls):
+    out = {}
+    for name in ("__init__", "__repr__", "__eq__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__",
+                 "__setattr__", "__delattr__"):
+        fn = cls.__dict__.get(name)
+        code = getattr(fn, "__code__", None)
+        out[name] = None if code is None else (code, fn.__defaults__, fn.__kwdefaults__,
+                                               {k: repr(v) for k, v in fn.__annotations__.items()})
+    return out
+'''
+
+
+def test_kept_dataclass_methods_are_the_ones_dataclasses_builds(tmp_path):
+    """The command keeps the code of generated dataclass methods (validators/recache.py); a method built
+    from kept code (in a later process) is the method dataclasses builds itself: same code, defaults,
+    annotations; and the objects behave the same."""
+    from validators import recache
+
+    if sys.version_info[:2] not in recache.CHECKED_ON:
+        return
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "cache")
+    (tmp_path / "shapes.py").write_text(_DATACLASS_SHAPES, encoding="utf-8")
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import dataclasses\n"
+        "from shapes import shapes, methods\n"
+        "original = dataclasses._create_fn\n"
+        "reference = [methods(c) for c in shapes()]\n"
+        "from validators import recache\n"
+        "assert recache.install()\n"
+        "assert dataclasses._create_fn is not original\n"
+        "kept_before = len(recache._kept_code)\n"
+        "built = [methods(c) for c in shapes()]\n"
+        "assert built == reference, [k for a, b in zip(built, reference) for k in a if a[k] != b[k]]\n"
+        "F, O, S, N, H, P = shapes()\n"
+        "assert F(1) == F(1) and hash(F(1)) == hash(F(1)) and repr(F(1)) == \"shapes.<locals>.Frozen(a=1, b='x', c=())\"\n"
+        "assert O(1) < O(2) and S(a=3).a == 3 and N(1) != N(1) and P(1).a == 3 and hash(H(1, 5)) == hash(H(1, 6))\n"
+        "try:\n    F(1).a = 2\nexcept dataclasses.FrozenInstanceError:\n    pass\nelse:\n    raise AssertionError\n"
+        "recache.save()\n"
+        "print(kept_before, len(recache._kept_code))\n"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    before, after = map(int, first.stdout.split())
+    assert after >= before + 20  # this process compiled and kept the shapes' methods
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert second.returncode == 0, second.stderr
+    again_before, again_after = map(int, second.stdout.split())
+    assert again_before == after and again_after == after  # all read back from the kept file, nothing new
