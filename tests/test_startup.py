@@ -240,3 +240,40 @@ def test_kept_dataclass_methods_are_the_ones_dataclasses_builds(tmp_path):
     assert second.returncode == 0, second.stderr
     again_before, again_after = map(int, second.stdout.split())
     assert again_before == after and again_after == after  # all read back from the kept file, nothing new
+
+
+def test_title_matching_skips_texts_that_cannot_be_titles_and_answers_as_before():
+    """``titles.match`` answers None at once for a text without 表 (no normalising) or whose last
+    character neither is 表 nor ends a suffix (no regexes): exact, because a title ends in 表 once its
+    suffixes are cut and no other character normalises to 表.  Every text cell of every sample, alone
+    and with suffixes added, gets the answer of the full path."""
+    import unicodedata
+
+    from python_calamine import CalamineWorkbook
+
+    from validators.schemas import titles
+
+    others = [hex(c) for c in range(0x110000) if c != 0x8868 and "表" in unicodedata.normalize("NFKC", chr(c))]
+    assert others == []
+    texts = set()
+    for sample in sorted((ROOT / "workbooks" / "samples").glob("*.xlsx")):
+        wb = CalamineWorkbook.from_path(str(sample))
+        for name in wb.sheet_names:
+            for row in wb.get_sheet_by_name(name).to_python():
+                texts.update(v for v in row if isinstance(v, str) and v.strip())
+    texts |= {"收 支 总 表", "２０２４年部门收支总表（单位：万元）", "关于收入支出决算总表的说明", "收支总表\u3000", "表"}
+    with_biao = [t for t in texts if "表" in t]
+    assert len(texts) > 1000 and len(with_biao) > 20
+    suffixes = ["", "（续）", "(单位:万元)", "单位：元", "公开01表", "续表", "【2024年】", "[表3]", "２", "元", "表)"]
+    from validators.schemas import _alias_index
+
+    index = _alias_index()
+    for t in texts:
+        full = None if "表" not in t else titles._full_match(titles._norm(t), index)  # the reference
+        assert titles.match(t) == full, t
+        assert titles.match_title(t) == (full.kind if full else None)
+        for tail in suffixes if "表" in t or len(t) < 12 else ():  # the last-character test, against the full path
+            n = titles._norm(t + tail)
+            if n and len(n) <= titles.MAX_TITLE:
+                assert titles._match(n) == titles._full_match(n, index), t + tail
+    assert sum(titles.match(t) is not None for t in with_biao) > 20

@@ -180,7 +180,18 @@ def _match_in(t: str, index_id: int) -> TitleMatch | None:
 
     if not t or len(t) > MAX_TITLE:
         return None
-    index = _alias_index()
+    if t[-1] not in _LAST_CHARS and not t[-1].isdecimal():
+        return None  # no suffix ends here and the text does not end in 表: most long cell texts
+    return _full_match(t, _alias_index())
+
+
+# what a title's last character may be: 表, or the end of a suffix (_PAREN_SUFFIX, _CONTINUED_BARE,
+# _BARE_SUFFIXES: a bracket, 续, 元, or a digit, which \d and str.isdecimal both take as category Nd)
+_LAST_CHARS = frozenset("表)）]】续元")
+
+
+def _full_match(t: str, index: dict[str, str]) -> TitleMatch | None:
+    """``t`` (normalised, at most MAX_TITLE long) against ``index``: suffixes, then prefixes and names."""
     t, continued, unit = _strip_suffixes(t)
     if not t.endswith("表"):
         return None
@@ -196,12 +207,22 @@ def _match_in(t: str, index_id: int) -> TitleMatch | None:
     return None
 
 
+def _no_title(text: Any) -> bool:
+    """True when ``text`` cannot be a title without normalising it: a title ends in 表 once its suffixes
+    are cut off, and no character but 表 itself normalises (NFKC) to one (tests/test_startup.py)."""
+    return isinstance(text, str) and "表" not in text
+
+
 def match(text: Any) -> TitleMatch | None:
     """The recognised title (kind, alias, 续表, unit in the title), or None.  Never by position."""
+    if _no_title(text):
+        return None
     return _match(_norm(text))
 
 
 def match_title(text: Any) -> str | None:
     """The table kind whose title this cell text is, or None.  Never by position."""
+    if _no_title(text):
+        return None
     found = _match(_norm(text))
     return found.kind if found else None
