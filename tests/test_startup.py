@@ -277,3 +277,48 @@ def test_title_matching_skips_texts_that_cannot_be_titles_and_answers_as_before(
             if n and len(n) <= titles.MAX_TITLE:
                 assert titles._match(n) == titles._full_match(n, index), t + tail
     assert sum(titles.match(t) is not None for t in with_biao) > 20
+
+
+def test_pyproject_without_a_czcheck_table_is_not_parsed_and_answers_as_before(tmp_path):
+    """config._has_tool_section skips tomllib for a pyproject.toml in which no line can begin a
+    [tool.czcheck] table; on every form of the table (and on near misses) it answers as a full parse."""
+    from validators import config
+
+    def reference(text: str) -> bool:
+        try:
+            return "czcheck" in tomllib.loads(text).get("tool", {})
+        except tomllib.TOMLDecodeError:
+            return False
+
+    texts = [
+        (ROOT / "pyproject.toml").read_text(encoding="utf-8"),
+        '[project]\nname = "czcheck"\n[project.scripts]\nczcheck = "validators.cli:main"\n[tool.ruff]\nline-length = 120\n',
+        "[tool.czcheck]\nselect = ['SZ']\n",
+        '  [ tool . "czcheck" ]\nignore = []\n',
+        "[tool.'czcheck'.severity]\nWZ801 = '错误'\n",
+        "[[tool.czcheck]]\na = 1\n",
+        "[tool]\nczcheck = { select = ['SZ'] }\n",
+        "[tool]\nczcheck.select = ['SZ']\n",
+        "tool.czcheck.select = ['SZ']\n",
+        'tool = { czcheck = { ignore = ["WZ802"] } }\n',
+        '"tool".czcheck.ignore = []\n',
+        '[tool."czch\\u0065ck"]\na = 1\n',
+        "[tool.czcheckx]\na = 1\n",
+        "[tools.czcheck]\na = 1\n",
+        '[project]\ndescription = """\n[tool.czcheck]\n"""\n',
+        "[tool.czcheck\n",  # malformed
+    ]
+    parsed = 0
+    for i, text in enumerate(texts):
+        path = tmp_path / f"p{i}" / "pyproject.toml"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        assert config._has_tool_section(path) == reference(text), text
+        parsed += bool(config._TOOL_CZCHECK.search(text))
+    assert [reference(t) for t in texts].count(True) == 10 and parsed < len(texts)
+    code = (
+        "import sys\nfrom validators.config import find_config\n"
+        f"print(find_config(__import__('pathlib').Path({str(SAMPLE)!r})), 'tomllib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.stdout.split() == ["None", "False"], out.stdout + out.stderr  # the repository's pyproject.toml

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -345,6 +344,8 @@ def cmd_rules(args) -> int:
         return text + "　" * (width - len(text))
 
     if args.format == "json":
+        import json
+
         from .catalogue import explain_rule
 
         print(json.dumps([explain_rule(r.code) for r in rules], ensure_ascii=False, indent=2))
@@ -380,6 +381,8 @@ def _use_config(args) -> bool:
 
 
 def cmd_explain(args) -> int:
+    import json
+
     from .catalogue import explain_rule
 
     info = explain_rule(args.code)
@@ -414,6 +417,8 @@ def cmd_explain(args) -> int:
 
 
 def cmd_formats(args) -> int:
+    import json
+
     from .catalogue import describe_formats
 
     formats = describe_formats()
