@@ -43,6 +43,10 @@ _BARE_SUFFIXES = (
     re.compile(rf"[-—:：,，]?(?:金额)?单位[:：]{_UNIT}$"),  # 收支总表 单位：万元
     re.compile(r"[-—:：,，]?(?:表号[:：]?)?(?:公开|预算表|决算表|附表)\d+(?:-\d+)?表?$"),  # 收入决算表 公开02表
 )
+_BARE_ENDS = (  # a cheap test that each of _BARE_SUFFIXES needs before it can match
+    lambda t: t[-1:] == "元" and "单位" in t,
+    lambda t: (t[-1:] == "表" or t[-1:].isdecimal()) and ("公开" in t or "算表" in t or "附表" in t),
+)
 _CONTINUED_BARE = re.compile(r"[-—:：,，]?[(（]?续表?[)）]?$")
 
 # prefixes, removed from the start; several may follow each other
@@ -97,11 +101,13 @@ def _strip_suffixes(t: str) -> tuple[str, bool, str | None]:
                 unit = unit or found.group()
             t = t[: m.start()]
             continue
-        m = _CONTINUED_BARE.search(t)
+        m = _CONTINUED_BARE.search(t) if "续" in t[-3:] else None  # 续 is among its last three characters
         if m and len(t) > len(m.group()) and t[: m.start()].endswith("表"):
             continued, t = True, t[: m.start()]
             continue
-        for pattern in _BARE_SUFFIXES:
+        for pattern, may_end in zip(_BARE_SUFFIXES, _BARE_ENDS):
+            if not may_end(t):
+                continue  # what every match of the pattern holds is missing: no search through the text
             m = pattern.search(t)
             if m and len(t) > len(m.group()):
                 found = re.search(_UNIT + "$", m.group())
