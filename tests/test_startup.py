@@ -359,3 +359,58 @@ def test_pyproject_without_a_czcheck_table_is_not_parsed_and_answers_as_before(t
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.stdout.split() == ["None", "False"], out.stdout + out.stderr  # the repository's pyproject.toml
+
+
+def test_a_workbook_run_leaves_inspect_and_tomllib_unloaded_and_they_work_when_used(tmp_path):
+    """The command defers inspect and tomllib (validators/lazymods.py): a workbook run (the package's TOML
+    kept from an earlier run) never runs them (nor ast, dis, tokenize, pkgutil); used afterwards, each is
+    the real module, in the same object."""
+    code = (
+        "import sys\n"
+        "from validators.cli import main\n"
+        f"rc = main(['validate', {str(SAMPLE)!r}, '-o', {str(tmp_path / 'out.txt')!r}])\n"
+        "from validators import lazymods\n"
+        "print(rc, [n for n in lazymods.MODULES if not lazymods.deferred(n)],\n"
+        "      [m for m in ('ast', 'dis', 'tokenize', 'pkgutil', 'tomllib._parser') if m in sys.modules])\n"
+        "import dataclasses, inspect, tomllib\n"
+        "held = dataclasses.inspect\n"
+        "assert held is inspect is sys.modules['inspect'] and lazymods.deferred('inspect')\n"
+        "@dataclasses.dataclass\n"
+        "class NoDoc:\n"
+        "    x: int = 1\n"
+        "assert NoDoc.__doc__ == 'NoDoc(x: int = 1)', NoDoc.__doc__\n"
+        "assert not lazymods.deferred('inspect') and held is sys.modules['inspect'] and '__getattr__' not in vars(held)\n"
+        "from inspect import cleandoc\n"
+        "assert cleandoc('  a\\n  b') == 'a\\nb' and inspect.__file__.endswith('inspect.py')\n"
+        "try:\n"
+        "    tomllib.loads('a = ')\n"
+        "except tomllib.TOMLDecodeError as exc:\n"
+        "    assert type(exc).__module__ == 'tomllib'\n"
+        "try:\n"
+        "    tomllib.no_such_name\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError\n"
+        "from tomllib._parser import loads\n"
+        "assert loads is tomllib.loads\n"
+        "print('used')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "cache")  # the package's TOML kept by the first run
+    first = subprocess.run([sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", os.devnull],
+                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert first.returncode == 1, first.stderr
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.stdout.splitlines() == ["1 [] []", "used"], out.stdout + out.stderr
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8").strip()
+
+
+def test_rule_modules_are_listed_as_pkgutil_lists_them():
+    import pkgutil
+
+    from validators import rules
+
+    listed = rules._module_names()
+    assert listed == sorted(m.name for m in pkgutil.iter_modules(rules.__path__))
+    assert {"relations", "narrative", "completeness"} <= set(listed)

@@ -533,8 +533,10 @@ def _is_pdf(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import lazymods
     from .recache import install
 
+    lazymods.install()  # inspect and tomllib loaded when first used (lazymods.py)
     install()  # the command's regular expressions compiled once, kept like .pyc files (recache.py)
     for stream in (sys.stdout, sys.stderr):
         try:

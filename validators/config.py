@@ -37,6 +37,8 @@ class ConfigError(ValueError):
 
 @dataclass
 class Config:
+    """A reviewer's configuration (czcheck.toml): codes selected and ignored, severities, parameters."""
+
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     severities: dict[str, Severity] = field(default_factory=dict)

@@ -373,6 +373,8 @@ def _create_exclusive(dest: Path, data: bytes, like: Path, verify: Callable[[byt
 
 @dataclass
 class Backup:
+    """The backup made before a file was replaced, and notes on earlier backups."""
+
     path: Path
     notes: list[str]  # Chinese: earlier backups that were found empty or broken
 
