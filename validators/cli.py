@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
@@ -72,7 +73,14 @@ def _chinese_argparse():
         argparse._, argparse.ngettext = saved
 
 
+_formatter: Any = argparse.HelpFormatter  # the parsers' formatter (with the terminal width, set by _parser)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _formatter)  # subcommands' parsers too
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # Chinese usage errors, exit 2
         self.print_usage(sys.stderr)
         print(f"czcheck：参数错误：{message}", file=sys.stderr)
@@ -80,6 +88,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    global _formatter
+    import functools
+    import shutil
+
+    # argparse's own width (the terminal's columns less 2), asked once: argparse makes a formatter for
+    # every add_argument, and each asked the terminal again (about a hundred calls)
+    _formatter = functools.partial(argparse.HelpFormatter, width=shutil.get_terminal_size().columns - 2)
     p = _Parser(prog="czcheck", description="财政公开表校验：核对部门预算/决算公开表之间的勾稽关系")
     p.add_argument("--version", action="version", version=f"czcheck {__version__}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", metavar="命令")
