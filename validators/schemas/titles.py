@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+# this module is imported at the end of the package's __init__, where both are defined
+from . import _alias_index, norm
+
 MAX_TITLE = 80  # normalised characters; longer text is a sentence, not a title
 
 _CN = "一二三四五六七八九十〇零"
@@ -84,9 +87,7 @@ class TitleMatch:
 
 
 def _norm(text: Any) -> str:
-    from . import norm  # the package's normaliser (NFKC, no whitespace, no quotes)
-
-    return norm(text)
+    return norm(text)  # the package's normaliser (NFKC, no whitespace, no quotes)
 
 
 def _strip_suffixes(t: str) -> tuple[str, bool, str | None]:
@@ -136,8 +137,6 @@ def _candidates(t: str) -> list[str]:
 
 
 def _aliases_by_length() -> tuple[tuple[str, str], ...]:
-    from . import _alias_index
-
     return _sorted_aliases(_alias_index())
 
 
@@ -167,8 +166,10 @@ def _with_name(t: str) -> tuple[str, str] | None:
 
 
 def _match(t: str) -> TitleMatch | None:
-    from . import _alias_index
-
+    if not t or len(t) > MAX_TITLE:
+        return None
+    if t[-1] not in _LAST_CHARS and not t[-1].isdecimal():
+        return None  # no suffix ends here and the text does not end in 表: most long cell texts
     index = _alias_index()
     return _match_in(t, id(index)) if _SORTED.get(id(index), (None,))[0] is index else _fresh(t, index)
 
@@ -182,12 +183,6 @@ def _fresh(t: str, index: dict[str, str]) -> TitleMatch | None:
 @lru_cache(maxsize=65536)
 def _match_in(t: str, index_id: int) -> TitleMatch | None:
     """``t`` against the current alias index (``index_id`` keys the cache to it)."""
-    from . import _alias_index
-
-    if not t or len(t) > MAX_TITLE:
-        return None
-    if t[-1] not in _LAST_CHARS and not t[-1].isdecimal():
-        return None  # no suffix ends here and the text does not end in 表: most long cell texts
     return _full_match(t, _alias_index())
 
 
