@@ -362,10 +362,10 @@ def test_pyproject_without_a_czcheck_table_is_not_parsed_and_answers_as_before(t
     assert out.stdout.split() == ["None", "False"], out.stdout + out.stderr  # the repository's pyproject.toml
 
 
-def test_a_workbook_run_leaves_inspect_and_tomllib_unloaded_and_they_work_when_used(tmp_path):
-    """The command defers inspect and tomllib (validators/lazymods.py): a workbook run (the package's TOML
-    kept from an earlier run) never runs them (nor ast, dis, tokenize, pkgutil); used afterwards, each is
-    the real module, in the same object."""
+def test_a_workbook_run_leaves_deferred_modules_unloaded_and_they_work_when_used(tmp_path):
+    """The command defers inspect, tomllib, shutil, bz2 and lzma (validators/lazymods.py): a workbook run
+    (the package's TOML kept from an earlier run) never runs them (nor ast, dis, tokenize, pkgutil); used
+    afterwards, each is the real module, in the same object."""
     code = (
         "import sys\n"
         "from validators.cli import main\n"
@@ -395,6 +395,14 @@ def test_a_workbook_run_leaves_inspect_and_tomllib_unloaded_and_they_work_when_u
         "    raise AssertionError\n"
         "from tomllib._parser import loads\n"
         "assert loads is tomllib.loads\n"
+        "import io, zipfile\n"
+        "for method in (zipfile.ZIP_LZMA, zipfile.ZIP_BZIP2):  # zipfile's deferred compressors\n"
+        "    data = io.BytesIO()\n"
+        "    with zipfile.ZipFile(data, 'w', compression=method) as zf:\n"
+        "        zf.writestr('a.xml', '<a/>' * 100)\n"
+        "    assert zipfile.ZipFile(data).read('a.xml') == b'<a/>' * 100\n"
+        "import shutil\n"
+        "assert shutil.get_terminal_size((91, 5)).columns > 0 and not any(map(lazymods.deferred, lazymods.MODULES))\n"
         "print('used')\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -415,3 +423,21 @@ def test_rule_modules_are_listed_as_pkgutil_lists_them():
     listed = rules._module_names()
     assert listed == sorted(m.name for m in pkgutil.iter_modules(rules.__path__))
     assert {"relations", "narrative", "completeness"} <= set(listed)
+
+
+def test_the_parsers_width_is_shutils(monkeypatch):
+    import shutil
+
+    from validators import cli
+
+    for columns in (None, "50", "0", "abc", "-3", "200"):
+        if columns is None:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        else:
+            monkeypatch.setenv("COLUMNS", columns)
+        for lines in (None, "30"):
+            if lines is None:
+                monkeypatch.delenv("LINES", raising=False)
+            else:
+                monkeypatch.setenv("LINES", lines)
+            assert cli._terminal_columns() == shutil.get_terminal_size().columns, (columns, lines)

@@ -73,6 +73,22 @@ def _chinese_argparse():
         argparse._, argparse.ngettext = saved
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` (COLUMNS, else the terminal's, else 80), without loading
+    shutil: the command defers it (lazymods.py); only zipfile's extracting uses it."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80
+    return columns
+
+
 _formatter: Any = argparse.HelpFormatter  # the parsers' formatter (with the terminal width, set by _parser)
 
 
@@ -90,11 +106,10 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     global _formatter
     import functools
-    import shutil
 
     # argparse's own width (the terminal's columns less 2), asked once: argparse makes a formatter for
     # every add_argument, and each asked the terminal again (about a hundred calls)
-    _formatter = functools.partial(argparse.HelpFormatter, width=shutil.get_terminal_size().columns - 2)
+    _formatter = functools.partial(argparse.HelpFormatter, width=_terminal_columns() - 2)
     p = _Parser(prog="czcheck", description="财政公开表校验：核对部门预算/决算公开表之间的勾稽关系")
     p.add_argument("--version", action="version", version=f"czcheck {__version__}", help="显示版本号并退出")
     sub = p.add_subparsers(dest="command", metavar="命令")

@@ -2,8 +2,9 @@
 
 ``dataclasses`` imports ``inspect`` (which imports ast, dis, tokenize …) for one call, made only for a
 dataclass without a docstring; ``schemas/formats.py`` imports ``tomllib`` to name its error class in an
-``except`` clause, while the package's TOML is read from the kept copies (tomlcache.py).  Together about
-a twentieth of a one-file run.  ``install()`` (cli.main only, never a library import) puts an empty
+``except`` clause, while the package's TOML is read from the kept copies (tomlcache.py); ``zipfile``
+imports ``shutil``, ``bz2`` and ``lzma`` for extracting and for compression methods a workbook does not
+use.  Together about a twelfth of a one-file run.  ``install()`` (cli.main only, never a library import) puts an empty
 module object for each into ``sys.modules``, with the module's own spec, so that ``import inspect``
 binds it; the first attribute asked of it runs the module's code into that same object (a PEP 562
 module ``__getattr__``, removed before the code runs), so every later use sees the real module.
@@ -16,7 +17,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-MODULES = ("inspect", "tomllib")
+MODULES = ("inspect", "tomllib", "shutil", "bz2", "lzma")
+_NEEDS = {"bz2": "_bz2", "lzma": "_lzma"}  # deferred only when their C part exists (zipfile tests "if bz2")
 
 _deferred: dict[str, Any] = {}  # name -> the __getattr__ that loads it
 
@@ -27,7 +29,7 @@ def install(names: tuple[str, ...] = MODULES) -> list[str]:
 
     done = []
     for name in names:
-        if name in sys.modules:
+        if name in sys.modules or (name in _NEEDS and importlib.util.find_spec(_NEEDS[name]) is None):
             continue
         spec = importlib.util.find_spec(name)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
