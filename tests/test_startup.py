@@ -441,3 +441,24 @@ def test_the_parsers_width_is_shutils(monkeypatch):
             else:
                 monkeypatch.setenv("LINES", lines)
             assert cli._terminal_columns() == shutil.get_terminal_size().columns, (columns, lines)
+
+
+def test_the_command_holds_the_collector_for_one_file_only(tmp_path):
+    """One file: no collection runs during the command (start-up and the validated book are never walked);
+    several files (and other commands): the collector is on while they run; afterwards it is on again."""
+    code = (
+        "import gc, sys\n"
+        "from validators.cli import main\n"
+        "runs = []\n"
+        "gc.callbacks.append(lambda phase, info: runs.append(info['generation']) if phase == 'stop' else None)\n"
+        f"sys.argv = ['czcheck', 'validate', {str(SAMPLE)!r}, '-o', {str(tmp_path / 'one.txt')!r}]\n"
+        "rc = main()\n"
+        "one, runs[:] = len(runs), []\n"
+        "on = gc.isenabled()\n"
+        f"sys.argv = ['czcheck', 'validate', {str(SAMPLE)!r}, {str(SAMPLE.with_name('zibo-2024-budget.xlsx'))!r}, '-j', '1',\n"
+        f"            '-o', {str(tmp_path / 'two.txt')!r}]\n"
+        "rc2 = main()\n"
+        "print(rc, one, on, rc2, len(runs) > 0, gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.stdout.split() == ["1", "0", "True", "1", "True", "True"], done.stdout + done.stderr
