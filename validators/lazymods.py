@@ -7,8 +7,8 @@ imports ``shutil``, ``bz2`` and ``lzma`` for extracting and for compression meth
 use.  Together about 9 ms of a one-file run (``-X importtime``).  ``install()`` (cli.main only, never a
 library import) puts an empty module object for each into ``sys.modules``, with the module's own spec,
 so that ``import inspect`` binds it; the first attribute asked of it runs the module's code into that
-same object (a PEP 562 module ``__getattr__``, removed before the code runs), so every later use sees
-the real module.
+same object (a PEP 562 module ``__getattr__``, removed once the code has run; other threads asking
+meanwhile wait), so every later use sees the real module.
 ``importlib.util.LazyLoader`` cannot serve: on 3.11 an ``import`` statement of a lazy module reads
 ``__spec__``, which loads it.
 """
@@ -43,13 +43,26 @@ def install(names: tuple[str, ...] = MODULES) -> list[str]:
 
 
 def _loader(module: Any, spec: Any):
+    import _thread
+
+    lock = _thread.RLock()  # one thread runs the module's code; another asking meanwhile waits for it
+    running = []
+
     def __getattr__(attr: str) -> Any:
-        del module.__dict__["__getattr__"]  # from here on the module answers for itself
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            sys.modules.pop(spec.name, None)  # as after a failed import: the next import tries again
-            raise
+        with lock:
+            if running:  # asked by the module's own code while it runs: not defined yet, as in an import
+                raise AttributeError(f"partially initialized module {spec.name!r} has no attribute {attr!r}")
+            if module.__dict__.get("__getattr__") is __getattr__:
+                running.append(True)
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    sys.modules.pop(spec.name, None)  # as after a failed import: the next import tries again
+                    raise
+                finally:
+                    running.clear()
+                    if module.__dict__.get("__getattr__") is __getattr__:
+                        del module.__dict__["__getattr__"]  # from here on the module answers for itself
         return getattr(module, attr)
 
     return __getattr__
