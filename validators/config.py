@@ -17,7 +17,7 @@ family, severity or parameter is an error with a Chinese message (``ConfigError`
 from __future__ import annotations
 
 import os
-import tomllib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,8 @@ class ConfigError(ValueError):
 
 @dataclass
 class Config:
+    """A reviewer's configuration (czcheck.toml): codes selected and ignored, severities, parameters."""
+
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     severities: dict[str, Severity] = field(default_factory=dict)
@@ -95,14 +97,35 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+# Where a [tool.czcheck] table can begin in TOML: a [tool] or [tool.czcheck…] header (quotes, spaces,
+# [[…]] allowed), or a root key tool.… / tool = {…}.  A file with none of these lines (and no \u escape
+# that could spell a key) has no such table, and is not parsed: the project's own pyproject.toml
+# (samples in a repository) would cost every run tomllib and a parse.
+_TOOL_CZCHECK = re.compile(
+    r"""^[ \t]*(?:\[\[?[ \t]*(?:"tool"|'tool'|tool)[ \t]*(?:\]|\.[ \t]*(?:"czcheck"|'czcheck'|czcheck)[ \t]*[\].])"""
+    r"""|(?:"tool"|'tool'|tool)[ \t]*[.=])""",
+    re.M,
+)
+
+
 def _has_tool_section(path: Path) -> bool:
     try:
-        return "czcheck" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not _TOOL_CZCHECK.search(text) and "\\u" not in text and "\\U" not in text:
+        return False
+    import tomllib  # only for a pyproject.toml that may hold the table
+
+    try:
+        return "czcheck" in tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
         return False
 
 
 def load_config(path: str | Path) -> Config:
+    import tomllib
+
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -12,6 +12,8 @@ from .model import Row, RowKey, RowKind, Table
 
 @dataclass
 class Group:
+    """A parent row and its child rows (by code prefix or by marker)."""
+
     parent: Row
     children: list[Row]
     complete: bool  # False when a "rows missing" marker lies inside the group's span

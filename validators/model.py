@@ -310,6 +310,8 @@ class Table(_Viewed):
 
 @dataclass
 class Paragraph:
+    """A paragraph of the narrative (情况说明), with the cell it was read from."""
+
     text: str
     ref: CellRef
     section: str = ""
@@ -394,6 +396,8 @@ class Status(str, Enum):
 
 @dataclass(frozen=True)
 class FileStatus:
+    """How far a file was checked (完整校验 / 部分校验 / 未能校验), and why."""
+
     level: Status
     reasons: tuple[str, ...] = ()  # Chinese, one per problem
     missing_tables: tuple[str, ...] = ()

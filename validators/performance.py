@@ -109,6 +109,8 @@ class ListedProject:
 
 @dataclass
 class PerformancePart:
+    """What the 绩效 part of a narrative states: target tables, self-evaluations, totals, grades, projects."""
+
     targets: list[TargetTable] = field(default_factory=list)
     evaluations: list[SelfEvaluation] = field(default_factory=list)
     totals: list[ProjectTotal] = field(default_factory=list)

@@ -10,6 +10,11 @@ handed straight to ``_sre.compile`` next time.  What it builds is what ``re`` bu
 reproduces the three lines of ``re._compiler.compile`` after parsing (tests/test_startup.py compares
 the two on every pattern the engine compiles).  It is a no-op on a Python it was not checked on,
 under PYTHONDONTWRITEBYTECODE, and for patterns given already parsed or with re.DEBUG.
+
+The same file keeps the compiled code of the methods ``dataclasses`` generates (``__init__``,
+``__repr__``, ``__eq__``, …: about 160 small functions compiled from source text at every start).
+``dataclasses._create_fn`` is wrapped to build the same text, look its code object up by that text,
+and exec it as the original does (tests/test_startup.py compares the functions both build).
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from typing import Any
 
 CHECKED_ON = ((3, 11),)  # the versions whose re._compiler.compile this mirrors (tested)
 MAX_KEPT = 2000  # patterns built from data (escaped names) must not grow the file without end
-_MAGIC = b"czcheck-re-1\n"
+_MAGIC = b"czcheck-re-2\n"
 
-_kept: dict[tuple[Any, int], tuple] = {}
+_kept: dict[tuple[Any, int], tuple] = {}  # (pattern, flags) -> compiled form
+_kept_code: dict[str, Any] = {}  # generated dataclass source text -> its code object
 _added = False
 _path: Path | None = None
 
@@ -53,9 +59,10 @@ def install() -> bool:
         _path = _cache_file()
         data = _path.read_bytes()
         if data.startswith(_MAGIC):
-            loaded = marshal.loads(data[len(_MAGIC):])
-            if isinstance(loaded, dict):
-                _kept.update(loaded)
+            patterns, code = marshal.loads(data[len(_MAGIC):])
+            if isinstance(patterns, dict) and isinstance(code, dict):
+                _kept.update(patterns)
+                _kept_code.update(code)
     except (OSError, ValueError, EOFError, TypeError, NotImplementedError):
         pass  # nothing kept yet, or damaged: compile as usual and write it anew
     if _path is None:
@@ -87,10 +94,49 @@ def install() -> bool:
 
     compile.__wrapped_by_czcheck__ = True  # type: ignore[attr-defined]
     compiler.compile = compile
+    _install_dataclasses()
     import atexit
 
     atexit.register(save)
     return True
+
+
+def _install_dataclasses() -> None:
+    """Wrap ``dataclasses._create_fn`` (3.11) so that each generated method is compiled once."""
+    import dataclasses
+
+    original = getattr(dataclasses, "_create_fn", None)
+    if original is None or getattr(original, "__wrapped_by_czcheck__", False):
+        return
+    missing = dataclasses.MISSING
+
+    def _create_fn(name, args, body, *, globals=None, locals=None, return_type=missing):  # noqa: A002
+        global _added
+        # the text exactly as dataclasses._create_fn builds it (3.11)
+        if locals is None:
+            locals = {}
+        return_annotation = ""
+        if return_type is not missing:
+            locals["_return_type"] = return_type
+            return_annotation = "->_return_type"
+        args = ",".join(args)
+        body = "\n".join(f"  {b}" for b in body)
+        txt = f" def {name}({args}){return_annotation}:\n{body}"
+        local_vars = ", ".join(locals.keys())
+        txt = f"def __create_fn__({local_vars}):\n{txt}\n return {name}"
+        code = _kept_code.get(txt)
+        if code is None:
+            # as exec(txt) from dataclasses, a module without __future__ imports (unlike this one)
+            code = compile(txt, "<string>", "exec", dont_inherit=True)
+            if len(_kept_code) < MAX_KEPT:
+                _kept_code[txt] = code
+                _added = True
+        ns: dict[str, Any] = {}
+        exec(code, globals, ns)
+        return ns["__create_fn__"](**locals)
+
+    _create_fn.__wrapped_by_czcheck__ = True  # type: ignore[attr-defined]
+    dataclasses._create_fn = _create_fn
 
 
 def save() -> None:
@@ -99,7 +145,7 @@ def save() -> None:
     if not _added or _path is None:
         return
     try:
-        blob = _MAGIC + marshal.dumps(_kept)
+        blob = _MAGIC + marshal.dumps((_kept, _kept_code))
         _path.parent.mkdir(parents=True, exist_ok=True)
         tmp = _path.with_name(f"{_path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(blob)

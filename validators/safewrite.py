@@ -30,7 +30,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,6 +251,8 @@ def write_atomic(dest: Path, data: bytes, *, like: Path | None = None,
     The temporary file never survives a failure."""
     folder = dest.parent
     try:
+        import tempfile  # here: printing a report (terminal_text) needs none of it
+
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise WriteRefused(f"无法在 {shown(folder)} 中创建临时文件（{exc.strerror or exc}），未写入 {shown(dest.name)}") from exc
@@ -326,6 +327,8 @@ def _create_exclusive(dest: Path, data: bytes, like: Path, verify: Callable[[byt
     """Like write_atomic, but only when ``dest`` does not exist (a hard link makes the final step
     no-clobber).  False when the name is taken."""
     folder = dest.parent
+    import tempfile
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=TEMP_SUFFIX, dir=folder)
     tmp = Path(tmp_name)
     try:
@@ -370,6 +373,8 @@ def _create_exclusive(dest: Path, data: bytes, like: Path, verify: Callable[[byt
 
 @dataclass
 class Backup:
+    """The backup made before a file was replaced, and notes on earlier backups."""
+
     path: Path
     notes: list[str]  # Chinese: earlier backups that were found empty or broken
 

@@ -66,6 +66,8 @@ def file_status(report: Report) -> FileStatus:
 
 @dataclass
 class StatusCounts:
+    """How many files ended in each status (a batch's summary line)."""
+
     counts: dict[Status, int] = field(default_factory=lambda: {s: 0 for s in Status})
 
     def line(self) -> str:

@@ -63,6 +63,8 @@ class ReadError(Exception):
 
 @dataclass
 class Grid:
+    """One sheet's cell values, row by row, and which of it is hidden (the sheet, rows)."""
+
     name: str
     rows: list[list[Any]]
     hidden: bool = False

@@ -80,6 +80,8 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
 
 @dataclass
 class PackageParts:
+    """Where a workbook package keeps its parts: the workbook, each sheet, shared strings, …"""
+
     workbook: str
     sheets: dict[str, str]  # sheet name -> worksheet part name
     shared_strings: str | None

@@ -31,6 +31,8 @@ def _norm_str(text: str) -> str:
 
 @dataclass(frozen=True)
 class TableKind:
+    """A table kind (schemas/tables.toml): its layout and the titles it is printed under."""
+
     id: str
     layout: str
     aliases: tuple[str, ...]
@@ -38,6 +40,8 @@ class TableKind:
 
 @dataclass(frozen=True)
 class RoleRule:
+    """A header role (schemas/roles.toml): the leaf and parent header texts that name it."""
+
     role: str
     leaf: re.Pattern[str]
     parent: re.Pattern[str] | None

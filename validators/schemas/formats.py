@@ -68,6 +68,8 @@ class Relation:
 
 @dataclass
 class Format:
+    """A publishing format (a format pack under schemas/formats/): its tables, titles and relations."""
+
     id: str
     name: str
     disclosure_kind: str

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+# this module is imported at the end of the package's __init__, where both are defined
+from . import _alias_index, norm
+
 MAX_TITLE = 80  # normalised characters; longer text is a sentence, not a title
 
 _CN = "一二三四五六七八九十〇零"
@@ -42,6 +45,10 @@ _PAREN_SUFFIX = re.compile(r"[(（\[【]([^()（）\[\]【】]{1,24})[)）\]】]
 _BARE_SUFFIXES = (
     re.compile(rf"[-—:：,，]?(?:金额)?单位[:：]{_UNIT}$"),  # 收支总表 单位：万元
     re.compile(r"[-—:：,，]?(?:表号[:：]?)?(?:公开|预算表|决算表|附表)\d+(?:-\d+)?表?$"),  # 收入决算表 公开02表
+)
+_BARE_ENDS = (  # a cheap test that each of _BARE_SUFFIXES needs before it can match
+    lambda t: t[-1:] == "元" and "单位" in t,
+    lambda t: (t[-1:] == "表" or t[-1:].isdecimal()) and ("公开" in t or "算表" in t or "附表" in t),
 )
 _CONTINUED_BARE = re.compile(r"[-—:：,，]?[(（]?续表?[)）]?$")
 
@@ -80,9 +87,7 @@ class TitleMatch:
 
 
 def _norm(text: Any) -> str:
-    from . import norm  # the package's normaliser (NFKC, no whitespace, no quotes)
-
-    return norm(text)
+    return norm(text)  # the package's normaliser (NFKC, no whitespace, no quotes)
 
 
 def _strip_suffixes(t: str) -> tuple[str, bool, str | None]:
@@ -97,11 +102,13 @@ def _strip_suffixes(t: str) -> tuple[str, bool, str | None]:
                 unit = unit or found.group()
             t = t[: m.start()]
             continue
-        m = _CONTINUED_BARE.search(t)
+        m = _CONTINUED_BARE.search(t) if "续" in t[-3:] else None  # 续 is among its last three characters
         if m and len(t) > len(m.group()) and t[: m.start()].endswith("表"):
             continued, t = True, t[: m.start()]
             continue
-        for pattern in _BARE_SUFFIXES:
+        for pattern, may_end in zip(_BARE_SUFFIXES, _BARE_ENDS):
+            if not may_end(t):
+                continue  # what every match of the pattern holds is missing: no search through the text
             m = pattern.search(t)
             if m and len(t) > len(m.group()):
                 found = re.search(_UNIT + "$", m.group())
@@ -130,8 +137,6 @@ def _candidates(t: str) -> list[str]:
 
 
 def _aliases_by_length() -> tuple[tuple[str, str], ...]:
-    from . import _alias_index
-
     return _sorted_aliases(_alias_index())
 
 
@@ -161,8 +166,10 @@ def _with_name(t: str) -> tuple[str, str] | None:
 
 
 def _match(t: str) -> TitleMatch | None:
-    from . import _alias_index
-
+    if not t or len(t) > MAX_TITLE:
+        return None
+    if t[-1] not in _LAST_CHARS and not t[-1].isdecimal():
+        return None  # no suffix ends here and the text does not end in 表: most long cell texts
     index = _alias_index()
     return _match_in(t, id(index)) if _SORTED.get(id(index), (None,))[0] is index else _fresh(t, index)
 
@@ -176,11 +183,16 @@ def _fresh(t: str, index: dict[str, str]) -> TitleMatch | None:
 @lru_cache(maxsize=65536)
 def _match_in(t: str, index_id: int) -> TitleMatch | None:
     """``t`` against the current alias index (``index_id`` keys the cache to it)."""
-    from . import _alias_index
+    return _full_match(t, _alias_index())
 
-    if not t or len(t) > MAX_TITLE:
-        return None
-    index = _alias_index()
+
+# what a title's last character may be: 表, or the end of a suffix (_PAREN_SUFFIX, _CONTINUED_BARE,
+# _BARE_SUFFIXES: a bracket, 续, 元, or a digit, which \d and str.isdecimal both take as category Nd)
+_LAST_CHARS = frozenset("表)）]】续元")
+
+
+def _full_match(t: str, index: dict[str, str]) -> TitleMatch | None:
+    """``t`` (normalised, at most MAX_TITLE long) against ``index``: suffixes, then prefixes and names."""
     t, continued, unit = _strip_suffixes(t)
     if not t.endswith("表"):
         return None
@@ -196,12 +208,22 @@ def _match_in(t: str, index_id: int) -> TitleMatch | None:
     return None
 
 
+def _no_title(text: Any) -> bool:
+    """True when ``text`` cannot be a title without normalising it: a title ends in 表 once its suffixes
+    are cut off, and no character but 表 itself normalises (NFKC) to one (tests/test_startup.py)."""
+    return isinstance(text, str) and "表" not in text
+
+
 def match(text: Any) -> TitleMatch | None:
     """The recognised title (kind, alias, 续表, unit in the title), or None.  Never by position."""
+    if _no_title(text):
+        return None
     return _match(_norm(text))
 
 
 def match_title(text: Any) -> str | None:
     """The table kind whose title this cell text is, or None.  Never by position."""
+    if _no_title(text):
+        return None
     found = _match(_norm(text))
     return found.kind if found else None
