@@ -74,8 +74,8 @@ def _chinese_argparse():
 
 
 def _terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns`` (COLUMNS, else the terminal's, else 80), without loading
-    shutil: the command defers it (lazymods.py); only zipfile's extracting uses it."""
+    """``shutil.get_terminal_size().columns`` (COLUMNS, else the terminal's, else 80), asked once per
+    parser build (argparse asks it for every argument)."""
     try:
         columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
@@ -592,12 +592,10 @@ def _release_collector() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import lazymods
     from .recache import install
 
     if argv is None:
         _hold_collector()
-    lazymods.install()  # inspect and tomllib loaded when first used (lazymods.py)
     install()  # the command's regular expressions compiled once, kept like .pyc files (recache.py)
     for stream in (sys.stdout, sys.stderr):
         try:
