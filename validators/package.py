@@ -133,6 +133,7 @@ def check_package(data: bytes, limits: Limits = LIMITS, deadline: Deadline | Non
             kept[info.filename] = inflated
             budget -= len(inflated)
     zf.czcheck_inflated = kept  # type: ignore[attr-defined]  # member_bytes() serves these without a second inflate
+    zf.czcheck_memo = {}  # type: ignore[attr-defined]  # what readers work out from these bytes once (the parts)
     _remember(data, limits, zf)
     return zf
 
@@ -157,6 +158,7 @@ def _recall(data: bytes, limits: Limits) -> zipfile.ZipFile | None:
         if last_limits == limits and len(last) == len(data) and last == data:
             fresh = zipfile.ZipFile(BytesIO(data))  # a new handle: a caller may have closed the first
             fresh.czcheck_inflated = zf.czcheck_inflated  # type: ignore[attr-defined]
+            fresh.czcheck_memo = zf.czcheck_memo  # type: ignore[attr-defined]
             return fresh
     return None
 

@@ -88,7 +88,18 @@ class PackageParts:
 
 
 def classify_package(zf: zipfile.ZipFile) -> PackageParts:
-    """Find the workbook part; refuse what is a zip but not an Excel .xlsx/.xlsm."""
+    """Find the workbook part; refuse what is a zip but not an Excel .xlsx/.xlsm.  Worked out once per
+    checked package (the read and the formula notes ask for it)."""
+    memo = getattr(zf, "czcheck_memo", None)
+    if memo is not None and "parts" in memo:
+        return memo["parts"]
+    parts = _classify_package(zf)
+    if memo is not None:
+        memo["parts"] = parts
+    return parts
+
+
+def _classify_package(zf: zipfile.ZipFile) -> PackageParts:
     names = _member_names(zf)
     if "mimetype" in names:
         mime = member_bytes(zf, names["mimetype"])[:100]
