@@ -16,20 +16,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from .amounts import DASHES
+from .checklayout import CHECK_SHEET_NAME, FIRST_ROW, HEADER, HEADING  # noqa: F401 - the layout, shared with the reader
 from .model import CellRef, Disclosure, column_letter
 from .rules.relations import Check
 
-CHECK_SHEET_NAME = "校验"
-HEADER = ["序号", "核对关系", "规则", "应等于的数", "各部分之和", "差额", "尾差容限", "结果（通用公式）", "结果（Excel 加载项）"]
 WIDTHS = [6, 46, 8, 14, 14, 12, 10, 16, 20]
-FIRST_ROW = 4  # 1-based sheet row of the first relation (rows 1-3: heading, hint, column headers)
 INTRO = ("本表用公式实时核对各公开表之间的关键关系，适用于 Excel、WPS 和 LibreOffice。"
          "每一行是 czcheck 校验本工作簿时核对的一处勾稽关系（与命令行、加载项的结论一致）。"
          "“结果（通用公式）”：✓ 为一致；尾差 为四舍五入差额（每个数最多 0.005）；错误（或 提示）为差额超出尾差范围；"
          "无法校验 为有单元格填了文字而不是数字，或表格有行缺失、缺少的行可以解释差额。"
          "“结果（Excel 加载项）”一列需要安装 czcheck 的 Excel 加载项（仅 Windows 版 Excel），"
          "未安装时显示 #NAME?，不影响其他列。")
-HEADING = "公开表勾稽关系核对"
 
 
 # ---- which relations: every sum/equality the engine checks on this workbook ----------------------

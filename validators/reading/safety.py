@@ -25,6 +25,7 @@ from defusedxml.ElementTree import fromstring as _defused_fromstring, iterparse
 from xml.etree.ElementTree import ParseError
 
 from ..amounts import FormulaError, UncachedFormula
+from ..checklayout import CHECK_SHEET_NAME, FIRST_ROW, HEADER, HEADING
 from ..package import (  # noqa: F401 - the zip guards live in the shared package layer
     LIMITS, MIB, Deadline, Limits, UnsafeWorkbook, check_package, member_bytes, rels_path as _package_rels_path,
     resolve as _package_resolve,
@@ -576,8 +577,6 @@ def own_check_sheet(zf: zipfile.ZipFile, part: str, sheet: str, shared_strings: 
     inert to the reader by construction (tests/test_checksheet.py), so validation need not read its
     thousands of formulas.  Anything else (a cell elsewhere, a value typed over a formula, another
     heading) is not recognised, and the sheet is read like every other."""
-    from ..checksheet import CHECK_SHEET_NAME, FIRST_ROW, HEADER, HEADING
-
     if sheet != CHECK_SHEET_NAME:
         return False
     data = member_bytes(zf, part)
