@@ -29,6 +29,14 @@ _PREFIX = re.compile(
     r"^(?:[-•·]\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]+|[一二三四五六七八九十]+、)?\s*"
     r"(?:其中|包括|主要包括|含)?[:：]?\s*(?:\d{4}\s*年度?)?\s*"
 )
+# compiled once (they run for every clause; re's own cache lookup cost more than the match)
+_COMPARED_TAIL = re.compile(r"(比上年|较上年|同比|与上年|比\d{4}年(预算)?)$")
+_VERB_TAIL = re.compile(r"(共计|共|合计|总额|为|是|安排|达到|预算数)$")
+_TOTAL_TAIL = re.compile(r"(总数|总额|总计|合计)$")
+_PARTS_HEAD = re.compile(r"^(其中|包括|主要包括)")
+_SHARE_OF = re.compile(r"占([^\d]{0,30})$")
+_SHARE_TAIL = re.compile(r"(的|比例|比重)$")
+_COMPLETED = re.compile(r"完成[^\d]{0,12}$")
 UNIT_FACTOR = {u: UNIT_YUAN[u] / UNIT_YUAN["万元"] for u in ("万元", "元", "亿元")}  # 万元 per unit a narrative writes
 
 
@@ -103,8 +111,8 @@ def clean(text: str) -> str:
 
 def _subject(before: str) -> str:
     s = _PREFIX.sub("", before.strip())
-    s = re.sub(r"(比上年|较上年|同比|与上年|比\d{4}年(预算)?)$", "", s)
-    s = re.sub(r"(共计|共|合计|总额|为|是|安排|达到|预算数)$", "", s.strip())
+    s = _COMPARED_TAIL.sub("", s)
+    s = _VERB_TAIL.sub("", s.strip())
     return s.strip(" “”\"")
 
 
@@ -137,7 +145,7 @@ def _named_base(out: list["Statement"], part: "Statement", name: str) -> "Statem
     """“占政府采购支出总额的 15.34%”: the latest earlier amount whose subject is the named total."""
     from .schemas import norm
 
-    wanted = re.sub(r"(总数|总额|总计|合计)$", "", norm(name))
+    wanted = _TOTAL_TAIL.sub("", norm(name))
     if not wanted:
         return None
     for st in reversed(out[: part.index]):
@@ -197,7 +205,7 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                 if year_clause:
                     sentence_year = int(year_clause.group(1))
                     continue
-                starts_parts = re.match(r"^(其中|包括|主要包括)", c) is not None
+                starts_parts = _PARTS_HEAD.match(c) is not None
                 if starts_parts and last is not None:
                     head = last
                 elif c.endswith("中") and not _AMOUNT.search(c):
@@ -229,9 +237,9 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                 for m in _PERCENT.finditer(c):
                     before = c[:m.start()]
                     change = _CHANGE.search(before)
-                    share = re.search(r"占([^\d]{0,30})$", before)
+                    share = _SHARE_OF.search(before)
                     if share and last is not None:
-                        named = re.sub(r"(的|比例|比重)$", "", share.group(1).strip())
+                        named = _SHARE_TAIL.sub("", share.group(1).strip())
                         if named:  # the sentence names its total: that one, or none (never a guess)
                             base = _named_base(out, last, named)
                         else:
@@ -239,7 +247,7 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         st = Statement("share", last.subject, c, para.ref, p_index, percent=_decimal(m.group("num")))
                         st.parts = [last.index] + ([base.index] if base else [])
                         add(st)
-                    elif re.search(r"完成[^\d]{0,12}$", before):
+                    elif _COMPLETED.search(before):
                         pair = _budget_final_pair(out, p_index, sentence)
                         st = Statement("completion", pair[1].subject if pair else "", c, para.ref, p_index, percent=_decimal(m.group("num")))
                         st.parts = [pair[0].index, pair[1].index] if pair else []
