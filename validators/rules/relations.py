@@ -574,6 +574,8 @@ def _operand(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, list[V
         rows = [r for r in [_line(t, spec["line"])] if r is not None]
     elif spec.get("row") == "total":
         rows = [r for r in [t.total_row()] if r is not None]
+    elif spec.get("row") == "first":  # the one data row of a one-row table (三公)
+        rows = list(t.data_rows())[:1]
     elif "econ" in spec:  # every data row of these 部门经济分类 codes
         econ = spec["econ"] if isinstance(spec["econ"], list) else [spec["econ"]]
         rows = [r for r in t.data_rows() if r.econ_dept in econ]
@@ -863,7 +865,8 @@ def _at_most(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     """Σ``parts`` (an operand of several rows, e.g. {table, econ, column}) may not exceed the cell ``total``:
     beyond the envelope, exceeding is 错误 and falling short the rule's severity (提示), 无法校验 when the
     parts' table was cut short; a shortfall is not reported when the parameter ``short_param`` is false.
-    ``what`` names {group}, {total} and {parts}; ``exceeds`` and ``short`` end the message."""
+    ``what`` names {group}, {total} and {parts}; ``exceeds`` and ``short`` end the message.  ``report_short =
+    false``: a shortfall is never reported (the parts are a share of the total, not all of it)."""
     t, _, total = _pick(ctx, rel.arg("total"))
     if total is None or total.problem:
         return
@@ -871,7 +874,7 @@ def _at_most(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     if pt is None:
         return
     values = [v for v in values if not v.problem]
-    report_short = ctx.param(rel.arg("short_param")) if rel.arg("short_param") else True
+    report_short = rel.arg("report_short", True) and (ctx.param(rel.arg("short_param")) if rel.arg("short_param") else True)
     group = sangong_years(t)[1] if rel.arg("total").get("group") == "current" else ""
     parts_sum = sum((v.number for v in values), Decimal(0))
 
