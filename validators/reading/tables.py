@@ -89,9 +89,7 @@ def _is_amount_cell(v: Any) -> bool:
     if v.__class__ is str:  # header and label texts recur: decided once per text
         found = _AMOUNT_TEXTS.get(v)
         if found is None:
-            if len(_AMOUNT_TEXTS) > _MEMO_MAX:
-                _AMOUNT_TEXTS.clear()
-            found = _AMOUNT_TEXTS[v] = _is_amount_text(v)
+            found = _keep(_AMOUNT_TEXTS, v, _is_amount_text(v))
         return found
     return _is_amount_text(v)
 
@@ -142,10 +140,8 @@ def _lanci_texts(row: list[Any]) -> bool:
 def _header_vocab(t: str) -> bool:
     found = _VOCAB.get(t)
     if found is None:
-        if len(_VOCAB) > _MEMO_MAX:
-            _VOCAB.clear()
         n = schemas.norm(t)  # roles.toml is fixed once loaded: the answer is the text's
-        found = _VOCAB[t] = bool(n) and (n in HEADER_WORDS or bool(_YEAR_GROUP.match(n)) or schemas.role_for([n]) is not None)
+        found = _keep(_VOCAB, t, bool(n) and (n in HEADER_WORDS or bool(_YEAR_GROUP.match(n)) or schemas.role_for([n]) is not None))
     return found
 
 
@@ -186,9 +182,7 @@ def _make_columns(paths: list[list[str]], layout: str) -> list[Column]:
     key = (layout, tuple(tuple(path) for path in paths))
     found = _COLUMNS.get(key)
     if found is None:
-        if len(_COLUMNS) > 4096:
-            _COLUMNS.clear()
-        found = _COLUMNS[key] = [(c.index, c.header, c.role, c.group, c.side) for c in _columns_of(paths, layout)]
+        found = _keep(_COLUMNS, key, [(c.index, c.header, c.role, c.group, c.side) for c in _columns_of(paths, layout)], 4096)
     return [Column(*fields) for fields in found]
 
 
@@ -251,9 +245,7 @@ def _code_part(v: Any, width: int) -> str | None:
         key = (v, width)
         found = _CODES.get(key, _CODES)
         if found is _CODES:
-            if len(_CODES) > _MEMO_MAX:
-                _CODES.clear()
-            found = _CODES[key] = _code_text(v, width)
+            found = _keep(_CODES, key, _code_text(v, width))
         return found
     return _code_text(v, width)
 
@@ -339,6 +331,15 @@ _TEXTS: dict[str, tuple[Decimal | None, str | None]] = {}
 _MEMO_MAX = 16384  # entries per memo of this module: each is emptied when it grows past this
 
 
+def _keep(memo: dict, key: Any, value: Any, bound: int = _MEMO_MAX) -> Any:
+    """Store a parse in one of this module's memos (emptied first when grown past ``bound``); the value.
+    Called on a miss only: a hit stays one dict lookup in the caller."""
+    if len(memo) > bound:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
     """try_amount, with the cells a reader mostly meets (a float, nothing, a text seen before) decided
     inline or from the memos."""
@@ -350,18 +351,14 @@ def _parsed(raw: Any) -> tuple[Decimal | None, str | None]:
         if raw == raw and raw not in _INFINITIES:
             amount = Decimal(repr(raw))  # what parse_amount does for a finite float
             if raw:
-                if len(_FLOATS) > _MEMO_MAX:
-                    _FLOATS.clear()
-                _FLOATS[raw] = amount
+                _keep(_FLOATS, raw, amount)
             return amount, None
     elif raw is None:
         return None, None
     elif cls is str:
         found = _TEXTS.get(raw)
         if found is None:
-            if len(_TEXTS) > _MEMO_MAX:
-                _TEXTS.clear()
-            found = _TEXTS[raw] = try_amount(raw)
+            found = _keep(_TEXTS, raw, try_amount(raw))
         return found
     return try_amount(raw)
 
@@ -477,9 +474,7 @@ _LEDGER: dict[str, tuple[str | None, str | None]] = {}  # label text -> schemas.
 def _ledger_key(text: str) -> tuple[str | None, str | None]:
     found = _LEDGER.get(text)
     if found is None:
-        if len(_LEDGER) > _MEMO_MAX:
-            _LEDGER.clear()
-        found = _LEDGER[text] = schemas.ledger_key(text)
+        found = _keep(_LEDGER, text, schemas.ledger_key(text))
     return found
 
 
