@@ -348,8 +348,13 @@ def _named_item(d: Disclosure, st: Statement) -> Figure | None:
     return None
 
 
+def of_another_year(d: Disclosure, st: Statement) -> bool:
+    """The statement names a year, and it is not the disclosure's (“2023年支出预算…” in a 2025 预算)."""
+    return st.year is not None and d.year is not None and st.year != d.year
+
+
 def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
-    if st.year is not None and d.year is not None and st.year != d.year:
+    if of_another_year(d, st):
         return None  # “2023年支出预算…” in a 2025 预算: not a figure of these tables (listed by WB608)
     own, ctx = schemas.norm(st.subject), full_subject(st, all_st)
     named = _named_item(d, st)
@@ -792,8 +797,7 @@ def narrative_unlinked(ctx: Context):
                 continue
         else:
             continue
-        other_year = f"（是{st.year}年的数，不是本{d.kind or '公开'}年度的）" if (
-            st.year is not None and d.year is not None and st.year != d.year) else ""
+        other_year = f"（是{st.year}年的数，不是本{d.kind or '公开'}年度的）" if of_another_year(d, st) else ""
         yield ctx.finding(
             message=f"情况说明“{st.text}”中的 {fmt(st.amount)}{st.unit or ''} 无法与表格数字对应{other_year}，需人工核对",
             cells=[st.ref], actual=st.amount_wan, evidence={"subject": st.subject},
