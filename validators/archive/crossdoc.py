@@ -857,23 +857,18 @@ def _other_shape(rel: Relation, d: Doc) -> tuple[str, str, int] | None:
     o, t = rel.other, rel.this
     if d.kind is None or d.year is None:
         return None
-    if o.get("kind") in (None, "same"):
-        if t.get("kind") not in (None, d.kind):
-            return None
-        kind = d.kind
-    else:
-        if o["kind"] != d.kind or t.get("kind") is None:
-            return None
-        kind = t["kind"]
-    if o.get("level") in (None, "same"):
-        if t.get("level") not in (None, d.level):
-            return None
-        level = d.level
-    else:
-        if o["level"] != d.level or t.get("level") is None:
-            return None
-        level = t["level"]
-    return kind, level, d.year - int(o.get("year", 0))
+    shape = []
+    for name in ("kind", "level"):  # the same field as ``d``'s, or the one ``this`` names when ``other`` names d's
+        mine = getattr(d, name)
+        if o.get(name) in (None, "same"):
+            if t.get(name) not in (None, mine):
+                return None
+            shape.append(mine)
+        else:
+            if o[name] != mine or t.get(name) is None:
+                return None
+            shape.append(t[name])
+    return shape[0], shape[1], d.year - int(o.get("year", 0))
 
 
 def reverse(doc: Doc, pool: Pool, in_run: set[int]) -> list[Finding]:
