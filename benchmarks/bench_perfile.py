@@ -153,9 +153,13 @@ def read_calamine(path: str, skip: frozenset[str] = frozenset()) -> int:
 
 def own_check_sheets(path: Path) -> frozenset[str]:
     """The sheets validation leaves unread (czcheck's own 校验 sheet, reading/safety.own_check_sheet)."""
-    from validators.reading import read_grids
+    from validators import package
+    from validators.reading import safety
 
-    return frozenset(g.name for g in read_grids(path)) - frozenset(g.name for g in read_grids(path, skip_check_sheet=True))
+    zf = package.check_package(package.read_file(path))
+    parts = safety.classify_package(zf)
+    return frozenset(name for name, part in parts.sheets.items()
+                     if safety.own_check_sheet(zf, part, name, parts.shared_strings))
 
 
 def cpu_min(func, repeat: int) -> float:
