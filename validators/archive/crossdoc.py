@@ -443,21 +443,35 @@ def _narrative_change(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
             prev, half_prev = counterpart_figure(p, head)
         if cur is None or prev is None:
             continue
-        delta = cur.amount - prev.amount
-        stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
-        diff = stated - delta
-        quantum = st.written_half_wan
-        quantum += half_cur + half_prev
-        values = [by_ref_d[c] for c in cur.cells if c in by_ref_d] + [by_ref_p[c] for c in prev.cells if c in by_ref_p]
         if st.kind == "same_as_last_year" and "基本" in st.text:
             continue  # “基本持平” allows a change the text does not quantify
-        sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, quantum)
-        if sev is None:
-            continue
-        word = "增加" if delta >= 0 else "减少"
-        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev.what} "
-                                 f"{fmt(prev.amount)}，应为{word} {fmt(abs(delta))} 万元",
-                       [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=prev.cells, table=None)
+        values = [by_ref_d[c] for c in cur.cells if c in by_ref_d] + [by_ref_p[c] for c in prev.cells if c in by_ref_p]
+        f = _change_finding(rel, st, _stated_change(st), cur, prev, f"{prev.what} {fmt(prev.amount)}", values,
+                            st.written_half_wan + half_cur + half_prev, other)
+        if f is not None:
+            yield f
+
+
+def _stated_change(st) -> Decimal:
+    """The change a statement states, signed, in 万元 (持平: 0)."""
+    if st.kind == "same_as_last_year":
+        return Decimal(0)
+    return st.amount_wan if st.direction == "增加" else -st.amount_wan
+
+
+def _change_finding(rel: Relation, st, stated: Decimal, cur, prev, prev_text: str, values: list[Value],
+                    quantum: Decimal, other: "Doc", default: Severity = Severity.ERROR) -> Finding | None:
+    """A stated change against this document's figure ``cur`` and the other year's ``prev`` (shown as
+    ``prev_text``): None when it holds, else the finding (尾差 inside the envelope of ``values`` + ``quantum``)."""
+    delta = cur.amount - prev.amount
+    diff = stated - delta
+    sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, quantum, default)
+    if sev is None:
+        return None
+    word = "增加" if delta >= 0 else "减少"
+    return _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}{prev_text}"
+                              f"，应为{word} {fmt(abs(delta))} 万元",
+                    [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=prev.cells, table=None)
 
 
 def _own_figure(d: Disclosure, head, sts, linked):
@@ -514,23 +528,18 @@ def _narrative_quoted(rel: Relation, doc: Doc, other: Doc) -> Iterable[Finding]:
         cur, half_cur = _own_figure(d, head, sts, linked)
         if cur is None:
             continue
-        stated = Decimal(0) if st.kind == "same_as_last_year" else (st.amount_wan if st.direction == "增加" else -st.amount_wan)
+        stated = _stated_change(st)
         # the figure the statement implies for the other year (picks the 口径 of a figure printed two ways)
         implied = replace(named, amount=cur.amount - stated, unit="万元", unit_slip=False)
         fig, half = counterpart_figure(other.disclosure, implied)
         if fig is None:
             continue
         d.cache.setdefault(CHECKED_QUOTES, set()).add((st.ref, st.text))
-        delta = cur.amount - fig.amount
-        diff = stated - delta
         values = [by_ref_p[c] for c in fig.cells if c in by_ref_p] + [by_ref_d[c] for c in cur.cells if c in by_ref_d]
-        sev = _severity(diff, values or [Value(None, None, st.ref)] * 2, q.quantum + half + half_cur, rel.severity)
-        if sev is None:
-            continue
-        word = "增加" if delta >= 0 else "减少"
-        yield _finding(rel, sev, f"{rel.name}：本文件情况说明“{st.text}”；本文件{cur.what} {fmt(cur.amount)}，{other.label}"
-                                 f"{fig.what}（{q.year}年{basis}）{fmt(fig.amount)}，应为{word} {fmt(abs(delta))} 万元",
-                       [st.ref], expected=delta, actual=stated, diff=diff, other=other, other_cells=fig.cells, table=None)
+        f = _change_finding(rel, st, stated, cur, fig, f"{fig.what}（{q.year}年{basis}）{fmt(fig.amount)}", values,
+                            q.quantum + half + half_cur, other, rel.severity)
+        if f is not None:
+            yield f
 
 
 _COMPARED = re.compile(r"^(比|较|与|同)?(上年|上年度|\d{4}年度?)(预算数?|决算数?|相比)?$")
