@@ -200,19 +200,23 @@ def stages(path: Path, repeat: int) -> dict[str, float]:
                 safety.scan_sheet(zf, part, name)
 
     grids = read_grids(path, skip_check_sheet=True)
-    disclosure = disclosure_from_grids(grids, source=str(path))
     report = validate_file(path)
     out = {
         "full": cpu_min(lambda: validate_file(path), repeat),
         "guards": cpu_min(guards, repeat),
         "read+guards": cpu_min(lambda: read_grids(path, skip_check_sheet=True), repeat),
         "tables": cpu_min(lambda: disclosure_from_grids(read_grids(path, skip_check_sheet=True), source=str(path)), repeat),
-        "rules": cpu_min(lambda: run_rules(disclosure, select=others), repeat),
-        "narrative": cpu_min(lambda: run_rules(disclosure, select=narrative), repeat),
+        # rules on a fresh disclosure each time: what they compute once per disclosure (the narrative's
+        # statements, the 绩效 part, …) is paid as in a real run, not served from the first run's memo
+        "build": cpu_min(lambda: disclosure_from_grids(grids, source=str(path)), repeat),
+        "build+rules": cpu_min(lambda: run_rules(disclosure_from_grids(grids, source=str(path)), select=others), repeat),
+        "build+all": cpu_min(lambda: run_rules(disclosure_from_grids(grids, source=str(path))), repeat),
         "report": cpu_min(lambda: render_text([report]), repeat),
     }
     out["read"] = max(out["read+guards"] - out["guards"], 0.0)
     out["tables"] = max(out["tables"] - out["read+guards"], 0.0)
+    out["rules"] = max(out["build+rules"] - out["build"], 0.0)
+    out["narrative"] = max(out["build+all"] - out["build+rules"], 0.0)
     return out
 
 
@@ -267,6 +271,7 @@ def report(folder: Path | None = None, repeat: int = 5, out=print) -> dict[str, 
         worst_proc = max(worst_proc, cz / bare)
         out(f"{f.name[:33]:<34}{cz * 1e3:>17.0f}{bare * 1e3:>16.0f}{cz / bare:>7.2f}")
     out("")
+    out("  rules: every rule but the narrative module's, on a fresh disclosure; narr.: what the narrative module adds.")
     out("  × floor: czcheck's CPU over calamine reading every sheet of the file.  read: over calamine reading only the")
     out("  sheets czcheck reads (it leaves its own 校验 sheet unread, reading/safety.own_check_sheet).")
     out(f"  [{'PASS' if worst <= 3 else 'MISS'}] full validation ≤ 3× the calamine floor per file (worst {worst:.2f}×)")
