@@ -188,3 +188,48 @@ def test_native_formulas_agree_with_the_engine_in_libreoffice(tmp_path):
         assert CHECK_SHEET_NAME not in {g.name for g in read_grids(out, skip_check_sheet=True)}
     assert problems == []
     assert {"✓", "尾差", "错误", "无法校验"} <= seen_results  # every outcome was exercised
+
+
+def _check_sheet_bytes(path: Path) -> bytes:
+    from validators import package
+    from validators.reading import safety
+
+    zf = package.check_package(path.read_bytes())
+    return package.member_bytes(zf, safety.classify_package(zf).sheets["校验"])
+
+
+def test_the_one_search_refuses_exactly_the_cells_the_cell_by_cell_test_refuses():
+    """own_check_sheet looks for a cell out of the layout with one search over the bytes; the
+    cell-by-cell loop is the reference.  Both on every shipped check sheet and on edits of one that
+    each test a clause: the shape of the start tag, the columns, row 0, a formula in D–I from row 4
+    (leading zeros and self-closing styled cells included), and random cells with their formula removed."""
+    import random
+    import re
+
+    from validators.reading import safety
+
+    data = _check_sheet_bytes(SAMPLES / "weihai-2024-final-accounts.xlsx")
+    edits = [
+        (b'<c r="D5"', b'<c r="K5"'), (b'<c r="D5"', b'<c r="AA5"'), (b'<c r="A5"', b'<c r="A0"'),
+        (b'<c r="A5"', b'<c r="A005"'), (b'<c r="D5"', b'<c r="D005"'), (b'<c r="D5"', b'<c s="1" r="D5"'),
+        (b'<c r="D5"', b'<c  r="D5"'), (b'<c r="A5"', b'<c>'), (b'<c r="D5"', b'<c r="d5"'),
+        (b'<c r="A5"', b'<c r="A12345678"'), (b"<row r=\"5\"", b'<row r="5"><c r="K5" s="3"/><c r="J2" s="1" />'),
+        (b"<row r=\"5\"", b'<row r="5"><c r="D0" s="1"/><c r="E7"><v>1</v></c>'), (b"<row r=\"5\"", b'<row r="5"><c r="E9" s="2"></c>'),
+        (b"<row r=\"5\"", b'<row r="5"><c r="C9"><v>1</v></c><c r="D3" t="s"><v>2</v></c>'),
+        (b"<row r=\"5\"", b'<row r="5"><c r="F4"><f>1</f></c><c r="G10"><f/></c><c r="H12"><f\t>A1</f></c>'),
+    ]
+    variants = [data] + [_check_sheet_bytes(p) for p in WORKBOOKS[1:]]
+    for old, new in edits:
+        assert old in data, old
+        variants.append(data.replace(old, new, 1))
+    rng = random.Random(7)
+    formulas = [m.span() for m in re.finditer(rb"<f>[^<]*</f>", data)]
+    for _ in range(40):
+        start, end = rng.choice(formulas)
+        variants.append(data[:start] + data[end:])
+    outcomes = set()
+    for v in variants:
+        slow = safety._cells_in_layout(v)
+        assert safety._cells_in_layout_fast(v) == slow
+        outcomes.add(slow)
+    assert outcomes == {True, False}

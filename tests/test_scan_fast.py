@@ -114,3 +114,34 @@ def test_attributes_in_another_order_give_the_same_bounds():
     fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
     assert fast is not None
     assert (fast.height, fast.width) == (full.height, full.width) == (7, 28)
+
+
+def test_page_breaks_keep_the_byte_scan():
+    """<rowBreaks> (manual page breaks, common in books printed from Excel) is no row: the byte scan
+    still decides the sheet, with the bounds and sentinels of the XML pass."""
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><sheetData>'
+           f'<row r="1">{CASES["uncached"]}</row><row r="9"><c r="C9"><v>3</v></c></row></sheetData>'
+           '<rowBreaks count="1" manualBreakCount="1"><brk id="5" max="16383" man="1"/></rowBreaks></worksheet>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
+    fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
+    assert fast is not None
+    assert fast.overlays == full.overlays and (0, 0) in fast.overlays
+    assert (fast.height, fast.width) == (full.height, full.width) == (9, 3)
+
+
+@pytest.mark.parametrize("dimension, cell, width", [
+    ("A1:C9", "C1", 3), ("A1:C9", "A1", 3), ("A1:C9", "D1", 4), ("A1:Z9", "AA1", 27), ("A1:AB9", "AB1", 28),
+    ("A1:AB9", "AC1", 29), ("A1:AB9", "BA1", 53), ("A1:AZ9", "BA1", 53), ("A1:ZZ9", "AAA1", 703), ("B2:B2", "XFD1", 16384),
+])
+def test_a_dimension_bounds_the_width_only_when_no_cell_lies_beyond_it(dimension, cell, width):
+    """The scan takes the width from <dimension> when one search finds no cell right of it: an upper
+    bound (the dense-read limit is all it serves); a cell beyond it gives the width of the XML pass."""
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><dimension ref="{dimension}"/>'
+           f'<sheetData><row r="1"><c r="{cell}"><v>1</v></c></row></sheetData></worksheet>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
+    fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
+    assert fast is not None and fast.width == width >= full.width

@@ -243,8 +243,31 @@ _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
 _ROW_NUMBER_FIRST, _CELL_COLUMN_FIRST = re.compile(rb'<row r="(\d+)"'), re.compile(rb'<c r="([A-Z]{1,3})\d+"')
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
 _COLON_F, _COLON_C, _QUOTED, _SPACED_T = (re.compile(x) for x in (rb":f", rb":c", rb"='", rb"t ="))
-_ROW_TAG, _CELL_TAG, _FORMULA_TAG = (re.compile(x) for x in (rb"<row", rb"<c[ >]", rb"<f[ \t\r\n>/]"))
+_ROW_TAG, _CELL_TAG, _FORMULA_TAG = (re.compile(x) for x in (rb"<row(?![A-Za-z])", rb"<c[ >]", rb"<f[ \t\r\n>/]"))
+# a row or cell tag that _ROW_NUMBER_FIRST / _CELL_COLUMN_FIRST would not match (<rowBreaks> is no row)
+_ODD_ROW_TAG = re.compile(rb'<row(?![A-Za-z]| r="\d+")')
+_ODD_CELL_TAG = re.compile(rb'<c(?:>| (?!r="[A-Z]{1,3}\d+"))')
 _FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
+
+
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}[0-9]{1,7}:([A-Z]{1,3})[0-9]{1,7}"')
+
+
+def _claimed_width(data: bytes) -> bytes | None:
+    """The last column of the sheet's <dimension> when no cell (every one written <c r="..) lies
+    right of it, checked with one search: an upper bound of the width without listing every cell's
+    column.  None: no dimension, or a cell beyond it (then the columns are listed)."""
+    m = _DIMENSION.search(data, 0, 4096)
+    if m is None:
+        return None
+    last = m.group(1).decode()
+    beyond = [rf"[A-Z]{{{len(last) + 1},3}}"] if len(last) < 3 else []  # more letters
+    for i, ch in enumerate(last):  # as many letters, greater at position i
+        if ch != "Z":
+            beyond.append(last[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (len(last) - i - 1))
+    if beyond and re.search(rb'<c r="(?:%s)[0-9]' % "|".join(beyond).encode(), data):
+        return None
+    return m.group(1)
 
 
 def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> SheetScan | None:
@@ -257,22 +280,24 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
     if _COLON_F.search(data) or _QUOTED.search(data) or _SPACED_T.search(data) or (
             _COLON_C.search(data) and _PREFIXED_CELL.search(data)):
         return None  # prefixed elements or single-quoted attributes: the full pass reads them
-    rows = _ROW_NUMBER_FIRST.findall(data)
-    row_tags = len(_ROW_TAG.findall(data))
-    if len(rows) != row_tags:
+    # every <row> and <c> tag with r= first (one search each), else the general patterns, counted
+    if _ODD_ROW_TAG.search(data) is None:
+        rows = _ROW_NUMBER_FIRST.findall(data)
+    else:
         rows = _ROW_NUMBER.findall(data)
-        if len(rows) != row_tags:
+        if len(rows) != len(_ROW_TAG.findall(data)):
             return None  # rows without r= (allowed by the format): let the full pass number them
     if len(rows) > limits.max_content_rows:
         return None  # perhaps over the row limit: the full pass counts the rows that have values, exactly
-    height = max((int(r) for r in rows), default=0)
-    cell_tags = data.count(b"<c ") + data.count(b"<c>")  # what _CELL_TAG finds
-    cell_columns = _CELL_COLUMN_FIRST.findall(data)
-    if len(cell_columns) != cell_tags:
+    height = max(map(int, rows), default=0)
+    if _ODD_CELL_TAG.search(data) is None:
+        claimed = _claimed_width(data)  # the <dimension> a program wrote, if no cell lies beyond it
+        columns = {claimed} if claimed else set(_CELL_COLUMN_FIRST.findall(data))
+    else:
         cell_columns = _CELL_COLUMN.findall(data)
-        if len(cell_columns) != cell_tags:
+        if len(cell_columns) != data.count(b"<c ") + data.count(b"<c>"):  # what _CELL_TAG finds
             return None  # cells without r= (or written oddly): the full pass handles them
-    columns = set(cell_columns)
+        columns = set(cell_columns)
     width = 0
     for letters in columns:
         n = 0
@@ -567,6 +592,15 @@ def read_shared_strings(zf: zipfile.ZipFile, part: str | None, deadline: Deadlin
 
 _SIGNATURE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>(<f[ \t\r\n/>])?')
 _SHEET_DATA = re.compile(rb"<sheetData\s*>")
+_VALUED = rb'"(?:[^>]*[^>/])?>'  # the rest of a start tag that is not self-closing (<c r=".." s=".."/> holds nothing)
+# one search for any cell own_check_sheet must refuse (the cell-by-cell test is _cells_in_layout):
+_NOT_IN_LAYOUT = re.compile(
+    rb'<c(?:>| (?!r="[A-Z]{1,3}[0-9]{1,7}"[^>]*>)'  # a cell start tag in another shape
+    rb'| r="(?:(?:[%s-Z]|[A-Z]{2,3})[0-9]{1,7}' % chr(ord("A") + len(HEADER)).encode() + _VALUED  # right of the layout
+    + rb'|[A-Z]{1,3}0{1,7}' + _VALUED  # row 0
+    + rb'|[D-%s](?:0*[%d-9]|0*[1-9][0-9]+)' % (chr(ord("A") + len(HEADER) - 1).encode(), FIRST_ROW)
+    + _VALUED + rb"(?!<f[ \t\r\n/>])))"  # a value where the relation rows have their formulas
+) if 1 <= FIRST_ROW <= 9 and 4 <= len(HEADER) <= 26 else None
 
 
 def own_check_sheet(zf: zipfile.ZipFile, part: str, sheet: str, shared_strings: str | None,
@@ -580,21 +614,8 @@ def own_check_sheet(zf: zipfile.ZipFile, part: str, sheet: str, shared_strings: 
     if sheet != CHECK_SHEET_NAME:
         return False
     data = member_bytes(zf, part)
-    cells = _SIGNATURE_CELL.findall(data)
-    if not cells or len(cells) != data.count(b"<c ") + data.count(b"<c>"):
-        return False  # a cell written in another shape: not what checksheet.py or a spreadsheet program saves
-    last_col = len(HEADER)
-    for letters, digits, attrs, formula in cells:
-        if attrs[-1:] == b"/":
-            continue  # a styled cell without a value (<c r=".." s=".."/>)
-        col = 0
-        for ch in letters:
-            col = col * 26 + ch - 64
-        row = int(digits)
-        if col > last_col or row < 1:
-            return False
-        if row >= FIRST_ROW and col >= 4 and not formula:
-            return False  # a value where the sheet has its formulas
+    if not (_cells_in_layout_fast(data) if _NOT_IN_LAYOUT is not None else _cells_in_layout(data)):
+        return False
     start = _SHEET_DATA.search(data)
     first = re.search(rb'<row r="%d"[ >/]' % FIRST_ROW, data)  # the rows above it: heading, hint, headers
     end = first.start() if first else data.find(b"</sheetData>")
@@ -621,3 +642,30 @@ def own_check_sheet(zf: zipfile.ZipFile, part: str, sheet: str, shared_strings: 
     expected = {(0, 0): HEADING, **{(FIRST_ROW - 2, c): text for c, text in enumerate(HEADER)}}
     intro = found.pop((1, 0), None)
     return isinstance(intro, str) and found == expected
+
+
+def _cells_in_layout_fast(data: bytes) -> bool:
+    """_cells_in_layout in one search over the bytes (tests/test_checksheet.py holds the two equal)."""
+    return b'<c r="' in data and _NOT_IN_LAYOUT.search(data) is None
+
+
+def _cells_in_layout(data: bytes) -> bool:
+    """own_check_sheet's cell test, cell by cell: every cell in the shape checksheet.py writes, none
+    holding anything right of column I or in row 0, a formula in every valued cell of D–I from the
+    first relation row on."""
+    cells = _SIGNATURE_CELL.findall(data)
+    if not cells or len(cells) != data.count(b"<c ") + data.count(b"<c>"):
+        return False  # a cell written in another shape: not what checksheet.py or a spreadsheet program saves
+    last_col = len(HEADER)
+    for letters, digits, attrs, formula in cells:
+        if attrs[-1:] == b"/":
+            continue  # a styled cell without a value (<c r=".." s=".."/>)
+        col = 0
+        for ch in letters:
+            col = col * 26 + ch - 64
+        row = int(digits)
+        if col > last_col or row < 1:
+            return False
+        if row >= FIRST_ROW and col >= 4 and not formula:
+            return False  # a value where the sheet has its formulas
+    return True
