@@ -24,6 +24,7 @@ _OFFICE_APPS = ("microsoft excel", "microsoft macintosh excel", "wps", "kingsoft
 _PROGRAM_MARKS = ("openpyxl", "xlsxwriter", "compatible", "python", "apache poi", "epplus", "closedxml", "rubyxl",
                   "phpspreadsheet", "phpexcel", "pandas", "sheetjs", "excelize", "exceljs", "npoi", "aspose")
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>((?:(?!</(?:\w+:)?c>).){0,20000}?)</(?:\w+:)?c>", re.S)
+_F_TAG, _COLON_F, _COLON_C = re.compile(rb"<f"), re.compile(rb":f"), re.compile(rb":c")  # faster than ``in`` on bytes
 _REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3}\d{1,7})["']""")
 
 
@@ -60,7 +61,7 @@ def cached_formula_cells(zf: zipfile.ZipFile, sheets: set[str]) -> dict[str, set
         if part is None:
             continue
         data = package.member_bytes(zf, part)  # inflated once, when the file was checked
-        if b"<f" not in data and b":f" not in data:
+        if not _F_TAG.search(data) and not _COLON_F.search(data):
             continue
         found = _simple_cached(data)
         if found is None:
@@ -85,7 +86,7 @@ def _cached_by_regex(data: bytes) -> set[str]:
 def _simple_cached(data: bytes) -> set[str] | None:
     """The addresses _FORMULA_CELL would find, by the sheet scan's one pass over formula cells of the
     usual shape (reading/safety.py); None when some formula cell has another shape (or a prefix)."""
-    if b":f" in data or b":c" in data:
+    if _COLON_F.search(data) or _COLON_C.search(data):
         return None
     marks = len(safety._FORMULA_TAG.findall(data))
     found = set()

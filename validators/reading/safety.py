@@ -348,7 +348,7 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
         if pos is None:
             return None
         _cell_value(elem, sheet, None, out, *pos)
-    if b'hidden="' in data:  # rare: only then look at each hidden row's number
+    if _HIDDEN.search(data):  # rare: only then look at each hidden row's number
         for tag in _HIDDEN_ROW.findall(data):
             m = _ROW_NUMBER.match(tag)
             if m:
@@ -508,6 +508,7 @@ def _fromstring(text: bytes) -> Any:
 
 
 _HIDDEN_ROW = re.compile(rb"<row\b[^>]*?\bhidden=\"(?:1|true)\"[^>]*>")
+_HIDDEN = re.compile(rb'hidden="')  # (a regex finds a literal in bytes faster than ``in`` does)
 
 
 def _child(elem: Any, name: str) -> Any:
