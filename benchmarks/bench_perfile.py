@@ -144,6 +144,28 @@ def large_workbooks(folder: Path) -> list[Path]:
     return made
 
 
+SIZES = (1000, 2000, 4000, 8000)  # rows added to each 功能科目 table (the generator's limit is 8,800)
+
+
+def scaled_workbooks(folder: Path) -> list[tuple[int, Path]]:
+    """The 5,000-row book's recipe at several sizes: CPU should grow linearly with the rows."""
+    out = []
+    for rows in SIZES:
+        path = folder / f"function-{rows}-rows.xlsx"
+        if not path.exists() or path.stat().st_mtime < max(BASE.stat().st_mtime, Path(__file__).stat().st_mtime):
+            part = path.with_name(f".{path.stem}.{os.getpid()}.xlsx")
+            _function_table(part, rows)
+            os.replace(part, path)
+        out.append((rows, path))
+    return out
+
+
+def _validate(path: Path) -> None:
+    from validators.engine import validate_file
+
+    validate_file(path)
+
+
 # ---------------------------------------------------------------- in-process CPU
 
 def read_calamine(path: str, skip: frozenset[str] = frozenset()) -> int:
@@ -272,6 +294,17 @@ def report(folder: Path | None = None, repeat: int = 5, out=print) -> dict[str, 
         bare = process_cpu([py, "-c", BARE, str(f)], repeat + 2, env)
         worst_proc = max(worst_proc, cz / bare)
         out(f"{f.name[:33]:<34}{cz * 1e3:>17.0f}{bare * 1e3:>16.0f}{cz / bare:>7.2f}")
+    out("")
+    out("growth with size: the 功能科目 tables grown by n rows each (three tables), CPU ms")
+    out(f"{'rows':>8}{'czcheck':>9}{'floor':>8}{'× floor':>8}   per 1,000 more rows: czcheck  floor")
+    last = None
+    for rows, f in scaled_workbooks(folder):
+        cz = cpu_min(lambda: _validate(f), repeat)
+        floor = cpu_min(lambda: read_calamine(str(f)), repeat)
+        more = (f"{(cz - last[1]) * 1e6 / (rows - last[0]):>30.1f}{(floor - last[2]) * 1e6 / (rows - last[0]):>7.1f}"
+                if last else "")
+        out(f"{rows:>8,}{cz * 1e3:>9.1f}{floor * 1e3:>8.1f}{cz / floor:>8.2f}{more}")
+        last = (rows, cz, floor)
     out("")
     out("  rules: every rule but the narrative module's, on a fresh disclosure; narr.: what the narrative module adds.")
     out("  × floor: czcheck's CPU over calamine reading every sheet of the file.  read: over calamine reading only the")
