@@ -282,6 +282,13 @@ class Table(_Viewed):
     def truncated(self) -> bool:
         return bool(self.missing_rows)
 
+    @property
+    def unread_columns(self) -> list[Column]:
+        """Columns with a printed header that was not understood (or could not be told apart from
+        another, reading/tables._set_apart_ambiguous): their cells are not read, so the table may hold
+        amounts it does not show (no rule may call such a table empty)."""
+        return [c for c in self.columns if c.role is None and str(c.header or "").strip()]
+
     def has(self, key: str) -> bool:
         return any(c.key == key for c in self.columns)
 

@@ -29,6 +29,8 @@ _YEAR_GROUP = re.compile(r"^\d{4}年")
 _GROUP_HEADS = {"预算数", "决算数"}  # 三公 决算: 预算数 | 决算数 column groups
 # 吉林 收入总表 / 项目支出表: the same funding sources under 当年 and 结转 headers
 _GROUP_HEADS |= {"当年预算", "上年结转结余", "本年财政拨款", "财政拨款结转"}
+# 三公 tables printed by relative year: 上年预算数 | 本年预算数 (rules order them: relations.sangong_years)
+_GROUP_HEADS |= {f"{y}{n}" for y in ("上年", "本年") for n in ("预算数", "决算数", "执行数")}
 _LEDGER_GROUPS = {"编制预算", "上年结转"}  # 吉林 预算表1/4: amount columns per side
 _PROJECT_LEVELS = RowKey.LEVELS  # 项目支出表 row levels (吉林): row.key
 _META = re.compile(r"^(部门(\(单位\))?|单位名称|编制单位|编制部门|预算单位|填报单位|部门名称|单位)[:：]|^金额单位|^单位[:：]")
@@ -295,10 +297,30 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
     for hr in header_rows:  # a note inside the header: “金额单位：万元”
         _unit_from_cells(grid, table, hr, range(len(grid.rows[hr])))
     table.columns = _make_columns(_header_paths(grid, header_rows, width), layout)
+    if layout != "ledger":  # a ledger's two halves repeat their columns by design (read by position)
+        _set_apart_ambiguous(table, CellRef(grid.name, header_rows[-1] if header_rows else r0, 0))
     _read_rows(grid, table, layout, r, r_end)
     if layout == "blocks":  # block by block, so each class is followed by its items
         table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
     return table
+
+
+def _set_apart_ambiguous(table: Table, header: CellRef) -> None:
+    """Amount columns that come out with the same key on the same side cannot be told apart: most
+    often a group header that was not understood (本年财政拨款 | 财政拨款结转 over two “一般公共预算”
+    columns, a PDF whose merged header cell was read above one column only).  Reading them would let
+    one silently stand for the other, so none of them is read: each loses its role (relations then
+    treat it as an unread column) and ``table.cache["ambiguous_columns"]`` lists them for RD004."""
+    seen: dict[tuple[str, str | None], list[Column]] = {}
+    for c in table.columns:
+        if c.key and c.role not in NON_AMOUNT_ROLES:
+            seen.setdefault((c.key, c.side), []).append(c)
+    ambiguous = [cols for cols in seen.values() if len(cols) > 1]
+    for cols in ambiguous:
+        table.cache.setdefault("ambiguous_columns", []).append(
+            (cols[0].key, [c.header for c in cols], [CellRef(header.sheet, header.row, c.index) for c in cols]))
+        for c in cols:
+            c.role = None
 
 
 def _unit_from_cells(grid: Grid, table: Table, r: int, cols) -> None:

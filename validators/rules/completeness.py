@@ -50,7 +50,7 @@ def empty_table_note(ctx: Context):
     """
     for t in ctx.disclosure.all_tables():
         has_amount = any(not v.blank for r in t.rows for v in r.values.values())
-        if not has_amount and not t.note and not t.truncated:
+        if not has_amount and not t.note and not t.truncated and not t.unread_columns:
             yield ctx.finding(message=f"{t.kind}没有数据，也没有注明原因（如“本表无数据”及原因）", cells=[t.title_ref], table=t.kind)
     yield from _negative_budget_amounts(ctx)
 

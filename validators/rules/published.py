@@ -666,7 +666,8 @@ def blank_table_stated(ctx: Context):
         kinds = next((k for pattern, k in _SUBJECT_TABLES if re.search(pattern, subject)), ())
         for kind in kinds:
             for t in d.tables.get(kind, []):
-                if t.truncated or _nonzero(t) or any(v.problem for r in t.rows for v in r.values.values()):
+                if (t.truncated or t.unread_columns or _nonzero(t)
+                        or any(v.problem for r in t.rows for v in r.values.values())):
                     continue
                 if t.kind in reported:
                     continue

@@ -83,3 +83,33 @@ def missing_tables_findings(disclosure: Disclosure, blocked: dict[str, list[str]
             codes = "、".join(sorted(set(blocked.get(kind, [])))) or "无"
             out.append(ctx.finding(message=f"缺少“{kind}”，依赖该表的规则无法运行：{codes}", table=kind))
     return out
+
+
+@rule("RD004", "表头栏目无法区分", "读取", severity=Severity.UNVERIFIABLE)
+def ambiguous_columns(ctx: Context):
+    """检查内容：
+    同一张表中有两个或更多金额栏目被识别为同一栏目（例如两个“一般公共预算”栏），无法确定哪一栏
+    是哪一栏。这通常是分组表头（如“本年财政拨款”“财政拨款结转”“上年预算数”“本年预算数”）未能
+    读出，例如 PDF 中跨栏合并的表头只出现在第一栏上方。这些栏目都不参与校验，涉及它们的勾稽关系
+    报告为“无法校验”或不做判断，而不是任取一栏得出“错误”。
+
+    依据：
+    只能对确认了含义的数字下结论；把结转数当作本年数核对，会得出不真实的错误或一致。
+
+    错误示例：
+    项目支出表表头为“本年财政拨款（一般公共预算、政府性基金）｜财政拨款结转（一般公共预算、政府性基金）”，
+    分组行丢失后只剩两个“一般公共预算”、两个“政府性基金”。
+
+    正确示例：
+    保留完整的分组表头（合并单元格或在每一栏写明“本年财政拨款一般公共预算”等）。
+    """
+    from .relations import column_name
+
+    for table in ctx.disclosure.all_tables():
+        for key, headers, cells in table.cache.get("ambiguous_columns", ()):
+            shown = "、".join(f"“{h}”" for h in headers)
+            yield ctx.finding(
+                message=f"{table.kind}有 {len(headers)} 个栏目都识别为“{column_name(key)}”（{shown}），无法区分哪一栏是哪一栏"
+                        "（分组表头可能未能读出），这些栏目不参与校验",
+                cells=cells, table=table.kind,
+            )

@@ -587,8 +587,12 @@ def _operand(ctx: "Context", spec: dict[str, Any]) -> tuple[Table | None, list[V
 
 
 def sangong_years(t: Table) -> tuple[str | None, str | None]:
-    """(previous, current) year groups of a table printed by year (三公), by the year in the header."""
-    groups = sorted({c.group for c in t.columns if c.group}, key=lambda g: (re.findall(r"\d{4}", g) or ["0"])[0])
+    """(previous, current) year groups of a table printed by year (三公), by the year in the header
+    (2024年预算数 | 2025年预算数) or its relative name (上年预算数 | 本年预算数)."""
+    def year(g: str) -> tuple[str, int]:
+        return (re.findall(r"\d{4}", g) or ["0"])[0], 0 if g.startswith("上年") else 1
+
+    groups = sorted({c.group for c in t.columns if c.group}, key=year)
     budget = [g for g in groups if "决算" not in g] or groups
     if not budget:
         return None, None
