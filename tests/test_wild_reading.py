@@ -138,3 +138,66 @@ def test_generated_books_print_on_one_page_width(path):
         for row in t.rows:
             for v in row.values.values():
                 assert ws.cell(v.ref.row + 1, v.ref.col + 1).number_format == "#,##0.00", f"{t.sheet}!{v.ref.address}"
+
+
+# ---- the same tables laid out differently ---------------------------------------------------------
+
+def _spaced(text: str) -> str:
+    """“合计” → “合  计”: how printed forms pad two-character headers and labels."""
+    return text[0] + "  " + text[1]
+
+
+def _tables(wb):
+    return [ws for ws in wb.worksheets if ws.title not in ("封面", "情况说明", "导入说明", "校验")]
+
+
+def _pad_short_texts(wb):
+    for ws in _tables(wb):
+        for row in ws.iter_rows(min_row=2, max_row=8):
+            for c in row:
+                if (isinstance(c.value, str) and len(c.value) == 2 and not c.value.isascii()
+                        and c.coordinate not in ws.merged_cells):
+                    c.value = _spaced(c.value)
+
+
+def _insert_blank_column(wb):
+    for ws in _tables(wb):
+        ws.insert_cols(3)
+
+
+def _blank_row_under_title(wb):
+    for ws in _tables(wb):
+        ws.insert_rows(2)
+
+
+def _title_in_b1(wb):
+    for ws in _tables(wb):
+        for m in list(ws.merged_cells.ranges):
+            if m.min_row == 1:
+                ws.unmerge_cells(str(m))
+        ws["B1"], ws["A1"] = ws["A1"].value, None
+
+
+def _sheets_renamed(wb):
+    for i, ws in enumerate(_tables(wb), 1):
+        ws.title = f"Sheet{i}"
+
+
+@pytest.mark.parametrize("sample", ["weihai-2024-final-accounts", "zibo-2024-budget"])
+@pytest.mark.parametrize("layout", [_pad_short_texts, _insert_blank_column, _blank_row_under_title, _title_in_b1,
+                                    _sheets_renamed], ids=lambda f: f.__name__.strip("_"))
+def test_the_same_tables_laid_out_differently_give_the_same_findings(sample, layout, tmp_path):
+    """Layouts met in books made by hand: “栏  次”, “合  计”, “项  目” padded with spaces, a blank column
+    or row, the title in B1, sheets named Sheet1…  The findings are those of the sample (by code and
+    severity; the cells move with the layout)."""
+    from collections import Counter
+
+    def kinds(path):
+        report = validate_file(path)
+        assert report.error is None
+        return Counter((f.code, f.severity) for f in report.findings)
+
+    wb = openpyxl.load_workbook(SAMPLES / f"{sample}.xlsx")
+    layout(wb)
+    wb.save(tmp_path / "laid-out.xlsx")
+    assert kinds(tmp_path / "laid-out.xlsx") == kinds(SAMPLES / f"{sample}.xlsx")

@@ -114,7 +114,7 @@ def is_lanci_row(row: list[Any]) -> bool:
         if v is None or v == "":
             continue
         if isinstance(v, str):
-            if "栏次" in v:
+            if "栏次" in v or ("栏" in v and "次" in v):  # “栏　次”: spaced as printed forms often are
                 labelled = True
                 break
             if whole_numbers and not v.strip().isdigit():
