@@ -225,6 +225,35 @@ class Row:
     def get(self, key: str) -> Value | None:
         return self.values.get(key)
 
+    @classmethod
+    def lazy(cls, index: int, kind: RowKind, label: str, label_ref: CellRef | None, make: Any, cells: Any) -> "Row":
+        """A reader's Row whose ``values`` are built by ``make(*cells)`` when first read.
+
+        A table of 5,000 rows has about 100,000 amount cells, and the rules read the Values of only the
+        rows whose checks do not hold exactly (they confirm the others column by column from the cells,
+        ``reading.tables.amount_numbers``): a Value per cell was most of the cost of reading a table.  The
+        instance is the same Row otherwise (``values`` compares, shows, pickles, ``dataclasses.replace``s as
+        a field, and can be assigned).  ``cells`` is kept in ``_cells``; once ``values`` is read (or assigned),
+        the Values are what counts (``"values" in row.__dict__``)."""
+        self = _new(cls)
+        d = self.__dict__
+        d["index"], d["kind"], d["label"], d["label_ref"], d["_make"], d["_cells"] = index, kind, label, label_ref, make, cells
+        return self
+
+    if not TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:  # called only for what the instance dict lacks
+            if name == "values":
+                d = self.__dict__
+                cells = d.get("_cells")
+                if cells is not None:  # ``_cells`` stays: the fast pass reads the cells of rows it has not met
+                    values = d["values"] = d["_make"](*cells)
+                    return values
+            raise AttributeError(f"'Row' object has no attribute '{name}'")
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled (the process pool) with its Values built, without cells
+        self.values
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cells", "_make")}
+
     @property
     def level(self) -> int:
         """Hierarchy level: 0 total, 1 类, 2 款, 3 项 (function or economic codes)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any
 
 from .. import schemas
@@ -420,6 +422,175 @@ def _row_values(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str,
     return values, has
 
 
+def _row_cells(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str, int]], key_index: dict[str, int]) -> dict[str, Value]:
+    """The Values of a reader's Row (``Row.lazy``): ``_row_values`` of the sheet row."""
+    return _row_values(row, sheet, r, amount_cols)[0]
+
+
+_ZERO = Decimal(0)
+
+
+class AmountNumbers:
+    """The amounts of ``rows`` by column, as the rules' exact fast pass reads them (``rules.relations._Amounts``):
+    ``column(key)`` is, per row, the ``number`` of its Value of ``key`` (0 where the row has none), read from
+    the sheet's cells for a reader's Row whose Values are not built (``Row.lazy``), else from its Values.
+
+    Every cell that reads as an amount gives a Decimal equal to its Value's ``number``.  A cell that cannot
+    be read (a Value with a ``problem``: True, an error or uncached formula equal to a text seen before) may
+    give another number: the fast pass only skips checks that hold, and a check with an unreadable cell says
+    nothing anyway (judge leaves it to RD001)."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.rows = rows
+        lazy = [row.__dict__.get("_cells") for row in rows]
+        # one read of one table: every row a reader's Row sharing the table's column map; the rows whose
+        # Values are built (they may have been changed since) are read from their Values
+        self._cells = None
+        key_index = next((c[4] for c in lazy if c is not None), None)
+        if key_index is not None and all(c is None or c[4] is key_index for c in lazy):
+            # a Row made otherwise (a 数据缺失 marker) is read from its Values, as a built one
+            blank = [None] * (max(key_index.values(), default=0) + 1)
+            self._cells = [blank if c is None else c[0] for c in lazy]
+            self._key_index = key_index
+            self._shortest = min(map(len, self._cells))
+            self._built = [i for i, row in enumerate(rows) if "values" in row.__dict__ or lazy[i] is None]
+        self._lazy = lazy
+
+    def column(self, key: str) -> list[Decimal]:
+        cells = self._cells
+        if cells is None:
+            return [_number_of(row, lazy, key) for row, lazy in zip(self.rows, self._lazy)]
+        index = self._key_index.get(key)
+        if index is None:
+            return [_ZERO] * len(cells)
+        if index < self._shortest:
+            raws = list(map(itemgetter(index), cells))
+        else:
+            raws = [c[index] if index < len(c) else None for c in cells]
+        numbers = list(map(_NUMBERS.get, raws))
+        if any(map(is_, numbers, repeat(None))):  # cells not met before (not ``None in``: Decimal's == is slow)
+            for i, n in enumerate(numbers):
+                if n is None:
+                    numbers[i] = _number(raws[i])
+        rows = self.rows
+        for i in self._built:
+            v = rows[i].values.get(key)
+            numbers[i] = _ZERO if v is None else v.number
+        return numbers
+
+
+def _number(raw: Any) -> Decimal:
+    """A cell's number (its amount, 0 when blank or unreadable), kept in ``_NUMBERS`` for exact floats
+    and texts that read as amounts."""
+    amount = _parsed(raw)[0]
+    if amount is None:
+        return _ZERO
+    cls = raw.__class__
+    if cls is float or cls is str:  # never a subclass (formula sentinels) nor an int or bool
+        if len(_NUMBERS) > _MEMO_MAX:
+            _NUMBERS.clear()
+            _NUMBERS.update(_BLANK_NUMBERS)
+        _NUMBERS[raw] = amount
+    return amount
+
+
+def _number_of(row: Row, lazy: Any, key: str) -> Decimal:
+    if lazy is None or "values" in row.__dict__:
+        v = row.values.get(key)
+        return _ZERO if v is None else v.number
+    cells, key_index = lazy[0], lazy[4]
+    index = key_index.get(key)
+    if index is None or index >= len(cells):
+        return _ZERO
+    found = _NUMBERS.get(cells[index])
+    return _number(cells[index]) if found is None else found
+
+
+# cell value -> number, for AmountNumbers: exact floats and texts that read as amounts, and the blanks.  A
+# lookup by equality may also meet an int (the float's number: equal) or a bool or formula sentinel (an
+# unreadable cell: any number will do)
+_BLANK_NUMBERS = {None: _ZERO, "": _ZERO}
+_NUMBERS: dict[Any, Decimal] = dict(_BLANK_NUMBERS)
+
+
+def amount_numbers(rows: list[Row], key: str) -> list[Decimal]:
+    """``AmountNumbers(rows).column(key)``."""
+    return AmountNumbers(rows).column(key)
+
+
+def _unbuilt(row: Row) -> Any:
+    """The cells of a reader's Row whose Values are not built yet (``Row.lazy``), else None."""
+    d = row.__dict__
+    return None if "values" in d else d.get("_cells")
+
+
+def odd_rows(rows: list[Row]) -> list[Row]:
+    """The rows that may hold a Value that is unreadable (``problem``) or negative: every row whose Values
+    are built, and a reader's Row (``Row.lazy``) only when one of its amount cells is not a blank or a
+    number at least zero.  Its Values are then built; the others stay unbuilt."""
+    out = []
+    for row in rows:
+        lazy = _unbuilt(row)
+        if lazy is None:
+            out.append(row)
+            continue
+        cells, _, _, amount_cols, _ = lazy
+        n = len(cells)
+        for _, index in amount_cols:
+            raw = cells[index] if index < n else None
+            if raw.__class__ is float:
+                if raw >= 0.0 and raw != _INF:  # not negative, nan or infinite: a readable amount >= 0
+                    continue
+            elif raw is None or raw == "":
+                continue
+            out.append(row)
+            break
+    return out
+
+
+_INF = float("inf")
+
+
+def any_amount(rows: list[Row]) -> bool:
+    """Whether a Value of these rows has an amount (``v.amount is not None``), reading the cells of a
+    reader's Row whose Values are not built (``Row.lazy``)."""
+    for row in rows:
+        lazy = _unbuilt(row)
+        if lazy is None:
+            if any(v.amount is not None for v in row.values.values()):
+                return True
+            continue
+        cells, _, _, _, key_index = lazy
+        n = len(cells)
+        for index in key_index.values():  # the cells the Values are of (a key printed twice: the last)
+            raw = cells[index] if index < n else None
+            if raw.__class__ is float:
+                if raw == raw and raw != _INF and raw != -_INF:
+                    return True
+            elif raw is not None and raw != "" and _parsed(raw)[0] is not None:
+                return True
+    return False
+
+
+def _row_has_amount(row: list[Any], indexes: list[int]) -> bool:
+    """``_row_values``'s second answer without building Values: a number in an amount column (even one
+    that is not finite), or a text that reads as an amount."""
+    n = len(row)
+    for index in indexes:
+        if index >= n:
+            continue
+        raw = row[index]
+        if raw.__class__ is float:
+            return True
+        if raw is None or raw == "":
+            continue
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return True
+        if _parsed(raw)[0] is not None:
+            return True
+    return False
+
+
 def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bool:
     """_is_amount_cell of any parsed cell: a number (even one that is not finite) or amount text."""
     for raw, amount, _ in parsed.values():
@@ -535,6 +706,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
     last_key: dict[str, str] = {}
     amount_cols = _amount_columns(table, cols)
+    amount_indexes = [index for _, index in amount_cols]
+    key_index = dict(amount_cols)  # key -> the column a row's Value of that key comes from (the last)
     sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
@@ -566,8 +739,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         if layout == "ledger":
             parsed = _parse_row(grid, r, amount_cols)
             has_amount = _has_amount(parsed)
-        else:
-            values, has_amount = _row_values(row, sheet, r, amount_cols)
+        else:  # the row's Values are built when first read (Row.lazy)
+            has_amount = _row_has_amount(row, amount_indexes)
         if ft and not has_amount and _is_note(ft[0]):
             table.note = ft[0]
             continue
@@ -611,7 +784,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             label_ref = CellRef(sheet, r, name_index)
         else:
             label, label_ref = "", None
-        item = Row(r, RowKind.DATA, label, label_ref, values)
+        item = Row.lazy(r, RowKind.DATA, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index))
 
         if layout == "function":
             lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None

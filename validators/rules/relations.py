@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from ..amounts import envelope_of, fmt
 from ..model import Finding, Row, RowKey, RowKind, Severity, Table, Value
+from ..reading.tables import AmountNumbers
 
 if TYPE_CHECKING:
     from ..schemas.formats import Relation
@@ -114,7 +115,7 @@ class _Amounts:
 
     def __init__(self, t: Table) -> None:
         self.rows = t.rows
-        self._values = [r.values for r in t.rows]
+        self._numbers = AmountNumbers(t.rows)
         self._columns: dict[str, list[Decimal]] = {}
         self._at: dict[int, int] | None = None
         self._at_code: dict[str, dict[str, int]] = {}
@@ -122,7 +123,7 @@ class _Amounts:
     def column(self, key: str) -> list[Decimal]:
         col = self._columns.get(key)
         if col is None:
-            col = self._columns[key] = [v.number if (v := d.get(key)) is not None else _ZERO for d in self._values]
+            col = self._columns[key] = self._numbers.column(key)  # without building Values (Row.lazy)
         return col
 
     def positions(self) -> dict[int, int]:
@@ -547,18 +548,18 @@ def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             amounts = _amounts(ctx, t)
             pos, cols = amounts.positions(), {key: amounts.column(key) for key in keys}
         for g in at_level:
-            pvals, kids = g.parent.values, g.children
+            kids = g.children
             fast = not recording and bool(kids)
             if fast:
                 at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
             for key in keys:
-                total = pvals.get(key)
-                if total is None:
-                    continue
-                if fast:  # the fast pass: Σ children exactly the parent says nothing
+                if fast:  # the fast pass: Σ children exactly the parent says nothing (nor does a parent without the cell)
                     col = cols[key]
                     if (sum(kids_at(col), _ZERO) if len(kids) > 1 else kids_at(col)) == col[at]:
                         continue
+                total = g.parent.values.get(key)  # the parent's Values are built only here (Row.lazy)
+                if total is None:
+                    continue
                 parts = [c.values.get(key) for c in kids]
                 f = sum_check(ctx, total, parts, partial(_what, rel, t, key, g.parent), incomplete=not g.complete, table=t)
                 if f:
