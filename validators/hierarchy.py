@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import attrgetter, lt
 
 from .model import Row, RowKey, RowKind, Table
 
@@ -25,6 +26,8 @@ def _ends(table: Table, length_of) -> list[int]:
     None and at most the row's own length (1 << 30 when none), in one backward pass.  Code lengths are
     few, so the minimum over the lengths seen so far is cheap."""
     rows = table.rows
+    lengths = [None if (c := r.code) is None else len(c) for r in rows] if length_of is _code_len else \
+        [length_of(r) for r in rows]
     nearest: dict[int, int] = {}  # length -> position of the nearest later DATA row of that length
     # length n -> position of the nearest later DATA row of length <= n, for the lengths asked so far: a
     # DATA row met going backward is nearer than every row seen, so it becomes the answer of every length
@@ -33,17 +36,15 @@ def _ends(table: Table, length_of) -> list[int]:
     ends = [1 << 30] * len(rows)
     data = RowKind.DATA
     for pos in range(len(rows) - 1, -1, -1):
-        row = rows[pos]
-        n = length_of(row)
+        n = lengths[pos]
         if n is None:
             continue
-        if n in answer:
-            first = answer[n]
-        else:
+        first = answer.get(n, answer)
+        if first is answer:
             first = answer[n] = min((p for k, p in nearest.items() if k <= n), default=None)
         if first is not None:
             ends[pos] = rows[first].index
-        if row.kind is data:
+        if rows[pos].kind is data:
             nearest[n] = pos
             for k in answer:
                 if k >= n:
@@ -62,6 +63,9 @@ def _completeness(table: Table):
         return i >= len(marks) or marks[i] >= end
 
     return complete
+
+
+_INDEX = attrgetter("index")
 
 
 def _code_len(row: Row) -> int | None:
@@ -108,25 +112,33 @@ def _groups(table: Table, layout: str) -> list[Group]:
         for r in coded:
             if len(r.code) >= 2:
                 by_parent.setdefault(r.code[:-2], []).append(r)
-        pos = {id(r): i for i, r in enumerate(table.rows)}
-        ends = _ends(table, _code_len)
-        complete = _completeness(table)
-        uncoded = sorted((r for r in data if r.code is None), key=lambda r: r.index)
+        uncoded = sorted((r for r in data if r.code is None), key=_INDEX)
         uncoded_at = [r.index for r in uncoded]
+        # a span's end matters only for a marker inside it or for rows without codes: worked out only then
+        spans = bool(uncoded or table.missing_rows)
+        if spans:
+            pos = {id(r): i for i, r in enumerate(table.rows)}
+            ends = _ends(table, _code_len)
+            complete = _completeness(table)
+        at = [r.index for r in table.rows]
+        in_order = all(map(lt, at, at[1:]))  # rows in sheet order: kids by code are in printed order
         for parent in coded:
             n = len(parent.code)
             if n == 7:
                 continue
             kids = by_parent.get(parent.code, [])
-            end = ends[pos[id(parent)]]
-            if n == 5:
-                # 项 rows whose codes were lost (吉林 预算表5 as converted) sit under their 款 by position:
-                # they are its items, in printed order; their codes are not invented
-                lo, hi = bisect_right(uncoded_at, parent.index), bisect_left(uncoded_at, end)
-                kids = sorted(kids + uncoded[lo:hi], key=lambda r: r.index)
+            if spans:
+                end = ends[pos[id(parent)]]
+                if n == 5:
+                    # 项 rows whose codes were lost (吉林 预算表5 as converted) sit under their 款 by position:
+                    # they are its items, in printed order; their codes are not invented
+                    lo, hi = bisect_right(uncoded_at, parent.index), bisect_left(uncoded_at, end)
+                    kids = sorted(kids + uncoded[lo:hi], key=_INDEX)
+            elif n == 5 and not in_order:
+                kids = sorted(kids, key=_INDEX)
             if not kids:
                 continue
-            result.append(Group(parent, list(kids), complete(parent.index, end), "类" if n == 3 else "款"))
+            result.append(Group(parent, list(kids), complete(parent.index, end) if spans else True, "类" if n == 3 else "款"))
     elif layout == "economic":
         coded = [r for r in data if r.econ_dept]
         subtotals = [r for r in coded if len(r.econ_dept) == 3]
@@ -136,17 +148,18 @@ def _groups(table: Table, layout: str) -> list[Group]:
         by_head: dict[str, list[Row]] = {}
         for r in items:
             by_head.setdefault(r.econ_dept[:3], []).append(r)
-        pos = {id(r): i for i, r in enumerate(table.rows)}
-        ends = _ends(table, _econ3)
-        complete = _completeness(table)
+        spans = bool(table.missing_rows)  # a span's end matters only for a marker inside it
+        if spans:
+            pos = {id(r): i for i, r in enumerate(table.rows)}
+            ends = _ends(table, _econ3)
+            complete = _completeness(table)
         for parent in subtotals:
             gov = parent.econ_gov
             kids = [r for r in by_head.get(parent.econ_dept, ())
                     if not (gov and r.econ_gov) or r.econ_gov[:3] == gov[:3]]
             if not kids:
                 continue
-            end = ends[pos[id(parent)]]
-            result.append(Group(parent, kids, complete(parent.index, end), "经济分类类"))
+            result.append(Group(parent, kids, complete(parent.index, ends[pos[id(parent)]]) if spans else True, "经济分类类"))
     elif layout == "units":  # rows are units (row.key "单位:502001"; 吉林 收入总表)
         units = {r.key.name: r for r in data if r.key is not None and r.key.kind == RowKey.UNIT}
         top_len = min((len(c) for c in units), default=0)

@@ -121,15 +121,33 @@ class Value:
     if TYPE_CHECKING:
         blank: bool
         number: Decimal
-    else:
-        def __getattr__(self, name: str) -> Any:  # called only for what the instance dict lacks
-            if name == "ref":
-                where = self.__dict__.get("_at")
-                if where is not None:
-                    ref = self.__dict__["ref"] = CellRef(*where)
-                    return ref
-            raise AttributeError(f"'Value' object has no attribute '{name}'")
 
+
+class _Built:
+    """A non-data descriptor: the attribute ``name`` built by ``build(instance)`` when the instance dict
+    lacks it, then kept there (so later reads never come here).  Not ``__getattr__``: a class defining that
+    makes every attribute read slower (CPython cannot specialise it), and Rows and Values are read a lot."""
+
+    __slots__ = ("name", "build")
+
+    def __init__(self, name: str, build: Any) -> None:
+        self.name, self.build = name, build
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            raise AttributeError(f"type object '{cls.__name__}' has no attribute '{self.name}'")
+        built = obj.__dict__[self.name] = self.build(obj)
+        return built
+
+
+def _built_ref(value: "Value") -> CellRef:
+    where = value.__dict__.get("_at")
+    if where is None:
+        raise AttributeError("'Value' object has no attribute 'ref'")
+    return CellRef(*where)
+
+
+Value.ref = _Built("ref", _built_ref)  # type: ignore[assignment]  # a reader's Value (Value.at)
 
 # the attributes of a blank cell, as class defaults: a Value.at holds only those that differ (``problem``
 # and ``half_ulp`` are the fields' own defaults); a Value built by its constructor holds them all
@@ -240,16 +258,6 @@ class Row:
         d["index"], d["kind"], d["label"], d["label_ref"], d["_make"], d["_cells"] = index, kind, label, label_ref, make, cells
         return self
 
-    if not TYPE_CHECKING:
-        def __getattr__(self, name: str) -> Any:  # called only for what the instance dict lacks
-            if name == "values":
-                d = self.__dict__
-                cells = d.get("_cells")
-                if cells is not None:  # ``_cells`` stays: the fast pass reads the cells of rows it has not met
-                    values = d["values"] = d["_make"](*cells)
-                    return values
-            raise AttributeError(f"'Row' object has no attribute '{name}'")
-
     def __getstate__(self) -> dict[str, Any]:  # pickled (the process pool) with its Values built, without cells
         self.values
         return {k: v for k, v in self.__dict__.items() if k not in ("_cells", "_make")}
@@ -265,6 +273,17 @@ class Row:
     @property
     def cells(self) -> list[CellRef]:
         return [v.ref for v in self.values.values()]
+
+
+def _built_values(row: Row) -> dict[str, Value]:
+    d = row.__dict__
+    cells = d.get("_cells")  # stays: the fast pass reads the cells of rows it has not met
+    if cells is None:
+        raise AttributeError("'Row' object has no attribute 'values'")
+    return d["_make"](*cells)
+
+
+Row.values = _Built("values", _built_values)  # type: ignore[assignment]  # a reader's Row (Row.lazy)
 
 
 class _Viewed:

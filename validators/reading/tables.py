@@ -432,16 +432,21 @@ _ZERO = Decimal(0)
 
 class AmountNumbers:
     """The amounts of ``rows`` by column, as the rules' exact fast pass reads them (``rules.relations._Amounts``):
-    ``column(key)`` is, per row, the ``number`` of its Value of ``key`` (0 where the row has none), read from
-    the sheet's cells for a reader's Row whose Values are not built (``Row.lazy``), else from its Values.
+    ``column(key)`` is, per row, 100 × the ``number`` of its Value of ``key`` (0 where the row has none), read
+    from the sheet's cells for a reader's Row whose Values are not built (``Row.lazy``), else from its Values.
 
-    Every cell that reads as an amount gives a Decimal equal to its Value's ``number``.  A cell that cannot
-    be read (a Value with a ``problem``: True, an error or uncached formula equal to a text seen before) may
-    give another number: the fast pass only skips checks that hold, and a check with an unreadable cell says
-    nothing anyway (judge leaves it to RD001)."""
+    In hundredths, so that the usual cell (a float printed to the cent) is an exact int without a Decimal:
+    ``round(x * 100)`` when that divided by 100 gives ``x`` back, which for |x| < 1e11 means the float's
+    shortest decimal (``Decimal(repr(x))``, what the Values hold) has at most two decimals and equals it.
+    Any other amount is its Decimal scaled exactly (``scaleb(2)``; NaN, equal to nothing, when too long).
+    Sums and comparisons of these are those of the Values' numbers × 100, exactly.  A cell that cannot be
+    read (a Value with a ``problem``) gives 0, and a check with one says nothing anyway (judge leaves it to
+    RD001)."""
 
-    def __init__(self, rows: list[Row]) -> None:
+    def __init__(self, rows: list[Row], memo: dict | None = None) -> None:
+        """``memo``: float cell -> its hundredths, shared by the tables of one run (the same figures recur)."""
         self.rows = rows
+        self._memo = memo if memo is not None else {None: 0, "": 0}
         lazy = [row.__dict__.get("_cells") for row in rows]
         # one read of one table: every row a reader's Row sharing the table's column map; the rows whose
         # Values are built (they may have been changed since) are read from their Values
@@ -456,64 +461,74 @@ class AmountNumbers:
             self._built = [i for i, row in enumerate(rows) if "values" in row.__dict__ or lazy[i] is None]
         self._lazy = lazy
 
-    def column(self, key: str) -> list[Decimal]:
+    def column(self, key: str) -> list[Any]:
         cells = self._cells
         if cells is None:
-            return [_number_of(row, lazy, key) for row, lazy in zip(self.rows, self._lazy)]
+            return [_hundredths_of(row, lazy, key) for row, lazy in zip(self.rows, self._lazy)]
         index = self._key_index.get(key)
         if index is None:
-            return [_ZERO] * len(cells)
+            return [0] * len(cells)
         if index < self._shortest:
             raws = list(map(itemgetter(index), cells))
         else:
             raws = [c[index] if index < len(c) else None for c in cells]
-        numbers = list(map(_NUMBERS.get, raws))
-        if any(map(is_, numbers, repeat(None))):  # cells not met before (not ``None in``: Decimal's == is slow)
+        memo = self._memo
+        numbers = list(map(memo.get, raws))  # a float met before (an int or bool equal to it: the same
+        # number, or an unreadable cell), and a blank
+        if any(map(is_, numbers, repeat(None))):
             for i, n in enumerate(numbers):
                 if n is None:
-                    numbers[i] = _number(raws[i])
+                    x = raws[i]
+                    n = numbers[i] = _hundredths(x)
+                    if x.__class__ is float:
+                        memo[x] = n
         rows = self.rows
         for i in self._built:
             v = rows[i].values.get(key)
-            numbers[i] = _ZERO if v is None else v.number
+            numbers[i] = 0 if v is None else _scaled(v.number)
         return numbers
 
 
-def _number(raw: Any) -> Decimal:
-    """A cell's number (its amount, 0 when blank or unreadable), kept in ``_NUMBERS`` for exact floats
-    and texts that read as amounts."""
-    amount = _parsed(raw)[0]
-    if amount is None:
-        return _ZERO
+_NAN = Decimal("NaN")  # compares equal to nothing, and sums to NaN
+
+
+def _scaled(amount: Decimal) -> Any:
+    """100 × ``amount`` exactly (an int when it is whole); NaN past ±1e13 or six decimals of a hundredth, so
+    that every sum of up to a million of them is exact in Decimal's 28 digits as in the Values' own sums."""
+    if amount.is_finite() and amount.as_tuple().exponent >= -8 and -_LIMIT < amount < _LIMIT:
+        scaled = amount.scaleb(2)
+        return int(scaled) if scaled == scaled.to_integral_value() else scaled
+    return _NAN
+
+
+_LIMIT = Decimal("1e13")
+
+
+def _hundredths(raw: Any) -> Any:
+    """100 × a cell's number (its amount; 0 when blank or unreadable), exactly."""
     cls = raw.__class__
-    if cls is float or cls is str:  # never a subclass (formula sentinels) nor an int or bool
-        if len(_NUMBERS) > _MEMO_MAX:
-            _NUMBERS.clear()
-            _NUMBERS.update(_BLANK_NUMBERS)
-        _NUMBERS[raw] = amount
-    return amount
+    if cls is float and -1e11 < raw < 1e11:
+        c = round(raw * 100)
+        if c / 100 == raw:
+            return c
+    if raw is None or raw == "":
+        return 0
+    amount = _parsed(raw)[0]
+    return 0 if amount is None else _scaled(amount)
 
 
-def _number_of(row: Row, lazy: Any, key: str) -> Decimal:
+def _hundredths_of(row: Row, lazy: Any, key: str) -> Any:
     if lazy is None or "values" in row.__dict__:
         v = row.values.get(key)
-        return _ZERO if v is None else v.number
+        return 0 if v is None else _scaled(v.number)
     cells, key_index = lazy[0], lazy[4]
     index = key_index.get(key)
     if index is None or index >= len(cells):
-        return _ZERO
-    found = _NUMBERS.get(cells[index])
-    return _number(cells[index]) if found is None else found
+        return 0
+    return _hundredths(cells[index])
 
 
-# cell value -> number, for AmountNumbers: exact floats and texts that read as amounts, and the blanks.  A
-# lookup by equality may also meet an int (the float's number: equal) or a bool or formula sentinel (an
-# unreadable cell: any number will do)
-_BLANK_NUMBERS = {None: _ZERO, "": _ZERO}
-_NUMBERS: dict[Any, Decimal] = dict(_BLANK_NUMBERS)
-
-
-def amount_numbers(rows: list[Row], key: str) -> list[Decimal]:
+def amount_numbers(rows: list[Row], key: str) -> list[Any]:
     """``AmountNumbers(rows).column(key)``."""
     return AmountNumbers(rows).column(key)
 

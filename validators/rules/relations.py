@@ -109,18 +109,20 @@ def _recording(ctx: "Context") -> bool:
 
 class _Amounts:
     """One table's amounts by column for one run of the catalogue (``_amounts(ctx, t)``): ``column(key)``
-    is the list, in row order, of each row's ``number`` in that column, 0 where the row has no such cell.
-    Only the fast pass reads it: a check whose sum it shows to hold exactly says nothing without a recorder
-    (adding exact zeros leaves judge's Σ unchanged); every other check goes to judge with the row's Values."""
+    is the list, in row order, of 100 × each row's ``number`` in that column (0 where the row has no such
+    cell), read from the sheet's cells without building Values (``reading.tables.AmountNumbers``: exact
+    ints for amounts to the cent, exact Decimals or NaN otherwise).  Only the fast pass reads it: a check
+    whose sum it shows to hold exactly says nothing without a recorder (every such sum is exact, as judge's
+    is); every other check goes to judge with the row's Values."""
 
-    def __init__(self, t: Table) -> None:
+    def __init__(self, t: Table, memo: dict | None = None) -> None:
         self.rows = t.rows
-        self._numbers = AmountNumbers(t.rows)
-        self._columns: dict[str, list[Decimal]] = {}
+        self._numbers = AmountNumbers(t.rows, memo)
+        self._columns: dict[str, list[Any]] = {}
         self._at: dict[int, int] | None = None
         self._at_code: dict[str, dict[str, int]] = {}
 
-    def column(self, key: str) -> list[Decimal]:
+    def column(self, key: str) -> list[Any]:
         col = self._columns.get(key)
         if col is None:
             col = self._columns[key] = self._numbers.column(key)  # without building Values (Row.lazy)
@@ -149,14 +151,11 @@ class _Amounts:
         """The rows where Σ``part_keys`` is not exactly ``total_key`` (rows without the total among them)."""
         totals = self.column(total_key)
         if len(part_keys) == 1:
-            sums: Iterable[Decimal] = self.column(part_keys[0])
+            sums: Iterable[Any] = self.column(part_keys[0])
         else:
-            sums = map(_sum_from_zero, zip(*[self.column(k) for k in part_keys]))
+            sums = map(sum, zip(*[self.column(k) for k in part_keys]))
         rows = self.rows
         return [rows[i] for i in compress(count(), map(ne, sums, totals))]
-
-
-_sum_from_zero = partial(sum, start=_ZERO)
 
 
 def _amounts(ctx: "Context", t: Table) -> _Amounts:
@@ -165,7 +164,7 @@ def _amounts(ctx: "Context", t: Table) -> _Amounts:
         return _Amounts(t)
     found = memo.get(("relations_amounts", id(t)))
     if found is None or found.rows is not t.rows:
-        found = memo[("relations_amounts", id(t))] = _Amounts(t)
+        found = memo[("relations_amounts", id(t))] = _Amounts(t, memo.setdefault("relations_hundredths", {None: 0, "": 0}))
     return found
 
 
@@ -555,7 +554,7 @@ def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             for key in keys:
                 if fast:  # the fast pass: Σ children exactly the parent says nothing (nor does a parent without the cell)
                     col = cols[key]
-                    if (sum(kids_at(col), _ZERO) if len(kids) > 1 else kids_at(col)) == col[at]:
+                    if (sum(kids_at(col)) if len(kids) > 1 else kids_at(col)) == col[at]:
                         continue
                 total = g.parent.values.get(key)  # the parent's Values are built only here (Row.lazy)
                 if total is None:
