@@ -422,7 +422,8 @@ def _row_values(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str,
     return values, has
 
 
-def _row_cells(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str, int]], key_index: dict[str, int]) -> dict[str, Value]:
+def _row_cells(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str, int]], key_index: dict[str, int],
+               odd: bool) -> dict[str, Value]:
     """The Values of a reader's Row (``Row.lazy``): ``_row_values`` of the sheet row."""
     return _row_values(row, sheet, r, amount_cols)[0]
 
@@ -541,25 +542,14 @@ def _unbuilt(row: Row) -> Any:
 
 def odd_rows(rows: list[Row]) -> list[Row]:
     """The rows that may hold a Value that is unreadable (``problem``) or negative: every row whose Values
-    are built, and a reader's Row (``Row.lazy``) only when one of its amount cells is not a blank or a
-    number at least zero.  Its Values are then built; the others stay unbuilt."""
+    are built, and a reader's Row (``Row.lazy``) only when the reader saw a cell that may give one
+    (``_scan_row``: a negative or not finite float, or anything but a blank or a float in an amount
+    column).  Its Values are then built; the others stay unbuilt."""
     out = []
     for row in rows:
         lazy = _unbuilt(row)
-        if lazy is None:
+        if lazy is None or lazy[5]:
             out.append(row)
-            continue
-        cells, _, _, amount_cols, _ = lazy
-        n = len(cells)
-        for _, index in amount_cols:
-            raw = cells[index] if index < n else None
-            if raw.__class__ is float:
-                if raw >= 0.0 and raw != _INF:  # not negative, nan or infinite: a readable amount >= 0
-                    continue
-            elif raw is None or raw == "":
-                continue
-            out.append(row)
-            break
     return out
 
 
@@ -575,7 +565,7 @@ def any_amount(rows: list[Row]) -> bool:
             if any(v.amount is not None for v in row.values.values()):
                 return True
             continue
-        cells, _, _, _, key_index = lazy
+        cells, key_index = lazy[0], lazy[4]
         n = len(cells)
         for index in key_index.values():  # the cells the Values are of (a key printed twice: the last)
             raw = cells[index] if index < n else None
@@ -614,20 +604,26 @@ def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bo
     return False
 
 
-def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
+def _scan_row(row: list[Any], amounts: frozenset[int] = frozenset()) -> tuple[tuple[str, int] | None, bool, bool] | None:
     """One pass over a sheet row: None when it is blank; else (``_first_text``, whether it passes
-    ``is_lanci_row``'s cheap test: a "栏次" text, or nothing but whole numbers)."""
+    ``is_lanci_row``'s cheap test: a "栏次" text, or nothing but whole numbers, and whether a cell may give
+    an unreadable or negative Value: a float that is negative or not finite, or in one of the columns
+    ``amounts`` anything but a blank or a float)."""
     first = None
-    labelled, whole_numbers, blank = False, True, True
+    labelled, whole_numbers, blank, odd = False, True, True, False
     for c, v in enumerate(row):
         if v.__class__ is float:  # the usual amount cell, first
             blank = False
+            if not 0.0 <= v < _INF:
+                odd = True
             if whole_numbers and not v.is_integer():
                 whole_numbers = False
             continue
         if v is None or v == "":
             continue
         blank = False
+        if c in amounts:
+            odd = True
         if isinstance(v, str):
             if not labelled and "栏次" in v:
                 labelled = True
@@ -643,7 +639,7 @@ def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
             whole_numbers = False
     if blank:
         return None
-    return first, labelled or whole_numbers
+    return first, labelled or whole_numbers, odd
 
 
 def _is_note(text: str) -> bool:
@@ -723,6 +719,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     amount_cols = _amount_columns(table, cols)
     amount_indexes = [index for _, index in amount_cols]
     key_index = dict(amount_cols)  # key -> the column a row's Value of that key comes from (the last)
+    amount_set = frozenset(amount_indexes)
     sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
@@ -741,10 +738,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                     for side, side_cols in sides.items()]
     for r in range(r_start, r_end):
         row = grid.rows[r]
-        scanned = _scan_row(row)
+        scanned = _scan_row(row, amount_set)
         if scanned is None:
             continue  # blank
-        ft, maybe_lanci = scanned
+        ft, maybe_lanci, odd = scanned
         if maybe_lanci and _lanci_texts(row):
             continue
         if ft and MISSING_MARKER in ft[0]:
@@ -799,7 +796,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             label_ref = CellRef(sheet, r, name_index)
         else:
             label, label_ref = "", None
-        item = Row.lazy(r, RowKind.DATA, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index))
+        item = Row.lazy(r, RowKind.DATA, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
 
         if layout == "function":
             lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None
