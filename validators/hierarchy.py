@@ -100,19 +100,39 @@ def _groups(table: Table, layout: str) -> list[Group]:
     # Linear in the table's rows: children are looked up by code prefix in a dict, spans end where a
     # backward pass says, markers are found by bisection (the groups are identical to the former
     # pairwise scans; tests/test_hierarchy_linear.py compares them).
-    data = [r for r in table.rows if r.kind is RowKind.DATA]
     result: list[Group] = []
     total = table.total_row()
+    data = [r for r in table.rows if r.kind is RowKind.DATA] if layout != "function" else []
     if layout == "function":
-        coded = [r for r in data if r.code]
-        top = [r for r in coded if len(r.code) == 3]
+        # one pass: the 类 rows, the coded rows that may be parents (not 项), each coded row under the code
+        # two digits shorter (parent code -> rows, in order), the DATA rows without a code
+        top: list[Row] = []
+        parents: list[Row] = []
+        by_parent: dict[str, list[Row]] = {}
+        no_code: list[Row] = []
+        data_kind = RowKind.DATA
+        for r in table.rows:
+            if r.kind is not data_kind:
+                continue
+            code = r.code
+            if not code:
+                if code is None:
+                    no_code.append(r)
+                continue
+            n = len(code)
+            if n >= 2:
+                kids = by_parent.get(code[:-2])
+                if kids is None:
+                    by_parent[code[:-2]] = [r]
+                else:
+                    kids.append(r)
+            if n != 7:
+                parents.append(r)
+                if n == 3:
+                    top.append(r)
         if total and top:
             result.append(Group(total, top, not table.truncated, "合计"))
-        by_parent: dict[str, list[Row]] = {}  # parent code -> rows two digits longer under it, in order
-        for r in coded:
-            if len(r.code) >= 2:
-                by_parent.setdefault(r.code[:-2], []).append(r)
-        uncoded = sorted((r for r in data if r.code is None), key=_INDEX)
+        uncoded = sorted(no_code, key=_INDEX)
         uncoded_at = [r.index for r in uncoded]
         # a span's end matters only for a marker inside it or for rows without codes: worked out only then
         spans = bool(uncoded or table.missing_rows)
@@ -122,10 +142,8 @@ def _groups(table: Table, layout: str) -> list[Group]:
             complete = _completeness(table)
         at = [r.index for r in table.rows]
         in_order = all(map(lt, at, at[1:]))  # rows in sheet order: kids by code are in printed order
-        for parent in coded:
+        for parent in parents:
             n = len(parent.code)
-            if n == 7:
-                continue
             kids = by_parent.get(parent.code, [])
             if spans:
                 end = ends[pos[id(parent)]]
