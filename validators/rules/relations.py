@@ -721,16 +721,18 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     when = rel.arg("when_columns", False)
     if (when and not ta.has(ka)) or (when == "both" and not tb.has(kb)):
         return
+    recording = _recording(ctx)
     for t in (ta, tb):
-        if rel.arg("unless_rows_by_unit") and not _by_code(t) and any(r.key is not None and r.key.kind == RowKey.UNIT for r in t.data_rows()):
+        if rel.arg("unless_rows_by_unit") and not (_by_code(t) if recording else _amounts(ctx, t).at_code("code")) \
+                and any(r.key is not None and r.key.kind == RowKey.UNIT for r in t.data_rows()):
             return
-    if rel.arg("by", "code") == "econ":  # the pair 部门经济分类/政府经济分类 names a row
-        a_rows, b_rows = _by_econ(ta), _by_econ(tb)
-    else:
-        a_rows, b_rows = _by_code(ta), _by_code(tb)
     template = rel.arg("what", "")
     both_only = rel.arg("both_only", False)
-    if _recording(ctx):
+    if recording:
+        if rel.arg("by", "code") == "econ":  # the pair 部门经济分类/政府经济分类 names a row
+            a_rows, b_rows = _by_econ(ta), _by_econ(tb)
+        else:
+            a_rows, b_rows = _by_code(ta), _by_code(tb)
         codes = list(a_rows) + [c for c in b_rows if c not in a_rows]
     else:  # the fast pass: only codes that may be reported, in the same order (a's, then those only b prints)
         by = "econ" if rel.arg("by", "code") == "econ" else "code"
@@ -739,10 +741,13 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         # printed by both: equal_check says nothing when both amounts are the same Decimal (or one is
         # absent: 0 in the column); printed by one: missing_row says nothing for an amount of 0 (blank,
         # unreadable or absent: 0 in the column)
-        codes = [c for c in a_rows if (a_col[a_at[c]] != b_col[j] if (j := b_at.get(c)) is not None
-                                       else not both_only and a_col[a_at[c]] != _ZERO)]
+        codes = [c for c, i in a_at.items() if (a_col[i] != b_col[j] if (j := b_at.get(c)) is not None
+                                                else not both_only and a_col[i] != _ZERO)]
         if not both_only:
-            codes += [c for c in b_rows if c not in a_at and b_col[b_at[c]] != _ZERO]
+            codes += [c for c, j in b_at.items() if c not in a_at and b_col[j] != _ZERO]
+        # the rows of those codes (``_by_code``/``_by_econ`` give the same rows: the last of a code)
+        a_rows = {c: am.rows[i] for c in codes if (i := a_at.get(c)) is not None}
+        b_rows = {c: bm.rows[j] for c in codes if (j := b_at.get(c)) is not None}
     for code in codes:
         ra, rb = a_rows.get(code), b_rows.get(code)
         va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
