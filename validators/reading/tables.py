@@ -52,7 +52,9 @@ def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, s
     match = schemas.match_title_detail
     for r, row in enumerate(grid.rows):
         for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
-            if isinstance(v, str) and len(v) < 80 and "表" in v:
+            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
+                continue
+            if isinstance(v, str) and "表" in v and len(v) < 80:
                 break
         else:
             continue
