@@ -194,8 +194,11 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
 def _narrative_start(grid: Grid) -> int | None:
     """The row of the 情况说明 title when this sheet holds the narrative."""
     for r, row in enumerate(grid.rows[:10]):
-        if any(isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES for v in row):
-            return r
+        for v in row:
+            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
+                continue
+            if isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES:
+                return r
     return None
 
 
