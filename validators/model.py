@@ -180,6 +180,11 @@ class RowKind(str, Enum):
     MARKER = "marker"  # "rows missing here" marker written by the importer or a user
 
 
+# the members as plain module names: reading ``RowKind.DATA`` costs about ten times as much (an Enum
+# class attribute), and the rules ask a row's kind once per row per check
+_DATA, _TOTAL = RowKind.DATA, RowKind.TOTAL
+
+
 class RowKey(str):
     """What names a row, typed.  It compares and hashes as its text, because declarations and rules name
     lines by text (``row.key == "本年收入合计"``); ``kind`` says what the text is:
@@ -265,7 +270,7 @@ class Row:
     @property
     def level(self) -> int:
         """Hierarchy level: 0 total, 1 类, 2 款, 3 项 (function or economic codes)."""
-        if self.kind is RowKind.TOTAL:
+        if self.kind is _TOTAL:
             return 0
         code = self.code or self.econ_dept or ""
         return {3: 1, 5: 2, 7: 3}.get(len(code), 0)
@@ -337,13 +342,15 @@ class Table(_Viewed):
         return [c.key for c in self.columns if c.key]
 
     def total_row(self, side: str | None = None) -> Row | None:
+        total = _TOTAL
         for row in self.rows:
-            if row.kind is RowKind.TOTAL and row.side == side:
+            if row.kind is total and row.side == side:
                 return row
         return None
 
     def data_rows(self) -> Iterator[Row]:
-        return (r for r in self.rows if r.kind is RowKind.DATA)
+        data = _DATA
+        return (r for r in self.rows if r.kind is data)
 
     def line(self, key: str, side: str | None = None) -> Row | None:
         """A summary-table line by canonical key."""

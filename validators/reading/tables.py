@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from itertools import repeat
+from itertools import compress, count, repeat
 from operator import is_, itemgetter
 from typing import Any
 
@@ -478,13 +478,15 @@ class AmountNumbers:
         memo = self._memo
         numbers = list(map(memo.get, raws))  # a float met before (an int or bool equal to it: the same
         # number, or an unreadable cell), and a blank
-        if any(map(is_, numbers, repeat(None))):
-            for i, n in enumerate(numbers):
-                if n is None:
-                    x = raws[i]
-                    n = numbers[i] = _hundredths(x)
-                    if x.__class__ is float:
-                        memo[x] = n
+        for i in compress(count(), map(is_, numbers, repeat(None))):  # the cells not met before
+            x = raws[i]
+            if x.__class__ is float:  # _hundredths, inline for the usual cell
+                if -1e11 < x < 1e11 and (c := round(x * 100)) / 100 == x:
+                    numbers[i] = memo[x] = c
+                else:
+                    numbers[i] = memo[x] = _hundredths(x)
+            else:
+                numbers[i] = _hundredths(x)
         rows = self.rows
         for i in self._built:
             v = rows[i].values.get(key)
@@ -730,6 +732,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
     sheet = grid.name
     norm = schemas.norm
+    lazy_row, data_kind = Row.lazy, RowKind.DATA
     name_index = name_col.index if name_col is not None else None
     i_class, i_kuan, i_item = (by_role[k].index if k in by_role else None for k in ("类", "款", "项"))
     i_single = by_role["科目编码"].index if "科目编码" in by_role else None
@@ -798,7 +801,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             label_ref = CellRef(sheet, r, name_index)
         else:
             label, label_ref = "", None
-        item = Row.lazy(r, RowKind.DATA, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
+        item = lazy_row(r, data_kind, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
 
         if layout == "function":
             lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None

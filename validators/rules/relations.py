@@ -139,11 +139,11 @@ class _Amounts:
         ``_by_econ``), the last row of a code winning as there."""
         found = self._at_code.get(by)
         if found is None:
-            rows = self.rows
+            rows, data = self.rows, RowKind.DATA
             if by == "econ":
-                found = {f"{r.econ_dept}/{r.econ_gov or ''}": i for i, r in enumerate(rows) if r.kind is RowKind.DATA and r.econ_dept}
+                found = {f"{r.econ_dept}/{r.econ_gov or ''}": i for i, r in enumerate(rows) if r.kind is data and r.econ_dept}
             else:
-                found = {r.code: i for i, r in enumerate(rows) if r.kind is RowKind.DATA and r.code}
+                found = {r.code: i for i, r in enumerate(rows) if r.kind is data and r.code}
             self._at_code[by] = found
         return found
 
@@ -489,10 +489,11 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                     f"“{'、'.join(column_name(n) for n in names if n not in present)}”栏，无法确认这一差额）") if unread else MISSING_ROWS
             # without a recorder, only the rows whose sum does not hold exactly go to judge
             rows = t.rows if _recording(ctx) else _amounts(ctx, t).failing_rows(total_key, present)
+            data = RowKind.DATA
             for row in rows:
                 vals = row.values
                 total = vals.get(total_key)
-                if total is None or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
+                if total is None or (side and row.side != side) or (only_data and row.kind is not data):
                     continue
                 parts = [vals.get(n) for n in present]
                 f = sum_check(ctx, total, parts, partial(_what, rel, t, total_key, row, group), table=t,
@@ -829,8 +830,9 @@ def _balance(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         for t in _tables(ctx, rel):
             if not all(t.has(c) for c in left_cols + right_cols):
                 continue
+            marker = RowKind.MARKER
             for row in t.rows:
-                if row.kind is RowKind.MARKER:
+                if row.kind is marker:
                     continue
                 f = balance_check(ctx, [row.values.get(c) for c in left_cols], [row.values.get(c) for c in right_cols],
                                   partial(_what, rel, t, right_cols[0], row), t)
@@ -1047,7 +1049,8 @@ def _uncoded_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     t, lookup = ctx.table(rel.arg("table")), ctx.table(rel.arg("lookup", ""))
     if t is None:
         return
-    uncoded = [r for r in t.rows if r.kind is RowKind.DATA and not r.code]
+    data = RowKind.DATA
+    uncoded = [r for r in t.rows if r.kind is data and not r.code]
     if not uncoded:
         return
     by_label = {r.label: r for r in lookup.data_rows() if r.code} if lookup is not None else {}
