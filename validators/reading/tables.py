@@ -475,6 +475,12 @@ class AmountNumbers:
             raws = list(map(itemgetter(index), cells))
         else:
             raws = [c[index] if index < len(c) else None for c in cells]
+        if raws.count("") == len(raws):  # an empty column (``count`` tests identity first: fast for "")
+            numbers = [0] * len(raws)
+            for i in self._built:
+                v = self.rows[i].values.get(key)
+                numbers[i] = 0 if v is None else _scaled(v.number)
+            return numbers
         memo = self._memo
         numbers = list(map(memo.get, raws))  # a float met before (an int or bool equal to it: the same
         # number, or an unreadable cell), and a blank

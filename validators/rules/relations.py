@@ -37,8 +37,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, count
-from operator import itemgetter, ne
+from itertools import compress, count, repeat
+from operator import and_, attrgetter, is_, itemgetter, ne, not_, truth
 from pathlib import Path
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
@@ -131,7 +131,7 @@ class _Amounts:
     def positions(self) -> dict[int, int]:
         """Row position by ``id(row)``."""
         if self._at is None:
-            self._at = {id(r): i for i, r in enumerate(self.rows)}
+            self._at = dict(zip(map(id, self.rows), count()))
         return self._at
 
     def at_code(self, by: str) -> dict[str, int]:
@@ -142,8 +142,10 @@ class _Amounts:
             rows, data = self.rows, RowKind.DATA
             if by == "econ":
                 found = {f"{r.econ_dept}/{r.econ_gov or ''}": i for i, r in enumerate(rows) if r.kind is data and r.econ_dept}
-            else:
-                found = {r.code: i for i, r in enumerate(rows) if r.kind is data and r.code}
+            else:  # {r.code: i for DATA rows with a code}, in C: (code, position) of the rows that pass
+                codes = list(map(_CODE, rows))
+                passes = map(and_, map(is_, map(_KIND, rows), repeat(data)), map(truth, codes))
+                found = dict(compress(zip(codes, count()), passes))
             self._at_code[by] = found
         return found
 
@@ -156,6 +158,10 @@ class _Amounts:
             sums = map(sum, zip(*[self.column(k) for k in part_keys]))
         rows = self.rows
         return [rows[i] for i in compress(count(), map(ne, sums, totals))]
+
+
+_CODE, _KIND = attrgetter("code"), attrgetter("kind")
+_ABSENT = object()  # a code's amount in a table that does not print the code: unequal to every amount
 
 
 def _amounts(ctx: "Context", t: Table) -> _Amounts:
@@ -742,10 +748,16 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         # printed by both: equal_check says nothing when both amounts are the same Decimal (or one is
         # absent: 0 in the column); printed by one: missing_row says nothing for an amount of 0 (blank,
         # unreadable or absent: 0 in the column)
-        codes = [c for c, i in a_at.items() if (a_col[i] != b_col[j] if (j := b_at.get(c)) is not None
-                                                else not both_only and a_col[i] != _ZERO)]
+        # in C: each of a's codes with its amount in b (``_ABSENT`` where b has none), kept when they differ
+        a_codes = list(a_at)
+        b_ext = b_col + [_ABSENT]
+        b_vals = map(b_ext.__getitem__, map(b_at.get, a_codes, repeat(len(b_col))))
+        a_vals = list(map(a_col.__getitem__, a_at.values()))
+        codes = [c for c, differs in zip(a_codes, map(ne, a_vals, b_vals)) if differs
+                 and (c in b_at or (not both_only and a_col[a_at[c]] != _ZERO))]
         if not both_only:
-            codes += [c for c, j in b_at.items() if c not in a_at and b_col[j] != _ZERO]
+            only_b = compress(b_at, map(not_, map(a_at.__contains__, b_at)))
+            codes += [c for c in only_b if b_col[b_at[c]] != _ZERO]
         # the rows of those codes (``_by_code``/``_by_econ`` give the same rows: the last of a code)
         a_rows = {c: am.rows[i] for c in codes if (i := a_at.get(c)) is not None}
         b_rows = {c: bm.rows[j] for c in codes if (j := b_at.get(c)) is not None}
