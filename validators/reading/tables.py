@@ -732,6 +732,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     amount_set = frozenset(amount_indexes)
     sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
+    side_key_index = {side: dict(side_cols) for side, side_cols in side_amount_cols.items()}
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
     name_col = by_role.get(name_role) if name_role else None
     if name_col is None and layout == "economic":
@@ -779,10 +780,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 label_raw = (row[side_name] if side_name < n else None) if side_name is not None else None
                 if label_raw == "":
                     label_raw = None
-                values = _values(grid, table, r, side_cols, parsed, side_amount_cols[side])
                 label_text = _text(label_raw)
-                if not label_text.strip() and all(v.blank for v in values.values()):
-                    continue
+                if not label_text.strip() and all(parsed[i][1] is None and parsed[i][2] is None
+                                                  for i in side_key_index[side].values()):
+                    continue  # no label and every Value blank (no amount, no problem)
                 key, code = _ledger_key(label_text)
                 if key is None and not label_text.strip() and side == "支出" and row_keys.get("收入") == "总计":
                     key = "总计"  # one 总计 line printed across both sides (label only on the left)
@@ -793,13 +794,14 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 if key:
                     last_key[side] = key
                 row_keys[side] = key
-                table.rows.append(
-                    Row(
-                        index=r, kind=RowKind.DATA, label=norm(label_raw), side=side,
-                        key=RowKey(key, RowKey.LINE) if key else None, code=code,
-                        label_ref=CellRef(sheet, r, side_name) if side_name is not None else None, values=values,
-                    )
-                )
+                item = lazy_row(r, data_kind, norm(label_raw), CellRef(sheet, r, side_name) if side_name is not None else None,
+                                _row_cells, (row, sheet, r, side_amount_cols[side], side_key_index[side], odd))
+                item.side = side
+                if key:
+                    item.key = RowKey(key, RowKey.LINE)
+                if code is not None:
+                    item.code = code
+                table.rows.append(item)
             continue
 
         if name_index is not None:
