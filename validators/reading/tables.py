@@ -153,6 +153,9 @@ _VOCAB: dict[str, bool] = {}
 
 
 def _is_header_row(row: list[Any], first: bool) -> bool:
+    for v in row:  # a number is an amount cell: not a header (the usual data row, decided at once)
+        if v.__class__ is float:
+            return False
     texts = [_text(v) for v in row if v not in (None, "")]
     if not texts or any(_is_amount_cell(v) for v in row):
         return False
@@ -237,19 +240,21 @@ def _split_economic_codes(columns: list[Column]) -> None:
             col.role = prefix + col.role
 
 
-_CODES: dict[tuple[Any, int], str | None] = {}  # (float or str cell, width) -> _code_part: codes recur
+_CODES: dict[int, dict[Any, str | None]] = {}  # width -> float or str cell -> _code_part: codes recur
 
 
 def _code_part(v: Any, width: int) -> str | None:
     """A code cell as digits, zero-padded ("5" -> "05" for 款/项); None when blank or not a code."""
-    if v is None or v == "":
+    if v == "" or v is None:
         return None
     cls = v.__class__
     if cls is float or cls is str:  # exact types: an int equal to the float would share its key, a bool too
-        key = (v, width)
-        found = _CODES.get(key, _CODES)
-        if found is _CODES:
-            found = _keep(_CODES, key, _code_text(v, width))
+        memo = _CODES.get(width)
+        if memo is None:
+            memo = _CODES[width] = {}
+        found = memo.get(v, memo)
+        if found is memo:
+            found = _keep(memo, v, _code_text(v, width))
         return found
     return _code_text(v, width)
 
