@@ -13,7 +13,9 @@ from .model import Row, RowKey, RowKind, Table
 
 @dataclass
 class Group:
-    """A parent row and its child rows (by code prefix or by marker)."""
+    """A parent row and its child rows (by code prefix or by marker).  A function-code group also carries
+    ``at`` = (the rows list, its length, the parent's position, the children's positions) when it was made,
+    not a field: the rules' fast pass reads amounts by position (``rules.relations._hierarchy``)."""
 
     parent: Row
     children: list[Row]
@@ -106,12 +108,13 @@ def _groups(table: Table, layout: str) -> list[Group]:
     data = [r for r in table.rows if r.kind is data_kind] if layout != "function" else []
     if layout == "function":
         # one pass: the 类 rows, the coded rows that may be parents (not 项), each coded row under the code
-        # two digits shorter (parent code -> rows, in order), the DATA rows without a code
-        top: list[Row] = []
-        parents: list[Row] = []
-        by_parent: dict[str, list[Row]] = {}
+        # two digits shorter (parent code -> positions, in order), the DATA rows without a code
+        rows = table.rows
+        top: list[int] = []
+        parents: list[int] = []
+        by_parent: dict[str, list[int]] = {}
         no_code: list[Row] = []
-        for r in table.rows:
+        for i, r in enumerate(rows):
             if r.kind is not data_kind:
                 continue
             code = r.code
@@ -121,42 +124,52 @@ def _groups(table: Table, layout: str) -> list[Group]:
                 continue
             n = len(code)
             if n >= 2:
-                kids = by_parent.get(code[:-2])
-                if kids is None:
-                    by_parent[code[:-2]] = [r]
+                kids_at = by_parent.get(code[:-2])
+                if kids_at is None:
+                    by_parent[code[:-2]] = [i]
                 else:
-                    kids.append(r)
+                    kids_at.append(i)
             if n != 7:
-                parents.append(r)
+                parents.append(i)
                 if n == 3:
-                    top.append(r)
+                    top.append(i)
         if total and top:
-            result.append(Group(total, top, not table.truncated, "合计"))
+            group = Group(total, [rows[i] for i in top], not table.truncated, "合计")
+            total_at = next(i for i, r in enumerate(rows) if r is total)
+            group.at = (rows, len(rows), total_at, top)  # type: ignore[attr-defined]
+            result.append(group)
         uncoded = sorted(no_code, key=_INDEX)
         uncoded_at = [r.index for r in uncoded]
         # a span's end matters only for a marker inside it or for rows without codes: worked out only then
         spans = bool(uncoded or table.missing_rows)
         if spans:
-            pos = {id(r): i for i, r in enumerate(table.rows)}
             ends = _ends(table, _code_len)
             complete = _completeness(table)
-        at = [r.index for r in table.rows]
+        at = [r.index for r in rows]
         in_order = all(map(lt, at, at[1:]))  # rows in sheet order: kids by code are in printed order
-        for parent in parents:
+        for p in parents:
+            parent = rows[p]
             n = len(parent.code)
-            kids = by_parent.get(parent.code, [])
+            kids_at = by_parent.get(parent.code)
+            if kids_at is None:
+                kids_at = []
+            kids = [rows[i] for i in kids_at]
             if spans:
-                end = ends[pos[id(parent)]]
+                end = ends[p]
                 if n == 5:
                     # 项 rows whose codes were lost (吉林 预算表5 as converted) sit under their 款 by position:
                     # they are its items, in printed order; their codes are not invented
                     lo, hi = bisect_right(uncoded_at, parent.index), bisect_left(uncoded_at, end)
-                    kids = sorted(kids + uncoded[lo:hi], key=_INDEX)
+                    if lo < hi or not in_order:
+                        kids, kids_at = sorted(kids + uncoded[lo:hi], key=_INDEX), None
             elif n == 5 and not in_order:
-                kids = sorted(kids, key=_INDEX)
+                kids, kids_at = sorted(kids, key=_INDEX), None
             if not kids:
                 continue
-            result.append(Group(parent, list(kids), complete(parent.index, end) if spans else True, "类" if n == 3 else "款"))
+            group = Group(parent, kids, complete(parent.index, end) if spans else True, "类" if n == 3 else "款")
+            if kids_at is not None:  # the positions in ``rows`` of the parent and its children, for the fast pass
+                group.at = (rows, len(rows), p, kids_at)  # type: ignore[attr-defined]
+            result.append(group)
     elif layout == "economic":
         coded = [r for r in data if r.econ_dept]
         subtotals = [r for r in coded if len(r.econ_dept) == 3]

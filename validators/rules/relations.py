@@ -552,12 +552,17 @@ def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             keys = [k for k in columns if k in keys]
         if not recording:
             amounts = _amounts(ctx, t)
-            pos, cols = amounts.positions(), {key: amounts.column(key) for key in keys}
+            rows, cols = amounts.rows, {key: amounts.column(key) for key in keys}
         for g in at_level:
             kids = g.children
             fast = not recording and bool(kids)
             if fast:
-                at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
+                made = getattr(g, "at", None)  # positions noted when the group was made, for these rows
+                if made is not None and made[0] is rows and made[1] == len(rows):
+                    at, kids_at = made[2], itemgetter(*made[3])
+                else:
+                    pos = amounts.positions()
+                    at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
             for key in keys:
                 if fast:  # the fast pass: Σ children exactly the parent says nothing (nor does a parent without the cell)
                     col = cols[key]
