@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import attrgetter, lt
 
 from .model import Row, RowKey, RowKind, Table
 
 
 @dataclass
 class Group:
-    """A parent row and its child rows (by code prefix or by marker)."""
+    """A parent row and its child rows (by code prefix or by marker).  A function-code group also carries
+    ``at`` = (the rows list, its length, the parent's position, the children's positions) when it was made,
+    not a field: the rules' fast pass reads amounts by position (``rules.relations._hierarchy``)."""
 
     parent: Row
     children: list[Row]
@@ -25,6 +28,8 @@ def _ends(table: Table, length_of) -> list[int]:
     None and at most the row's own length (1 << 30 when none), in one backward pass.  Code lengths are
     few, so the minimum over the lengths seen so far is cheap."""
     rows = table.rows
+    lengths = [None if (c := r.code) is None else len(c) for r in rows] if length_of is _code_len else \
+        [length_of(r) for r in rows]
     nearest: dict[int, int] = {}  # length -> position of the nearest later DATA row of that length
     # length n -> position of the nearest later DATA row of length <= n, for the lengths asked so far: a
     # DATA row met going backward is nearer than every row seen, so it becomes the answer of every length
@@ -33,17 +38,15 @@ def _ends(table: Table, length_of) -> list[int]:
     ends = [1 << 30] * len(rows)
     data = RowKind.DATA
     for pos in range(len(rows) - 1, -1, -1):
-        row = rows[pos]
-        n = length_of(row)
+        n = lengths[pos]
         if n is None:
             continue
-        if n in answer:
-            first = answer[n]
-        else:
+        first = answer.get(n, answer)
+        if first is answer:
             first = answer[n] = min((p for k, p in nearest.items() if k <= n), default=None)
         if first is not None:
             ends[pos] = rows[first].index
-        if row.kind is data:
+        if rows[pos].kind is data:
             nearest[n] = pos
             for k in answer:
                 if k >= n:
@@ -62,6 +65,9 @@ def _completeness(table: Table):
         return i >= len(marks) or marks[i] >= end
 
     return complete
+
+
+_INDEX = attrgetter("index")
 
 
 def _code_len(row: Row) -> int | None:
@@ -96,37 +102,74 @@ def _groups(table: Table, layout: str) -> list[Group]:
     # Linear in the table's rows: children are looked up by code prefix in a dict, spans end where a
     # backward pass says, markers are found by bisection (the groups are identical to the former
     # pairwise scans; tests/test_hierarchy_linear.py compares them).
-    data = [r for r in table.rows if r.kind is RowKind.DATA]
     result: list[Group] = []
     total = table.total_row()
+    data_kind = RowKind.DATA  # a local: an Enum member read per row costs ten times as much
+    data = [r for r in table.rows if r.kind is data_kind] if layout != "function" else []
     if layout == "function":
-        coded = [r for r in data if r.code]
-        top = [r for r in coded if len(r.code) == 3]
-        if total and top:
-            result.append(Group(total, top, not table.truncated, "合计"))
-        by_parent: dict[str, list[Row]] = {}  # parent code -> rows two digits longer under it, in order
-        for r in coded:
-            if len(r.code) >= 2:
-                by_parent.setdefault(r.code[:-2], []).append(r)
-        pos = {id(r): i for i, r in enumerate(table.rows)}
-        ends = _ends(table, _code_len)
-        complete = _completeness(table)
-        uncoded = sorted((r for r in data if r.code is None), key=lambda r: r.index)
-        uncoded_at = [r.index for r in uncoded]
-        for parent in coded:
-            n = len(parent.code)
-            if n == 7:
+        # one pass: the 类 rows, the coded rows that may be parents (not 项), each coded row under the code
+        # two digits shorter (parent code -> positions, in order), the DATA rows without a code
+        rows = table.rows
+        top: list[int] = []
+        parents: list[int] = []
+        by_parent: dict[str, list[int]] = {}
+        no_code: list[Row] = []
+        for i, r in enumerate(rows):
+            if r.kind is not data_kind:
                 continue
-            kids = by_parent.get(parent.code, [])
-            end = ends[pos[id(parent)]]
-            if n == 5:
-                # 项 rows whose codes were lost (吉林 预算表5 as converted) sit under their 款 by position:
-                # they are its items, in printed order; their codes are not invented
-                lo, hi = bisect_right(uncoded_at, parent.index), bisect_left(uncoded_at, end)
-                kids = sorted(kids + uncoded[lo:hi], key=lambda r: r.index)
+            code = r.code
+            if not code:
+                if code is None:
+                    no_code.append(r)
+                continue
+            n = len(code)
+            if n >= 2:
+                kids_at = by_parent.get(code[:-2])
+                if kids_at is None:
+                    by_parent[code[:-2]] = [i]
+                else:
+                    kids_at.append(i)
+            if n != 7:
+                parents.append(i)
+                if n == 3:
+                    top.append(i)
+        if total and top:
+            group = Group(total, [rows[i] for i in top], not table.truncated, "合计")
+            total_at = next(i for i, r in enumerate(rows) if r is total)
+            group.at = (rows, len(rows), total_at, top)  # type: ignore[attr-defined]
+            result.append(group)
+        uncoded = sorted(no_code, key=_INDEX)
+        uncoded_at = [r.index for r in uncoded]
+        # a span's end matters only for a marker inside it or for rows without codes: worked out only then
+        spans = bool(uncoded or table.missing_rows)
+        if spans:
+            ends = _ends(table, _code_len)
+            complete = _completeness(table)
+        at = [r.index for r in rows]
+        in_order = all(map(lt, at, at[1:]))  # rows in sheet order: kids by code are in printed order
+        for p in parents:
+            parent = rows[p]
+            n = len(parent.code)
+            kids_at = by_parent.get(parent.code)
+            if kids_at is None:
+                kids_at = []
+            kids = [rows[i] for i in kids_at]
+            if spans:
+                end = ends[p]
+                if n == 5:
+                    # 项 rows whose codes were lost (吉林 预算表5 as converted) sit under their 款 by position:
+                    # they are its items, in printed order; their codes are not invented
+                    lo, hi = bisect_right(uncoded_at, parent.index), bisect_left(uncoded_at, end)
+                    if lo < hi or not in_order:
+                        kids, kids_at = sorted(kids + uncoded[lo:hi], key=_INDEX), None
+            elif n == 5 and not in_order:
+                kids, kids_at = sorted(kids, key=_INDEX), None
             if not kids:
                 continue
-            result.append(Group(parent, list(kids), complete(parent.index, end), "类" if n == 3 else "款"))
+            group = Group(parent, kids, complete(parent.index, end) if spans else True, "类" if n == 3 else "款")
+            if kids_at is not None:  # the positions in ``rows`` of the parent and its children, for the fast pass
+                group.at = (rows, len(rows), p, kids_at)  # type: ignore[attr-defined]
+            result.append(group)
     elif layout == "economic":
         coded = [r for r in data if r.econ_dept]
         subtotals = [r for r in coded if len(r.econ_dept) == 3]
@@ -136,17 +179,18 @@ def _groups(table: Table, layout: str) -> list[Group]:
         by_head: dict[str, list[Row]] = {}
         for r in items:
             by_head.setdefault(r.econ_dept[:3], []).append(r)
-        pos = {id(r): i for i, r in enumerate(table.rows)}
-        ends = _ends(table, _econ3)
-        complete = _completeness(table)
+        spans = bool(table.missing_rows)  # a span's end matters only for a marker inside it
+        if spans:
+            pos = {id(r): i for i, r in enumerate(table.rows)}
+            ends = _ends(table, _econ3)
+            complete = _completeness(table)
         for parent in subtotals:
             gov = parent.econ_gov
             kids = [r for r in by_head.get(parent.econ_dept, ())
                     if not (gov and r.econ_gov) or r.econ_gov[:3] == gov[:3]]
             if not kids:
                 continue
-            end = ends[pos[id(parent)]]
-            result.append(Group(parent, kids, complete(parent.index, end), "经济分类类"))
+            result.append(Group(parent, kids, complete(parent.index, ends[pos[id(parent)]]) if spans else True, "经济分类类"))
     elif layout == "units":  # rows are units (row.key "单位:502001"; 吉林 收入总表)
         units = {r.key.name: r for r in data if r.key is not None and r.key.kind == RowKey.UNIT}
         top_len = min((len(c) for c in units), default=0)

@@ -121,15 +121,33 @@ class Value:
     if TYPE_CHECKING:
         blank: bool
         number: Decimal
-    else:
-        def __getattr__(self, name: str) -> Any:  # called only for what the instance dict lacks
-            if name == "ref":
-                where = self.__dict__.get("_at")
-                if where is not None:
-                    ref = self.__dict__["ref"] = CellRef(*where)
-                    return ref
-            raise AttributeError(f"'Value' object has no attribute '{name}'")
 
+
+class _Built:
+    """A non-data descriptor: the attribute ``name`` built by ``build(instance)`` when the instance dict
+    lacks it, then kept there (so later reads never come here).  Not ``__getattr__``: a class defining that
+    makes every attribute read slower (CPython cannot specialise it), and Rows and Values are read a lot."""
+
+    __slots__ = ("name", "build")
+
+    def __init__(self, name: str, build: Any) -> None:
+        self.name, self.build = name, build
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            raise AttributeError(f"type object '{cls.__name__}' has no attribute '{self.name}'")
+        built = obj.__dict__[self.name] = self.build(obj)
+        return built
+
+
+def _built_ref(value: "Value") -> CellRef:
+    where = value.__dict__.get("_at")
+    if where is None:
+        raise AttributeError("'Value' object has no attribute 'ref'")
+    return CellRef(*where)
+
+
+Value.ref = _Built("ref", _built_ref)  # type: ignore[assignment]  # a reader's Value (Value.at)
 
 # the attributes of a blank cell, as class defaults: a Value.at holds only those that differ (``problem``
 # and ``half_ulp`` are the fields' own defaults); a Value built by its constructor holds them all
@@ -160,6 +178,11 @@ class RowKind(str, Enum):
     TOTAL = "total"  # 合计 / 总计 row of the whole table
     DATA = "data"
     MARKER = "marker"  # "rows missing here" marker written by the importer or a user
+
+
+# the members as plain module names: reading ``RowKind.DATA`` costs about ten times as much (an Enum
+# class attribute), and the rules ask a row's kind once per row per check
+_DATA, _TOTAL = RowKind.DATA, RowKind.TOTAL
 
 
 class RowKey(str):
@@ -225,10 +248,34 @@ class Row:
     def get(self, key: str) -> Value | None:
         return self.values.get(key)
 
+    @classmethod
+    def lazy(cls, index: int, kind: RowKind, label: str, label_ref: CellRef | None, make: Any, cells: Any) -> "Row":
+        """A reader's Row whose ``values`` are built by ``make(*cells)`` when first read.
+
+        A table of 5,000 rows has about 100,000 amount cells, and the rules read the Values of only the
+        rows whose checks do not hold exactly (they confirm the others column by column from the cells,
+        ``reading.tables.amount_numbers``): a Value per cell was most of the cost of reading a table.  The
+        instance is the same Row otherwise (``values`` compares, shows, pickles, ``dataclasses.replace``s as
+        a field, and can be assigned).  ``cells`` is kept in ``_cells``; once ``values`` is read (or assigned),
+        the Values are what counts (``"values" in row.__dict__``)."""
+        self = _new(cls)
+        # plain attribute stores: the fastest way to fill an instance (they share the class's key table)
+        self.index = index
+        self.kind = kind
+        self.label = label
+        self.label_ref = label_ref
+        self._make = make
+        self._cells = cells
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled (the process pool) with its Values built, without cells
+        self.values
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cells", "_make")}
+
     @property
     def level(self) -> int:
         """Hierarchy level: 0 total, 1 类, 2 款, 3 项 (function or economic codes)."""
-        if self.kind is RowKind.TOTAL:
+        if self.kind is _TOTAL:
             return 0
         code = self.code or self.econ_dept or ""
         return {3: 1, 5: 2, 7: 3}.get(len(code), 0)
@@ -236,6 +283,17 @@ class Row:
     @property
     def cells(self) -> list[CellRef]:
         return [v.ref for v in self.values.values()]
+
+
+def _built_values(row: Row) -> dict[str, Value]:
+    d = row.__dict__
+    cells = d.get("_cells")  # stays: the fast pass reads the cells of rows it has not met
+    if cells is None:
+        raise AttributeError("'Row' object has no attribute 'values'")
+    return d["_make"](*cells)
+
+
+Row.values = _Built("values", _built_values)  # type: ignore[assignment]  # a reader's Row (Row.lazy)
 
 
 class _Viewed:
@@ -296,13 +354,15 @@ class Table(_Viewed):
         return [c.key for c in self.columns if c.key]
 
     def total_row(self, side: str | None = None) -> Row | None:
+        total = _TOTAL
         for row in self.rows:
-            if row.kind is RowKind.TOTAL and row.side == side:
+            if row.kind is total and row.side == side:
                 return row
         return None
 
     def data_rows(self) -> Iterator[Row]:
-        return (r for r in self.rows if r.kind is RowKind.DATA)
+        data = _DATA
+        return (r for r in self.rows if r.kind is data)
 
     def line(self, key: str, side: str | None = None) -> Row | None:
         """A summary-table line by canonical key."""

@@ -34,9 +34,10 @@ def file_status(report: Report) -> FileStatus:
         return FileStatus(Status.FAILED, ("没有读取到工作簿内容",))
     if not d.tables:
         return FileStatus(Status.FAILED, ("没有找到任何可识别的公开表（按表名查找）；工作簿为空，或表名与公开格式不符",))
-    values = [v for t in d.all_tables() for r in t.rows for v in r.values.values()]
-    empty = not any(v.amount is not None for v in values)
-    if empty and any(v.problem for v in values):
+    from .reading.tables import any_amount  # reads the cells of rows whose Values are not built (Row.lazy)
+
+    empty = not any(any_amount(t.rows) for t in d.all_tables())
+    if empty and any(v.problem for t in d.all_tables() for r in t.rows for v in r.values.values()):
         return FileStatus(Status.FAILED, ("公开表中没有一个金额能够读取",))
 
     reasons: list[str] = []

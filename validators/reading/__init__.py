@@ -148,9 +148,12 @@ _COVER_REQUIRED = {"部门名称": "部门名称", "单位名称": "单位名称
 
 def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
     is_cover = False
+    starts = _COVER_START
     for r, row in enumerate(grid.rows[:60]):
         for v in row:  # most rows hold none: their cells are looked at once, without positions
-            if isinstance(v, str) and v.lstrip().startswith(_COVER_START):
+            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
+                continue
+            if isinstance(v, str) and v.lstrip().startswith(starts):
                 break
         else:
             continue
@@ -191,8 +194,11 @@ def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
 def _narrative_start(grid: Grid) -> int | None:
     """The row of the 情况说明 title when this sheet holds the narrative."""
     for r, row in enumerate(grid.rows[:10]):
-        if any(isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES for v in row):
-            return r
+        for v in row:
+            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
+                continue
+            if isinstance(v, str) and "说明" in v and schemas.norm(v) in NARRATIVE_TITLES:
+                return r
     return None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from itertools import compress, count, repeat
+from operator import is_, itemgetter
 from typing import Any
 
 from .. import schemas
@@ -52,7 +54,9 @@ def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, s
     match = schemas.match_title_detail
     for r, row in enumerate(grid.rows):
         for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
-            if isinstance(v, str) and len(v) < 80 and "表" in v:
+            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
+                continue
+            if isinstance(v, str) and "表" in v and len(v) < 80:
                 break
         else:
             continue
@@ -151,6 +155,9 @@ _VOCAB: dict[str, bool] = {}
 
 
 def _is_header_row(row: list[Any], first: bool) -> bool:
+    for v in row:  # a number is an amount cell: not a header (the usual data row, decided at once)
+        if v.__class__ is float:
+            return False
     texts = [_text(v) for v in row if v not in (None, "")]
     if not texts or any(_is_amount_cell(v) for v in row):
         return False
@@ -235,19 +242,21 @@ def _split_economic_codes(columns: list[Column]) -> None:
             col.role = prefix + col.role
 
 
-_CODES: dict[tuple[Any, int], str | None] = {}  # (float or str cell, width) -> _code_part: codes recur
+_CODES: dict[int, dict[Any, str | None]] = {}  # width -> float or str cell -> _code_part: codes recur
 
 
 def _code_part(v: Any, width: int) -> str | None:
     """A code cell as digits, zero-padded ("5" -> "05" for 款/项); None when blank or not a code."""
-    if v is None or v == "":
+    if v == "" or v is None:
         return None
     cls = v.__class__
     if cls is float or cls is str:  # exact types: an int equal to the float would share its key, a bool too
-        key = (v, width)
-        found = _CODES.get(key, _CODES)
-        if found is _CODES:
-            found = _keep(_CODES, key, _code_text(v, width))
+        memo = _CODES.get(width)
+        if memo is None:
+            memo = _CODES[width] = {}
+        found = memo.get(v, memo)
+        if found is memo:
+            found = _keep(memo, v, _code_text(v, width))
         return found
     return _code_text(v, width)
 
@@ -442,6 +451,188 @@ def _row_values(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str,
     return values, has
 
 
+def _row_cells(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str, int]], key_index: dict[str, int],
+               odd: bool) -> dict[str, Value]:
+    """The Values of a reader's Row (``Row.lazy``): ``_row_values`` of the sheet row."""
+    return _row_values(row, sheet, r, amount_cols)[0]
+
+
+_ZERO = Decimal(0)
+
+
+class AmountNumbers:
+    """The amounts of ``rows`` by column, as the rules' exact fast pass reads them (``rules.relations._Amounts``):
+    ``column(key)`` is, per row, 100 × the ``number`` of its Value of ``key`` (0 where the row has none), read
+    from the sheet's cells for a reader's Row whose Values are not built (``Row.lazy``), else from its Values.
+
+    In hundredths, so that the usual cell (a float printed to the cent) is an exact int without a Decimal:
+    ``round(x * 100)`` when that divided by 100 gives ``x`` back, which for |x| < 1e11 means the float's
+    shortest decimal (``Decimal(repr(x))``, what the Values hold) has at most two decimals and equals it.
+    Any other amount is its Decimal scaled exactly (``scaleb(2)``; NaN, equal to nothing, when too long).
+    Sums and comparisons of these are those of the Values' numbers × 100, exactly.  A cell that cannot be
+    read (a Value with a ``problem``) gives 0, and a check with one says nothing anyway (judge leaves it to
+    RD001)."""
+
+    def __init__(self, rows: list[Row], memo: dict | None = None) -> None:
+        """``memo``: float cell -> its hundredths, shared by the tables of one run (the same figures recur)."""
+        self.rows = rows
+        self._memo = memo if memo is not None else {None: 0, "": 0}
+        lazy = [row.__dict__.get("_cells") for row in rows]
+        # one read of one table: every row a reader's Row sharing the table's column map; the rows whose
+        # Values are built (they may have been changed since) are read from their Values
+        self._cells = None
+        key_index = next((c[4] for c in lazy if c is not None), None)
+        if key_index is not None and all(c is None or c[4] is key_index for c in lazy):
+            # a Row made otherwise (a 数据缺失 marker) is read from its Values, as a built one
+            blank = [None] * (max(key_index.values(), default=0) + 1)
+            self._cells = [blank if c is None else c[0] for c in lazy]
+            self._key_index = key_index
+            self._shortest = min(map(len, self._cells))
+            self._built = [i for i, row in enumerate(rows) if "values" in row.__dict__ or lazy[i] is None]
+        self._lazy = lazy
+
+    def column(self, key: str) -> list[Any]:
+        cells = self._cells
+        if cells is None:
+            return [_hundredths_of(row, lazy, key) for row, lazy in zip(self.rows, self._lazy)]
+        index = self._key_index.get(key)
+        if index is None:
+            return [0] * len(cells)
+        if index < self._shortest:
+            raws = list(map(itemgetter(index), cells))
+        else:
+            raws = [c[index] if index < len(c) else None for c in cells]
+        if raws.count("") == len(raws):  # an empty column (``count`` tests identity first: fast for "")
+            numbers = [0] * len(raws)
+            for i in self._built:
+                v = self.rows[i].values.get(key)
+                numbers[i] = 0 if v is None else _scaled(v.number)
+            return numbers
+        memo = self._memo
+        numbers = list(map(memo.get, raws))  # a float met before (an int or bool equal to it: the same
+        # number, or an unreadable cell), and a blank
+        for i in compress(count(), map(is_, numbers, repeat(None))):  # the cells not met before
+            x = raws[i]
+            if x.__class__ is float:  # _hundredths, inline for the usual cell
+                if -1e11 < x < 1e11 and (c := round(x * 100)) / 100 == x:
+                    numbers[i] = memo[x] = c
+                else:
+                    numbers[i] = memo[x] = _hundredths(x)
+            else:
+                numbers[i] = _hundredths(x)
+        rows = self.rows
+        for i in self._built:
+            v = rows[i].values.get(key)
+            numbers[i] = 0 if v is None else _scaled(v.number)
+        return numbers
+
+
+_NAN = Decimal("NaN")  # compares equal to nothing, and sums to NaN
+
+
+def _scaled(amount: Decimal) -> Any:
+    """100 × ``amount`` exactly (an int when it is whole); NaN past ±1e13 or six decimals of a hundredth, so
+    that every sum of up to a million of them is exact in Decimal's 28 digits as in the Values' own sums."""
+    if amount.is_finite() and amount.as_tuple().exponent >= -8 and -_LIMIT < amount < _LIMIT:
+        scaled = amount.scaleb(2)
+        return int(scaled) if scaled == scaled.to_integral_value() else scaled
+    return _NAN
+
+
+_LIMIT = Decimal("1e13")
+
+
+def _hundredths(raw: Any) -> Any:
+    """100 × a cell's number (its amount; 0 when blank or unreadable), exactly."""
+    cls = raw.__class__
+    if cls is float and -1e11 < raw < 1e11:
+        c = round(raw * 100)
+        if c / 100 == raw:
+            return c
+    if raw is None or raw == "":
+        return 0
+    amount = _parsed(raw)[0]
+    return 0 if amount is None else _scaled(amount)
+
+
+def _hundredths_of(row: Row, lazy: Any, key: str) -> Any:
+    if lazy is None or "values" in row.__dict__:
+        v = row.values.get(key)
+        return 0 if v is None else _scaled(v.number)
+    cells, key_index = lazy[0], lazy[4]
+    index = key_index.get(key)
+    if index is None or index >= len(cells):
+        return 0
+    return _hundredths(cells[index])
+
+
+def amount_numbers(rows: list[Row], key: str) -> list[Any]:
+    """``AmountNumbers(rows).column(key)``."""
+    return AmountNumbers(rows).column(key)
+
+
+def _unbuilt(row: Row) -> Any:
+    """The cells of a reader's Row whose Values are not built yet (``Row.lazy``), else None."""
+    d = row.__dict__
+    return None if "values" in d else d.get("_cells")
+
+
+def odd_rows(rows: list[Row]) -> list[Row]:
+    """The rows that may hold a Value that is unreadable (``problem``) or negative: every row whose Values
+    are built, and a reader's Row (``Row.lazy``) only when the reader saw a cell that may give one
+    (``_scan_row``: a negative or not finite float, or anything but a blank or a float in an amount
+    column).  Its Values are then built; the others stay unbuilt."""
+    out = []
+    for row in rows:
+        lazy = _unbuilt(row)
+        if lazy is None or lazy[5]:
+            out.append(row)
+    return out
+
+
+_INF = float("inf")
+
+
+def any_amount(rows: list[Row]) -> bool:
+    """Whether a Value of these rows has an amount (``v.amount is not None``), reading the cells of a
+    reader's Row whose Values are not built (``Row.lazy``)."""
+    for row in rows:
+        lazy = _unbuilt(row)
+        if lazy is None:
+            if any(v.amount is not None for v in row.values.values()):
+                return True
+            continue
+        cells, key_index = lazy[0], lazy[4]
+        n = len(cells)
+        for index in key_index.values():  # the cells the Values are of (a key printed twice: the last)
+            raw = cells[index] if index < n else None
+            if raw.__class__ is float:
+                if raw == raw and raw != _INF and raw != -_INF:
+                    return True
+            elif raw is not None and raw != "" and _parsed(raw)[0] is not None:
+                return True
+    return False
+
+
+def _row_has_amount(row: list[Any], indexes: list[int]) -> bool:
+    """``_row_values``'s second answer without building Values: a number in an amount column (even one
+    that is not finite), or a text that reads as an amount."""
+    n = len(row)
+    for index in indexes:
+        if index >= n:
+            continue
+        raw = row[index]
+        if raw.__class__ is float:
+            return True
+        if raw is None or raw == "":
+            continue
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return True
+        if _parsed(raw)[0] is not None:
+            return True
+    return False
+
+
 def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bool:
     """_is_amount_cell of any parsed cell: a number (even one that is not finite) or amount text."""
     for raw, amount, _ in parsed.values():
@@ -450,20 +641,26 @@ def _has_amount(parsed: dict[int, tuple[Any, Decimal | None, str | None]]) -> bo
     return False
 
 
-def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
+def _scan_row(row: list[Any], amounts: frozenset[int] = frozenset()) -> tuple[tuple[str, int] | None, bool, bool] | None:
     """One pass over a sheet row: None when it is blank; else (``_first_text``, whether it passes
-    ``is_lanci_row``'s cheap test: a "栏次" text, or nothing but whole numbers)."""
+    ``is_lanci_row``'s cheap test: a "栏次" text, or nothing but whole numbers, and whether a cell may give
+    an unreadable or negative Value: a float that is negative or not finite, or in one of the columns
+    ``amounts`` anything but a blank or a float)."""
     first = None
-    labelled, whole_numbers, blank = False, True, True
+    labelled, whole_numbers, blank, odd = False, True, True, False
     for c, v in enumerate(row):
         if v.__class__ is float:  # the usual amount cell, first
             blank = False
+            if not 0.0 <= v < _INF:
+                odd = True
             if whole_numbers and not v.is_integer():
                 whole_numbers = False
             continue
         if v is None or v == "":
             continue
         blank = False
+        if c in amounts:
+            odd = True
         if isinstance(v, str):
             if not labelled and "栏次" in v:
                 labelled = True
@@ -479,7 +676,7 @@ def _scan_row(row: list[Any]) -> tuple[tuple[str, int] | None, bool] | None:
             whole_numbers = False
     if blank:
         return None
-    return first, labelled or whole_numbers
+    return first, labelled or whole_numbers, odd
 
 
 def _is_note(text: str) -> bool:
@@ -557,14 +754,19 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
     cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
     last_key: dict[str, str] = {}
     amount_cols = _amount_columns(table, cols)
+    amount_indexes = [index for _, index in amount_cols]
+    key_index = dict(amount_cols)  # key -> the column a row's Value of that key comes from (the last)
+    amount_set = frozenset(amount_indexes)
     sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
     side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
+    side_key_index = {side: dict(side_cols) for side, side_cols in side_amount_cols.items()}
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
     name_col = by_role.get(name_role) if name_role else None
     if name_col is None and layout == "economic":
         name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
     sheet = grid.name
     norm = schemas.norm
+    lazy_row, data_kind = Row.lazy, RowKind.DATA
     name_index = name_col.index if name_col is not None else None
     i_class, i_kuan, i_item = (by_role[k].index if k in by_role else None for k in ("类", "款", "项"))
     i_single = by_role["科目编码"].index if "科目编码" in by_role else None
@@ -575,10 +777,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                     for side, side_cols in sides.items()]
     for r in range(r_start, r_end):
         row = grid.rows[r]
-        scanned = _scan_row(row)
+        scanned = _scan_row(row, amount_set)
         if scanned is None:
             continue  # blank
-        ft, maybe_lanci = scanned
+        ft, maybe_lanci, odd = scanned
         if maybe_lanci and _lanci_texts(row):
             continue
         if ft and MISSING_MARKER in ft[0]:
@@ -588,8 +790,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         if layout == "ledger":
             parsed = _parse_row(grid, r, amount_cols)
             has_amount = _has_amount(parsed)
-        else:
-            values, has_amount = _row_values(row, sheet, r, amount_cols)
+        else:  # the row's Values are built when first read (Row.lazy)
+            has_amount = _row_has_amount(row, amount_indexes)
         if ft and not has_amount and _is_note(ft[0]):
             table.note = ft[0]
             continue
@@ -605,10 +807,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 label_raw = (row[side_name] if side_name < n else None) if side_name is not None else None
                 if label_raw == "":
                     label_raw = None
-                values = _values(grid, table, r, side_cols, parsed, side_amount_cols[side])
                 label_text = _text(label_raw)
-                if not label_text.strip() and all(v.blank for v in values.values()):
-                    continue
+                if not label_text.strip() and all(parsed[i][1] is None and parsed[i][2] is None
+                                                  for i in side_key_index[side].values()):
+                    continue  # no label and every Value blank (no amount, no problem)
                 key, code = _ledger_key(label_text)
                 if key is None and not label_text.strip() and side == "支出" and row_keys.get("收入") == "总计":
                     key = "总计"  # one 总计 line printed across both sides (label only on the left)
@@ -619,13 +821,14 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 if key:
                     last_key[side] = key
                 row_keys[side] = key
-                table.rows.append(
-                    Row(
-                        index=r, kind=RowKind.DATA, label=norm(label_raw), side=side,
-                        key=RowKey(key, RowKey.LINE) if key else None, code=code,
-                        label_ref=CellRef(sheet, r, side_name) if side_name is not None else None, values=values,
-                    )
-                )
+                item = lazy_row(r, data_kind, norm(label_raw), CellRef(sheet, r, side_name) if side_name is not None else None,
+                                _row_cells, (row, sheet, r, side_amount_cols[side], side_key_index[side], odd))
+                item.side = side
+                if key:
+                    item.key = RowKey(key, RowKey.LINE)
+                if code is not None:
+                    item.code = code
+                table.rows.append(item)
             continue
 
         if name_index is not None:
@@ -633,7 +836,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             label_ref = CellRef(sheet, r, name_index)
         else:
             label, label_ref = "", None
-        item = Row(r, RowKind.DATA, label, label_ref, values)
+        item = lazy_row(r, data_kind, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
 
         if layout == "function":
             lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from ..model import Disclosure, Finding, Severity, Table
+from ..reading.tables import odd_rows  # the rows that may hold such Values, without building the others
 
 
 DOC_PARTS = ("检查内容", "依据", "错误示例", "正确示例")
@@ -133,7 +134,7 @@ def odd_values(ctx: Context, t: Table) -> list:
     key = ("odd_values", id(t))
     kept = memo.get(key)
     if kept is None or kept[0] is not t.rows:
-        kept = memo[key] = (t.rows, [v for r in t.rows for v in r.values.values() if v.problem or v.number < _ZERO])
+        kept = memo[key] = (t.rows, [v for r in odd_rows(t.rows) for v in r.values.values() if v.problem or v.number < _ZERO])
     return kept[1]
 
 

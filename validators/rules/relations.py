@@ -37,14 +37,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, count
-from operator import itemgetter, ne
+from itertools import compress, count, repeat
+from operator import and_, attrgetter, is_, itemgetter, ne, not_, truth
 from pathlib import Path
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from ..amounts import envelope_of, fmt
 from ..model import Finding, Row, RowKey, RowKind, Severity, Table, Value
+from ..reading.tables import AmountNumbers
 
 if TYPE_CHECKING:
     from ..schemas.formats import Relation
@@ -108,27 +109,29 @@ def _recording(ctx: "Context") -> bool:
 
 class _Amounts:
     """One table's amounts by column for one run of the catalogue (``_amounts(ctx, t)``): ``column(key)``
-    is the list, in row order, of each row's ``number`` in that column, 0 where the row has no such cell.
-    Only the fast pass reads it: a check whose sum it shows to hold exactly says nothing without a recorder
-    (adding exact zeros leaves judge's Σ unchanged); every other check goes to judge with the row's Values."""
+    is the list, in row order, of 100 × each row's ``number`` in that column (0 where the row has no such
+    cell), read from the sheet's cells without building Values (``reading.tables.AmountNumbers``: exact
+    ints for amounts to the cent, exact Decimals or NaN otherwise).  Only the fast pass reads it: a check
+    whose sum it shows to hold exactly says nothing without a recorder (every such sum is exact, as judge's
+    is); every other check goes to judge with the row's Values."""
 
-    def __init__(self, t: Table) -> None:
+    def __init__(self, t: Table, memo: dict | None = None) -> None:
         self.rows = t.rows
-        self._values = [r.values for r in t.rows]
-        self._columns: dict[str, list[Decimal]] = {}
+        self._numbers = AmountNumbers(t.rows, memo)
+        self._columns: dict[str, list[Any]] = {}
         self._at: dict[int, int] | None = None
         self._at_code: dict[str, dict[str, int]] = {}
 
-    def column(self, key: str) -> list[Decimal]:
+    def column(self, key: str) -> list[Any]:
         col = self._columns.get(key)
         if col is None:
-            col = self._columns[key] = [v.number if (v := d.get(key)) is not None else _ZERO for d in self._values]
+            col = self._columns[key] = self._numbers.column(key)  # without building Values (Row.lazy)
         return col
 
     def positions(self) -> dict[int, int]:
         """Row position by ``id(row)``."""
         if self._at is None:
-            self._at = {id(r): i for i, r in enumerate(self.rows)}
+            self._at = dict(zip(map(id, self.rows), count()))
         return self._at
 
     def at_code(self, by: str) -> dict[str, int]:
@@ -136,11 +139,13 @@ class _Amounts:
         ``_by_econ``), the last row of a code winning as there."""
         found = self._at_code.get(by)
         if found is None:
-            rows = self.rows
+            rows, data = self.rows, RowKind.DATA
             if by == "econ":
-                found = {f"{r.econ_dept}/{r.econ_gov or ''}": i for i, r in enumerate(rows) if r.kind is RowKind.DATA and r.econ_dept}
-            else:
-                found = {r.code: i for i, r in enumerate(rows) if r.kind is RowKind.DATA and r.code}
+                found = {f"{r.econ_dept}/{r.econ_gov or ''}": i for i, r in enumerate(rows) if r.kind is data and r.econ_dept}
+            else:  # {r.code: i for DATA rows with a code}, in C: (code, position) of the rows that pass
+                codes = list(map(_CODE, rows))
+                passes = map(and_, map(is_, map(_KIND, rows), repeat(data)), map(truth, codes))
+                found = dict(compress(zip(codes, count()), passes))
             self._at_code[by] = found
         return found
 
@@ -148,14 +153,15 @@ class _Amounts:
         """The rows where Σ``part_keys`` is not exactly ``total_key`` (rows without the total among them)."""
         totals = self.column(total_key)
         if len(part_keys) == 1:
-            sums: Iterable[Decimal] = self.column(part_keys[0])
+            sums: Iterable[Any] = self.column(part_keys[0])
         else:
-            sums = map(_sum_from_zero, zip(*[self.column(k) for k in part_keys]))
+            sums = map(sum, zip(*[self.column(k) for k in part_keys]))
         rows = self.rows
         return [rows[i] for i in compress(count(), map(ne, sums, totals))]
 
 
-_sum_from_zero = partial(sum, start=_ZERO)
+_CODE, _KIND = attrgetter("code"), attrgetter("kind")
+_ABSENT = object()  # a code's amount in a table that does not print the code: unequal to every amount
 
 
 def _amounts(ctx: "Context", t: Table) -> _Amounts:
@@ -164,7 +170,7 @@ def _amounts(ctx: "Context", t: Table) -> _Amounts:
         return _Amounts(t)
     found = memo.get(("relations_amounts", id(t)))
     if found is None or found.rows is not t.rows:
-        found = memo[("relations_amounts", id(t))] = _Amounts(t)
+        found = memo[("relations_amounts", id(t))] = _Amounts(t, memo.setdefault("relations_hundredths", {None: 0, "": 0}))
     return found
 
 
@@ -489,10 +495,11 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                     f"“{'、'.join(column_name(n) for n in names if n not in present)}”栏，无法确认这一差额）") if unread else MISSING_ROWS
             # without a recorder, only the rows whose sum does not hold exactly go to judge
             rows = t.rows if _recording(ctx) else _amounts(ctx, t).failing_rows(total_key, present)
+            data = RowKind.DATA
             for row in rows:
                 vals = row.values
                 total = vals.get(total_key)
-                if total is None or (side and row.side != side) or (only_data and row.kind is not RowKind.DATA):
+                if total is None or (side and row.side != side) or (only_data and row.kind is not data):
                     continue
                 parts = [vals.get(n) for n in present]
                 f = sum_check(ctx, total, parts, partial(_what, rel, t, total_key, row, group), table=t,
@@ -545,20 +552,25 @@ def _hierarchy(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
             keys = [k for k in columns if k in keys]
         if not recording:
             amounts = _amounts(ctx, t)
-            pos, cols = amounts.positions(), {key: amounts.column(key) for key in keys}
+            rows, cols = amounts.rows, {key: amounts.column(key) for key in keys}
         for g in at_level:
-            pvals, kids = g.parent.values, g.children
+            kids = g.children
             fast = not recording and bool(kids)
             if fast:
-                at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
+                made = getattr(g, "at", None)  # positions noted when the group was made, for these rows
+                if made is not None and made[0] is rows and made[1] == len(rows):
+                    at, kids_at = made[2], itemgetter(*made[3])
+                else:
+                    pos = amounts.positions()
+                    at, kids_at = pos[id(g.parent)], itemgetter(*[pos[id(c)] for c in kids])
             for key in keys:
-                total = pvals.get(key)
+                if fast:  # the fast pass: Σ children exactly the parent says nothing (nor does a parent without the cell)
+                    col = cols[key]
+                    if (sum(kids_at(col)) if len(kids) > 1 else kids_at(col)) == col[at]:
+                        continue
+                total = g.parent.values.get(key)  # the parent's Values are built only here (Row.lazy)
                 if total is None:
                     continue
-                if fast:  # the fast pass: Σ children exactly the parent says nothing
-                    col = cols[key]
-                    if (sum(kids_at(col), _ZERO) if len(kids) > 1 else kids_at(col)) == col[at]:
-                        continue
                 parts = [c.values.get(key) for c in kids]
                 f = sum_check(ctx, total, parts, partial(_what, rel, t, key, g.parent), incomplete=not g.complete, table=t)
                 if f:
@@ -725,16 +737,18 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     when = rel.arg("when_columns", False)
     if (when and not ta.has(ka)) or (when == "both" and not tb.has(kb)):
         return
+    recording = _recording(ctx)
     for t in (ta, tb):
-        if rel.arg("unless_rows_by_unit") and not _by_code(t) and any(r.key is not None and r.key.kind == RowKey.UNIT for r in t.data_rows()):
+        if rel.arg("unless_rows_by_unit") and not (_by_code(t) if recording else _amounts(ctx, t).at_code("code")) \
+                and any(r.key is not None and r.key.kind == RowKey.UNIT for r in t.data_rows()):
             return
-    if rel.arg("by", "code") == "econ":  # the pair 部门经济分类/政府经济分类 names a row
-        a_rows, b_rows = _by_econ(ta), _by_econ(tb)
-    else:
-        a_rows, b_rows = _by_code(ta), _by_code(tb)
     template = rel.arg("what", "")
     both_only = rel.arg("both_only", False)
-    if _recording(ctx):
+    if recording:
+        if rel.arg("by", "code") == "econ":  # the pair 部门经济分类/政府经济分类 names a row
+            a_rows, b_rows = _by_econ(ta), _by_econ(tb)
+        else:
+            a_rows, b_rows = _by_code(ta), _by_code(tb)
         codes = list(a_rows) + [c for c in b_rows if c not in a_rows]
     else:  # the fast pass: only codes that may be reported, in the same order (a's, then those only b prints)
         by = "econ" if rel.arg("by", "code") == "econ" else "code"
@@ -743,10 +757,19 @@ def _match_codes(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         # printed by both: equal_check says nothing when both amounts are the same Decimal (or one is
         # absent: 0 in the column); printed by one: missing_row says nothing for an amount of 0 (blank,
         # unreadable or absent: 0 in the column)
-        codes = [c for c in a_rows if (a_col[a_at[c]] != b_col[j] if (j := b_at.get(c)) is not None
-                                       else not both_only and a_col[a_at[c]] != _ZERO)]
+        # in C: each of a's codes with its amount in b (``_ABSENT`` where b has none), kept when they differ
+        a_codes = list(a_at)
+        b_ext = b_col + [_ABSENT]
+        b_vals = map(b_ext.__getitem__, map(b_at.get, a_codes, repeat(len(b_col))))
+        a_vals = list(map(a_col.__getitem__, a_at.values()))
+        codes = [c for c, differs in zip(a_codes, map(ne, a_vals, b_vals)) if differs
+                 and (c in b_at or (not both_only and a_col[a_at[c]] != _ZERO))]
         if not both_only:
-            codes += [c for c in b_rows if c not in a_at and b_col[b_at[c]] != _ZERO]
+            only_b = compress(b_at, map(not_, map(a_at.__contains__, b_at)))
+            codes += [c for c in only_b if b_col[b_at[c]] != _ZERO]
+        # the rows of those codes (``_by_code``/``_by_econ`` give the same rows: the last of a code)
+        a_rows = {c: am.rows[i] for c in codes if (i := a_at.get(c)) is not None}
+        b_rows = {c: bm.rows[j] for c in codes if (j := b_at.get(c)) is not None}
     for code in codes:
         ra, rb = a_rows.get(code), b_rows.get(code)
         va, vb = (ra.values.get(ka) if ra else None), (rb.values.get(kb) if rb else None)
@@ -828,8 +851,9 @@ def _balance(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
         for t in _tables(ctx, rel):
             if not all(t.has(c) for c in left_cols + right_cols):
                 continue
+            marker = RowKind.MARKER
             for row in t.rows:
-                if row.kind is RowKind.MARKER:
+                if row.kind is marker:
                     continue
                 f = balance_check(ctx, [row.values.get(c) for c in left_cols], [row.values.get(c) for c in right_cols],
                                   partial(_what, rel, t, right_cols[0], row), t)
@@ -1046,7 +1070,8 @@ def _uncoded_rows(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
     t, lookup = ctx.table(rel.arg("table")), ctx.table(rel.arg("lookup", ""))
     if t is None:
         return
-    uncoded = [r for r in t.rows if r.kind is RowKind.DATA and not r.code]
+    data = RowKind.DATA
+    uncoded = [r for r in t.rows if r.kind is data and not r.code]
     if not uncoded:
         return
     by_label = {r.label: r for r in lookup.data_rows() if r.code} if lookup is not None else {}
