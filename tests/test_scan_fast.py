@@ -145,3 +145,21 @@ def test_a_dimension_bounds_the_width_only_when_no_cell_lies_beyond_it(dimension
         z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
     fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
     assert fast is not None and fast.width == width >= full.width
+
+
+@pytest.mark.parametrize("xml", [
+    f'<x:worksheet xmlns:x="{NS}"><x:sheetData><x:row r="1"><x:c r="A1"><x:f>B1*2</x:f></x:c></x:row></x:sheetData></x:worksheet>',
+    f'<worksheet xmlns="{NS}" xmlns:x="{NS}"><sheetData><row r="1"><x:c r="A1"><f>B1*2</f></x:c></row></sheetData></worksheet>',
+    f"<worksheet xmlns='{NS}'><sheetData><row r='1'><c r='A1'><f>B1*2</f></c></row></sheetData></worksheet>",
+    f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1" t = "str"><f>B1*2</f></c></row></sheetData></worksheet>',
+], ids=["prefixed", "prefixed-cell", "single-quoted", "spaced-attribute"])
+def test_sheets_written_otherwise_go_to_the_xml_pass(xml):
+    """Namespace prefixes, single-quoted or spaced attributes: the byte scan declines (None) and the
+    XML pass finds the formula without a cached value."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
+    zf = package.check_package(buf.getvalue())
+    assert safety._scan_plain_sheet(package.member_bytes(zf, "xl/worksheets/sheet1.xml"), "表") is None
+    full = safety.scan_sheet(zf, "xl/worksheets/sheet1.xml", "表")
+    assert full.overlays == {(0, 0): UncachedFormula("=B1*2")}

@@ -240,12 +240,12 @@ _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
 _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
 # the same with r= first, as every spreadsheet program writes it: a third cheaper; the general ones
 # decide when the counts differ
-_ROW_NUMBER_FIRST, _CELL_COLUMN_FIRST = re.compile(rb'<row r="(\d+)"'), re.compile(rb'<c r="([A-Z]{1,3})\d+"')
+_CELL_COLUMN_FIRST = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
-_COLON_F, _COLON_C, _QUOTED, _SPACED_T = (re.compile(x) for x in (rb":f", rb":c", rb"='", rb"t ="))
+_COLON_F, _COLON_FC, _QUOTED, _SPACED_T = (re.compile(x) for x in (rb":f", rb":[cf]", rb"='", rb"t ="))
 _ROW_TAG, _CELL_TAG, _FORMULA_TAG = (re.compile(x) for x in (rb"<row(?![A-Za-z])", rb"<c[ >]", rb"<f[ \t\r\n>/]"))
-# a row or cell tag that _ROW_NUMBER_FIRST / _CELL_COLUMN_FIRST would not match (<rowBreaks> is no row)
-_ODD_ROW_TAG = re.compile(rb'<row(?![A-Za-z]| r="\d+")')
+# row tags with r= first (b"" for one without; <rowBreaks> is no row), and a cell tag _CELL_COLUMN_FIRST would not match
+_ROW_TAGS = re.compile(rb'<row(?: r="(\d+)"|(?![A-Za-z]))')  # b"" for a row tag without r= first
 _ODD_CELL_TAG = re.compile(rb'<c(?:>| (?!r="[A-Z]{1,3}\d+"))')
 _FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
 
@@ -253,21 +253,30 @@ _FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}[0-9]{1,7}:([A-Z]{1,3})[0-9]{1,7}"')
 
 
-def _claimed_width(data: bytes) -> bytes | None:
-    """The last column of the sheet's <dimension> when no cell (every one written <c r="..) lies
-    right of it, checked with one search: an upper bound of the width without listing every cell's
-    column.  None: no dimension, or a cell beyond it (then the columns are listed)."""
-    m = _DIMENSION.search(data, 0, 4096)
-    if m is None:
-        return None
-    last = m.group(1).decode()
-    beyond = [rf"[A-Z]{{{len(last) + 1},3}}"] if len(last) < 3 else []  # more letters
-    for i, ch in enumerate(last):  # as many letters, greater at position i
-        if ch != "Z":
-            beyond.append(last[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (len(last) - i - 1))
-    if beyond and re.search(rb'<c r="(?:%s)[0-9]' % "|".join(beyond).encode(), data):
-        return None
-    return m.group(1)
+def _cells_beyond(last: bytes) -> re.Pattern:
+    """One search for a cell tag _CELL_COLUMN_FIRST would not match, or one right of column ``last``
+    (the sheet's <dimension>): when it finds nothing, ``last`` bounds the width without listing every
+    cell's column."""
+    found = _BEYOND.get(last)
+    if found is None:
+        text = last.decode()
+        beyond = [rf"[A-Z]{{{len(text) + 1},3}}"] if len(text) < 3 else []  # more letters
+        for i, ch in enumerate(text):  # as many letters, greater at position i
+            if ch != "Z":
+                beyond.append(text[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (len(text) - i - 1))
+        right = rb'| r="(?:%s)[0-9]' % "|".join(beyond).encode() if beyond else b""
+        found = _keep_pattern(last, re.compile(rb'<c(?:>| (?!r="[A-Z]{1,3}\d+")%s)' % right))
+    return found
+
+
+_BEYOND: dict[bytes, re.Pattern] = {}
+
+
+def _keep_pattern(last: bytes, pattern: re.Pattern) -> re.Pattern:
+    if len(_BEYOND) > 256:  # dimensions are few; a crafted book may hold many
+        _BEYOND.clear()
+    _BEYOND[last] = pattern
+    return pattern
 
 
 def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> SheetScan | None:
@@ -277,22 +286,24 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
     counts are upper bounds (rows and cells with styles but no value count too), so the limits stay
     conservative.  None means: use the full streaming pass."""
     # (regex searches for literals: faster here than bytes.count / in, which scan byte by byte)
-    if _COLON_F.search(data) or _QUOTED.search(data) or _SPACED_T.search(data) or (
-            _COLON_C.search(data) and _PREFIXED_CELL.search(data)):
+    if ((_COLON_FC.search(data) and (_COLON_F.search(data) or _PREFIXED_CELL.search(data)))
+            or (b"'" in data and _QUOTED.search(data)) or _SPACED_T.search(data)):  # (one byte: ``in`` is memchr)
         return None  # prefixed elements or single-quoted attributes: the full pass reads them
-    # every <row> and <c> tag with r= first (one search each), else the general patterns, counted
-    if _ODD_ROW_TAG.search(data) is None:
-        rows = _ROW_NUMBER_FIRST.findall(data)
-    else:
+    # every <row> and <c> tag with r= first (one pass each), else the general patterns, counted
+    rows = _ROW_TAGS.findall(data)  # a row tag without r= first gives b""
+    if b"" in rows:
         rows = _ROW_NUMBER.findall(data)
         if len(rows) != len(_ROW_TAG.findall(data)):
             return None  # rows without r= (allowed by the format): let the full pass number them
     if len(rows) > limits.max_content_rows:
         return None  # perhaps over the row limit: the full pass counts the rows that have values, exactly
     height = max(map(int, rows), default=0)
-    if _ODD_CELL_TAG.search(data) is None:
-        claimed = _claimed_width(data)  # the <dimension> a program wrote, if no cell lies beyond it
-        columns = {claimed} if claimed else set(_CELL_COLUMN_FIRST.findall(data))
+    claimed = _DIMENSION.search(data, 0, 4096)  # the last column a program wrote into <dimension>
+    beyond = _cells_beyond(claimed.group(1)) if claimed else _ODD_CELL_TAG
+    if beyond.search(data) is None:  # no odd cell tag and (with a dimension) no cell right of it
+        columns = {claimed.group(1)} if claimed else set(_CELL_COLUMN_FIRST.findall(data))
+    elif _ODD_CELL_TAG.search(data) is None:  # a cell beyond the dimension: list the columns
+        columns = set(_CELL_COLUMN_FIRST.findall(data))
     else:
         cell_columns = _CELL_COLUMN.findall(data)
         if len(cell_columns) != data.count(b"<c ") + data.count(b"<c>"):  # what _CELL_TAG finds
