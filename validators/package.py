@@ -265,7 +265,7 @@ def _inflate_small(raw: memoryview, info: zipfile.ZipInfo, scan: bool) -> bytes:
         raise UnsafeWorkbook(
             f"工作簿内部文件 {name[:60]} 的实际大小超过其声明大小（文件被篡改，可能是“zip 炸弹”），已拒绝读取"
         )
-    if scan and (_LT_BANG.search(out) or _LT_NUL_BANG.search(out)) and any(m in out for m in _DTD_MARKERS):
+    if scan and b"!" in out and (_LT_BANG.search(out) or _LT_NUL_BANG.search(out)) and any(m in out for m in _DTD_MARKERS):
         raise UnsafeWorkbook(
             f"工作簿内部文件 {name[:60]} 含有 DTD/实体声明（Excel 不会生成这种内容，可能是恶意构造的文件），已拒绝读取"
         )
