@@ -18,6 +18,7 @@ import re
 import zipfile
 from io import BytesIO
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterator
 
 from defusedxml import DefusedXmlException
@@ -244,8 +245,9 @@ _CELL_COLUMN_FIRST = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
 _COLON_F, _COLON_FC, _QUOTED, _SPACED_T = (re.compile(x) for x in (rb":f", rb":[cf]", rb"='", rb"t ="))
 _ROW_TAG, _CELL_TAG, _FORMULA_TAG = (re.compile(x) for x in (rb"<row(?![A-Za-z])", rb"<c[ >]", rb"<f[ \t\r\n>/]"))
-# row tags with r= first (b"" for one without; <rowBreaks> is no row), and a cell tag _CELL_COLUMN_FIRST would not match
-_ROW_TAGS = re.compile(rb'<row(?: r="(\d+)"|(?![A-Za-z]))')  # b"" for a row tag without r= first
+# row numbers written r= first, b"" for a row tag written otherwise (<rowBreaks> is no row); a cell tag
+# _CELL_COLUMN_FIRST would not match
+_ROW_TAGS = re.compile(rb'<row(?: r="(\d+)"|(?![A-Za-z]))')
 _ODD_CELL_TAG = re.compile(rb'<c(?:>| (?!r="[A-Z]{1,3}\d+"))')
 _FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
 
@@ -253,30 +255,18 @@ _FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}[0-9]{1,7}:([A-Z]{1,3})[0-9]{1,7}"')
 
 
+@lru_cache(maxsize=256)  # dimensions are few; a crafted book may hold many
 def _cells_beyond(last: bytes) -> re.Pattern:
     """One search for a cell tag _CELL_COLUMN_FIRST would not match, or one right of column ``last``
     (the sheet's <dimension>): when it finds nothing, ``last`` bounds the width without listing every
     cell's column."""
-    found = _BEYOND.get(last)
-    if found is None:
-        text = last.decode()
-        beyond = [rf"[A-Z]{{{len(text) + 1},3}}"] if len(text) < 3 else []  # more letters
-        for i, ch in enumerate(text):  # as many letters, greater at position i
-            if ch != "Z":
-                beyond.append(text[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (len(text) - i - 1))
-        right = rb'| r="(?:%s)[0-9]' % "|".join(beyond).encode() if beyond else b""
-        found = _keep_pattern(last, re.compile(rb'<c(?:>| (?!r="[A-Z]{1,3}\d+")%s)' % right))
-    return found
-
-
-_BEYOND: dict[bytes, re.Pattern] = {}
-
-
-def _keep_pattern(last: bytes, pattern: re.Pattern) -> re.Pattern:
-    if len(_BEYOND) > 256:  # dimensions are few; a crafted book may hold many
-        _BEYOND.clear()
-    _BEYOND[last] = pattern
-    return pattern
+    text = last.decode()
+    beyond = [rf"[A-Z]{{{len(text) + 1},3}}"] if len(text) < 3 else []  # more letters
+    for i, ch in enumerate(text):  # as many letters, greater at position i
+        if ch != "Z":
+            beyond.append(text[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (len(text) - i - 1))
+    right = rb'| r="(?:%s)[0-9]' % "|".join(beyond).encode() if beyond else b""
+    return re.compile(rb'<c(?:>| (?!r="[A-Z]{1,3}\d+")%s)' % right)
 
 
 def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> SheetScan | None:
@@ -285,7 +275,7 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
     or an error are cut out and parsed one by one, giving the sentinels the full pass would.  The
     counts are upper bounds (rows and cells with styles but no value count too), so the limits stay
     conservative.  None means: use the full streaming pass."""
-    # (regex searches for literals: faster here than bytes.count / in, which scan byte by byte)
+    # (a regex finds a literal of two or more bytes faster than bytes ``in`` / count; a one-byte ``in`` is memchr)
     if ((_COLON_FC.search(data) and (_COLON_F.search(data) or _PREFIXED_CELL.search(data)))
             or (b"'" in data and _QUOTED.search(data)) or _SPACED_T.search(data)):  # (one byte: ``in`` is memchr)
         return None  # prefixed elements or single-quoted attributes: the full pass reads them
