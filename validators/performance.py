@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .model import CellRef, Disclosure, Paragraph
-from .narrative import _FULLWIDTH, UNIT_FACTOR, clean
+from .narrative import _FULLWIDTH, UNIT_FACTOR, clean, narrative_text
 
 ROW_SEP = " | "
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
@@ -137,44 +137,84 @@ def _single_amount(cells: list[str]) -> str | None:
     return numbers[0] if len(numbers) == 1 else None
 
 
-def target_tables(narrative: list[Paragraph]) -> list[TargetTable]:
+def _row_reading(text: str) -> tuple:
+    """What target_tables reads of a row text (a pure function of it): (name row's kind and name or
+    None, label, the one number or None, its unit in the label or None, whether the label names the
+    total, whether cells[0] opens the indicators)."""
+    cells = _cells(text)
+    if _NAME_ROW.match(cells[0]) and len(cells) > 1 and cells[1]:
+        return ("专项资金" if cells[0].startswith("专项") else "项目", cells[1]), "", None, None, False, False
+    label = "".join(c for c in cells if not _NUMBER.match(c.replace(" ", "")))
+    unit = _UNIT_IN.search(label)
+    return (None, label, _single_amount(cells), unit.group(1) if unit else None, _TOTAL_LABEL.search(label) is not None,
+            cells[0].startswith(("绩效指标", "一级指标", "年度绩效指标")))
+
+
+def target_events(d: Disclosure) -> list[int]:
+    """The ``events`` of target_tables for ``d``'s narrative (found in its joined text)."""
+    return narrative_text(d).having_any("项目名称", "专项资金名称", "绩效目标表", "主要政策任务")
+
+
+def target_tables(narrative: list[Paragraph], events: list[int] | None = None) -> list[TargetTable]:
+    """The target tables of ``narrative``.  ``events``, when given, are the indexes of the paragraphs
+    that matter while no table is open (every paragraph holding 项目名称, 专项资金名称, 绩效目标表 or
+    主要政策任务, at least: ``target_events``); the paragraphs between them change nothing then and are
+    skipped."""
     out: list[TargetTable] = []
+    # ``current not in out`` compared each new table with every one before it (quadratic); equal
+    # tables have equal refs, so only those at the same ref are compared (the same answer)
+    at_ref: dict[CellRef, list[TargetTable]] = {}
+    readings: dict[str, tuple] = {}  # row text -> _row_reading (a long narrative repeats its rows)
     current: TargetTable | None = None
     special: TargetTable | None = None  # the 专项资金 table whose 主要政策任务 rows may follow
-    for p in narrative:
-        if ROW_SEP not in p.text:
-            if "绩效目标表" in p.text:
+    i, n, k = 0, len(narrative), 0
+    while i < n:
+        if events is not None and current is None:
+            # no table open: a row matters only when it opens with a name label, a paragraph that is
+            # not a row only when it holds 绩效目标表 or (for an open 专项资金 table) is a 主要政策任务
+            while k < len(events) and events[k] < i:
+                k += 1
+            if k == len(events):
+                break
+            i = events[k]
+        p = narrative[i]
+        i += 1
+        text = p.text
+        if ROW_SEP not in text:
+            if "绩效目标表" in text:
                 current = None
-                special = None if "专项资金" not in p.text else special
-            task = _TASK.match(p.text.strip()) if special is not None else None
+                special = None if "专项资金" not in text else special
+            task = _TASK.match(text.strip()) if special is not None else None
             if task:
                 special.tasks.append(task.group("name").strip())
             continue
-        if current is None and not p.text.lstrip().startswith(("项目名称", "专项资金名称")):
+        if current is None and not text.lstrip().startswith(("项目名称", "专项资金名称")):
             continue  # cheap skip: only a target table's own rows are cleaned and read
-        cells = _cells(p.text)
-        if _NAME_ROW.match(cells[0]) and len(cells) > 1 and cells[1]:
-            current = TargetTable(cells[1], p.ref, "专项资金" if cells[0].startswith("专项") else "项目")
+        reading = readings.get(text)
+        if reading is None:
+            reading = readings[text] = _row_reading(text)
+        named, label, number, unit, total_label, indicators = reading
+        if named is not None:
+            current = TargetTable(named[1], p.ref, named[0])
             special = current if current.kind == "专项资金" else None
             continue
         if current is None:
             continue
-        label = "".join(c for c in cells if not _NUMBER.match(c.replace(" ", "")))
-        number = _single_amount(cells)
-        unit = _UNIT_IN.search(label)
-        if unit and _TOTAL_LABEL.search(label):
-            current.unit = unit.group(1)
+        if unit and total_label:
+            current.unit = unit
         if number is None:
-            if cells[0].startswith(("绩效指标", "一级指标", "年度绩效指标")) or p.ref.row - current.ref.row > 8:
+            if indicators or p.ref.row - current.ref.row > 8:
                 current = None  # the funding rows are over (or never came: not a target table)
             continue
         value = _decimal(number)
         if value is None:
             continue
         amount = Amount(value, number, p.ref, current.unit)
-        if _TOTAL_LABEL.search(label) and current.total is None:
+        if total_label and current.total is None:
             current.total = amount
-            if current not in out:
+            same_ref = at_ref.setdefault(current.ref, [])
+            if current not in same_ref:
+                same_ref.append(current)
                 out.append(current)
         elif "财政拨款" in label and current.fiscal is None:
             current.fiscal = amount
@@ -191,9 +231,10 @@ _EVALUATION = re.compile(
 )
 
 
-def self_evaluations(narrative: list[Paragraph]) -> list[SelfEvaluation]:
+def self_evaluations(narrative: list[Paragraph], holding: list[int] | None = None) -> list[SelfEvaluation]:
+    """``holding``, when given: the indexes of the paragraphs holding 年度资金总额 (the others are skipped)."""
     out = []
-    for p in narrative:
+    for p in (narrative if holding is None else [narrative[i] for i in holding]):
         if ROW_SEP in p.text or "年度资金总额" not in p.text:
             continue
         text = p.text.translate(_FULLWIDTH)  # not clean(): the columns are separated by spaces only
@@ -221,21 +262,35 @@ _SUB_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 _OUTSIDE = re.compile(r"名词解释|附件|附表")
 
 
-def performance_indexes(narrative: list[Paragraph]) -> list[int]:
+_HEADING_FIRST = "一二三四五六七八九十第（("  # the first character of every _TOP_HEADING or _SUB_HEADING match
+
+
+def performance_indexes(narrative: list[Paragraph], prose: list[int] | None = None) -> list[int]:
     """Prose paragraphs (not table rows) under a 绩效 heading: a top-level heading (“十三、预算绩效情况
     说明”, not a “- 一、” list item) or a sub-heading (“（四）预算绩效情况”), up to the next top-level
-    heading or the 名词解释/附件 parts."""
+    heading or the 名词解释/附件 parts.  ``prose``, when given: the indexes of the paragraphs that are
+    not table rows (the rows are skipped)."""
     out, inside = [], False
-    for i, p in enumerate(narrative):
-        if ROW_SEP in p.text:
+    outside: dict[str, bool] = {}  # _OUTSIDE per distinct section
+    for i in range(len(narrative)) if prose is None else prose:
+        p = narrative[i]
+        t = p.text
+        if ROW_SEP in t:
             continue
-        text = clean(p.text).strip() if len(p.text) < 80 else ""
-        if text and len(text) < 40:
-            if _TOP_HEADING.match(text):
-                inside = "绩效" in text
-            elif _SUB_HEADING.match(text) and "绩效" in text:
-                inside = True
-        if _OUTSIDE.search(p.section):
+        if len(t) < 80:
+            first = t.lstrip()[:1]  # the headings' first character is one clean() leaves as it is
+            if first and first in _HEADING_FIRST:
+                text = clean(t).strip()
+                if text and len(text) < 40:
+                    if _TOP_HEADING.match(text):
+                        inside = "绩效" in text
+                    elif _SUB_HEADING.match(text) and "绩效" in text:
+                        inside = True
+        section = p.section
+        out_here = outside.get(section)
+        if out_here is None:
+            out_here = outside[section] = _OUTSIDE.search(section) is not None
+        if out_here:
             inside = False
         if inside:
             out.append(i)
@@ -264,8 +319,10 @@ def read_part(d: Disclosure) -> PerformancePart:
     if "performance_part" in d.cache:
         return d.cache["performance_part"]
     narrative = d.narrative
-    part = PerformancePart(target_tables(narrative), self_evaluations(narrative))
-    part.paragraphs = performance_indexes(narrative)
+    nt = narrative_text(d)
+    part = PerformancePart(target_tables(narrative, target_events(d)),
+                           self_evaluations(narrative, nt.having("年度资金总额")))
+    part.paragraphs = performance_indexes(narrative, nt.prose)
     pending: str | None = None  # a numbered item whose figures continue in the next paragraph
     for i in part.paragraphs:
         p = narrative[i]

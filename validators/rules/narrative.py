@@ -47,7 +47,9 @@ class NarrativeView:
     @cached_property
     def paragraphs(self) -> list[Paragraph]:
         """The 情况说明 part: not 部门概况 or 名词解释, not table rows carried as text."""
-        return [p for p in self.d.narrative if not NARRATIVE_EXCLUDE.search(p.section) and " | " not in p.text]
+        narrative = self.d.narrative
+        excluded = {s for s in {p.section for p in narrative} if NARRATIVE_EXCLUDE.search(s)}  # per distinct section
+        return [p for p in narrative if p.section not in excluded and " | " not in p.text]
 
     @cached_property
     def headings(self) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Iterator
 from .. import schemas
 from ..amounts import envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table
-from ..narrative import Statement, clean
+from ..narrative import Statement, clean, narrative_text
 from . import Context, rule
 from .completeness import LEFTOVER
 from .narrative import linked_statements, narrative_paragraphs, performance_paragraphs, statements
@@ -78,17 +78,38 @@ def headings(d: Disclosure) -> list[Place]:
     return d.view(PublishedView).headings
 
 
+# _HEADING_START with its last branch cut after the number's mark: a prefix of each of its matches
+# that holds no line break (for NarrativeText.opening_with)
+_HEADING_OPENING = rf"第[{_CN_NUM}]+部分|[{_CN_NUM}]+、|[（(][{_CN_NUM}]+[）)]|\d+[.．、]"
+# the part of each _YEAR_TITLE match from 年 on (a pattern opening with a literal is searched fast)
+_YEAR_TITLE_GATE = re.compile(r"年度?\s*(?:部门|单位|区级|市级|县级|本级)?(?:预算|决算)")
+
+
+def heading_candidates(d: Disclosure) -> list[int]:
+    """Indexes of the narrative paragraphs ``is_heading`` may accept, found in the joined text: those
+    opening with what _HEADING_START begins with, and those holding a _YEAR_TITLE.  A superset: the
+    caller asks ``is_heading`` of each."""
+    nt = narrative_text(d)
+    return sorted(set(nt.having(_YEAR_TITLE_GATE)).union(nt.opening_with(_HEADING_OPENING)))
+
+
 def _headings(d: Disclosure) -> list[Place]:
     out: list[Place] = []
     for t in d.all_tables():
         out.append(Place(t.title, t.title_ref, "表名"))
-    seen_sections: set[str] = set()
-    for p in d.narrative:
-        if p.section and p.section not in seen_sections:
-            seen_sections.add(p.section)
-            out.append(Place(p.section, p.ref, "部分名称"))
-        if is_heading(p.text) and not _in_contents_section(p):
-            out.append(Place(p.text.strip(), p.ref, "标题"))
+    narrative = d.narrative
+    # per paragraph, in order: its section when it is the section's first paragraph, then the
+    # paragraph itself when it is a heading (is_heading runs only on the candidates)
+    places: dict[int, list[Place]] = {}
+    for section, i in narrative_text(d).first_of_sections().items():
+        if section:
+            places[i] = [Place(section, narrative[i].ref, "部分名称")]
+    for i in heading_candidates(d):
+        p = narrative[i]
+        if (len(p.text) <= 50 or len(p.text.strip()) <= 50) and is_heading(p.text) and not _in_contents_section(p):
+            places.setdefault(i, []).append(Place(p.text.strip(), p.ref, "标题"))
+    for i in sorted(places):
+        out += places[i]
     for text, ref in contents_entries(d):
         out.append(Place(text, ref, "目录"))
     return out
@@ -176,9 +197,8 @@ def years_match(ctx: Context):
                 continue  # a budget may report on the year before (“2024年预算执行情况”)
             wrong_headings.append((place, int(m.group(1))))
     dates = []
-    for p in d.narrative:
-        if "截" not in p.text:  # every _AS_OF date starts with 截至/截止 (clean leaves 截 as it is)
-            continue
+    for i in narrative_text(d).having("截"):  # every _AS_OF date starts with 截至/截止 (clean leaves 截 as it is)
+        p = d.narrative[i]
         for m in _AS_OF.finditer(clean(p.text)):
             year_end = bool(m.group(5)) or (m.group(3) == "12" and m.group(4) in (None, "31"))
             dates.append((p, m, int(m.group(2)), year_end))
@@ -233,8 +253,25 @@ def template_hits(t: str) -> list["re.Match[str]"]:
     return hits
 
 
+_CHOICE_WORDS = tuple(_CHOICES.split("|"))  # one is in every _BRACKETED or _SLASHED match
+# with (, （, / or ／; every _INSTRUCTION match holds one of these
+_INSTRUCTION_WORDS = ("如持平作持平表述", "不涉及的不列", "如有", "如无", "填写")
+
+
+def template_candidates(d: Disclosure) -> list[int]:
+    """Indexes of the narrative paragraphs ``template_hits`` may find something in: those holding a
+    choice word and a bracket or slash, or a word of an instruction (found in the joined text; clean()
+    changes none of these characters).  A superset: the caller runs template_hits on each."""
+    nt = narrative_text(d)
+    texts = nt.texts
+    chosen = [i for i in nt.having_any(*_CHOICE_WORDS) if any(c in texts[i] for c in "(（/／")]
+    return sorted(set(chosen).union(nt.having_any(*_INSTRUCTION_WORDS)))
+
+
 def _all_text(d: Disclosure) -> Iterator[tuple[str, CellRef, str]]:
-    for p in d.narrative:
+    narrative = d.narrative
+    for i in template_candidates(d):  # the others hold no template phrase
+        p = narrative[i]
         yield p.text, p.ref, "情况说明"
     for t in d.all_tables():
         yield t.title, t.title_ref, f"{t.kind}表名"
@@ -268,7 +305,8 @@ def template_phrases(ctx: Context):
 
 
 _PLACEHOLDER_YEAR = re.compile(r"(?:_{2,}|＿+|[XＸ×x]{2,}|某|(?<!\d)\d{2,3}[XＸ×x])\s*年|[XＸ×x]\s*月\s*[XＸ×x]\s*日")
-_PLACEHOLDER_CHARS = re.compile(r"[_＿XＸ×x某]")  # one of them is in every _PLACEHOLDER_YEAR match (a fast scan)
+_PLACEHOLDER_LETTERS = "_＿XＸ×x某"
+_PLACEHOLDER_CHARS = re.compile(f"[{_PLACEHOLDER_LETTERS}]")  # one of them is in every _PLACEHOLDER_YEAR match (a fast scan)
 
 
 @rule("WB612", "标题、表名和部门名称中的模板占位内容", FAMILY)
@@ -293,8 +331,9 @@ def title_placeholders(ctx: Context):
     if d.department:
         ref = next(iter(d.all_tables()), None)
         places.append(Place(d.department, ref.title_ref if ref else (d.narrative[0].ref if d.narrative else CellRef("封面", 0, 0)), "部门名称"))
-    for p in d.narrative:  # date placeholders WZ804 does not know
-        m = _PLACEHOLDER_YEAR.search(p.text) if _PLACEHOLDER_CHARS.search(p.text) else None
+    for i in narrative_text(d).having_any(*_PLACEHOLDER_LETTERS):  # date placeholders WZ804 does not know
+        p = d.narrative[i]
+        m = _PLACEHOLDER_YEAR.search(p.text)
         if m and not LEFTOVER.search(p.text):
             yield ctx.finding(message=f"情况说明含模板占位内容“{m.group(0)}”：{p.text.strip()[:40]}", cells=[p.ref])
     in_narrative = None  # paragraph texts, those WZ804 reports already (worked out when a place needs it)
