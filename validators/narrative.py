@@ -236,6 +236,7 @@ def clean(text: str) -> str:
     return _NUM_GAP.sub("", text.translate(_FULLWIDTH))
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text; a narrative repeats its wordings (“其中”, “支出预算”)
 def _subject(before: str) -> str:
     s = _PREFIX.sub("", before.strip())
     s = _COMPARED_TAIL.sub("", s)

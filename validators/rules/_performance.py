@@ -329,12 +329,22 @@ def repeated_totals(ctx: Context) -> Iterator[Finding]:
             sums[id(claim)] = _listed_sum(d, claim) is not None
         return sums[id(claim)]
 
-    for i, later in enumerate(claims):
-        for first in claims[:i]:
-            if first.count != later.count or (first.names and later.names and
-                                              sorted(map(_name, first.names)) != sorted(map(_name, later.names))):
-                continue
-            if settled(first) or settled(later):
+    names: dict[int, list[str]] = {}  # id(claim) -> its names normalised and sorted
+
+    def named(claim: ProjectTotal) -> list[str]:
+        if id(claim) not in names:
+            names[id(claim)] = sorted(map(_name, claim.names))
+        return names[id(claim)]
+
+    # each claim against the earlier ones of its count, in order (claims of other counts were skipped),
+    # and only those the listed amounts do not settle (a settled claim was skipped on either side)
+    unsettled: dict[int, list[ProjectTotal]] = {}
+    for later in claims:
+        if settled(later):
+            continue
+        earlier = unsettled.setdefault(later.count, [])
+        for first in earlier:
+            if first.names and later.names and named(first) != named(later):
                 continue
             diff = later.amount.wan - first.amount.wan
             if abs(diff) > _tolerance(first.amount, later.amount):
@@ -345,6 +355,7 @@ def repeated_totals(ctx: Context) -> Iterator[Finding]:
                     expected=first.amount.wan, actual=later.amount.wan, difference=diff,
                 )
                 break
+        earlier.append(later)
 
 
 def listed_exceed_total(ctx: Context) -> Iterator[Finding]:

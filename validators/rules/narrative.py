@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Value
-from ..narrative import Statement, extract
+from ..narrative import NarrativeText, Statement, extract, narrative_text
 from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from . import Context, rule
 from . import _performance as perf
@@ -45,35 +45,52 @@ class NarrativeView:
         self._linked: dict[int, Figure] | None = None
 
     @cached_property
+    def _places(self) -> tuple[list[Paragraph], list[int], NarrativeText]:
+        """The paragraphs, their indexes in the narrative, and the joined text they were taken from."""
+        nt = narrative_text(self.d)
+        narrative, sections = self.d.narrative, nt.sections
+        excluded = {s for s in nt.first_of_sections() if NARRATIVE_EXCLUDE.search(s)}  # per distinct section
+        indexes = [i for i in nt.prose if sections[i] not in excluded] if excluded else nt.prose
+        return [narrative[i] for i in indexes], indexes, nt
+
+    @property
     def paragraphs(self) -> list[Paragraph]:
         """The 情况说明 part: not 部门概况 or 名词解释, not table rows carried as text."""
-        narrative = self.d.narrative
-        excluded = {s for s in {p.section for p in narrative} if NARRATIVE_EXCLUDE.search(s)}  # per distinct section
-        return [p for p in narrative if p.section not in excluded and " | " not in p.text]
+        return self._places[0]
 
     @cached_property
+    def _heading_marks(self) -> tuple[list[str], set[int]]:
+        """``headings`` and ``performance`` in one pass; only paragraphs opening as a heading does
+        (NarrativeText.opening_with, a superset of _HEADING's matches) are stripped and matched."""
+        paragraphs, indexes, nt = self._places
+        candidates = set(nt.opening_with(published_heading_opening()))
+        heading, inside, out, performance = "", False, [], set()
+        in_section: dict[str, bool] = {}  # “绩效” in a section, per distinct section
+        for j, p in enumerate(paragraphs):
+            if indexes[j] in candidates:
+                text = p.text.strip()
+                if _HEADING.match(text) and len(text) < 40:
+                    heading = text
+                    inside = "绩效" in text
+            out.append(heading)
+            section = p.section
+            said = in_section.get(section)
+            if said is None:
+                said = in_section[section] = "绩效" in section
+            if inside or said:
+                performance.add(j)
+        return out, performance
+
+    @property
     def headings(self) -> list[str]:
         """The top-level heading each paragraph sits under ("八、政府性基金预算财政拨款…")."""
-        heading, out = "", []
-        for p in self.paragraphs:
-            text = p.text.strip()
-            if _HEADING.match(text) and len(text) < 40:
-                heading = text
-            out.append(heading)
-        return out
+        return self._heading_marks[0]
 
-    @cached_property
+    @property
     def performance(self) -> set[int]:
         """Indexes of paragraphs under a 绩效 heading: project indicators (指标值、完成值), not
         restatements of the tables."""
-        out, inside = set(), False
-        for i, p in enumerate(self.paragraphs):
-            text = p.text.strip()
-            if _HEADING.match(text) and len(text) < 40:
-                inside = "绩效" in text
-            if inside or "绩效" in p.section:
-                out.add(i)
-        return out
+        return self._heading_marks[1]
 
     @property
     def statements(self) -> list[Statement]:
@@ -94,6 +111,8 @@ class NarrativeView:
 
     @property
     def linked(self) -> dict[int, Figure]:
+        if self._linked is None and self._statements is None:
+            self.statements  # extracting marks the unit slips, which links: asked first, it linked twice
         if self._linked is None:
             self._linked = _link(self.d)
         return self._linked
@@ -112,6 +131,13 @@ def statements(d: Disclosure) -> list[Statement]:
 
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")  # top level, not "- 一、" sub-items
+
+
+def published_heading_opening() -> str:
+    """rules/published._HEADING_OPENING: a prefix of every _HEADING_START match, so of every _HEADING one."""
+    from .published import _HEADING_OPENING
+
+    return _HEADING_OPENING
 
 
 def paragraph_headings(d: Disclosure) -> list[str]:
@@ -314,8 +340,10 @@ def in_wan(d: Disclosure, fig: Figure | None) -> Figure | None:
     return dataclasses.replace(fig, amount=to_wan(d.unit, fig.amount), values=[value_to_wan(d.unit, v) for v in fig.values])
 
 
-def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
-    return in_wan(d, _resolve(d, st, all_st))
+def resolve(d: Disclosure, st: Statement, all_st: list[Statement], chosen: dict | None = None) -> Figure | None:
+    """The table figure ``st`` restates, in 万元.  ``chosen``: a dict kept by the caller across the
+    statements of one disclosure, remembering which resolver each (subject, context) selects."""
+    return in_wan(d, _resolve(d, st, all_st, chosen))
 
 
 _ITEM_PATH = re.compile(r"^\d*[、.]?(.+?)\(类\)(.+?)\(款\)(.+?)\(项\)")
@@ -355,20 +383,37 @@ def of_another_year(d: Disclosure, st: Statement) -> bool:
     return st.year is not None and d.year is not None and st.year != d.year
 
 
-def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
+def _first_resolver(kind: str | None, own: str, ctx: str):
+    """The first resolver that applies to a disclosure of ``kind`` and matches the subject (``own``)
+    or its context (``ctx``), or None: a pure function of the three (and subjects.toml)."""
+    for resolver in _resolvers():
+        pattern, scope, _unless, _figures, for_kind = resolver
+        if for_kind is not None and for_kind != kind:
+            continue
+        if pattern.search(own if scope == "own" else ctx):
+            return resolver
+    return None
+
+
+def _resolve(d: Disclosure, st: Statement, all_st: list[Statement], chosen: dict | None = None) -> Figure | None:
     if of_another_year(d, st):
         return None  # “2023年支出预算…” in a 2025 预算: not a figure of these tables (listed by WB608)
     own, ctx = schemas.norm(st.subject), full_subject(st, all_st)
     named = _named_item(d, st)
     if named is not None:
         return named
-    for pattern, scope, unless, figures, kind in _resolvers():
-        if kind is not None and kind != d.kind:
-            continue
-        if pattern.search(own if scope == "own" else ctx):
-            if unless and unless in st.sentence:
-                return None
-            return next((f for spec in figures if (f := _subject_figure(d, st, spec)) is not None), None)
+    key = (d.kind, own, ctx)
+    if chosen is None:
+        resolver = _first_resolver(*key)
+    elif key in chosen:
+        resolver = chosen[key]
+    else:
+        resolver = chosen[key] = _first_resolver(*key)
+    if resolver is not None:
+        _pattern, _scope, unless, figures, _kind = resolver
+        if unless and unless in st.sentence:
+            return None
+        return next((f for spec in figures if (f := _subject_figure(d, st, spec)) is not None), None)
     code = _class_code(st.subject)
     tables = schemas.subjects()["class_rows"].get(d.kind) or schemas.subjects()["class_rows"]["预算"]
     if code:
@@ -466,9 +511,10 @@ def linked_statements(d: Disclosure) -> dict[int, Figure]:
 def _link(d: Disclosure) -> dict[int, Figure]:
     sts = statements(d)
     out = {}
+    chosen: dict = {}  # (kind, subject, context) -> the resolver it selects, for this disclosure
     for st in sts:
         if st.kind == "amount" and st.amount is not None:
-            fig = resolve(d, st, sts)
+            fig = resolve(d, st, sts, chosen)
             if fig is not None:
                 out[st.index] = fig
     return out
@@ -573,11 +619,15 @@ def narrative_repeated(ctx: Context):
     sts = statements(ctx.disclosure)
     linked = linked_statements(ctx.disclosure)
     performance = performance_paragraphs(ctx.disclosure)
+    headings = paragraph_headings(ctx.disclosure)
     for st in sts:
-        if st.kind != "amount" or st.amount_wan is None or len(schemas.norm(st.subject)) < 2 or st.paragraph in performance:
+        if st.kind != "amount" or st.amount_wan is None:
             continue
-        key = f"{paragraph_headings(ctx.disclosure)[st.paragraph]}|{full_subject(st, sts)}"
-        if st.index in linked or GENERIC_SUBJECT.search(schemas.norm(st.subject)):
+        subject = schemas.norm(st.subject)
+        if len(subject) < 2 or st.paragraph in performance:
+            continue
+        key = f"{headings[st.paragraph]}|{full_subject(st, sts)}"
+        if st.index in linked or GENERIC_SUBJECT.search(subject):
             if st.index in linked:
                 seen.setdefault(key, st)
             continue

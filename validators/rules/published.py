@@ -253,19 +253,20 @@ def template_hits(t: str) -> list["re.Match[str]"]:
     return hits
 
 
-_CHOICE_WORDS = tuple(_CHOICES.split("|"))  # one is in every _BRACKETED or _SLASHED match
-# with (, （, / or ／; every _INSTRUCTION match holds one of these
-_INSTRUCTION_WORDS = ("如持平作持平表述", "不涉及的不列", "如有", "如无", "填写")
+_CHOICE = re.compile(_CHOICES)  # one of these words is in every _BRACKETED or _SLASHED match
+# one of these characters is in every _INSTRUCTION match (如有, 如无, 如持平…; 填写; 不涉及的不列)
+_INSTRUCTION_CHARS = "如填涉"
 
 
 def template_candidates(d: Disclosure) -> list[int]:
-    """Indexes of the narrative paragraphs ``template_hits`` may find something in: those holding a
-    choice word and a bracket or slash, or a word of an instruction (found in the joined text; clean()
-    changes none of these characters).  A superset: the caller runs template_hits on each."""
+    """Indexes of the narrative paragraphs ``template_hits`` may find something in, found in the joined
+    text: those holding a bracket or a slash and a choice word (_BRACKETED, _SLASHED), and those holding
+    a character of every instruction (_INSTRUCTION).  clean() changes none of these characters.  A
+    superset: the caller runs template_hits on each."""
     nt = narrative_text(d)
     texts = nt.texts
-    chosen = [i for i in nt.having_any(*_CHOICE_WORDS) if any(c in texts[i] for c in "(（/／")]
-    return sorted(set(chosen).union(nt.having_any(*_INSTRUCTION_WORDS)))
+    chosen = [i for i in nt.having_any("(", "（", "/", "／") if _CHOICE.search(texts[i])]
+    return sorted(set(chosen).union(nt.having_any(*_INSTRUCTION_CHARS)))
 
 
 def _all_text(d: Disclosure) -> Iterator[tuple[str, CellRef, str]]:
