@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import attrgetter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -130,7 +131,7 @@ class NarrativeText:
     def __init__(self, d: "Disclosure") -> None:
         self.source = d.narrative  # the list read (``narrative_text`` reads again if it is replaced)
         self.count = len(self.source)
-        self.texts = [p.text for p in self.source]
+        self.texts = list(map(attrgetter("text"), self.source))
         self.joined = self.SEP + self.SEP.join(self.texts)
         self.plain = self.joined.count(self.SEP) != self.count + (self.count == 0)  # some text holds SEP
         self._memo: dict = {}
@@ -140,7 +141,7 @@ class NarrativeText:
         """Each paragraph's section (部分) name."""
         found = self._memo.get("sections")
         if found is None:
-            found = self._memo["sections"] = [p.section for p in self.source]
+            found = self._memo["sections"] = list(map(attrgetter("section"), self.source))
         return found
 
     @property
@@ -155,10 +156,9 @@ class NarrativeText:
         """Each section name (falsy ones included) and the index of its first paragraph, in order."""
         found = self._memo.get("first_of_sections")
         if found is None:
-            sections = self.sections
-            # the first paragraph wins: later writes of a key come from earlier paragraphs
-            firsts = dict(zip(reversed(sections), range(len(sections) - 1, -1, -1)))
-            found = self._memo["first_of_sections"] = dict(sorted(firsts.items(), key=lambda kv: kv[1]))
+            sections = self.sections  # a narrative has a handful of sections: list.index finds each in C
+            found = self._memo["first_of_sections"] = dict(sorted(((s, sections.index(s)) for s in set(sections)),
+                                                                  key=lambda kv: kv[1]))
         return found
 
     def having(self, gate: "str | re.Pattern[str]") -> list[int]:

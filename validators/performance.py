@@ -327,8 +327,9 @@ def read_part(d: Disclosure) -> PerformancePart:
     for i in part.paragraphs:
         p = narrative[i]
         text = clean(p.text)
-        item = _LISTED_ITEM.match(text)
-        budget = _ITEM_BUDGET.search(text)
+        # each pattern only where the words every match of it holds are
+        item = _LISTED_ITEM.match(text) if "自评综述" in text else None
+        budget = _ITEM_BUDGET.search(text) if "全年预算数为" in text else None
         name = item.group("name").strip() if item else pending
         pending = None
         if name and budget and _decimal(budget.group("num")) is not None:
@@ -337,6 +338,8 @@ def read_part(d: Disclosure) -> PerformancePart:
         if item:
             pending = name
             continue
+        if "个项目" not in text and "资金" not in text and "金额" not in text:
+            continue  # no sentence holds a grade count (_GRADE) or funds (_FUNDS)
         for sentence in _SENTENCE.split(text):
             _read_sentence(part, sentence, p, i)
     d.cache["performance_part"] = part

@@ -474,8 +474,8 @@ def unlinked_paragraphs(ctx: Context) -> Iterator[Finding]:
     used = {d.narrative[c.paragraph].ref for c in part.totals} | {p.budget.ref for p in part.listed} | {g.ref for g in part.grades}
     for i in part.paragraphs:
         p = d.narrative[i]
-        if p.ref in used:
-            continue
+        if p.ref in used or "万" not in p.text or "元" not in p.text:
+            continue  # every MONEY match holds 万元 (spaces taken out)
         m = MONEY.search(p.text.replace(" ", ""))
         if m:
             yield ctx.finding(

@@ -767,6 +767,7 @@ def narrative_directions(ctx: Context):
     d = ctx.disclosure
     sts = statements(d)
     reported: set[int] = set()  # change statements found wrong: their 增减率 is the same slip
+    years: dict[str, tuple] = {}  # role -> (this year's, last year's) figure of the 三公 table
     for st in sts:
         if st.kind not in ("same_as_last_year", "change", "percent_change"):
             continue
@@ -776,7 +777,9 @@ def narrative_directions(ctx: Context):
         role = _sangong_role(subject_st.subject if subject_st.kind == "amount" else st.subject)
         if role is None:
             continue
-        cur, prev = in_wan(d, sangong_figure(d, role, "cur")), in_wan(d, sangong_figure(d, role, "prev"))
+        if role not in years:  # the table's two figures of a role, read once per role
+            years[role] = in_wan(d, sangong_figure(d, role, "cur")), in_wan(d, sangong_figure(d, role, "prev"))
+        cur, prev = years[role]
         if cur is None or prev is None:
             continue
         delta = cur.amount - prev.amount
@@ -809,10 +812,16 @@ def table_checked_change(d: Disclosure, change: Statement) -> bool:
     return role is not None and sangong_figure(d, role, "cur") is not None and sangong_figure(d, role, "prev") is not None
 
 
+_SANGONG_ROLES = [(re.compile(pattern), role) for pattern, role in (
+    (r"三公.{0,3}经费", "合计"), (r"因公出国", "因公出国"), (r"公务用车购置及运行", "公务用车小计"),
+    (r"公务用车购置", "公务用车购置"), (r"公务用车运行", "公务用车运行"), (r"公务接待", "公务接待"))]
+
+
+@lru_cache(maxsize=4096)  # a pure function of the subject; asked for every change statement by several rules
 def _sangong_role(subject: str) -> str | None:
-    for pattern, role in ((r"三公.{0,3}经费", "合计"), (r"因公出国", "因公出国"), (r"公务用车购置及运行", "公务用车小计"),
-                          (r"公务用车购置", "公务用车购置"), (r"公务用车运行", "公务用车运行"), (r"公务接待", "公务接待")):
-        if re.search(pattern, schemas.norm(subject)):
+    subject = schemas.norm(subject)
+    for pattern, role in _SANGONG_ROLES:
+        if pattern.search(subject):
             return role
     return None
 

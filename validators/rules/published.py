@@ -134,8 +134,8 @@ def contents_entries(d: Disclosure) -> list[tuple[str, CellRef]]:
         first = d.narrative[0].ref if d.narrative else CellRef("目录", 0, 0)
         raw = [(text, next((p.ref for p in d.narrative if text.strip() and text.strip() in p.text), first)) for text in d.contents]
     else:
-        sections = {s for s in {p.section for p in d.narrative} if schemas.norm(s) in ("目录", "目次")}
-        raw = [(line, p.ref) for p in d.narrative if p.section in sections for line in p.text.splitlines()]
+        sections = {s for s in narrative_text(d).first_of_sections() if schemas.norm(s) in ("目录", "目次")}
+        raw = [(line, p.ref) for p in d.narrative if p.section in sections for line in p.text.splitlines()] if sections else []
     for text, ref in raw:
         t = _LEADERS.sub("", text).strip()
         if t and schemas.norm(t) not in ("目录", "目次"):
@@ -187,6 +187,8 @@ def years_match(ctx: Context):
     d = ctx.disclosure
     wrong_headings = []
     for place in headings(d):
+        if "年" not in place.text:
+            continue  # every _YEAR_IN_HEADING match holds 年 (clean leaves it as it is)
         text = _CITED.sub("", clean(place.text))
         if _COMPARING.search(text) and place.what != "表名":
             continue
@@ -674,7 +676,8 @@ def contents_tables(ctx: Context):
 
 # which narrative subjects state a figure of which table (the first pattern that matches decides):
 # subjects.toml [[subject_table]]
-_SUBJECT_TABLES: list[tuple[str, tuple[str, ...]]] = [(e["pattern"], tuple(e["tables"])) for e in schemas.subjects()["subject_table"]]
+_SUBJECT_TABLES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(e["pattern"]), tuple(e["tables"]))
+                                                                    for e in schemas.subjects()["subject_table"]]
 
 
 @rule("WZ812", "表格无数据而情况说明写出其数字", FAMILY)
@@ -696,6 +699,7 @@ def blank_table_stated(ctx: Context):
     d = ctx.disclosure
     performance = performance_paragraphs(d)
     reported: set[str] = set()
+    stated: dict[str, tuple[str, ...]] = {}
     for st in statements(d):
         if st.kind != "amount" or not st.amount or st.paragraph in performance:
             continue
@@ -703,7 +707,9 @@ def blank_table_stated(ctx: Context):
         years = {int(y) for y in _YEAR_WORD.findall(clean(st.text))}
         if "上年" in subject or years - {d.year}:
             continue  # another year's figure: not this year's table
-        kinds = next((k for pattern, k in _SUBJECT_TABLES if re.search(pattern, subject)), ())
+        kinds = stated.get(subject)
+        if kinds is None:  # the tables a subject states a figure of, once per subject
+            kinds = stated[subject] = next((k for pattern, k in _SUBJECT_TABLES if pattern.search(subject)), ())
         for kind in kinds:
             for t in d.tables.get(kind, []):
                 if t.truncated or _nonzero(t) or any(v.problem for r in t.rows for v in r.values.values()):
