@@ -379,6 +379,8 @@ def test_the_joined_text_finds_what_each_paragraph_holds(corpus):
         for gate in GATES:
             want = [i for i, t in enumerate(texts) if (gate in t if isinstance(gate, str) else gate.search(t))]
             assert nt.having(gate) == want, (d.source, gate)
+            if isinstance(gate, str):
+                assert nt.first_having(gate) == (want[0] if want else None), (d.source, gate)
         assert nt.having_any("XX", "年", "填写") == sorted({i for i, t in enumerate(texts) if "XX" in t or "年" in t or "填写" in t})
         for body in (published._HEADING_OPENING, r"[一二三]"):
             assert nt.opening_with(body) == [i for i, t in enumerate(texts) if re.match(rf"\s*(?:{body})", t)], (d.source, body)
@@ -415,7 +417,7 @@ def test_the_performance_part_is_read_as_before(corpus):
         assert target_tables(d.narrative, target_events(d)) == before, d.source
         assert target_tables(d.narrative) == before, d.source
         tables += len(before)
-        assert performance_indexes(d.narrative, nt.prose) == _performance_indexes_before(d.narrative), d.source
+        assert performance_indexes(d.narrative, nt) == _performance_indexes_before(d.narrative), d.source
         assert performance_indexes(d.narrative) == _performance_indexes_before(d.narrative), d.source
         assert self_evaluations(d.narrative, nt.having("年度资金总额")) == self_evaluations(d.narrative), d.source
     assert tables > 50
@@ -482,7 +484,7 @@ def test_findings_of_generated_narratives_as_with_the_passes_before(corpus, monk
     new = [[(f.code, f.message, f.cells) for f in run_rules(_fresh(d))] for d in generated]
     monkeypatch.setattr(rules_narrative, "extract", _extract_before)
     monkeypatch.setattr(performance, "target_tables", lambda narrative, events=None: _target_tables_before(narrative))
-    monkeypatch.setattr(performance, "performance_indexes", lambda narrative, prose=None: _performance_indexes_before(narrative))
+    monkeypatch.setattr(performance, "performance_indexes", lambda narrative, nt=None: _performance_indexes_before(narrative))
     monkeypatch.setattr(perf, "repeated_totals", _repeated_totals_before)
     monkeypatch.setattr(published, "_headings", _headings_before)
     old = [[(f.code, f.message, f.cells) for f in run_rules(_fresh(d))] for d in generated]

@@ -109,6 +109,12 @@ class Statement:
         return -exp if isinstance(exp, int) and exp < 0 else 0
 
 
+# What every heading of the narrative opens with (rules/published._HEADING_START, rules/narrative._HEADING,
+# performance._TOP_HEADING and _SUB_HEADING), the last branch cut after the number's mark so that no
+# match holds a line break: the one pattern NarrativeText.opening_with is asked for (found once, shared)
+HEADING_OPENING = r"第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]"
+
+
 class NarrativeText:
     """A disclosure's narrative paragraphs as one string, built once per disclosure (``narrative_text(d)``).
 
@@ -167,6 +173,13 @@ class NarrativeText:
         if found is None:
             found = self._memo[gate] = self._having(gate)
         return found
+
+    def first_having(self, literal: str) -> int | None:
+        """The index of the first paragraph whose text holds ``literal``, or None (a search that stops there)."""
+        if self.plain or not literal or self.SEP in literal:
+            return next((i for i, t in enumerate(self.texts) if literal in t), None)
+        at = self.joined.find(literal)
+        return None if at < 0 else self.joined.count(self.SEP, 0, at) - 1
 
     def having_any(self, *literals: str) -> list[int]:
         """Indexes, in order, of the paragraphs whose text holds one of ``literals``."""
@@ -329,6 +342,10 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
         text = clean(raw)
         first = len(out)  # out[first:]: the statements of this paragraph
         for sentence in _SENTENCE.split(text):
+            if "元" not in sentence and "%" not in sentence and "决算" not in sentence and "支出" not in sentence:
+                # no amount or percentage (and so no ``last``): only a comparison could be stated, and
+                # every _COMPARE match holds 决算 or 支出
+                continue
             head: Statement | None = None  # head of a 其中/包括 list
             last: Statement | None = None  # last amount or change statement in this sentence
             sentence_year: int | None = None  # “2023年，…”: the year of the sentence's figures

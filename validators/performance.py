@@ -11,11 +11,12 @@ table and the funding clauses of a paragraph are.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .model import CellRef, Disclosure, Paragraph
-from .narrative import _FULLWIDTH, UNIT_FACTOR, clean, narrative_text
+from .narrative import _FULLWIDTH, HEADING_OPENING, UNIT_FACTOR, NarrativeText, clean, narrative_text
 
 ROW_SEP = " | "
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
@@ -151,8 +152,12 @@ def _row_reading(text: str) -> tuple:
 
 
 def target_events(d: Disclosure) -> list[int]:
-    """The ``events`` of target_tables for ``d``'s narrative (found in its joined text)."""
-    return narrative_text(d).having_any("项目名称", "专项资金名称", "绩效目标表", "主要政策任务")
+    """The ``events`` of target_tables for ``d``'s narrative (found in its joined text).  Without a
+    专项资金名称 row no 专项资金 table opens, and with none open 绩效目标表 and 主要政策任务 change nothing."""
+    nt = narrative_text(d)
+    if not nt.having("专项资金名称"):
+        return nt.having("项目名称")
+    return nt.having_any("项目名称", "专项资金名称", "绩效目标表", "主要政策任务")
 
 
 def target_tables(narrative: list[Paragraph], events: list[int] | None = None) -> list[TargetTable]:
@@ -262,38 +267,56 @@ _SUB_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 _OUTSIDE = re.compile(r"名词解释|附件|附表")
 
 
-_HEADING_FIRST = "一二三四五六七八九十第（("  # the first character of every _TOP_HEADING or _SUB_HEADING match
 
 
-def performance_indexes(narrative: list[Paragraph], prose: list[int] | None = None) -> list[int]:
+def _heading_effect(text: str, inside: bool) -> bool:
+    """``inside`` after the paragraph ``text`` (not a table row), when it is a heading."""
+    cleaned = clean(text).strip() if len(text) < 80 else ""
+    if cleaned and len(cleaned) < 40:
+        if _TOP_HEADING.match(cleaned):
+            return "绩效" in cleaned
+        if _SUB_HEADING.match(cleaned) and "绩效" in cleaned:
+            return True
+    return inside
+
+
+def performance_indexes(narrative: list[Paragraph], nt: "NarrativeText | None" = None) -> list[int]:
     """Prose paragraphs (not table rows) under a 绩效 heading: a top-level heading (“十三、预算绩效情况
     说明”, not a “- 一、” list item) or a sub-heading (“（四）预算绩效情况”), up to the next top-level
-    heading or the 名词解释/附件 parts.  ``prose``, when given: the indexes of the paragraphs that are
-    not table rows (the rows are skipped)."""
-    out, inside = [], False
-    outside: dict[str, bool] = {}  # _OUTSIDE per distinct section
-    for i in range(len(narrative)) if prose is None else prose:
-        p = narrative[i]
-        t = p.text
-        if ROW_SEP in t:
-            continue
-        if len(t) < 80:
-            first = t.lstrip()[:1]  # the headings' first character is one clean() leaves as it is
-            if first and first in _HEADING_FIRST:
-                text = clean(t).strip()
-                if text and len(text) < 40:
-                    if _TOP_HEADING.match(text):
-                        inside = "绩效" in text
-                    elif _SUB_HEADING.match(text) and "绩效" in text:
-                        inside = True
-        section = p.section
-        out_here = outside.get(section)
-        if out_here is None:
-            out_here = outside[section] = _OUTSIDE.search(section) is not None
-        if out_here:
+    heading or the 名词解释/附件 parts.
+
+    With ``nt`` (the NarrativeText of ``narrative``) only the paragraphs where the answer can change
+    are looked at: those opening as a heading does (opening_with, a superset of _TOP_HEADING's and
+    _SUB_HEADING's matches) and those of a 名词解释/附件 part; the prose between two of them shares the
+    answer of the first."""
+    if nt is None:
+        out, inside = [], False
+        for i, p in enumerate(narrative):
+            if ROW_SEP in p.text:
+                continue
+            inside = _heading_effect(p.text, inside)
+            if _OUTSIDE.search(p.section):
+                inside = False
+            if inside:
+                out.append(i)
+        return out
+    prose, texts, sections = nt.prose, nt.texts, nt.sections
+    outside = {s for s in nt.first_of_sections() if _OUTSIDE.search(s)}
+    out_of_part = set(i for i in prose if sections[i] in outside) if outside else set()
+    headings = {i for i in nt.opening_with(HEADING_OPENING) if ROW_SEP not in texts[i]}
+    out, inside, last = [], False, -1
+    for i in sorted(headings | out_of_part):
+        if inside:  # the prose since the last event shares its answer
+            out += prose[bisect_right(prose, last):bisect_left(prose, i)]
+        if i in headings:
+            inside = _heading_effect(texts[i], inside)
+        if i in out_of_part:
             inside = False
         if inside:
             out.append(i)
+        last = i
+    if inside:
+        out += prose[bisect_right(prose, last):]
     return out
 
 
@@ -322,7 +345,7 @@ def read_part(d: Disclosure) -> PerformancePart:
     nt = narrative_text(d)
     part = PerformancePart(target_tables(narrative, target_events(d)),
                            self_evaluations(narrative, nt.having("年度资金总额")))
-    part.paragraphs = performance_indexes(narrative, nt.prose)
+    part.paragraphs = performance_indexes(narrative, nt)
     pending: str | None = None  # a numbered item whose figures continue in the next paragraph
     for i in part.paragraphs:
         p = narrative[i]

@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Value
-from ..narrative import NarrativeText, Statement, extract, narrative_text
+from ..narrative import HEADING_OPENING, NarrativeText, Statement, extract, narrative_text
 from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from . import Context, rule
 from . import _performance as perf
@@ -60,25 +60,29 @@ class NarrativeView:
 
     @cached_property
     def _heading_marks(self) -> tuple[list[str], set[int]]:
-        """``headings`` and ``performance`` in one pass; only paragraphs opening as a heading does
-        (NarrativeText.opening_with, a superset of _HEADING's matches) are stripped and matched."""
+        """``headings`` and ``performance``, from the headings alone: only paragraphs opening as a
+        heading does (NarrativeText.opening_with, a superset of _HEADING's matches) are stripped and
+        matched; between two headings every paragraph sits under the first."""
         paragraphs, indexes, nt = self._places
-        candidates = set(nt.opening_with(published_heading_opening()))
-        heading, inside, out, performance = "", False, [], set()
-        in_section: dict[str, bool] = {}  # “绩效” in a section, per distinct section
-        for j, p in enumerate(paragraphs):
-            if indexes[j] in candidates:
-                text = p.text.strip()
+        position = {i: j for j, i in enumerate(indexes)}  # narrative index -> index among the paragraphs
+        marks = []  # (position, heading text) of each top-level heading, in order
+        for i in nt.opening_with(HEADING_OPENING):
+            j = position.get(i)
+            if j is not None:
+                text = paragraphs[j].text.strip()
                 if _HEADING.match(text) and len(text) < 40:
-                    heading = text
-                    inside = "绩效" in text
-            out.append(heading)
-            section = p.section
-            said = in_section.get(section)
-            if said is None:
-                said = in_section[section] = "绩效" in section
-            if inside or said:
-                performance.add(j)
+                    marks.append((j, text))
+        out: list[str] = []
+        performance: set[int] = set()
+        heading, start = "", 0
+        for j, text in marks + [(len(paragraphs), "")]:
+            out += [heading] * (j - start)
+            if "绩效" in heading:  # a 绩效 heading (“inside”) reaches to the next top-level heading
+                performance.update(range(start, j))
+            heading, start = text, j
+        in_section = {s for s in {p.section for p in paragraphs} if "绩效" in s}  # per distinct section
+        if in_section:
+            performance.update(j for j, p in enumerate(paragraphs) if p.section in in_section)
         return out, performance
 
     @property
@@ -131,13 +135,6 @@ def statements(d: Disclosure) -> list[Statement]:
 
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+部分)")  # top level, not "- 一、" sub-items
-
-
-def published_heading_opening() -> str:
-    """rules/published._HEADING_OPENING: a prefix of every _HEADING_START match, so of every _HEADING one."""
-    from .published import _HEADING_OPENING
-
-    return _HEADING_OPENING
 
 
 def paragraph_headings(d: Disclosure) -> list[str]:
@@ -203,16 +200,27 @@ def sangong_figure(d: Disclosure, role: str, year: str = "cur", st: Statement | 
     t = d.table(schemas.subjects()["sangong"]["table"])
     if t is None:
         return None
-    prev, cur = sangong_years(t)
+    prev, cur, final = _sangong_groups(t)
     group = cur if year == "cur" else prev
-    final = next((c.group for c in t.columns if c.group and "决算" in c.group), None)
-    said_budget = st is not None and bool(re.search(r"预算数|年初预算|预算$", schemas.norm(st.subject)))
+    said_budget = st is not None and _SAID_BUDGET.search(schemas.norm(st.subject)) is not None
     if final and year == "cur" and not (said_budget and "决算" not in st.subject):
         group = final  # a 决算 narrative states the 决算数 unless it says 预算数
-    rows = list(t.data_rows())
-    if group is None or not rows:
+    first = next(t.data_rows(), None)
+    if group is None or first is None:
         return None
-    return _sum([rows[0].values.get(f"{role}@{group}")], f"“三公”经费表{group}{role}")
+    return _sum([first.values.get(f"{role}@{group}")], f"“三公”经费表{group}{role}")
+
+
+_SAID_BUDGET = re.compile(r"预算数|年初预算|预算$")
+
+
+def _sangong_groups(t) -> tuple[str | None, str | None, str | None]:
+    """(previous, current, 决算) year groups of the 三公 table: worked out once while its columns are the same."""
+    kept = t.cache.get("narrative_sangong_groups")
+    if kept is None or kept[0] is not t.columns:
+        final = next((c.group for c in t.columns if c.group and "决算" in c.group), None)
+        kept = t.cache["narrative_sangong_groups"] = (t.columns, *sangong_years(t), final)
+    return kept[1], kept[2], kept[3]
 
 
 def jiguan_candidates(d: Disclosure) -> list[Figure]:

@@ -22,7 +22,7 @@ from typing import Iterator
 from .. import schemas
 from ..amounts import envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table
-from ..narrative import Statement, clean, narrative_text
+from ..narrative import HEADING_OPENING, Statement, clean, narrative_text
 from . import Context, rule
 from .completeness import LEFTOVER
 from .narrative import linked_statements, narrative_paragraphs, performance_paragraphs, statements
@@ -78,9 +78,7 @@ def headings(d: Disclosure) -> list[Place]:
     return d.view(PublishedView).headings
 
 
-# _HEADING_START with its last branch cut after the number's mark: a prefix of each of its matches
-# that holds no line break (for NarrativeText.opening_with)
-_HEADING_OPENING = rf"第[{_CN_NUM}]+部分|[{_CN_NUM}]+、|[（(][{_CN_NUM}]+[）)]|\d+[.．、]"
+_HEADING_OPENING = HEADING_OPENING  # a prefix of every _HEADING_START match (NarrativeText.opening_with)
 # the part of each _YEAR_TITLE match from 年 on (a pattern opening with a literal is searched fast)
 _YEAR_TITLE_GATE = re.compile(r"年度?\s*(?:部门|单位|区级|市级|县级|本级)?(?:预算|决算)")
 
