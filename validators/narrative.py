@@ -113,6 +113,7 @@ class Statement:
 # performance._TOP_HEADING and _SUB_HEADING), the last branch cut after the number's mark so that no
 # match holds a line break: the one pattern NarrativeText.opening_with is asked for (found once, shared)
 HEADING_OPENING = r"第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]"
+_HEADING_FIRST = r"第一二三四五六七八九十（(\d"  # the first characters of HEADING_OPENING's matches
 
 
 class NarrativeText:
@@ -224,7 +225,10 @@ class NarrativeText:
                 start = re.compile(r"\s*(?:" + body + ")")  # \s is what str.strip() removes
                 found = [i for i, t in enumerate(self.texts) if start.match(t)]
             else:
-                pattern = re.compile(self.SEP + r"\s*(?:" + body + ")")
+                # the lookahead turns most paragraphs away at their first character (when the body is
+                # HEADING_OPENING, whose first characters are known)
+                first = rf"(?=[\s{_HEADING_FIRST}])" if body == HEADING_OPENING else ""
+                pattern = re.compile(self.SEP + first + r"\s*(?:" + body + ")")
                 joined, count, sep = self.joined, self.joined.count, self.SEP
                 found, done, before = [], 0, 0
                 for m in pattern.finditer(joined):

@@ -152,19 +152,16 @@ def _row_reading(text: str) -> tuple:
 
 
 def target_events(d: Disclosure) -> list[int]:
-    """The ``events`` of target_tables for ``d``'s narrative (found in its joined text).  Without a
-    专项资金名称 row no 专项资金 table opens, and with none open 绩效目标表 and 主要政策任务 change nothing."""
-    nt = narrative_text(d)
-    if not nt.having("专项资金名称"):
-        return nt.having("项目名称")
-    return nt.having_any("项目名称", "专项资金名称", "绩效目标表", "主要政策任务")
+    """The ``events`` of target_tables for ``d``'s narrative: the paragraphs holding a name label (found
+    in its joined text)."""
+    return narrative_text(d).having_any("项目名称", "专项资金名称")
 
 
 def target_tables(narrative: list[Paragraph], events: list[int] | None = None) -> list[TargetTable]:
     """The target tables of ``narrative``.  ``events``, when given, are the indexes of the paragraphs
-    that matter while no table is open (every paragraph holding 项目名称, 专项资金名称, 绩效目标表 or
-    主要政策任务, at least: ``target_events``); the paragraphs between them change nothing then and are
-    skipped."""
+    that can open a table (every paragraph holding 项目名称 or 专项资金名称, at least: ``target_events``);
+    while no table is open and no 专项资金 table awaits its 主要政策任务, the paragraphs between them
+    change nothing and are skipped."""
     out: list[TargetTable] = []
     # ``current not in out`` compared each new table with every one before it (quadratic); equal
     # tables have equal refs, so only those at the same ref are compared (the same answer)
@@ -174,9 +171,9 @@ def target_tables(narrative: list[Paragraph], events: list[int] | None = None) -
     special: TargetTable | None = None  # the 专项资金 table whose 主要政策任务 rows may follow
     i, n, k = 0, len(narrative), 0
     while i < n:
-        if events is not None and current is None:
-            # no table open: a row matters only when it opens with a name label, a paragraph that is
-            # not a row only when it holds 绩效目标表 or (for an open 专项资金 table) is a 主要政策任务
+        if events is not None and current is None and special is None:
+            # nothing open: a paragraph that is not a row changes nothing (“绩效目标表” sets both to
+            # None), and a row matters only when it opens with a name label, so it is among ``events``
             while k < len(events) and events[k] < i:
                 k += 1
             if k == len(events):

@@ -72,6 +72,10 @@ class PublishedView:
     def pairs(self) -> list["Pair"]:
         return _budget_final_pairs(self.d)
 
+    @cached_property
+    def pair_texts(self) -> list[tuple["Pair", str]]:
+        return _pair_texts_of(self.d)
+
 
 def headings(d: Disclosure) -> list[Place]:
     """Headings and titles: table titles, section names, heading paragraphs, 目录 entries."""
@@ -401,23 +405,27 @@ def _budget_final_pairs(d: Disclosure) -> list[Pair]:
 
 
 def _pair_texts(d: Disclosure) -> list[tuple[Pair, str]]:
+    """``_pair_texts_of(d)``, worked out once per disclosure (WB613 and WB614 read it)."""
+    return d.view(PublishedView).pair_texts
+
+
+def _pair_texts_of(d: Disclosure) -> list[tuple[Pair, str]]:
     """Each pair with the text that belongs to it: from the end of the previous pair in its paragraph
     to the start of the next one; the last pair of a paragraph also gets the next paragraph unless that
     opens a new item (a PDF or a worksheet row may cut a sentence: “决算数大”｜“于年初预算数，主要原因是…”)."""
     paragraphs = narrative_paragraphs(d)
-    texts = [clean(p.text) for p in paragraphs]
     pairs = budget_final_pairs(d)
     out = []
     for i, pair in enumerate(pairs):
-        text = texts[pair.paragraph]
+        text = clean(paragraphs[pair.paragraph].text)  # only the paragraphs of pairs and those after them
         start = text.find(pair.budget.text)
         prev = pairs[i - 1] if i and pairs[i - 1].paragraph == pair.paragraph else None
         begin = text.find(prev.final.text) + len(prev.final.text) if prev else 0
         nxt = pairs[i + 1] if i + 1 < len(pairs) and pairs[i + 1].paragraph == pair.paragraph else None
         end = text.find(nxt.budget.text, max(start, 0) + 1) if nxt else len(text)
         segment = text[begin: end if end > begin else len(text)]
-        if nxt is None and pair.paragraph + 1 < len(texts):
-            follow = texts[pair.paragraph + 1]
+        if nxt is None and pair.paragraph + 1 < len(paragraphs):
+            follow = clean(paragraphs[pair.paragraph + 1].text)
             if not _HEADING_START.match(follow.strip().lstrip("-•· ")):
                 segment += follow
         out.append((pair, segment))
