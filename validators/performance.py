@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -29,6 +30,7 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # a pure function of the printed number; asked for every comparison of a 绩效 amount
 def half_ulp(number_text: str, unit: str = "万元") -> Decimal:
     """Half a unit of the last printed digit, in 万元."""
     decimals = len(number_text.split(".")[1]) if "." in number_text else 0

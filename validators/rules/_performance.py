@@ -162,13 +162,16 @@ def target_amounts(ctx: Context) -> Iterator[Finding]:
             found = by_row[id(r)] = _row_candidates(r, d)
         return found
 
+    of_rows: dict[int, list[tuple[Decimal, list[Value]]]] = {}  # id(rows) -> their candidates (rows are kept lists)
     for t in read_part(d).targets:
         if t.total is None or id(t) in slips:
             continue
         rows = _project_rows(d, t.name)
         if not rows:
             continue  # listed by unlinked_targets (WB609)
-        candidates = [c for r in rows for c in row_candidates(r)]
+        candidates = of_rows.get(id(rows))
+        if candidates is None:
+            candidates = of_rows[id(rows)] = [c for r in rows for c in row_candidates(r)]
         # a candidate equal to the total holds whatever the envelope (at least 0.01): envelopes only without one
         wan = t.total.wan
         if any(c == wan for c, _ in candidates) or any(abs(wan - c) <= _tolerance(t.total, *vs) for c, vs in candidates):
