@@ -363,17 +363,17 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                     if year_clause:
                         sentence_year = int(year_clause.group(1))
                         continue
-                amount_in = _AMOUNT.search(c) if "元" in c else None
-                percent_in = _PERCENT.search(c) if "%" in c else None
+                amounts = list(_AMOUNT.finditer(c)) if "元" in c else ()  # each found once
+                percents = list(_PERCENT.finditer(c)) if "%" in c else ()
                 starts_parts = c.startswith(("其中", "包括", "主要包括"))  # _PARTS_HEAD
                 if starts_parts and last is not None:
                     head = last
-                elif c.endswith("中") and amount_in is None:
+                elif c.endswith("中") and not amounts:
                     # "基本支出中，人员经费…": the head is an earlier figure of that subject
                     wanted = _subject(c[:-1])
                     head = next((st for st in reversed(out[first:]) if st.kind == "amount" and st.subject == wanted), None)
                 pos = 0
-                for m in (_AMOUNT.finditer(c) if amount_in is not None else ()):
+                for m in amounts:
                     if _THRESHOLD.match(c[m.end():]):
                         pos = m.end()
                         continue
@@ -394,7 +394,7 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         head.parts.append(st.index)
                     last = st
                     pos = m.end()
-                for m in (_PERCENT.finditer(c) if percent_in is not None else ()):
+                for m in percents:
                     before = c[:m.start()]
                     change = _CHANGE.search(before)
                     share = _SHARE_OF.search(before) if "占" in before else None
@@ -418,7 +418,7 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         st.parts = [last.index]
                         add(st)
                 cmp = _COMPARE.search(c) if "决算" in c or "支出" in c else None
-                if cmp and amount_in is None:
+                if cmp and not amounts:
                     pair = _budget_final_pair(out, first, None)
                     if pair:
                         word = "大于" if cmp.group(2) in ("大于", "高于", "超过") else "小于" if cmp.group(2) in ("小于", "低于") else "等于"
@@ -426,7 +426,7 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         st.parts = [pair[0].index, pair[1].index]
                         add(st)
                     continue
-                if amount_in is None and percent_in is None and last is not None:
+                if not amounts and not percents and last is not None:
                     change = _CHANGE.search(c)
                     if change and _direction(change.group(1)) == "持平":
                         st = Statement("same_as_last_year", last.subject, c, para.ref, p_index, direction="持平")
