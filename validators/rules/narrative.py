@@ -507,6 +507,8 @@ def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
     """Compare at the precision the narrative states; returns (ok, difference in 万元)."""
     stated = st.amount_wan
     diff = stated - figure
+    if not diff:
+        return True, diff  # within any tolerance (the one below is positive): no need to work it out
     unit_quantum = 2 * st.half_wan
     return abs(diff) <= max(unit_quantum / 2, envelope(2)), diff
 
