@@ -111,7 +111,7 @@ class Statement:
 
 # What every heading of the narrative opens with (rules/published._HEADING_START, rules/narrative._HEADING,
 # performance._TOP_HEADING and _SUB_HEADING), the last branch cut after the number's mark so that no
-# match holds a line break: the one pattern NarrativeText.opening_with is asked for (found once, shared)
+# match reaches past its paragraph: the one pattern NarrativeText.opening_with is asked for (found once, shared)
 HEADING_OPENING = r"第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]"
 _HEADING_FIRST = r"第一二三四五六七八九十（(\d"  # the first characters of HEADING_OPENING's matches
 
@@ -170,9 +170,9 @@ class NarrativeText:
 
     def having(self, gate: "str | re.Pattern[str]") -> list[int]:
         """Indexes, in order, of the paragraphs whose text holds ``gate`` (a literal, or a match of a pattern)."""
-        found = self._memo.get(gate)
+        found = self._memo.get(("having", gate))
         if found is None:
-            found = self._memo[gate] = self._having(gate)
+            found = self._memo[("having", gate)] = self._having(gate)
         return found
 
     def first_having(self, literal: str) -> int | None:
