@@ -213,6 +213,63 @@ def _performance_indexes_before(narrative: list[Paragraph]) -> list[int]:
     return out
 
 
+def _read_part_before(d: Disclosure):
+    """performance.read_part as it was: every 绩效 paragraph split into sentences, every pattern on each."""
+    from validators import performance as P
+
+    narrative = d.narrative
+    part = P.PerformancePart(_target_tables_before(narrative), self_evaluations(narrative))
+    part.paragraphs = _performance_indexes_before(narrative)
+    pending = None
+    for i in part.paragraphs:
+        p = narrative[i]
+        text = clean(p.text)
+        item = P._LISTED_ITEM.match(text)
+        budget = P._ITEM_BUDGET.search(text)
+        name = item.group("name").strip() if item else pending
+        pending = None
+        if name and budget and _perf_decimal(budget.group("num")) is not None:
+            part.listed.append(P.ListedProject(name, Amount(_perf_decimal(budget.group("num")), budget.group("num"), p.ref), i))
+            continue
+        if item:
+            pending = name
+            continue
+        for sentence in P._SENTENCE.split(text):
+            _read_sentence_before(part, sentence, p, i)
+    return part
+
+
+def _read_sentence_before(part, sentence, p, index):
+    from validators import performance as P
+
+    grades = {m.group("g"): int(m.group("n")) for m in P._GRADE.finditer(sentence)}
+    if grades:
+        total = P._GRADE_TOTAL.search(sentence)
+        part.grades.append(P.GradeCount(int(total.group("n")) if total else None, grades, sentence.strip(), p.ref))
+        return
+    funds = list(P._FUNDS.finditer(sentence))
+    if not funds:
+        return
+    start = 0
+    for m in funds:
+        before = sentence[start:m.start()]
+        counts = list(P._COUNT.finditer(before))
+        count = None
+        if counts:
+            last = counts[-1]
+            count = int(last.group("a") or last.group("b"))
+        value = _perf_decimal(m.group("num"))
+        if value is None:
+            continue
+        claim = P.ProjectTotal(count, Amount(value, m.group("num"), p.ref, m.group("unit")), sentence.strip(), index, P._names(before, count))
+        share = P._SHARE.search(sentence[m.end():])
+        if share and not P._FUNDS.search(sentence[m.end():m.end() + share.start()]):
+            claim.share, claim.share_of = _perf_decimal(share.group("pct")), share.group("of").strip()
+        if claim.count is not None or claim.names or claim.share is not None:
+            part.totals.append(claim)
+        start = m.end()
+
+
 def _headings_before(d: Disclosure) -> list:
     """rules/published._headings as it was: is_heading on every paragraph."""
     Place = published.Place
@@ -322,7 +379,10 @@ def _generated(seed: int, size: int) -> Disclosure:
 
 
 FIXED = ["年初预算数为10.00万元，支出决算为9.85万元，完成年初预算的９８．５０％。决算数小于年初预算数。",
-         "支出完成年初预算的98.5％", "基本支出中，人员经费增长１２％", "2023年，收入预算 1, 234. 56 万元，其中：基本支出 12 万元，占1.0%"]
+         "支出完成年初预算的98.5％", "基本支出中，人员经费增长１２％", "2023年，收入预算 1, 234. 56 万元，其中：基本支出 12 万元，占1.0%",
+         "十三、预算绩效情况说明", "涉及预算项目支出12个，预算资金110156.20万元，占部门预算项目支出总额的100%。",
+         "自评的12个项目中，12个项目自评等级为优，0个项目自评等级为良。", "1. A项目绩效自评综述：全年预算数为58万元",
+         "对“A项目”“B项目”2个项目开展了部门自评，涉及资金 35.00 万元。"]
 
 
 def _seed(path: Path) -> Disclosure:
@@ -409,18 +469,22 @@ def test_statements_are_extracted_as_before(corpus):
 
 
 def test_the_performance_part_is_read_as_before(corpus):
-    tables = 0
+    tables = claims = 0
     for d in corpus:
         d = _fresh(d)
         nt = narrative_text(d)
         before = _target_tables_before(d.narrative)
+        assert target_tables(d.narrative, target_events(d), nt.prose) == before, d.source
         assert target_tables(d.narrative, target_events(d)) == before, d.source
         assert target_tables(d.narrative) == before, d.source
         tables += len(before)
         assert performance_indexes(d.narrative, nt) == _performance_indexes_before(d.narrative), d.source
         assert performance_indexes(d.narrative) == _performance_indexes_before(d.narrative), d.source
         assert self_evaluations(d.narrative, nt.having("年度资金总额")) == self_evaluations(d.narrative), d.source
-    assert tables > 50
+        part = read_part(d)
+        assert part == _read_part_before(d), d.source
+        claims += len(part.totals) + len(part.grades) + len(part.listed)
+    assert tables > 50 and claims > 50, (tables, claims)
 
 
 def test_an_equal_target_table_at_the_same_cell_is_listed_once():
@@ -483,7 +547,7 @@ def test_findings_of_generated_narratives_as_with_the_passes_before(corpus, monk
     generated = [d for d in corpus if d.source.startswith("generated")]
     new = [[(f.code, f.message, f.cells) for f in run_rules(_fresh(d))] for d in generated]
     monkeypatch.setattr(rules_narrative, "extract", _extract_before)
-    monkeypatch.setattr(performance, "target_tables", lambda narrative, events=None: _target_tables_before(narrative))
+    monkeypatch.setattr(performance, "target_tables", lambda narrative, events=None, prose=None: _target_tables_before(narrative))
     monkeypatch.setattr(performance, "performance_indexes", lambda narrative, nt=None: _performance_indexes_before(narrative))
     monkeypatch.setattr(perf, "repeated_totals", _repeated_totals_before)
     monkeypatch.setattr(published, "_headings", _headings_before)

@@ -159,11 +159,13 @@ def target_events(d: Disclosure) -> list[int]:
     return narrative_text(d).having_any("项目名称", "专项资金名称")
 
 
-def target_tables(narrative: list[Paragraph], events: list[int] | None = None) -> list[TargetTable]:
+def target_tables(narrative: list[Paragraph], events: list[int] | None = None,
+                  prose: list[int] | None = None) -> list[TargetTable]:
     """The target tables of ``narrative``.  ``events``, when given, are the indexes of the paragraphs
     that can open a table (every paragraph holding 项目名称 or 专项资金名称, at least: ``target_events``);
-    while no table is open and no 专项资金 table awaits its 主要政策任务, the paragraphs between them
-    change nothing and are skipped."""
+    while no table is open the paragraphs between them change nothing and are skipped, but for those
+    that are not table rows (``prose``, the indexes of every one of them) while a 专项资金 table awaits
+    its 主要政策任务."""
     out: list[TargetTable] = []
     # ``current not in out`` compared each new table with every one before it (quadratic); equal
     # tables have equal refs, so only those at the same ref are compared (the same answer)
@@ -171,16 +173,20 @@ def target_tables(narrative: list[Paragraph], events: list[int] | None = None) -
     readings: dict[str, tuple] = {}  # row text -> _row_reading (a long narrative repeats its rows)
     current: TargetTable | None = None
     special: TargetTable | None = None  # the 专项资金 table whose 主要政策任务 rows may follow
-    i, n, k = 0, len(narrative), 0
+    i, n = 0, len(narrative)
     while i < n:
-        if events is not None and current is None and special is None:
-            # nothing open: a paragraph that is not a row changes nothing (“绩效目标表” sets both to
-            # None), and a row matters only when it opens with a name label, so it is among ``events``
-            while k < len(events) and events[k] < i:
-                k += 1
-            if k == len(events):
+        if events is not None and current is None and (special is None or prose is not None):
+            # no table open: a row matters only when it opens with a name label, so it is among
+            # ``events``; a paragraph that is not a row matters only while a 专项资金 table awaits its
+            # 主要政策任务 (otherwise “绩效目标表” sets None to None), so it is among ``prose``
+            k = bisect_left(events, i)
+            to = events[k] if k < len(events) else n
+            if special is not None:
+                q = bisect_left(prose, i)
+                to = min(to, prose[q] if q < len(prose) else n)
+            if to >= n:
                 break
-            i = events[k]
+            i = to
         p = narrative[i]
         i += 1
         text = p.text
@@ -342,7 +348,7 @@ def read_part(d: Disclosure) -> PerformancePart:
         return d.cache["performance_part"]
     narrative = d.narrative
     nt = narrative_text(d)
-    part = PerformancePart(target_tables(narrative, target_events(d)),
+    part = PerformancePart(target_tables(narrative, target_events(d), nt.prose),
                            self_evaluations(narrative, nt.having("年度资金总额")))
     part.paragraphs = performance_indexes(narrative, nt)
     pending: str | None = None  # a numbered item whose figures continue in the next paragraph
@@ -369,12 +375,13 @@ def read_part(d: Disclosure) -> PerformancePart:
 
 
 def _read_sentence(part: PerformancePart, sentence: str, p: Paragraph, index: int) -> None:
-    grades = {m.group("g"): int(m.group("n")) for m in _GRADE.finditer(sentence)}
+    # every _GRADE match holds 个项目, every _FUNDS match 资金 or 金额
+    grades = {m.group("g"): int(m.group("n")) for m in _GRADE.finditer(sentence)} if "个项目" in sentence else None
     if grades:
         total = _GRADE_TOTAL.search(sentence)
         part.grades.append(GradeCount(int(total.group("n")) if total else None, grades, sentence.strip(), p.ref))
         return
-    funds = list(_FUNDS.finditer(sentence))
+    funds = list(_FUNDS.finditer(sentence)) if "资金" in sentence or "金额" in sentence else None
     if not funds:
         return
     # one claim per funding clause: the count and names before it (in the same clause group)
