@@ -373,8 +373,9 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                     wanted = _subject(c[:-1])
                     head = next((st for st in reversed(out[first:]) if st.kind == "amount" and st.subject == wanted), None)
                 pos = 0
+                bounded = "以" in c or "/" in c  # every _THRESHOLD match holds 以 or /
                 for m in amounts:
-                    if _THRESHOLD.match(c[m.end():]):
+                    if bounded and _THRESHOLD.match(c[m.end():]):
                         pos = m.end()
                         continue
                     segment = c[pos:m.start()]
