@@ -301,10 +301,15 @@ def jiguan_figure(d: Disclosure, stated: Decimal | None = None, slipped: Decimal
     return min(candidates, key=lambda f: min(abs(in_wan(d, f).amount - r) for r in readings))
 
 
+_CLASS_LEAD = re.compile(r"^.*?(支出包括|主要用于|其中)")
+_CLASS_TWICE = re.compile(r"支出支出$")
+_FINAL_ONLY = re.compile(r"(支出)?决算(数)?")
+
+
 def _class_code(subject: str) -> str | None:
     name = schemas.norm(subject).replace("(类)", "")
-    name = re.sub(r"^.*?(支出包括|主要用于|其中)", "", name)
-    name = re.sub(r"支出支出$", "支出", name)
+    name = _CLASS_LEAD.sub("", name)
+    name = _CLASS_TWICE.sub("支出", name)
     return schemas.function_class_by_name().get(name) or schemas.function_class_by_name().get(name + "支出")
 
 
@@ -365,7 +370,7 @@ def _named_item(d: Disclosure, st: Statement) -> Figure | None:
     names: list[str] = []
     if own.endswith("科目") and own.count("-") in (1, 2):
         names = own[: -len("科目")].split("-")
-    elif d.kind == "决算" and re.fullmatch(r"(支出)?决算(数)?", own):
+    elif d.kind == "决算" and _FINAL_ONLY.fullmatch(own):
         paragraphs = narrative_paragraphs(d)
         m = _ITEM_PATH.match(schemas.norm(paragraphs[st.paragraph].text)) if st.paragraph < len(paragraphs) else None
         names = list(m.groups()) if m else []
