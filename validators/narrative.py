@@ -221,14 +221,10 @@ class NarrativeText:
         pattern ``body`` (a prefix of what the caller tests for; it must not match the separator)."""
         found = self._memo.get(("opening", body))
         if found is None:
+            start, pattern = _opening_patterns(body, self.SEP)
             if self.plain:
-                start = re.compile(r"\s*(?:" + body + ")")  # \s is what str.strip() removes
                 found = [i for i, t in enumerate(self.texts) if start.match(t)]
             else:
-                # the lookahead turns most paragraphs away at their first character (when the body is
-                # HEADING_OPENING, whose first characters are known)
-                first = rf"(?=[\s{_HEADING_FIRST}])" if body == HEADING_OPENING else ""
-                pattern = re.compile(self.SEP + first + r"\s*(?:" + body + ")")
                 joined, count, sep = self.joined, self.joined.count, self.SEP
                 found, done, before = [], 0, 0
                 for m in pattern.finditer(joined):
@@ -237,6 +233,15 @@ class NarrativeText:
                     found.append(before - 1)
             self._memo[("opening", body)] = found
         return found
+
+
+@lru_cache(maxsize=32)  # compiled once per process (re's own cache may have let them go by the next file)
+def _opening_patterns(body: str, sep: str) -> tuple["re.Pattern[str]", "re.Pattern[str]"]:
+    """(a text's opening as ``body``, the same after a separator in the joined text).  \\s is what
+    str.strip() removes; the lookahead turns most paragraphs away at their first character (when the
+    body is HEADING_OPENING, whose first characters are known)."""
+    first = rf"(?=[\s{_HEADING_FIRST}])" if body == HEADING_OPENING else ""
+    return re.compile(r"\s*(?:" + body + ")"), re.compile(sep + first + r"\s*(?:" + body + ")")
 
 
 def narrative_text(d: "Disclosure") -> NarrativeText:
