@@ -350,7 +350,7 @@ def repeated_totals(ctx: Context) -> Iterator[Finding]:
             if first.names and later.names and named(first) != named(later):
                 continue
             diff = later.amount.wan - first.amount.wan
-            if abs(diff) > _tolerance(first.amount, later.amount):
+            if diff and abs(diff) > _tolerance(first.amount, later.amount):  # (the tolerance is at least 0.01)
                 yield ctx.finding(
                     message=f"绩效情况说明对同样 {later.count} 个项目前后写出两个金额：“{_clip(first.sentence)}”为 "
                             f"{fmt(first.amount.wan)} 万元，“{_clip(later.sentence)}”为 {fmt(later.amount.wan)} 万元",
