@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import attrgetter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from .amounts import UNIT_YUAN
 from .model import CellRef, Paragraph
+
+if TYPE_CHECKING:
+    from .model import Disclosure
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％－", "0123456789.%-")
 _NUM_GAP = re.compile(r"(?<=[\d.,])\s+(?=[\d.,])")
@@ -104,11 +109,156 @@ class Statement:
         return -exp if isinstance(exp, int) and exp < 0 else 0
 
 
+# What every heading of the narrative opens with (rules/published._HEADING_START, rules/narrative._HEADING,
+# performance._TOP_HEADING and _SUB_HEADING), the last branch cut after the number's mark so that no
+# match reaches past its paragraph: the one pattern NarrativeText.opening_with is asked for (found once, shared)
+HEADING_OPENING = r"第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]"
+_HEADING_FIRST = r"第一二三四五六七八九十（(\d"  # the first characters of HEADING_OPENING's matches
+
+
+class NarrativeText:
+    """A disclosure's narrative paragraphs as one string, built once per disclosure (``narrative_text(d)``).
+
+    Most passes over the narrative look for the few paragraphs that hold a word or a character; a
+    long narrative has tens of thousands of paragraphs (a 绩效 table arrives as one paragraph per
+    row), and a Python loop over them costs more than the search itself.  Here the texts are joined
+    with a separator no text holds and searched in C (``str.find``); the index of a paragraph is the
+    number of separators before it (``str.count``).  A pass then runs its own test, unchanged, on the
+    paragraphs returned: a gate only has to hold for every paragraph the test can accept.
+
+    A gate is a literal, or a pattern whose matches are runs of a text: no anchors or lookarounds (they
+    would see the separator where a text alone sees its start or end).  Patterns are scanned by
+    ``re`` character by character unless they open with a literal, which ``re`` finds fast: prefer
+    literals (``having_any``).  When some text holds the separator itself, every question is answered
+    paragraph by paragraph instead (the same answers, the old cost).
+    """
+
+    SEP = "\x00"
+
+    def __init__(self, d: "Disclosure") -> None:
+        self.source = d.narrative  # the list read (``narrative_text`` reads again if it is replaced)
+        self.count = len(self.source)
+        self.texts = list(map(attrgetter("text"), self.source))
+        self.joined = self.SEP + self.SEP.join(self.texts)
+        self.plain = self.joined.count(self.SEP) != self.count + (self.count == 0)  # some text holds SEP
+        self._memo: dict = {}
+
+    @property
+    def sections(self) -> list[str]:
+        """Each paragraph's section (部分) name."""
+        found = self._memo.get("sections")
+        if found is None:
+            found = self._memo["sections"] = list(map(attrgetter("section"), self.source))
+        return found
+
+    @property
+    def prose(self) -> list[int]:
+        """Indexes of the paragraphs that are not table rows (“cell | cell”, performance.ROW_SEP)."""
+        found = self._memo.get("prose")
+        if found is None:
+            found = self._memo["prose"] = [i for i, t in enumerate(self.texts) if " | " not in t]
+        return found
+
+    def first_of_sections(self) -> dict[str, int]:
+        """Each section name (falsy ones included) and the index of its first paragraph, in order."""
+        found = self._memo.get("first_of_sections")
+        if found is None:
+            sections = self.sections  # a narrative has a handful of sections: list.index finds each in C
+            found = self._memo["first_of_sections"] = dict(sorted(((s, sections.index(s)) for s in set(sections)),
+                                                                  key=lambda kv: kv[1]))
+        return found
+
+    def having(self, gate: "str | re.Pattern[str]") -> list[int]:
+        """Indexes, in order, of the paragraphs whose text holds ``gate`` (a literal, or a match of a pattern)."""
+        found = self._memo.get(("having", gate))
+        if found is None:
+            found = self._memo[("having", gate)] = self._having(gate)
+        return found
+
+    def first_having(self, literal: str) -> int | None:
+        """The index of the first paragraph whose text holds ``literal``, or None (a search that stops there)."""
+        if self.plain or not literal or self.SEP in literal:
+            return next((i for i, t in enumerate(self.texts) if literal in t), None)
+        at = self.joined.find(literal)
+        return None if at < 0 else self.joined.count(self.SEP, 0, at) - 1
+
+    def having_any(self, *literals: str) -> list[int]:
+        """Indexes, in order, of the paragraphs whose text holds one of ``literals``."""
+        found: set[int] = set()
+        for literal in literals:
+            found.update(self.having(literal))
+        return sorted(found)
+
+    def _having(self, gate) -> list[int]:
+        literal = isinstance(gate, str)
+        if self.plain or (literal and (not gate or self.SEP in gate)):
+            return [i for i, t in enumerate(self.texts) if (gate in t if literal else gate.search(t))]
+        joined, sep = self.joined, self.SEP
+        find, count = joined.find, joined.count
+        out: list[int] = []
+        done, before = 0, 0  # ``before`` separators lie before offset ``done``
+        while True:
+            if literal:
+                at = find(gate, done)
+                if at < 0:
+                    break
+            else:
+                m = gate.search(joined, done)
+                if m is None:
+                    break
+                if sep in m.group():  # a match across paragraphs: ask each paragraph alone
+                    return [i for i, t in enumerate(self.texts) if gate.search(t)]
+                at = m.start()
+            before += count(sep, done, at)
+            out.append(before - 1)
+            done = find(sep, at)  # the separator that ends this paragraph: search on from there
+            if done < 0:
+                break
+        return out
+
+    def opening_with(self, body: str) -> list[int]:
+        """Indexes, in order, of the paragraphs whose text, once stripped, starts with a match of the
+        pattern ``body`` (a prefix of what the caller tests for; it must not match the separator)."""
+        found = self._memo.get(("opening", body))
+        if found is None:
+            start, pattern = _opening_patterns(body, self.SEP)
+            if self.plain:
+                found = [i for i, t in enumerate(self.texts) if start.match(t)]
+            else:
+                joined, count, sep = self.joined, self.joined.count, self.SEP
+                found, done, before = [], 0, 0
+                for m in pattern.finditer(joined):
+                    before += count(sep, done, m.start() + 1)
+                    done = m.start() + 1
+                    found.append(before - 1)
+            self._memo[("opening", body)] = found
+        return found
+
+
+@lru_cache(maxsize=32)  # compiled once per process (re's own cache may have let them go by the next file)
+def _opening_patterns(body: str, sep: str) -> tuple["re.Pattern[str]", "re.Pattern[str]"]:
+    """(a text's opening as ``body``, the same after a separator in the joined text).  \\s is what
+    str.strip() removes; the lookahead turns most paragraphs away at their first character (when the
+    body is HEADING_OPENING, whose first characters are known)."""
+    first = rf"(?=[\s{_HEADING_FIRST}])" if body == HEADING_OPENING else ""
+    return re.compile(r"\s*(?:" + body + ")"), re.compile(sep + first + r"\s*(?:" + body + ")")
+
+
+def narrative_text(d: "Disclosure") -> NarrativeText:
+    """The NarrativeText of ``d`` (kept among its views; built again when ``d.narrative`` was
+    replaced or grew, as tests do between runs)."""
+    found = d.view(NarrativeText)
+    if found.source is not d.narrative or found.count != len(d.narrative):
+        found = d._views[NarrativeText] = NarrativeText(d)
+    return found
+
+
 @lru_cache(maxsize=16384)  # the same paragraphs are cleaned by many rules; translate is per character
 def clean(text: str) -> str:
     return _NUM_GAP.sub("", text.translate(_FULLWIDTH))
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text; a narrative repeats its wordings (“其中”, “支出预算”)
 def _subject(before: str) -> str:
     s = _PREFIX.sub("", before.strip())
     s = _COMPARED_TAIL.sub("", s)
@@ -126,11 +276,11 @@ def _decimal(text: str) -> Decimal | None:
 _COMPARE = re.compile(r"(决算数?|支出)(大于|小于|等于|高于|低于|超过|持平于?)(年初)?(预算数?)")
 
 
-def _budget_final_pair(out: list["Statement"], paragraph: int, sentence: str | None):
-    """(budget, final) amount statements: the latest 预算数 and 决算数 of the paragraph."""
+def _budget_final_pair(out: list["Statement"], first: int, sentence: str | None):
+    """(budget, final) amount statements: the latest 预算数 and 决算数 of the paragraph (``out[first:]``)."""
     budget = final = None
-    for st in reversed(out):
-        if st.paragraph != paragraph or st.kind != "amount" or (sentence is not None and st.sentence != sentence):
+    for st in reversed(out[first:]):
+        if st.kind != "amount" or (sentence is not None and st.sentence != sentence):
             continue
         if final is None and "决算" in st.subject:
             final = st
@@ -192,8 +342,19 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
         return st
 
     for p_index, para in enumerate(paragraphs):
-        text = clean(para.text)
+        raw = para.text
+        # _AMOUNT needs 元 and _PERCENT needs % (％ once cleaned): a paragraph without them states
+        # nothing, and leaves nothing behind (head, last and the sentence's year are per sentence;
+        # a comparison pairs statements of its own paragraph)
+        if "元" not in raw and "%" not in raw and "％" not in raw:
+            continue
+        text = clean(raw)
+        first = len(out)  # out[first:]: the statements of this paragraph
         for sentence in _SENTENCE.split(text):
+            if "元" not in sentence and "%" not in sentence and "决算" not in sentence and "支出" not in sentence:
+                # no amount or percentage (and so no ``last``): only a comparison could be stated, and
+                # every _COMPARE match holds 决算 or 支出
+                continue
             head: Statement | None = None  # head of a 其中/包括 list
             last: Statement | None = None  # last amount or change statement in this sentence
             sentence_year: int | None = None  # “2023年，…”: the year of the sentence's figures
@@ -201,20 +362,25 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                 c = clause.strip()
                 if not c:
                     continue
-                year_clause = _YEAR_CLAUSE.fullmatch(c)
-                if year_clause:
-                    sentence_year = int(year_clause.group(1))
-                    continue
-                starts_parts = _PARTS_HEAD.match(c) is not None
+                # each pattern runs only on clauses holding a character every match of it holds
+                if "年" in c:
+                    year_clause = _YEAR_CLAUSE.fullmatch(c)
+                    if year_clause:
+                        sentence_year = int(year_clause.group(1))
+                        continue
+                amounts = list(_AMOUNT.finditer(c)) if "元" in c else ()  # each found once
+                percents = list(_PERCENT.finditer(c)) if "%" in c else ()
+                starts_parts = c.startswith(("其中", "包括", "主要包括"))  # _PARTS_HEAD
                 if starts_parts and last is not None:
                     head = last
-                elif c.endswith("中") and not _AMOUNT.search(c):
+                elif c.endswith("中") and not amounts:
                     # "基本支出中，人员经费…": the head is an earlier figure of that subject
                     wanted = _subject(c[:-1])
-                    head = next((st for st in reversed(out) if st.paragraph == p_index and st.kind == "amount" and st.subject == wanted), None)
+                    head = next((st for st in reversed(out[first:]) if st.kind == "amount" and st.subject == wanted), None)
                 pos = 0
-                for m in _AMOUNT.finditer(c):
-                    if _THRESHOLD.match(c[m.end():]):
+                bounded = "以" in c or "/" in c  # every _THRESHOLD match holds 以 or /
+                for m in amounts:
+                    if bounded and _THRESHOLD.match(c[m.end():]):
                         pos = m.end()
                         continue
                     segment = c[pos:m.start()]
@@ -225,7 +391,7 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         st = Statement("change", subject, c, para.ref, p_index, amount, unit, direction=_direction(change.group(1)))
                     else:
                         st = Statement("amount", _subject(segment), c, para.ref, p_index, amount, unit)
-                        years = _YEAR.findall(segment)
+                        years = _YEAR.findall(segment) if "年" in segment else None
                         st.year = int(years[-1]) if years else sentence_year
                     if head is not None and head.kind == st.kind and head is not st:
                         st.parent = head.index
@@ -234,10 +400,10 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         head.parts.append(st.index)
                     last = st
                     pos = m.end()
-                for m in _PERCENT.finditer(c):
+                for m in percents:
                     before = c[:m.start()]
                     change = _CHANGE.search(before)
-                    share = _SHARE_OF.search(before)
+                    share = _SHARE_OF.search(before) if "占" in before else None
                     if share and last is not None:
                         named = _SHARE_TAIL.sub("", share.group(1).strip())
                         if named:  # the sentence names its total: that one, or none (never a guess)
@@ -247,8 +413,8 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                         st = Statement("share", last.subject, c, para.ref, p_index, percent=_decimal(m.group("num")))
                         st.parts = [last.index] + ([base.index] if base else [])
                         add(st)
-                    elif _COMPLETED.search(before):
-                        pair = _budget_final_pair(out, p_index, sentence)
+                    elif "完成" in before and _COMPLETED.search(before):
+                        pair = _budget_final_pair(out, first, sentence)
                         st = Statement("completion", pair[1].subject if pair else "", c, para.ref, p_index, percent=_decimal(m.group("num")))
                         st.parts = [pair[0].index, pair[1].index] if pair else []
                         add(st)
@@ -257,16 +423,16 @@ def extract(paragraphs: list[Paragraph]) -> list[Statement]:
                                        c, para.ref, p_index, percent=_decimal(m.group("num")), direction=_direction(change.group(1)))
                         st.parts = [last.index]
                         add(st)
-                cmp = _COMPARE.search(c)
-                if cmp and not _AMOUNT.search(c):
-                    pair = _budget_final_pair(out, p_index, None)
+                cmp = _COMPARE.search(c) if "决算" in c or "支出" in c else None
+                if cmp and not amounts:
+                    pair = _budget_final_pair(out, first, None)
                     if pair:
                         word = "大于" if cmp.group(2) in ("大于", "高于", "超过") else "小于" if cmp.group(2) in ("小于", "低于") else "等于"
                         st = Statement("comparison", pair[1].subject, c, para.ref, p_index, direction=word)
                         st.parts = [pair[0].index, pair[1].index]
                         add(st)
                     continue
-                if not _AMOUNT.search(c) and not _PERCENT.search(c) and last is not None:
+                if not amounts and not percents and last is not None:
                     change = _CHANGE.search(c)
                     if change and _direction(change.group(1)) == "持平":
                         st = Statement("same_as_last_year", last.subject, c, para.ref, p_index, direction="持平")

@@ -11,11 +11,13 @@ table and the funding clauses of a paragraph are.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from .model import CellRef, Disclosure, Paragraph
-from .narrative import _FULLWIDTH, UNIT_FACTOR, clean
+from .narrative import _FULLWIDTH, HEADING_OPENING, UNIT_FACTOR, NarrativeText, clean, narrative_text
 
 ROW_SEP = " | "
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
@@ -28,6 +30,7 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # a pure function of the printed number; asked for every comparison of a 绩效 amount
 def half_ulp(number_text: str, unit: str = "万元") -> Decimal:
     """Half a unit of the last printed digit, in 万元."""
     decimals = len(number_text.split(".")[1]) if "." in number_text else 0
@@ -137,44 +140,91 @@ def _single_amount(cells: list[str]) -> str | None:
     return numbers[0] if len(numbers) == 1 else None
 
 
-def target_tables(narrative: list[Paragraph]) -> list[TargetTable]:
+def _row_reading(text: str) -> tuple:
+    """What target_tables reads of a row text (a pure function of it): (name row's kind and name or
+    None, label, the one number or None, its unit in the label or None, whether the label names the
+    total, whether cells[0] opens the indicators)."""
+    cells = _cells(text)
+    if _NAME_ROW.match(cells[0]) and len(cells) > 1 and cells[1]:
+        return ("专项资金" if cells[0].startswith("专项") else "项目", cells[1]), "", None, None, False, False
+    label = "".join(c for c in cells if not _NUMBER.match(c.replace(" ", "")))
+    unit = _UNIT_IN.search(label)
+    return (None, label, _single_amount(cells), unit.group(1) if unit else None, _TOTAL_LABEL.search(label) is not None,
+            cells[0].startswith(("绩效指标", "一级指标", "年度绩效指标")))
+
+
+def target_events(d: Disclosure) -> list[int]:
+    """The ``events`` of target_tables for ``d``'s narrative: the paragraphs holding a name label (found
+    in its joined text)."""
+    return narrative_text(d).having_any("项目名称", "专项资金名称")
+
+
+def target_tables(narrative: list[Paragraph], events: list[int] | None = None,
+                  prose: list[int] | None = None) -> list[TargetTable]:
+    """The target tables of ``narrative``.  ``events``, when given, are the indexes of the paragraphs
+    that can open a table (every paragraph holding 项目名称 or 专项资金名称, at least: ``target_events``);
+    while no table is open the paragraphs between them change nothing and are skipped, but for those
+    that are not table rows (``prose``, the indexes of every one of them) while a 专项资金 table awaits
+    its 主要政策任务."""
     out: list[TargetTable] = []
+    # ``current not in out`` compared each new table with every one before it (quadratic); equal
+    # tables have equal refs, so only those at the same ref are compared (the same answer)
+    at_ref: dict[CellRef, list[TargetTable]] = {}
+    readings: dict[str, tuple] = {}  # row text -> _row_reading (a long narrative repeats its rows)
     current: TargetTable | None = None
     special: TargetTable | None = None  # the 专项资金 table whose 主要政策任务 rows may follow
-    for p in narrative:
-        if ROW_SEP not in p.text:
-            if "绩效目标表" in p.text:
+    i, n = 0, len(narrative)
+    while i < n:
+        if events is not None and current is None and (special is None or prose is not None):
+            # no table open: a row matters only when it opens with a name label, so it is among
+            # ``events``; a paragraph that is not a row matters only while a 专项资金 table awaits its
+            # 主要政策任务 (otherwise “绩效目标表” sets None to None), so it is among ``prose``
+            k = bisect_left(events, i)
+            to = events[k] if k < len(events) else n
+            if special is not None:
+                q = bisect_left(prose, i)
+                to = min(to, prose[q] if q < len(prose) else n)
+            if to >= n:
+                break
+            i = to
+        p = narrative[i]
+        i += 1
+        text = p.text
+        if ROW_SEP not in text:
+            if "绩效目标表" in text:
                 current = None
-                special = None if "专项资金" not in p.text else special
-            task = _TASK.match(p.text.strip()) if special is not None else None
+                special = None if "专项资金" not in text else special
+            task = _TASK.match(text.strip()) if special is not None else None
             if task:
                 special.tasks.append(task.group("name").strip())
             continue
-        if current is None and not p.text.lstrip().startswith(("项目名称", "专项资金名称")):
+        if current is None and not text.lstrip().startswith(("项目名称", "专项资金名称")):
             continue  # cheap skip: only a target table's own rows are cleaned and read
-        cells = _cells(p.text)
-        if _NAME_ROW.match(cells[0]) and len(cells) > 1 and cells[1]:
-            current = TargetTable(cells[1], p.ref, "专项资金" if cells[0].startswith("专项") else "项目")
+        reading = readings.get(text)
+        if reading is None:
+            reading = readings[text] = _row_reading(text)
+        named, label, number, unit, total_label, indicators = reading
+        if named is not None:
+            current = TargetTable(named[1], p.ref, named[0])
             special = current if current.kind == "专项资金" else None
             continue
         if current is None:
             continue
-        label = "".join(c for c in cells if not _NUMBER.match(c.replace(" ", "")))
-        number = _single_amount(cells)
-        unit = _UNIT_IN.search(label)
-        if unit and _TOTAL_LABEL.search(label):
-            current.unit = unit.group(1)
+        if unit and total_label:
+            current.unit = unit
         if number is None:
-            if cells[0].startswith(("绩效指标", "一级指标", "年度绩效指标")) or p.ref.row - current.ref.row > 8:
+            if indicators or p.ref.row - current.ref.row > 8:
                 current = None  # the funding rows are over (or never came: not a target table)
             continue
         value = _decimal(number)
         if value is None:
             continue
         amount = Amount(value, number, p.ref, current.unit)
-        if _TOTAL_LABEL.search(label) and current.total is None:
+        if total_label and current.total is None:
             current.total = amount
-            if current not in out:
+            same_ref = at_ref.setdefault(current.ref, [])
+            if current not in same_ref:
+                same_ref.append(current)
                 out.append(current)
         elif "财政拨款" in label and current.fiscal is None:
             current.fiscal = amount
@@ -191,9 +241,10 @@ _EVALUATION = re.compile(
 )
 
 
-def self_evaluations(narrative: list[Paragraph]) -> list[SelfEvaluation]:
+def self_evaluations(narrative: list[Paragraph], holding: list[int] | None = None) -> list[SelfEvaluation]:
+    """``holding``, when given: the indexes of the paragraphs holding 年度资金总额 (the others are skipped)."""
     out = []
-    for p in narrative:
+    for p in (narrative if holding is None else [narrative[i] for i in holding]):
         if ROW_SEP in p.text or "年度资金总额" not in p.text:
             continue
         text = p.text.translate(_FULLWIDTH)  # not clean(): the columns are separated by spaces only
@@ -221,24 +272,56 @@ _SUB_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 _OUTSIDE = re.compile(r"名词解释|附件|附表")
 
 
-def performance_indexes(narrative: list[Paragraph]) -> list[int]:
+
+
+def _heading_effect(text: str, inside: bool) -> bool:
+    """``inside`` after the paragraph ``text`` (not a table row), when it is a heading."""
+    cleaned = clean(text).strip() if len(text) < 80 else ""
+    if cleaned and len(cleaned) < 40:
+        if _TOP_HEADING.match(cleaned):
+            return "绩效" in cleaned
+        if _SUB_HEADING.match(cleaned) and "绩效" in cleaned:
+            return True
+    return inside
+
+
+def performance_indexes(narrative: list[Paragraph], nt: "NarrativeText | None" = None) -> list[int]:
     """Prose paragraphs (not table rows) under a 绩效 heading: a top-level heading (“十三、预算绩效情况
     说明”, not a “- 一、” list item) or a sub-heading (“（四）预算绩效情况”), up to the next top-level
-    heading or the 名词解释/附件 parts."""
-    out, inside = [], False
-    for i, p in enumerate(narrative):
-        if ROW_SEP in p.text:
-            continue
-        text = clean(p.text).strip() if len(p.text) < 80 else ""
-        if text and len(text) < 40:
-            if _TOP_HEADING.match(text):
-                inside = "绩效" in text
-            elif _SUB_HEADING.match(text) and "绩效" in text:
-                inside = True
-        if _OUTSIDE.search(p.section):
+    heading or the 名词解释/附件 parts.
+
+    With ``nt`` (the NarrativeText of ``narrative``) only the paragraphs where the answer can change
+    are looked at: those opening as a heading does (opening_with, a superset of _TOP_HEADING's and
+    _SUB_HEADING's matches) and those of a 名词解释/附件 part; the prose between two of them shares the
+    answer of the first."""
+    if nt is None:
+        out, inside = [], False
+        for i, p in enumerate(narrative):
+            if ROW_SEP in p.text:
+                continue
+            inside = _heading_effect(p.text, inside)
+            if _OUTSIDE.search(p.section):
+                inside = False
+            if inside:
+                out.append(i)
+        return out
+    prose, texts, sections = nt.prose, nt.texts, nt.sections
+    outside = {s for s in nt.first_of_sections() if _OUTSIDE.search(s)}
+    out_of_part = set(i for i in prose if sections[i] in outside) if outside else set()
+    headings = {i for i in nt.opening_with(HEADING_OPENING) if ROW_SEP not in texts[i]}
+    out, inside, last = [], False, -1
+    for i in sorted(headings | out_of_part):
+        if inside:  # the prose since the last event shares its answer
+            out += prose[bisect_right(prose, last):bisect_left(prose, i)]
+        if i in headings:
+            inside = _heading_effect(texts[i], inside)
+        if i in out_of_part:
             inside = False
         if inside:
             out.append(i)
+        last = i
+    if inside:
+        out += prose[bisect_right(prose, last):]
     return out
 
 
@@ -264,14 +347,17 @@ def read_part(d: Disclosure) -> PerformancePart:
     if "performance_part" in d.cache:
         return d.cache["performance_part"]
     narrative = d.narrative
-    part = PerformancePart(target_tables(narrative), self_evaluations(narrative))
-    part.paragraphs = performance_indexes(narrative)
+    nt = narrative_text(d)
+    part = PerformancePart(target_tables(narrative, target_events(d), nt.prose),
+                           self_evaluations(narrative, nt.having("年度资金总额")))
+    part.paragraphs = performance_indexes(narrative, nt)
     pending: str | None = None  # a numbered item whose figures continue in the next paragraph
     for i in part.paragraphs:
         p = narrative[i]
         text = clean(p.text)
-        item = _LISTED_ITEM.match(text)
-        budget = _ITEM_BUDGET.search(text)
+        # each pattern only where the words every match of it holds are
+        item = _LISTED_ITEM.match(text) if "自评综述" in text else None
+        budget = _ITEM_BUDGET.search(text) if "全年预算数为" in text else None
         name = item.group("name").strip() if item else pending
         pending = None
         if name and budget and _decimal(budget.group("num")) is not None:
@@ -280,6 +366,8 @@ def read_part(d: Disclosure) -> PerformancePart:
         if item:
             pending = name
             continue
+        if "个项目" not in text and "资金" not in text and "金额" not in text:
+            continue  # no sentence holds a grade count (_GRADE) or funds (_FUNDS)
         for sentence in _SENTENCE.split(text):
             _read_sentence(part, sentence, p, i)
     d.cache["performance_part"] = part
@@ -287,12 +375,13 @@ def read_part(d: Disclosure) -> PerformancePart:
 
 
 def _read_sentence(part: PerformancePart, sentence: str, p: Paragraph, index: int) -> None:
-    grades = {m.group("g"): int(m.group("n")) for m in _GRADE.finditer(sentence)}
+    # every _GRADE match holds 个项目, every _FUNDS match 资金 or 金额
+    grades = {m.group("g"): int(m.group("n")) for m in _GRADE.finditer(sentence)} if "个项目" in sentence else None
     if grades:
         total = _GRADE_TOTAL.search(sentence)
         part.grades.append(GradeCount(int(total.group("n")) if total else None, grades, sentence.strip(), p.ref))
         return
-    funds = list(_FUNDS.finditer(sentence))
+    funds = list(_FUNDS.finditer(sentence)) if "资金" in sentence or "金额" in sentence else None
     if not funds:
         return
     # one claim per funding clause: the count and names before it (in the same clause group)

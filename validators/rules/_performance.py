@@ -162,13 +162,16 @@ def target_amounts(ctx: Context) -> Iterator[Finding]:
             found = by_row[id(r)] = _row_candidates(r, d)
         return found
 
+    of_rows: dict[int, list[tuple[Decimal, list[Value]]]] = {}  # id(rows) -> their candidates (rows are kept lists)
     for t in read_part(d).targets:
         if t.total is None or id(t) in slips:
             continue
         rows = _project_rows(d, t.name)
         if not rows:
             continue  # listed by unlinked_targets (WB609)
-        candidates = [c for r in rows for c in row_candidates(r)]
+        candidates = of_rows.get(id(rows))
+        if candidates is None:
+            candidates = of_rows[id(rows)] = [c for r in rows for c in row_candidates(r)]
         # a candidate equal to the total holds whatever the envelope (at least 0.01): envelopes only without one
         wan = t.total.wan
         if any(c == wan for c, _ in candidates) or any(abs(wan - c) <= _tolerance(t.total, *vs) for c, vs in candidates):
@@ -329,15 +332,25 @@ def repeated_totals(ctx: Context) -> Iterator[Finding]:
             sums[id(claim)] = _listed_sum(d, claim) is not None
         return sums[id(claim)]
 
-    for i, later in enumerate(claims):
-        for first in claims[:i]:
-            if first.count != later.count or (first.names and later.names and
-                                              sorted(map(_name, first.names)) != sorted(map(_name, later.names))):
-                continue
-            if settled(first) or settled(later):
+    names: dict[int, list[str]] = {}  # id(claim) -> its names normalised and sorted
+
+    def named(claim: ProjectTotal) -> list[str]:
+        if id(claim) not in names:
+            names[id(claim)] = sorted(map(_name, claim.names))
+        return names[id(claim)]
+
+    # each claim against the earlier ones of its count, in order (claims of other counts were skipped),
+    # and only those the listed amounts do not settle (a settled claim was skipped on either side)
+    unsettled: dict[int, list[ProjectTotal]] = {}
+    for later in claims:
+        if settled(later):
+            continue
+        earlier = unsettled.setdefault(later.count, [])
+        for first in earlier:
+            if first.names and later.names and named(first) != named(later):
                 continue
             diff = later.amount.wan - first.amount.wan
-            if abs(diff) > _tolerance(first.amount, later.amount):
+            if diff and abs(diff) > _tolerance(first.amount, later.amount):  # (the tolerance is at least 0.01)
                 yield ctx.finding(
                     message=f"绩效情况说明对同样 {later.count} 个项目前后写出两个金额：“{_clip(first.sentence)}”为 "
                             f"{fmt(first.amount.wan)} 万元，“{_clip(later.sentence)}”为 {fmt(later.amount.wan)} 万元",
@@ -345,6 +358,7 @@ def repeated_totals(ctx: Context) -> Iterator[Finding]:
                     expected=first.amount.wan, actual=later.amount.wan, difference=diff,
                 )
                 break
+        earlier.append(later)
 
 
 def listed_exceed_total(ctx: Context) -> Iterator[Finding]:
@@ -463,8 +477,8 @@ def unlinked_paragraphs(ctx: Context) -> Iterator[Finding]:
     used = {d.narrative[c.paragraph].ref for c in part.totals} | {p.budget.ref for p in part.listed} | {g.ref for g in part.grades}
     for i in part.paragraphs:
         p = d.narrative[i]
-        if p.ref in used:
-            continue
+        if p.ref in used or "万" not in p.text or "元" not in p.text:
+            continue  # every MONEY match holds 万元 (spaces taken out)
         m = MONEY.search(p.text.replace(" ", ""))
         if m:
             yield ctx.finding(

@@ -9,6 +9,7 @@ from .. import schemas
 from ..hierarchy import groups
 from ..amounts import fmt
 from ..model import CellRef, RowKey, RowKind, Severity
+from ..narrative import narrative_text
 from ..reading import COVER_LEFTOVERS
 from . import Context, odd_values, rule
 from ._profile import param
@@ -20,6 +21,12 @@ _LEFTOVER_CHARS = re.compile(r"[XＸ×x某＿_此示按]")  # with 单位名称:
 
 def _may_be_leftover(text: str) -> bool:
     return _LEFTOVER_CHARS.search(text) is not None or "单位名称" in text
+
+
+# literals one of which is in every LEFTOVER match (XX, ＸＸ, ××, xx年, 某某, ＿{2,}, _{3,}; 此处填写 and
+# 按照?以下模板填写 hold 填, 示例单位 示; the bracketed 单位名称), chosen short: a single character is found
+# fastest (NarrativeText.having_any)
+_LEFTOVER_WORDS = ("X", "Ｘ", "×", "x", "某", "＿", "_", "填", "示", "单位名称")
 
 
 def leftover(text: str) -> "re.Match[str] | None":
@@ -146,7 +153,8 @@ def template_leftovers(ctx: Context):
         for r in t.rows:
             if r.label and r.label_ref and leftover(r.label):
                 yield ctx.finding(message=f"{t.kind}“{r.label}”含模板占位内容", cells=[r.label_ref], table=t.kind)
-    for p in d.narrative:
+    for i in narrative_text(d).having_any(*_LEFTOVER_WORDS):  # the other paragraphs hold no LEFTOVER
+        p = d.narrative[i]
         m = leftover(p.text)
         if m:
             yield ctx.finding(message=f"情况说明含模板占位内容“{m.group()}”：{p.text[:40]}", cells=[p.ref])

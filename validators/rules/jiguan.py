@@ -7,6 +7,7 @@ import re
 from .. import schemas
 from ..amounts import fmt
 from ..model import Severity
+from ..narrative import narrative_text
 from . import Context, rule
 from .narrative import _half, _matches, _round, jiguan_candidates, percent_band, statements, table_checked_change
 
@@ -126,9 +127,11 @@ def jiguan_stated(ctx: Context):
     正确示例：
     “2024 年本部门机关运行经费安排 70.94 万元，较 2023 年预算增加 1.30 万元，增长 1.87%”。
     """
-    paragraphs = [p for p in ctx.disclosure.narrative if "机关运行经费" in p.text]
-    if paragraphs and not _jiguan_statements(ctx):
-        yield ctx.finding(message="情况说明提到机关运行经费，但没有写出金额", cells=[paragraphs[0].ref])
+    if _jiguan_statements(ctx):
+        return
+    first = narrative_text(ctx.disclosure).first_having("机关运行经费")
+    if first is not None:
+        yield ctx.finding(message="情况说明提到机关运行经费，但没有写出金额", cells=[ctx.disclosure.narrative[first].ref])
 
 
 @rule("WB607", "情况说明增减额与增减率一致", "文表一致")

@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from .. import schemas
 from ..amounts import envelope, envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Value
-from ..narrative import Statement, extract
+from ..narrative import HEADING_OPENING, NarrativeText, Statement, extract, narrative_text
 from ..reading.units import UNIT_YUAN, to_wan, value_to_wan
 from . import Context, rule
 from . import _performance as perf
@@ -45,33 +45,56 @@ class NarrativeView:
         self._linked: dict[int, Figure] | None = None
 
     @cached_property
+    def _places(self) -> tuple[list[Paragraph], list[int], NarrativeText]:
+        """The paragraphs, their indexes in the narrative, and the joined text they were taken from."""
+        nt = narrative_text(self.d)
+        narrative, sections = self.d.narrative, nt.sections
+        excluded = {s for s in nt.first_of_sections() if NARRATIVE_EXCLUDE.search(s)}  # per distinct section
+        indexes = [i for i in nt.prose if sections[i] not in excluded] if excluded else nt.prose
+        return [narrative[i] for i in indexes], indexes, nt
+
+    @property
     def paragraphs(self) -> list[Paragraph]:
         """The 情况说明 part: not 部门概况 or 名词解释, not table rows carried as text."""
-        return [p for p in self.d.narrative if not NARRATIVE_EXCLUDE.search(p.section) and " | " not in p.text]
+        return self._places[0]
 
     @cached_property
+    def _heading_marks(self) -> tuple[list[str], set[int]]:
+        """``headings`` and ``performance``, from the headings alone: only paragraphs opening as a
+        heading does (NarrativeText.opening_with, a superset of _HEADING's matches) are stripped and
+        matched; between two headings every paragraph sits under the first."""
+        paragraphs, indexes, nt = self._places
+        position = {i: j for j, i in enumerate(indexes)}  # narrative index -> index among the paragraphs
+        marks = []  # (position, heading text) of each top-level heading, in order
+        for i in nt.opening_with(HEADING_OPENING):
+            j = position.get(i)
+            if j is not None:
+                text = paragraphs[j].text.strip()
+                if _HEADING.match(text) and len(text) < 40:
+                    marks.append((j, text))
+        out: list[str] = []
+        performance: set[int] = set()
+        heading, start = "", 0
+        for j, text in marks + [(len(paragraphs), "")]:
+            out += [heading] * (j - start)
+            if "绩效" in heading:  # a 绩效 heading (“inside”) reaches to the next top-level heading
+                performance.update(range(start, j))
+            heading, start = text, j
+        in_section = {s for s in {p.section for p in paragraphs} if "绩效" in s}  # per distinct section
+        if in_section:
+            performance.update(j for j, p in enumerate(paragraphs) if p.section in in_section)
+        return out, performance
+
+    @property
     def headings(self) -> list[str]:
         """The top-level heading each paragraph sits under ("八、政府性基金预算财政拨款…")."""
-        heading, out = "", []
-        for p in self.paragraphs:
-            text = p.text.strip()
-            if _HEADING.match(text) and len(text) < 40:
-                heading = text
-            out.append(heading)
-        return out
+        return self._heading_marks[0]
 
-    @cached_property
+    @property
     def performance(self) -> set[int]:
         """Indexes of paragraphs under a 绩效 heading: project indicators (指标值、完成值), not
         restatements of the tables."""
-        out, inside = set(), False
-        for i, p in enumerate(self.paragraphs):
-            text = p.text.strip()
-            if _HEADING.match(text) and len(text) < 40:
-                inside = "绩效" in text
-            if inside or "绩效" in p.section:
-                out.add(i)
-        return out
+        return self._heading_marks[1]
 
     @property
     def statements(self) -> list[Statement]:
@@ -92,6 +115,8 @@ class NarrativeView:
 
     @property
     def linked(self) -> dict[int, Figure]:
+        if self._linked is None and self._statements is None:
+            self.statements  # extracting marks the unit slips, which links: asked first, it linked twice
         if self._linked is None:
             self._linked = _link(self.d)
         return self._linked
@@ -175,16 +200,27 @@ def sangong_figure(d: Disclosure, role: str, year: str = "cur", st: Statement | 
     t = d.table(schemas.subjects()["sangong"]["table"])
     if t is None:
         return None
-    prev, cur = sangong_years(t)
+    prev, cur, final = _sangong_groups(t)
     group = cur if year == "cur" else prev
-    final = next((c.group for c in t.columns if c.group and "决算" in c.group), None)
-    said_budget = st is not None and bool(re.search(r"预算数|年初预算|预算$", schemas.norm(st.subject)))
+    said_budget = st is not None and _SAID_BUDGET.search(schemas.norm(st.subject)) is not None
     if final and year == "cur" and not (said_budget and "决算" not in st.subject):
         group = final  # a 决算 narrative states the 决算数 unless it says 预算数
-    rows = list(t.data_rows())
-    if group is None or not rows:
+    first = next(t.data_rows(), None)
+    if group is None or first is None:
         return None
-    return _sum([rows[0].values.get(f"{role}@{group}")], f"“三公”经费表{group}{role}")
+    return _sum([first.values.get(f"{role}@{group}")], f"“三公”经费表{group}{role}")
+
+
+_SAID_BUDGET = re.compile(r"预算数|年初预算|预算$")
+
+
+def _sangong_groups(t) -> tuple[str | None, str | None, str | None]:
+    """(previous, current, 决算) year groups of the 三公 table: worked out once while its columns are the same."""
+    kept = t.cache.get("narrative_sangong_groups")
+    if kept is None or kept[0] is not t.columns:
+        final = next((c.group for c in t.columns if c.group and "决算" in c.group), None)
+        kept = t.cache["narrative_sangong_groups"] = (t.columns, *sangong_years(t), final)
+    return kept[1], kept[2], kept[3]
 
 
 def jiguan_candidates(d: Disclosure) -> list[Figure]:
@@ -265,10 +301,15 @@ def jiguan_figure(d: Disclosure, stated: Decimal | None = None, slipped: Decimal
     return min(candidates, key=lambda f: min(abs(in_wan(d, f).amount - r) for r in readings))
 
 
+_CLASS_LEAD = re.compile(r"^.*?(支出包括|主要用于|其中)")
+_CLASS_TWICE = re.compile(r"支出支出$")
+_FINAL_ONLY = re.compile(r"(支出)?决算(数)?")
+
+
 def _class_code(subject: str) -> str | None:
     name = schemas.norm(subject).replace("(类)", "")
-    name = re.sub(r"^.*?(支出包括|主要用于|其中)", "", name)
-    name = re.sub(r"支出支出$", "支出", name)
+    name = _CLASS_LEAD.sub("", name)
+    name = _CLASS_TWICE.sub("支出", name)
     return schemas.function_class_by_name().get(name) or schemas.function_class_by_name().get(name + "支出")
 
 
@@ -312,8 +353,10 @@ def in_wan(d: Disclosure, fig: Figure | None) -> Figure | None:
     return dataclasses.replace(fig, amount=to_wan(d.unit, fig.amount), values=[value_to_wan(d.unit, v) for v in fig.values])
 
 
-def resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
-    return in_wan(d, _resolve(d, st, all_st))
+def resolve(d: Disclosure, st: Statement, all_st: list[Statement], chosen: dict | None = None) -> Figure | None:
+    """The table figure ``st`` restates, in 万元.  ``chosen``: a dict kept by the caller across the
+    statements of one disclosure, remembering which resolver each (subject, context) selects."""
+    return in_wan(d, _resolve(d, st, all_st, chosen))
 
 
 _ITEM_PATH = re.compile(r"^\d*[、.]?(.+?)\(类\)(.+?)\(款\)(.+?)\(项\)")
@@ -327,7 +370,7 @@ def _named_item(d: Disclosure, st: Statement) -> Figure | None:
     names: list[str] = []
     if own.endswith("科目") and own.count("-") in (1, 2):
         names = own[: -len("科目")].split("-")
-    elif d.kind == "决算" and re.fullmatch(r"(支出)?决算(数)?", own):
+    elif d.kind == "决算" and _FINAL_ONLY.fullmatch(own):
         paragraphs = narrative_paragraphs(d)
         m = _ITEM_PATH.match(schemas.norm(paragraphs[st.paragraph].text)) if st.paragraph < len(paragraphs) else None
         names = list(m.groups()) if m else []
@@ -353,20 +396,37 @@ def of_another_year(d: Disclosure, st: Statement) -> bool:
     return st.year is not None and d.year is not None and st.year != d.year
 
 
-def _resolve(d: Disclosure, st: Statement, all_st: list[Statement]) -> Figure | None:
+def _first_resolver(kind: str | None, own: str, ctx: str):
+    """The first resolver that applies to a disclosure of ``kind`` and matches the subject (``own``)
+    or its context (``ctx``), or None: a pure function of the three (and subjects.toml)."""
+    for resolver in _resolvers():
+        pattern, scope, _unless, _figures, for_kind = resolver
+        if for_kind is not None and for_kind != kind:
+            continue
+        if pattern.search(own if scope == "own" else ctx):
+            return resolver
+    return None
+
+
+def _resolve(d: Disclosure, st: Statement, all_st: list[Statement], chosen: dict | None = None) -> Figure | None:
     if of_another_year(d, st):
         return None  # “2023年支出预算…” in a 2025 预算: not a figure of these tables (listed by WB608)
     own, ctx = schemas.norm(st.subject), full_subject(st, all_st)
     named = _named_item(d, st)
     if named is not None:
         return named
-    for pattern, scope, unless, figures, kind in _resolvers():
-        if kind is not None and kind != d.kind:
-            continue
-        if pattern.search(own if scope == "own" else ctx):
-            if unless and unless in st.sentence:
-                return None
-            return next((f for spec in figures if (f := _subject_figure(d, st, spec)) is not None), None)
+    key = (d.kind, own, ctx)
+    if chosen is None:
+        resolver = _first_resolver(*key)
+    elif key in chosen:
+        resolver = chosen[key]
+    else:
+        resolver = chosen[key] = _first_resolver(*key)
+    if resolver is not None:
+        _pattern, _scope, unless, figures, _kind = resolver
+        if unless and unless in st.sentence:
+            return None
+        return next((f for spec in figures if (f := _subject_figure(d, st, spec)) is not None), None)
     code = _class_code(st.subject)
     tables = schemas.subjects()["class_rows"].get(d.kind) or schemas.subjects()["class_rows"]["预算"]
     if code:
@@ -452,6 +512,8 @@ def _matches(st: Statement, figure: Decimal) -> tuple[bool, Decimal]:
     """Compare at the precision the narrative states; returns (ok, difference in 万元)."""
     stated = st.amount_wan
     diff = stated - figure
+    if not diff:
+        return True, diff  # within any tolerance (the one below is positive): no need to work it out
     unit_quantum = 2 * st.half_wan
     return abs(diff) <= max(unit_quantum / 2, envelope(2)), diff
 
@@ -464,9 +526,10 @@ def linked_statements(d: Disclosure) -> dict[int, Figure]:
 def _link(d: Disclosure) -> dict[int, Figure]:
     sts = statements(d)
     out = {}
+    chosen: dict = {}  # (kind, subject, context) -> the resolver it selects, for this disclosure
     for st in sts:
         if st.kind == "amount" and st.amount is not None:
-            fig = resolve(d, st, sts)
+            fig = resolve(d, st, sts, chosen)
             if fig is not None:
                 out[st.index] = fig
     return out
@@ -571,11 +634,15 @@ def narrative_repeated(ctx: Context):
     sts = statements(ctx.disclosure)
     linked = linked_statements(ctx.disclosure)
     performance = performance_paragraphs(ctx.disclosure)
+    headings = paragraph_headings(ctx.disclosure)
     for st in sts:
-        if st.kind != "amount" or st.amount_wan is None or len(schemas.norm(st.subject)) < 2 or st.paragraph in performance:
+        if st.kind != "amount" or st.amount_wan is None:
             continue
-        key = f"{paragraph_headings(ctx.disclosure)[st.paragraph]}|{full_subject(st, sts)}"
-        if st.index in linked or GENERIC_SUBJECT.search(schemas.norm(st.subject)):
+        subject = schemas.norm(st.subject)
+        if len(subject) < 2 or st.paragraph in performance:
+            continue
+        key = f"{headings[st.paragraph]}|{full_subject(st, sts)}"
+        if st.index in linked or GENERIC_SUBJECT.search(subject):
             if st.index in linked:
                 seen.setdefault(key, st)
             continue
@@ -715,6 +782,7 @@ def narrative_directions(ctx: Context):
     d = ctx.disclosure
     sts = statements(d)
     reported: set[int] = set()  # change statements found wrong: their 增减率 is the same slip
+    years: dict[str, tuple] = {}  # role -> (this year's, last year's) figure of the 三公 table
     for st in sts:
         if st.kind not in ("same_as_last_year", "change", "percent_change"):
             continue
@@ -724,7 +792,9 @@ def narrative_directions(ctx: Context):
         role = _sangong_role(subject_st.subject if subject_st.kind == "amount" else st.subject)
         if role is None:
             continue
-        cur, prev = in_wan(d, sangong_figure(d, role, "cur")), in_wan(d, sangong_figure(d, role, "prev"))
+        if role not in years:  # the table's two figures of a role, read once per role
+            years[role] = in_wan(d, sangong_figure(d, role, "cur")), in_wan(d, sangong_figure(d, role, "prev"))
+        cur, prev = years[role]
         if cur is None or prev is None:
             continue
         delta = cur.amount - prev.amount
@@ -757,10 +827,16 @@ def table_checked_change(d: Disclosure, change: Statement) -> bool:
     return role is not None and sangong_figure(d, role, "cur") is not None and sangong_figure(d, role, "prev") is not None
 
 
+_SANGONG_ROLES = [(re.compile(pattern), role) for pattern, role in (
+    (r"三公.{0,3}经费", "合计"), (r"因公出国", "因公出国"), (r"公务用车购置及运行", "公务用车小计"),
+    (r"公务用车购置", "公务用车购置"), (r"公务用车运行", "公务用车运行"), (r"公务接待", "公务接待"))]
+
+
+@lru_cache(maxsize=4096)  # a pure function of the subject; asked for every change statement by several rules
 def _sangong_role(subject: str) -> str | None:
-    for pattern, role in ((r"三公.{0,3}经费", "合计"), (r"因公出国", "因公出国"), (r"公务用车购置及运行", "公务用车小计"),
-                          (r"公务用车购置", "公务用车购置"), (r"公务用车运行", "公务用车运行"), (r"公务接待", "公务接待")):
-        if re.search(pattern, schemas.norm(subject)):
+    subject = schemas.norm(subject)
+    for pattern, role in _SANGONG_ROLES:
+        if pattern.search(subject):
             return role
     return None
 

@@ -22,7 +22,7 @@ from typing import Iterator
 from .. import schemas
 from ..amounts import envelope_of, fmt
 from ..model import CellRef, Disclosure, Paragraph, Severity, Table
-from ..narrative import Statement, clean
+from ..narrative import HEADING_OPENING, Statement, clean, narrative_text
 from . import Context, rule
 from .completeness import LEFTOVER
 from .narrative import linked_statements, narrative_paragraphs, performance_paragraphs, statements
@@ -72,23 +72,46 @@ class PublishedView:
     def pairs(self) -> list["Pair"]:
         return _budget_final_pairs(self.d)
 
+    @cached_property
+    def pair_texts(self) -> list[tuple["Pair", str]]:
+        return _pair_texts_of(self.d)
+
 
 def headings(d: Disclosure) -> list[Place]:
     """Headings and titles: table titles, section names, heading paragraphs, 目录 entries."""
     return d.view(PublishedView).headings
 
 
+_HEADING_OPENING = HEADING_OPENING  # a prefix of every _HEADING_START match (NarrativeText.opening_with)
+# the part of each _YEAR_TITLE match from 年 on (a pattern opening with a literal is searched fast)
+_YEAR_TITLE_GATE = re.compile(r"年度?\s*(?:部门|单位|区级|市级|县级|本级)?(?:预算|决算)")
+
+
+def heading_candidates(d: Disclosure) -> list[int]:
+    """Indexes of the narrative paragraphs ``is_heading`` may accept, found in the joined text: those
+    opening with what _HEADING_START begins with, and those holding a _YEAR_TITLE.  A superset: the
+    caller asks ``is_heading`` of each."""
+    nt = narrative_text(d)
+    return sorted(set(nt.having(_YEAR_TITLE_GATE)).union(nt.opening_with(_HEADING_OPENING)))
+
+
 def _headings(d: Disclosure) -> list[Place]:
     out: list[Place] = []
     for t in d.all_tables():
         out.append(Place(t.title, t.title_ref, "表名"))
-    seen_sections: set[str] = set()
-    for p in d.narrative:
-        if p.section and p.section not in seen_sections:
-            seen_sections.add(p.section)
-            out.append(Place(p.section, p.ref, "部分名称"))
-        if is_heading(p.text) and not _in_contents_section(p):
-            out.append(Place(p.text.strip(), p.ref, "标题"))
+    narrative = d.narrative
+    # per paragraph, in order: its section when it is the section's first paragraph, then the
+    # paragraph itself when it is a heading (is_heading runs only on the candidates)
+    places: dict[int, list[Place]] = {}
+    for section, i in narrative_text(d).first_of_sections().items():
+        if section:
+            places[i] = [Place(section, narrative[i].ref, "部分名称")]
+    for i in heading_candidates(d):
+        p = narrative[i]
+        if (len(p.text) <= 50 or len(p.text.strip()) <= 50) and is_heading(p.text) and not _in_contents_section(p):
+            places.setdefault(i, []).append(Place(p.text.strip(), p.ref, "标题"))
+    for i in sorted(places):
+        out += places[i]
     for text, ref in contents_entries(d):
         out.append(Place(text, ref, "目录"))
     return out
@@ -113,8 +136,8 @@ def contents_entries(d: Disclosure) -> list[tuple[str, CellRef]]:
         first = d.narrative[0].ref if d.narrative else CellRef("目录", 0, 0)
         raw = [(text, next((p.ref for p in d.narrative if text.strip() and text.strip() in p.text), first)) for text in d.contents]
     else:
-        sections = {s for s in {p.section for p in d.narrative} if schemas.norm(s) in ("目录", "目次")}
-        raw = [(line, p.ref) for p in d.narrative if p.section in sections for line in p.text.splitlines()]
+        sections = {s for s in narrative_text(d).first_of_sections() if schemas.norm(s) in ("目录", "目次")}
+        raw = [(line, p.ref) for p in d.narrative if p.section in sections for line in p.text.splitlines()] if sections else []
     for text, ref in raw:
         t = _LEADERS.sub("", text).strip()
         if t and schemas.norm(t) not in ("目录", "目次"):
@@ -166,6 +189,8 @@ def years_match(ctx: Context):
     d = ctx.disclosure
     wrong_headings = []
     for place in headings(d):
+        if "年" not in place.text:
+            continue  # every _YEAR_IN_HEADING match holds 年 (clean leaves it as it is)
         text = _CITED.sub("", clean(place.text))
         if _COMPARING.search(text) and place.what != "表名":
             continue
@@ -176,9 +201,8 @@ def years_match(ctx: Context):
                 continue  # a budget may report on the year before (“2024年预算执行情况”)
             wrong_headings.append((place, int(m.group(1))))
     dates = []
-    for p in d.narrative:
-        if "截" not in p.text:  # every _AS_OF date starts with 截至/截止 (clean leaves 截 as it is)
-            continue
+    for i in narrative_text(d).having("截"):  # every _AS_OF date starts with 截至/截止 (clean leaves 截 as it is)
+        p = d.narrative[i]
         for m in _AS_OF.finditer(clean(p.text)):
             year_end = bool(m.group(5)) or (m.group(3) == "12" and m.group(4) in (None, "31"))
             dates.append((p, m, int(m.group(2)), year_end))
@@ -233,8 +257,26 @@ def template_hits(t: str) -> list["re.Match[str]"]:
     return hits
 
 
+_CHOICE = re.compile(_CHOICES)  # one of these words is in every _BRACKETED or _SLASHED match
+# one of these characters is in every _INSTRUCTION match (如有, 如无, 如持平…; 填写; 不涉及的不列)
+_INSTRUCTION_CHARS = "如填涉"
+
+
+def template_candidates(d: Disclosure) -> list[int]:
+    """Indexes of the narrative paragraphs ``template_hits`` may find something in, found in the joined
+    text: those holding a bracket or a slash and a choice word (_BRACKETED, _SLASHED), and those holding
+    a character of every instruction (_INSTRUCTION).  clean() changes none of these characters.  A
+    superset: the caller runs template_hits on each."""
+    nt = narrative_text(d)
+    texts = nt.texts
+    chosen = [i for i in nt.having_any("(", "（", "/", "／") if _CHOICE.search(texts[i])]
+    return sorted(set(chosen).union(nt.having_any(*_INSTRUCTION_CHARS)))
+
+
 def _all_text(d: Disclosure) -> Iterator[tuple[str, CellRef, str]]:
-    for p in d.narrative:
+    narrative = d.narrative
+    for i in template_candidates(d):  # the others hold no template phrase
+        p = narrative[i]
         yield p.text, p.ref, "情况说明"
     for t in d.all_tables():
         yield t.title, t.title_ref, f"{t.kind}表名"
@@ -268,7 +310,8 @@ def template_phrases(ctx: Context):
 
 
 _PLACEHOLDER_YEAR = re.compile(r"(?:_{2,}|＿+|[XＸ×x]{2,}|某|(?<!\d)\d{2,3}[XＸ×x])\s*年|[XＸ×x]\s*月\s*[XＸ×x]\s*日")
-_PLACEHOLDER_CHARS = re.compile(r"[_＿XＸ×x某]")  # one of them is in every _PLACEHOLDER_YEAR match (a fast scan)
+_PLACEHOLDER_LETTERS = "_＿XＸ×x某"
+_PLACEHOLDER_CHARS = re.compile(f"[{_PLACEHOLDER_LETTERS}]")  # one of them is in every _PLACEHOLDER_YEAR match (a fast scan)
 
 
 @rule("WB612", "标题、表名和部门名称中的模板占位内容", FAMILY)
@@ -293,8 +336,9 @@ def title_placeholders(ctx: Context):
     if d.department:
         ref = next(iter(d.all_tables()), None)
         places.append(Place(d.department, ref.title_ref if ref else (d.narrative[0].ref if d.narrative else CellRef("封面", 0, 0)), "部门名称"))
-    for p in d.narrative:  # date placeholders WZ804 does not know
-        m = _PLACEHOLDER_YEAR.search(p.text) if _PLACEHOLDER_CHARS.search(p.text) else None
+    for i in narrative_text(d).having_any(*_PLACEHOLDER_LETTERS):  # date placeholders WZ804 does not know
+        p = d.narrative[i]
+        m = _PLACEHOLDER_YEAR.search(p.text)
         if m and not LEFTOVER.search(p.text):
             yield ctx.finding(message=f"情况说明含模板占位内容“{m.group(0)}”：{p.text.strip()[:40]}", cells=[p.ref])
     in_narrative = None  # paragraph texts, those WZ804 reports already (worked out when a place needs it)
@@ -361,23 +405,27 @@ def _budget_final_pairs(d: Disclosure) -> list[Pair]:
 
 
 def _pair_texts(d: Disclosure) -> list[tuple[Pair, str]]:
+    """``_pair_texts_of(d)``, worked out once per disclosure (WB613 and WB614 read it)."""
+    return d.view(PublishedView).pair_texts
+
+
+def _pair_texts_of(d: Disclosure) -> list[tuple[Pair, str]]:
     """Each pair with the text that belongs to it: from the end of the previous pair in its paragraph
     to the start of the next one; the last pair of a paragraph also gets the next paragraph unless that
     opens a new item (a PDF or a worksheet row may cut a sentence: “决算数大”｜“于年初预算数，主要原因是…”)."""
     paragraphs = narrative_paragraphs(d)
-    texts = [clean(p.text) for p in paragraphs]
     pairs = budget_final_pairs(d)
     out = []
     for i, pair in enumerate(pairs):
-        text = texts[pair.paragraph]
+        text = clean(paragraphs[pair.paragraph].text)  # only the paragraphs of pairs and those after them
         start = text.find(pair.budget.text)
         prev = pairs[i - 1] if i and pairs[i - 1].paragraph == pair.paragraph else None
         begin = text.find(prev.final.text) + len(prev.final.text) if prev else 0
         nxt = pairs[i + 1] if i + 1 < len(pairs) and pairs[i + 1].paragraph == pair.paragraph else None
         end = text.find(nxt.budget.text, max(start, 0) + 1) if nxt else len(text)
         segment = text[begin: end if end > begin else len(text)]
-        if nxt is None and pair.paragraph + 1 < len(texts):
-            follow = texts[pair.paragraph + 1]
+        if nxt is None and pair.paragraph + 1 < len(paragraphs):
+            follow = clean(paragraphs[pair.paragraph + 1].text)
             if not _HEADING_START.match(follow.strip().lstrip("-•· ")):
                 segment += follow
         out.append((pair, segment))
@@ -634,7 +682,8 @@ def contents_tables(ctx: Context):
 
 # which narrative subjects state a figure of which table (the first pattern that matches decides):
 # subjects.toml [[subject_table]]
-_SUBJECT_TABLES: list[tuple[str, tuple[str, ...]]] = [(e["pattern"], tuple(e["tables"])) for e in schemas.subjects()["subject_table"]]
+_SUBJECT_TABLES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [(re.compile(e["pattern"]), tuple(e["tables"]))
+                                                                    for e in schemas.subjects()["subject_table"]]
 
 
 @rule("WZ812", "表格无数据而情况说明写出其数字", FAMILY)
@@ -656,6 +705,7 @@ def blank_table_stated(ctx: Context):
     d = ctx.disclosure
     performance = performance_paragraphs(d)
     reported: set[str] = set()
+    stated: dict[str, tuple[str, ...]] = {}
     for st in statements(d):
         if st.kind != "amount" or not st.amount or st.paragraph in performance:
             continue
@@ -663,7 +713,9 @@ def blank_table_stated(ctx: Context):
         years = {int(y) for y in _YEAR_WORD.findall(clean(st.text))}
         if "上年" in subject or years - {d.year}:
             continue  # another year's figure: not this year's table
-        kinds = next((k for pattern, k in _SUBJECT_TABLES if re.search(pattern, subject)), ())
+        kinds = stated.get(subject)
+        if kinds is None:  # the tables a subject states a figure of, once per subject
+            kinds = stated[subject] = next((k for pattern, k in _SUBJECT_TABLES if pattern.search(subject)), ())
         for kind in kinds:
             for t in d.tables.get(kind, []):
                 if (t.truncated or t.unread_columns or _nonzero(t)
