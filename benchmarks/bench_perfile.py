@@ -260,6 +260,12 @@ BARE = ("import sys\nfrom python_calamine import CalamineWorkbook\nwb = Calamine
         "[wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names]\n")
 
 
+# what a one-file command costs before it opens the file: the regex/dataclass caches installed as cli.main
+# does, the validation modules and every rule module imported, the format packs loaded
+IMPORTS_ONLY = ("from validators.recache import install\ninstall()\nimport validators.cli, validators.engine\n"
+                "from validators.rules import all_rules\nall_rules()\n")
+
+
 def report(folder: Path | None = None, repeat: int = 5, out=print) -> dict[str, float]:
     """Print the per-file and single-process tables; return the worst ratios."""
     folder = folder or Path(tempfile.gettempdir()) / "czcheck-bench" / "large"
@@ -286,14 +292,16 @@ def report(folder: Path | None = None, repeat: int = 5, out=print) -> dict[str, 
     out("")
     out(f"single-file process, CPU ms (minimum of {repeat + 2} runs; python alone: "
         f"{process_cpu([py, '-c', 'pass'], repeat + 2, env) * 1e3:.0f} ms)")
-    out(f"{'file':<34}{'czcheck validate':>17}{'python+calamine':>16}{'ratio':>7}")
+    imports = process_cpu([py, "-c", IMPORTS_ONLY], repeat + 2, env)
+    out(f"czcheck's start-up alone (its imports and format packs, no file): {imports * 1e3:.0f} ms")
+    out(f"{'file':<34}{'czcheck validate':>17}{'python+calamine':>16}{'ratio':>7}{'start-up alone':>16}")
     worst_proc = 0.0
     for f in (SAMPLES[0], files[-3]):
         process_cpu([py, "-m", "validators", "validate", str(f), "-o", os.devnull], 1, env)  # compile once
         cz = process_cpu([py, "-m", "validators", "validate", str(f), "-o", os.devnull], repeat + 2, env)
         bare = process_cpu([py, "-c", BARE, str(f)], repeat + 2, env)
         worst_proc = max(worst_proc, cz / bare)
-        out(f"{f.name[:33]:<34}{cz * 1e3:>17.0f}{bare * 1e3:>16.0f}{cz / bare:>7.2f}")
+        out(f"{f.name[:33]:<34}{cz * 1e3:>17.0f}{bare * 1e3:>16.0f}{cz / bare:>7.2f}{imports / bare:>15.2f}×")
     out("")
     out("growth with size: the 功能科目 tables grown by n rows each (three tables), CPU ms")
     out(f"{'rows':>8}{'czcheck':>9}{'floor':>8}{'× floor':>8}   per 1,000 more rows: czcheck  floor")
