@@ -46,6 +46,11 @@ def test_samples_fast_scan_matches_the_xml_pass(sample):
 def _sheet(cells: str) -> zipfile.ZipFile:
     xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}"><sheetData>'
            f'<row r="1">{cells}</row></sheetData></worksheet>')
+    return _package(xml)
+
+
+def _package(xml: str) -> zipfile.ZipFile:
+    """A checked package holding ``xml`` as its one worksheet part, xl/worksheets/sheet1.xml."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
@@ -108,10 +113,7 @@ def test_attributes_in_another_order_give_the_same_bounds():
     cells = '<c s="1" r="C1"><v>1</v></c><c t="n" r="AB1"><v>2</v></c>'
     xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><sheetData>'
            f'<row spans="1:28" r="1">{cells}</row><row r="7"><c r="B7"><v>3</v></c></row></sheetData></worksheet>')
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
-    fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
+    fast, full = _both(_package(xml), "xl/worksheets/sheet1.xml", "表")
     assert fast is not None
     assert (fast.height, fast.width) == (full.height, full.width) == (7, 28)
 
@@ -122,10 +124,7 @@ def test_page_breaks_keep_the_byte_scan():
     xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><sheetData>'
            f'<row r="1">{CASES["uncached"]}</row><row r="9"><c r="C9"><v>3</v></c></row></sheetData>'
            '<rowBreaks count="1" manualBreakCount="1"><brk id="5" max="16383" man="1"/></rowBreaks></worksheet>')
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
-    fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
+    fast, full = _both(_package(xml), "xl/worksheets/sheet1.xml", "表")
     assert fast is not None
     assert fast.overlays == full.overlays and (0, 0) in fast.overlays
     assert (fast.height, fast.width) == (full.height, full.width) == (9, 3)
@@ -140,10 +139,7 @@ def test_a_dimension_bounds_the_width_only_when_no_cell_lies_beyond_it(dimension
     bound (the dense-read limit is all it serves); a cell beyond it gives the width of the XML pass."""
     xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><dimension ref="{dimension}"/>'
            f'<sheetData><row r="1"><c r="{cell}"><v>1</v></c></row></sheetData></worksheet>')
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
-    fast, full = _both(package.check_package(buf.getvalue()), "xl/worksheets/sheet1.xml", "表")
+    fast, full = _both(_package(xml), "xl/worksheets/sheet1.xml", "表")
     assert fast is not None and fast.width == width >= full.width
 
 
@@ -156,10 +152,7 @@ def test_a_dimension_bounds_the_width_only_when_no_cell_lies_beyond_it(dimension
 def test_sheets_written_otherwise_go_to_the_xml_pass(xml):
     """Namespace prefixes, single-quoted or spaced attributes: the byte scan declines (None) and the
     XML pass finds the formula without a cached value."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("xl/worksheets/sheet1.xml", xml.encode("utf-8"))
-    zf = package.check_package(buf.getvalue())
+    zf = _package(xml)
     assert safety._scan_plain_sheet(package.member_bytes(zf, "xl/worksheets/sheet1.xml"), "表") is None
     full = safety.scan_sheet(zf, "xl/worksheets/sheet1.xml", "表")
     assert full.overlays == {(0, 0): UncachedFormula("=B1*2")}
