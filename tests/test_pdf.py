@@ -439,7 +439,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "samples"
 def printed_samples(tmp_path_factory) -> dict[str, Path]:
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) not installed")
-    books = [SAMPLES / "weihai-2024-final-accounts.xlsx", SAMPLES / "yantai-2024-budget.xlsx"]
+    books = [SAMPLES / "weihai-2024-final-accounts.xlsx", SAMPLES / "yantai-2024-budget.xlsx", SAMPLES / "yanbian-2024-budget.xlsx"]
     return {p.stem: p for p in _print_to_pdf(books, tmp_path_factory.mktemp("printed"))}
 
 
@@ -466,3 +466,43 @@ def test_a_part_column_whose_header_was_not_understood_makes_the_gap_unverifiabl
     assert bn213 and all(f.severity is Severity.UNVERIFIABLE for f in bn213)
     assert all("未能识别的栏目" in f.message and "政府性基金" in f.message for f in bn213)
     assert not [f for f in report.findings if f.severity is Severity.ERROR]
+
+
+def _glyphs(text: str, x: float, top: float = 100.0, size: float = 5.0) -> list[dict]:
+    """Characters as pdfplumber gives them: one full-width glyph after the other, no gap."""
+    return [{"text": ch, "x0": x + i * size, "x1": x + (i + 1) * size, "top": top, "bottom": top + size, "size": size,
+             "upright": True} for i, ch in enumerate(text)]
+
+
+def test_text_printed_across_a_column_rule_belongs_to_the_cell_it_starts_in():
+    """A spreadsheet prints a long cell text over the empty cells to its right, and over a neighbour's
+    own text when that is not empty (the glyphs interleave).  Following each run of glyphs gives each
+    cell its own text back; texts that merely sit in neighbouring cells stay where they are."""
+    from validators.reading.pdf.tables import _texts_by_band
+
+    xs = [0.0, 50.0, 100.0, 160.0]
+    boxes = [(xs[i], 90.0, xs[i + 1], 110.0) for i in range(3)]
+    band = [boxes]
+    ys = [90.0, 110.0]
+    over_empty = _glyphs("医疗服务与保障能力提升补助资金", 1.0)  # 75 pt long: crosses into cells 2 and 3
+    texts = _texts_by_band(band, ys, xs, over_empty)
+    assert texts == {boxes[0]: "医疗服务与保障能力提升补助资金"}
+    # over a neighbour's text: the runs interleave from x = 100 on
+    long_run = _glyphs("一二三四五六七八九十甲乙丙丁戊己庚辛壬癸", 52.0)  # cell 2 → into cell 3
+    own = [dict(c, x0=c["x0"] - 1.5, x1=c["x1"] - 1.5) for c in _glyphs("延边朝鲜族", 101.5)]
+    texts = _texts_by_band(band, ys, xs, long_run + own)
+    assert texts == {boxes[1]: "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸", boxes[2]: "延边朝鲜族"}
+    # neighbouring texts with the cells' padding between them: as before
+    apart = _glyphs("合计", 38.0) + _glyphs("基本支出", 51.0)
+    assert _texts_by_band(band, ys, xs, apart) == {boxes[0]: "合计", boxes[1]: "基本支出"}
+
+
+def test_a_project_name_printed_over_its_neighbours_keeps_the_project_hierarchy(printed_samples):
+    """延边's 项目支出表 names a 一级项目 too long for its column: LibreOffice prints it on across the empty
+    二级项目 cell, and the same name as a 二级项目 on over the 项目单位 text.  Read cell by cell, the first
+    looked like a 二级项目 and BN206 cried wolf; read by runs of text, the hierarchy is the workbook's."""
+    report = validate_file(printed_samples["yanbian-2024-budget"])
+    assert not [f for f in report.findings if f.code == "BN206" and f.severity is Severity.ERROR]
+    rows = {(str(r.key), r.label) for r in report.disclosure.table("项目支出表").rows}
+    name = "医疗服务与保障能力提升补助资金(医疗保障服务能力提升部分)"
+    assert {("一级项目", name), ("二级项目", name)} <= rows

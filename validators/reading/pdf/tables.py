@@ -140,8 +140,10 @@ def _column_edges(rows: list[list[Box | None]], bbox: Box, n_cols: int) -> list[
 
 
 def _texts_by_band(band: list[list[Box | None]], ys: list[float], xs: list[float], chars: list[dict[str, Any]]) -> dict[Box, str]:
-    """Each ruled cell's text: every character goes to the cell covering the band its centre falls in."""
+    """Each ruled cell's text: every character goes to the cell covering the band its centre falls in,
+    except a run of text that crosses a column rule (_overflowing): it belongs to the cell it starts in."""
     buckets: dict[Box, list[dict[str, Any]]] = {}
+    placed: list[tuple[int, int, Box, dict[str, Any]]] = []
     for c in chars:
         cy = (c["top"] + c["bottom"]) / 2
         cx = (c["x0"] + c["x1"]) / 2
@@ -150,8 +152,48 @@ def _texts_by_band(band: list[list[Box | None]], ys: list[float], xs: list[float
         if 0 <= ri < len(band) and 0 <= ci < len(band[ri]):
             box = band[ri][ci]
             if box is not None and box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
-                buckets.setdefault(box, []).append(c)
+                placed.append((ri, ci, box, c))
+    for box, c in _overflowing(placed):
+        buckets.setdefault(box, []).append(c)
     return {b: cell_text(cs) for b, cs in buckets.items()}
+
+
+_RUN_GAP = 0.1  # × font size: glyphs of one run of text lie this close (CJK: ~0.02); cell padding keeps texts apart
+
+
+def _overflowing(placed: list[tuple[int, int, Box, dict[str, Any]]]) -> list[tuple[Box, dict[str, Any]]]:
+    """(box, char) for every placed character, a run that crosses a column rule moved to its first cell.
+
+    A spreadsheet prints a cell's text that is too long for it across the empty cells to its right
+    (“医疗服务与保障能力提升补助资金(医 | 疗保障服务能力提升部分)”); when the cell to the right holds
+    text of its own, the two are printed on top of each other, their glyphs interleaved.  Both come
+    apart by following each run of glyphs: a glyph continues the run whose last glyph ends where it
+    begins.  Texts of two cells never touch (each cell has its padding), so nothing else moves."""
+    out: list[tuple[Box, dict[str, Any]]] = []
+    lines: dict[tuple[int, int], list[tuple[int, Box, dict[str, Any]]]] = {}
+    for ri, ci, box, c in placed:
+        if not c.get("upright", True) or not c["text"].strip():
+            out.append((box, c))
+            continue
+        size = float(c.get("size") or 10)
+        lines.setdefault((ri, round(c["top"] / max(size * 0.5, 0.5))), []).append((ci, box, c))
+    for line in lines.values():
+        line.sort(key=lambda t: t[2]["x0"])
+        runs: list[list[tuple[int, Box, dict[str, Any]]]] = []
+        for item in line:
+            c = item[2]
+            near = _RUN_GAP * float(c.get("size") or 10)
+            run = min((r for r in runs if abs(c["x0"] - r[-1][2]["x1"]) <= near),
+                      key=lambda r: abs(c["x0"] - r[-1][2]["x1"]), default=None)
+            if run is None:
+                runs.append([item])
+            else:
+                run.append(item)
+        for run in runs:
+            first = run[0][1]
+            crosses = any(ci != run[0][0] for ci, _, _ in run)
+            out.extend((first if crosses else box, c) for _, box, c in run)
+    return out
 
 
 # ---- the text above a table: title, unit, department ------------------------------------------------
