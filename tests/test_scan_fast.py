@@ -156,3 +156,18 @@ def test_sheets_written_otherwise_go_to_the_xml_pass(xml):
     assert safety._scan_plain_sheet(package.member_bytes(zf, "xl/worksheets/sheet1.xml"), "表") is None
     full = safety.scan_sheet(zf, "xl/worksheets/sheet1.xml", "表")
     assert full.overlays == {(0, 0): UncachedFormula("=B1*2")}
+
+
+def test_the_scan_says_which_sheets_hold_no_formula():
+    """A sheet whose bytes hold no formula tag is marked so (Grid.formulas); a finding on it then needs
+    no look for cached formula values (engine._note_cached_formulas)."""
+    from validators.reading import NO_FORMULAS, read_workbook
+    from validators.reading.grid import read_grids
+
+    assert safety._scan_plain_sheet(package.member_bytes(_sheet(CASES["cached"]), "xl/worksheets/sheet1.xml")).formulas
+    plain = _sheet('<c r="A1"><v>1</v></c><c r="B1" t="inlineStr"><is><t>合计</t></is></c>')
+    assert safety._scan_plain_sheet(package.member_bytes(plain, "xl/worksheets/sheet1.xml")).formulas is False
+    sample = SAMPLES[-1]
+    flags = {g.name: g.formulas for g in read_grids(sample)}
+    assert flags["校验"] is True and sum(not f for f in flags.values()) >= 5
+    assert read_workbook(sample).cache[NO_FORMULAS] == {n for n, f in flags.items() if not f}

@@ -96,7 +96,11 @@ def _note_cached_formulas(report: Report, path: Path) -> None:
     from .package import UnsafeWorkbook
     from .reading.formulas import formula_notes
 
+    from .reading import NO_FORMULAS
+
     sheets = {c.sheet for f in report.findings for c in f.all_cells}
+    if report.disclosure is not None:
+        sheets -= report.disclosure.cache.get(NO_FORMULAS, frozenset())
     if not sheets:
         return
     try:

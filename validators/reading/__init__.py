@@ -17,6 +17,7 @@ __all__ = ["Grid", "ReadError", "read_grids", "read_workbook", "disclosure_from_
 NARRATIVE_TITLES = {"情况说明", "部门预算情况说明", "部门决算情况说明", "预算情况说明", "决算情况说明", "情况和重要事项说明"}
 _COVER_KEYS = {"部门名称": "department", "部门": "department", "单位名称": "department", "年度": "year", "公开类型": "kind", "金额单位": "unit"}
 RESULTS_SHEET = re.compile(r"^校验结果\d*$")
+NO_FORMULAS = "sheets_without_formulas"  # Disclosure.cache key
 _DEPT = re.compile(r"^部门(?:\(单位\))?[:：](.+)$")
 
 
@@ -55,6 +56,8 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
             last = table
         _read_cover(grid, disclosure)
         _read_narrative(grid, disclosure, narrative_start)
+    # sheets the scan saw no formula in: no finding on them quotes a cached formula value (engine.py)
+    disclosure.cache[NO_FORMULAS] = frozenset(g.name for g in grids if not g.formulas)
     profile = schemas.detect_profile(set(disclosure.tables), {t.title for t in disclosure.all_tables()})
     if profile:
         disclosure.format = profile

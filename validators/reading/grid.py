@@ -69,6 +69,7 @@ class Grid:
     rows: list[list[Any]]
     hidden: bool = False
     hidden_rows: frozenset[int] = frozenset()  # 0-based rows hidden in the sheet (row height 0 / hidden="1")
+    formulas: bool = True  # may hold formula cells (False: the sheet scan found none)
 
     def cell(self, r: int, c: int) -> Any:
         if 0 <= r < len(self.rows):
@@ -241,7 +242,8 @@ def _read_checked(data: bytes, limits: safety.Limits, skip_check_sheet: bool = F
             else:
                 rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
                 _overlay(rows, scan.overlays)
-            grids.append(Grid(meta.name, rows, hidden=hidden, hidden_rows=frozenset(scan.hidden_rows)))
+            grids.append(Grid(meta.name, rows, hidden=hidden, hidden_rows=frozenset(scan.hidden_rows),
+                              formulas=scan.formulas))
     except ReadError:
         raise
     except safety.UnsafeWorkbook:

@@ -164,6 +164,7 @@ class SheetScan:
     overlays: dict[tuple[int, int], Any] = field(default_factory=dict)  # sentinels for formula cells
     cells: dict[int, dict[int, Any]] | None = None  # values, only when asked (sparse read)
     hidden_rows: set[int] = field(default_factory=set)  # 0-based rows marked hidden="1"
+    formulas: bool = True  # the sheet may hold formula cells (False: the byte scan found no <f> at all)
 
     @property
     def dense_cells(self) -> int:
@@ -401,6 +402,7 @@ def _simple_formula_cells(data: bytes, out: SheetScan) -> _Decided | None:
     marks = len(_FORMULA_TAG.findall(data))
     done = _Decided()
     if not marks:
+        out.formulas = False
         return done
     bulk = _bulk_formula_cells(data, marks)
     if bulk is not None:  # every formula cell decided at once; no error cell among them
