@@ -183,13 +183,49 @@ def _sheets_renamed(wb):
         ws.title = f"Sheet{i}"
 
 
+def _total_row_last(wb):
+    """The 合计 row under the data rows instead of above them."""
+    for ws in _tables(wb):
+        rows = [[c.value for c in row] for row in ws.iter_rows()]
+        top = next((i for i, r in enumerate(rows) if any(isinstance(v, str) and v.strip() == "合计" for v in r[:4])
+                    and any(isinstance(v, (int, float)) for v in r)), None)
+        last = max((i for i, r in enumerate(rows) if any(v not in (None, "") for v in r)), default=-1)
+        if top is None or last <= top or any(isinstance(r[0], str) and r[0].startswith("注") for r in rows[top:]):
+            continue
+        for m in list(ws.merged_cells.ranges):
+            if m.max_row > top:
+                ws.unmerge_cells(str(m))
+        for i, row in enumerate(rows[top + 1:last + 1] + [rows[top]]):
+            for j, v in enumerate(row):
+                ws.cell(top + 1 + i, j + 1).value = v
+
+
+def _stacked_on_one_sheet(wb):
+    """Every table on one sheet, one under the other, as some offices send them."""
+    one = wb.create_sheet("公开表", 1)
+    top = 1
+    for ws in _tables(wb):
+        if ws is one:
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    one.cell(top + c.row - 1, c.column, c.value)
+        for m in ws.merged_cells.ranges:
+            one.merge_cells(start_row=m.min_row + top - 1, start_column=m.min_col, end_row=m.max_row + top - 1,
+                            end_column=m.max_col)
+        top += ws.max_row + 2
+        del wb[ws.title]
+
+
 @pytest.mark.parametrize("sample", ["weihai-2024-final-accounts", "zibo-2024-budget"])
 @pytest.mark.parametrize("layout", [_pad_short_texts, _insert_blank_column, _blank_row_under_title, _title_in_b1,
-                                    _sheets_renamed], ids=lambda f: f.__name__.strip("_"))
+                                    _sheets_renamed, _total_row_last, _stacked_on_one_sheet],
+                         ids=lambda f: f.__name__.strip("_"))
 def test_the_same_tables_laid_out_differently_give_the_same_findings(sample, layout, tmp_path):
     """Layouts met in books made by hand: “栏  次”, “合  计”, “项  目” padded with spaces, a blank column
-    or row, the title in B1, sheets named Sheet1…  The findings are those of the sample (by code and
-    severity; the cells move with the layout)."""
+    or row, the title in B1, sheets named Sheet1…, the 合计 row last, every table on one sheet.  The
+    findings are those of the sample (by code and severity; the cells move with the layout)."""
     from collections import Counter
 
     def kinds(path):
