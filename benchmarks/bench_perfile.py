@@ -130,18 +130,21 @@ def _narrative(dest: Path, megabytes: float = 2.0) -> None:
     wb.save(dest)
 
 
+def _made(path: Path, make) -> Path:
+    """``path``, made by ``make(path)`` unless it is newer than the base sample and this script; written
+    under another name and renamed, whole or not at all (several benches may share the folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.stat().st_mtime < max(BASE.stat().st_mtime, Path(__file__).stat().st_mtime):
+        part = path.with_name(f".{path.stem}.{os.getpid()}.xlsx")
+        make(part)
+        os.replace(part, path)
+    return path
+
+
 def large_workbooks(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    made = []
-    for name, make in (("function-5000-rows.xlsx", _function_table), ("twenty-departments.xlsx", _twenty_departments),
-                       ("narrative-2mb.xlsx", _narrative)):
-        path = folder / name
-        if not path.exists() or path.stat().st_mtime < max(BASE.stat().st_mtime, Path(__file__).stat().st_mtime):
-            part = path.with_name(f".{path.stem}.{os.getpid()}.xlsx")  # whole or not at all: several benches may share the folder
-            make(part)
-            os.replace(part, path)
-        made.append(path)
-    return made
+    return [_made(folder / name, make) for name, make in (("function-5000-rows.xlsx", _function_table),
+                                                          ("twenty-departments.xlsx", _twenty_departments),
+                                                          ("narrative-2mb.xlsx", _narrative))]
 
 
 SIZES = (1000, 2000, 4000, 8000)  # rows added to each 功能科目 table (the generator's limit is 8,800)
@@ -149,15 +152,8 @@ SIZES = (1000, 2000, 4000, 8000)  # rows added to each 功能科目 table (the g
 
 def scaled_workbooks(folder: Path) -> list[tuple[int, Path]]:
     """The 5,000-row book's recipe at several sizes: CPU should grow linearly with the rows."""
-    out = []
-    for rows in SIZES:
-        path = folder / f"function-{rows}-rows.xlsx"
-        if not path.exists() or path.stat().st_mtime < max(BASE.stat().st_mtime, Path(__file__).stat().st_mtime):
-            part = path.with_name(f".{path.stem}.{os.getpid()}.xlsx")
-            _function_table(part, rows)
-            os.replace(part, path)
-        out.append((rows, path))
-    return out
+    return [(rows, _made(folder / f"function-{rows}-rows.xlsx", lambda dest, rows=rows: _function_table(dest, rows)))
+            for rows in SIZES]
 
 
 def _validate(path: Path) -> None:

@@ -94,9 +94,8 @@ def _note_cached_formulas(report: Report, path: Path) -> None:
     import zipfile
 
     from .package import UnsafeWorkbook
-    from .reading.formulas import formula_notes
-
     from .reading import NO_FORMULAS
+    from .reading.formulas import formula_notes
 
     sheets = {c.sheet for f in report.findings for c in f.all_cells}
     if report.disclosure is not None:

@@ -245,7 +245,7 @@ _CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
 _CELL_COLUMN_FIRST = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s>]")
 _COLON_F, _COLON_FC, _QUOTED, _SPACED_T = (re.compile(x) for x in (rb":f", rb":[cf]", rb"='", rb"t ="))
-_ROW_TAG, _CELL_TAG, _FORMULA_TAG = (re.compile(x) for x in (rb"<row(?![A-Za-z])", rb"<c[ >]", rb"<f[ \t\r\n>/]"))
+_ROW_TAG, _FORMULA_TAG = re.compile(rb"<row(?![A-Za-z])"), re.compile(rb"<f[ \t\r\n>/]")
 # row numbers written r= first, b"" for a row tag written otherwise (<rowBreaks> is no row); a cell tag
 # _CELL_COLUMN_FIRST would not match
 _ROW_TAGS = re.compile(rb'<row(?: r="(\d+)"|(?![A-Za-z]))')
@@ -297,7 +297,7 @@ def _scan_plain_sheet(data: bytes, sheet: str = "", limits: Limits = LIMITS) -> 
         columns = set(_CELL_COLUMN_FIRST.findall(data))
     else:
         cell_columns = _CELL_COLUMN.findall(data)
-        if len(cell_columns) != data.count(b"<c ") + data.count(b"<c>"):  # what _CELL_TAG finds
+        if len(cell_columns) != data.count(b"<c ") + data.count(b"<c>"):  # every cell start tag
             return None  # cells without r= (or written oddly): the full pass handles them
         columns = set(cell_columns)
     width = 0

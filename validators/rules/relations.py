@@ -489,8 +489,7 @@ def _row_sum(ctx: "Context", rel: "Relation") -> Iterator[Finding]:
                 continue
             # a part the table does not show, beside a column whose header was not understood: that column
             # may be the part (a header garbled in conversion), so parts falling short are 无法校验
-            unread = [c.header for c in t.columns if c.role is None and (c.group == group or not group)
-                      and str(c.header or "").strip()] if len(present) < len(names) else []
+            unread = [c.header for c in t.unread_columns if c.group == group or not group] if len(present) < len(names) else []
             note = (f"（表中有未能识别的栏目“{unread[0]}”，可能就是缺少的"
                     f"“{'、'.join(column_name(n) for n in names if n not in present)}”栏，无法确认这一差额）") if unread else MISSING_ROWS
             # without a recorder, only the rows whose sum does not hold exactly go to judge
