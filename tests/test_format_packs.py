@@ -239,6 +239,36 @@ def test_extends_may_leave_out_inherited_instances_by_code_or_id(tmp_path):
             load_format(folder)
 
 
+def test_a_pack_that_is_not_valid_toml_is_refused_in_chinese(tmp_path, monkeypatch, capsys):
+    """A pack file that is not TOML, or not UTF-8, is a FormatError naming the file; validate reports the
+    book 未能校验 with it and exits 2 (no traceback)."""
+    import shutil
+
+    from validators.rules.relations import register_codes
+    from validators.schemas.formats import FormatError, clear_caches, load_format
+
+    folder = tmp_path / "county-budget"
+    shutil.copytree(COUNTY / "county-budget", folder)
+    for name, bad in [("format.toml", b'id = "county\n'), ("relations.toml", "说明 = 1".encode("gbk")),
+                      ("codes.toml", b"[XX901\n")]:
+        good = (folder / name).read_bytes()
+        (folder / name).write_bytes(bad)
+        with pytest.raises(FormatError, match=f"{name} 不是有效的 TOML"):
+            load_format(folder) if name != "codes.toml" else register_codes(folder / name)
+        (folder / name).write_bytes(good)
+    (folder / "format.toml").write_bytes(b'id = "county\n')
+    monkeypatch.setenv("CZCHECK_FORMATS", str(tmp_path))
+    clear_caches()
+    try:
+        code = cli.main(["validate", str(Path(__file__).parents[1] / "workbooks" / "samples" / "zibo-2024-budget.xlsx")])
+    finally:
+        monkeypatch.delenv("CZCHECK_FORMATS")
+        clear_caches()
+    assert code == cli.EXIT_CANNOT_RUN
+    out = capsys.readouterr().out
+    assert "未能校验" in out and "format.toml 不是有效的 TOML" in out
+
+
 def test_jilin_declares_only_relations_its_layout_can_evaluate(tmp_path):
     """Every relation instance of the 吉林 pack (its own and those it keeps of the 山东 pack) is evaluated on
     the real 吉林 sample or the consistent built book: `czcheck formats` counts no relation that cannot apply."""

@@ -30,6 +30,33 @@ def test_validating_a_workbook_loads_no_pdf_reader_and_no_unused_renderer(tmp_pa
     assert (tmp_path / "out.txt").stat().st_size > 0  # the report was written
 
 
+def test_a_kept_run_parses_no_toml_and_defers_inspect_until_it_is_read(tmp_path):
+    """Once the command has run (TOML and regular expressions kept), a workbook run imports neither tomllib
+    nor inspect (dataclasses imports it for classes without a docstring); reading from inspect then
+    imports the real module, and what dataclasses and the rules take from it is the real thing."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+    run = [sys.executable, "-m", "validators", "validate", str(SAMPLE), "-o", str(tmp_path / "a.txt")]
+    assert subprocess.run(run, capture_output=True, cwd=ROOT, env=env, timeout=120).returncode in (0, 1)  # 1: it has 错误
+    code = (
+        "import sys\n"
+        "from validators.cli import main\n"
+        f"main(['validate', {str(SAMPLE)!r}, '-o', {str(tmp_path / 'b.txt')!r}])\n"
+        "print('tomllib' in sys.modules, type(sys.modules['inspect']).__name__)\n"
+        "import dataclasses, inspect\n"
+        "@dataclasses.dataclass\n"
+        "class Undocumented:\n"
+        "    x: int\n"
+        "from inspect import cleandoc\n"
+        "from validators.rules import get_rule\n"
+        "print(Undocumented.__doc__, type(sys.modules['inspect']).__name__, inspect.signature is sys.modules['inspect'].signature,\n"
+        "      cleandoc is sys.modules['inspect'].cleandoc, bool(get_rule('BN201').doc))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert out.stdout.splitlines()[-2:] == ["False _OnFirstUse", "Undocumented(x: int) module True True True"], out.stdout + out.stderr
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == (tmp_path / "b.txt").read_text(encoding="utf-8")
+
+
 def test_toml_is_kept_and_used_while_the_file_is_unchanged(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "cache"))
     monkeypatch.setattr(sys, "dont_write_bytecode", False)

@@ -1103,16 +1103,13 @@ class Recorder:
 def register_codes(path: Path) -> list[str]:
     """One Rule per code documented in a codes.toml (the package's, or a format pack's own); it runs
     the instances the disclosure's format declares.  Codes already registered are left alone."""
-    import tomllib
-
     from ..schemas.formats import FormatError
+    from ..tomlcache import load  # parsed once, kept beside the file like a .pyc (tomllib only when not)
     from . import DOC_PARTS, RULES, Rule, add_rule
 
     try:
-        from ..tomlcache import load  # parsed once, kept beside the file like a .pyc
-
         codes = load(path)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError, or bad UTF-8 (UnicodeDecodeError)
         raise FormatError(f"规则说明文件 {path} 不是有效的 TOML：{exc}") from exc
     by_value = {s.value: s for s in Severity}
     added = []

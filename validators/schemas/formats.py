@@ -15,7 +15,6 @@ those two TOML files is checked end to end; nothing in Python names a format.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -107,11 +106,11 @@ Profile = Format  # the name used before format packs
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        from ..tomlcache import load  # parsed once, kept beside the file like a .pyc
+    from ..tomlcache import load  # parsed once, kept beside the file like a .pyc (tomllib only when not)
 
+    try:
         return load(path)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError, or bad UTF-8 (UnicodeDecodeError)
         raise FormatError(f"格式文件 {path} 不是有效的 TOML：{exc}") from exc
 
 
