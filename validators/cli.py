@@ -592,10 +592,10 @@ def _release_collector() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        _hold_collector()  # first: importing recache may compile its source (a collection walked it)
     from .recache import install
 
-    if argv is None:
-        _hold_collector()
     install()  # the command's regular expressions compiled once, kept like .pyc files (recache.py)
     for stream in (sys.stdout, sys.stderr):
         try:

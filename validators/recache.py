@@ -16,9 +16,11 @@ The same file keeps the compiled code of the methods ``dataclasses`` generates (
 ``dataclasses._create_fn`` is wrapped to build the same text, look its code object up by that text,
 and exec it as the original does (tests/test_startup.py compares the functions both build).
 
-``install()`` also leaves ``inspect`` unimported until something reads from it (``_defer``): dataclasses
-imports it, with ast, dis and tokenize, only to print a signature as the docstring of a class that has
-none, and every class of ours has one.  This part works under PYTHONDONTWRITEBYTECODE too.
+``install()`` also leaves three modules unimported until something reads from them (``_defer``):
+``inspect``, which dataclasses imports (with ast, dis and tokenize) only to print a signature as the
+docstring of a class that has none, and every class of ours has one; ``bz2`` and ``lzma``, which
+zipfile imports for members compressed in ways a workbook never uses.  This part works under
+PYTHONDONTWRITEBYTECODE too.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def _cache_file() -> Path:
 def install() -> bool:
     """Wrap re's compiler with the kept compiled forms; True when installed."""
     global _path
-    _defer("inspect")
+    for name in ("inspect", "bz2", "lzma"):
+        _defer(name)
     if _path is not None:
         return True
     if sys.version_info[:2] not in CHECKED_ON or sys.dont_write_bytecode:
@@ -127,9 +130,7 @@ class _OnFirstUse(types.ModuleType):
 
 
 def _defer(name: str) -> None:
-    """Import ``name`` only when something reads from it.  ``dataclasses`` imports ``inspect`` (with ast,
-    dis and tokenize: a third of this package's own start-up) for one use, the signature it prints as
-    the docstring of a class that has none; every class of ours has one."""
+    """Import ``name`` only when something reads from it (an ``import name`` alone does not)."""
     if name in sys.modules:
         return
     stand_in = _OnFirstUse(name)

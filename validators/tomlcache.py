@@ -32,30 +32,34 @@ def _cache_path(path: Path) -> Path:
 def load(path: str | Path) -> dict[str, Any]:
     """The parsed TOML of ``path`` (a fresh object on every call)."""
     path = Path(path)
-    with open(path, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        stamp = (st.st_size, st.st_mtime_ns)
-        cache: Path | None = None
+    stamp = _stamp(os.stat(path))  # a missing file raises here, as open() would
+    cache: Path | None = None
+    try:
+        cache = _cache_path(path)
+        with open(cache, "rb") as fh:
+            kept = fh.read()
+    except (OSError, ValueError, NotImplementedError):  # not kept yet (or no cache tag): parse
         kept = b""
+    if kept.startswith(_MAGIC):
         try:
-            cache = _cache_path(path)
-            kept = cache.read_bytes()
-        except (OSError, ValueError, NotImplementedError):  # not kept yet (or no cache tag): parse
-            pass
-        if kept.startswith(_MAGIC):
-            try:
-                size, mtime, data = marshal.loads(kept[len(_MAGIC):])
-                if (size, mtime) == stamp and isinstance(data, dict):
-                    return data
-            except (ValueError, EOFError, TypeError):
-                pass  # damaged: parse again and rewrite
-        import tomllib
+            size, mtime, data = marshal.loads(memoryview(kept)[len(_MAGIC):])
+            if (size, mtime) == stamp and isinstance(data, dict):
+                return data
+        except (ValueError, EOFError, TypeError):
+            pass  # damaged: parse again and rewrite
+    import tomllib
 
+    with open(path, "rb") as fh:
+        stamp = _stamp(os.fstat(fh.fileno()))  # what is read is what the stamp describes
         raw = fh.read()
     data = tomllib.loads(raw.decode("utf-8"))  # as tomllib.load: bad UTF-8 raises UnicodeDecodeError
     if cache is not None and not sys.dont_write_bytecode:
         _keep(cache, stamp, data)
     return data
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int]:
+    return st.st_size, st.st_mtime_ns
 
 
 def _keep(cache: Path, stamp: tuple[int, int], data: dict[str, Any]) -> None:

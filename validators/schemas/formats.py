@@ -105,13 +105,21 @@ class Format:
 Profile = Format  # the name used before format packs
 
 
+_read_now: dict[Path, dict[str, Any]] | None = None  # while formats() loads the packs: each file read once
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     from ..tomlcache import load  # parsed once, kept beside the file like a .pyc (tomllib only when not)
 
+    if _read_now is not None and path in _read_now:
+        return _read_now[path]  # a pack's relations.toml read again for each pack that extends it
     try:
-        return load(path)
+        data = load(path)
     except ValueError as exc:  # tomllib.TOMLDecodeError, or bad UTF-8 (UnicodeDecodeError)
         raise FormatError(f"格式文件 {path} 不是有效的 TOML：{exc}") from exc
+    if _read_now is not None:
+        _read_now[path] = data
+    return data
 
 
 def _unknown(keys, allowed: set[str], where: Path) -> None:
@@ -257,10 +265,15 @@ def _format_folders() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def formats() -> dict[str, Format]:
+    global _read_now
     result: dict[str, Format] = {}
-    for folder in _format_folders():
-        fmt = load_format(folder)
-        result[fmt.id] = fmt  # a later folder may replace a built-in format of the same id
+    _read_now = {}
+    try:
+        for folder in _format_folders():
+            fmt = load_format(folder)
+            result[fmt.id] = fmt  # a later folder may replace a built-in format of the same id
+    finally:
+        _read_now = None
     return result
 
 
