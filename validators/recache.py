@@ -15,12 +15,6 @@ The same file keeps the compiled code of the methods ``dataclasses`` generates (
 ``__repr__``, ``__eq__``, …: about 160 small functions compiled from source text at every start).
 ``dataclasses._create_fn`` is wrapped to build the same text, look its code object up by that text,
 and exec it as the original does (tests/test_startup.py compares the functions both build).
-
-``install()`` also leaves three modules unimported until something reads from them (``_defer``):
-``inspect``, which dataclasses imports (with ast, dis and tokenize) only to print a signature as the
-docstring of a class that has none, and every class of ours has one; ``bz2`` and ``lzma``, which
-zipfile imports for members compressed in ways a workbook never uses.  This part works under
-PYTHONDONTWRITEBYTECODE too.
 """
 
 from __future__ import annotations
@@ -28,8 +22,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import types
-from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +47,6 @@ def _cache_file() -> Path:
 def install() -> bool:
     """Wrap re's compiler with the kept compiled forms; True when installed."""
     global _path
-    for name in ("inspect", "bz2", "lzma"):
-        _defer(name)
     if _path is not None:
         return True
     if sys.version_info[:2] not in CHECKED_ON or sys.dont_write_bytecode:
@@ -109,33 +99,6 @@ def install() -> bool:
 
     atexit.register(save)
     return True
-
-
-class _OnFirstUse(types.ModuleType):
-    """Stands in sys.modules for a module that is imported but seldom used: the real module is imported
-    when an attribute is first read, and the stand-in hands every later read on to it."""
-
-    def __getattr__(self, name: str) -> Any:
-        real = sys.modules.get(self.__name__)
-        if real is self:
-            sys.modules.pop(self.__name__, None)
-            import importlib
-
-            try:
-                real = importlib.import_module(self.__name__)
-            except BaseException:
-                sys.modules[self.__name__] = self
-                raise
-        return getattr(real, name)
-
-
-def _defer(name: str) -> None:
-    """Import ``name`` only when something reads from it (an ``import name`` alone does not)."""
-    if name in sys.modules:
-        return
-    stand_in = _OnFirstUse(name)
-    stand_in.__spec__ = ModuleSpec(name, None)  # what ``import name`` reads from a module it finds
-    sys.modules[name] = stand_in
 
 
 def _install_dataclasses() -> None:
