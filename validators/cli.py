@@ -235,7 +235,7 @@ def cmd_validate(args) -> int:
     for problem in problems:
         print(f"czcheck：{_terminal(problem)}", file=sys.stderr)
     if not files:
-        print("czcheck：没有可校验的工作簿或 PDF（.xlsx/.xlsm/.pdf）", file=sys.stderr)
+        print("czcheck：没有可校验的工作簿或 PDF（.xlsx/.xlsm/.xls/.pdf）", file=sys.stderr)
         return EXIT_CANNOT_RUN
     after = None
     if args.in_place and args.out:

@@ -15,9 +15,9 @@ from .schemas.formats import FormatError
 from .rules import run_rules
 from .status import file_status
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}  # .xls: read, never written (reading/grid._read_xls)
 PDF_SUFFIXES = {".pdf"}
-REFUSED_SUFFIXES = {".xls", ".ods", ".et", ".csv"}
+REFUSED_SUFFIXES = {".ods", ".et", ".csv"}
 
 
 def validate_file(path: str | Path) -> Report:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
-_DOC_SUFFIXES = (".xlsx", ".xlsm", ".pdf")
+_DOC_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".pdf")
 ARCHIVE_HELP = "档案库位置：文件路径或数据库地址（如 postgresql+psycopg://用户@主机/库）；不写则用默认位置（用户数据文件夹下 czcheck/archive.sqlite3）"
 
 

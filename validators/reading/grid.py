@@ -109,6 +109,25 @@ def _ole_kind(head: bytes) -> str:
     return "ole"
 
 
+def _ole_check(path: Path, data: bytes, whole: bool) -> None:
+    """Refuse a Compound File that is not an .xls workbook (with ``whole``, ``data`` is the whole file)."""
+    kind = _ole_kind(data)
+    if kind == "encrypted":
+        raise ReadError(
+            "工作簿设置了打开密码（已加密），czcheck 无法读取。请在 Excel 或 WPS 中取消密码"
+            "（文件→信息→保护工作簿→用密码进行加密，清空密码）后另存为 .xlsx 再校验"
+        )
+    if kind == "xls" or not whole:
+        return
+    if path.suffix.lower() == ".xls":
+        raise ReadError(
+            "文件扩展名为 .xls，但内容不是完整的 Excel 97-2003 工作簿（可能已损坏）。"
+            "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再校验"
+        )
+    raise ReadError("文件是 Office 97-2003 格式的复合文档，但不是 Excel 工作簿（或已加密），无法读取。"
+                    "请确认选对了文件；工作簿请取消密码后另存为 .xlsx 再校验")
+
+
 def _looks_like_text(head: bytes) -> bool:
     for enc in ("utf-8", "gb18030"):
         try:
@@ -120,7 +139,7 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def check_container(path: Path, limits: safety.Limits | None = None) -> None:
-    """Refuse what is not an Office Open XML workbook, with a Chinese message."""
+    """Refuse what is not a workbook czcheck reads (.xlsx/.xlsm, .xls), with a Chinese message."""
     from . import safety
 
     limits = limits or safety.LIMITS
@@ -144,19 +163,12 @@ def check_container(path: Path, limits: safety.Limits | None = None) -> None:
 
 
 def _check_head(path: Path, head: bytes) -> None:
+    """Refuse by the first bytes what is not a workbook.  A Compound File (OLE) is refused only when the
+    names seen already say it is encrypted: whether it holds an .xls workbook is decided on the whole
+    file (_ole_check), as its directory may be anywhere in it."""
     if head.startswith(_OLE_MAGIC[:4]):
-        kind = _ole_kind(head)
-        if kind == "encrypted":
-            raise ReadError(
-                "工作簿设置了打开密码（已加密），czcheck 无法读取。请在 Excel 或 WPS 中取消密码"
-                "（文件→信息→保护工作簿→用密码进行加密，清空密码）后另存为 .xlsx 再校验"
-            )
-        if kind == "xls" or path.suffix.lower() == ".xls":
-            raise ReadError(
-                "这是旧版 Excel 97-2003 工作簿（.xls），czcheck 只能读取 .xlsx/.xlsm。"
-                "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再校验"
-            )
-        raise ReadError("工作簿已加密（设置了打开密码）或为旧版 .xls 格式，无法读取。请取消密码后另存为 .xlsx 再校验")
+        _ole_check(path, head, whole=False)
+        return
     if not head.startswith(b"PK"):
         if _looks_like_text(head[:4096]):
             raise ReadError(
@@ -192,6 +204,9 @@ def read_grids(path: str | Path, limits: safety.Limits | None = None, skip_check
     except safety.UnsafeWorkbook as exc:
         raise ReadError(str(exc)) from exc
     _check_head(path, data[: 64 * 1024])
+    if data.startswith(_OLE_MAGIC[:4]):
+        _ole_check(path, data, whole=True)
+        return _read_xls(data, limits)
     try:
         return _read_checked(data, limits, skip_check_sheet)
     except safety.UnsafeWorkbook as exc:
@@ -253,6 +268,81 @@ def _read_checked(data: bytes, limits: safety.Limits, skip_check_sheet: bool = F
     finally:
         wb.close()
     return sorted(grids, key=lambda g: g.hidden)
+
+
+def _read_xls(data: bytes, limits: safety.Limits) -> list[Grid]:
+    """An Excel 97-2003 workbook (.xls, BIFF8, as _ole_check recognised it).  The values come from
+    python-calamine, as for .xlsx (the same file saved both ways gives the same grids); formula errors
+    and hidden rows from xlrd, because calamine returns an error cell as an empty string and knows no
+    hidden rows.  There is no zip or XML to guard: the file size limit holds, and a sheet whose used
+    range exceeds the dense-cell limit is refused.  Formula texts are not read (cached values are what
+    the file holds, as Excel saved them)."""
+    import io
+
+    import xlrd
+    from python_calamine import CalamineWorkbook
+
+    from . import safety
+
+    advice = "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再校验"
+    deadline = safety.Deadline(limits.max_seconds)
+    try:
+        marks = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+        wb = CalamineWorkbook.from_filelike(BytesIO(data))
+    except BaseException as exc:  # noqa: BLE001 - both readers raise their own error types
+        if not _reader_failed(exc):
+            raise
+        if "encrypt" in str(exc).lower() or "password" in str(exc).lower() or type(exc).__name__ == "PasswordError":
+            raise ReadError("工作簿设置了打开密码（已加密），czcheck 无法读取。请在 Excel 或 WPS 中取消密码后另存再校验") from exc
+        raise ReadError(f"无法读取该 Excel 97-2003 工作簿（.xls）：文件可能已损坏（{_why(exc)}）。{advice}") from exc
+    grids = []
+    try:
+        for meta in wb.sheets_metadata:
+            if "WorkSheet" not in str(meta.typ):
+                continue
+            deadline.check()
+            hidden = getattr(meta.visible, "name", str(meta.visible)).rsplit(".", 1)[-1] != "Visible"
+            sheet = wb.get_sheet_by_name(meta.name)
+            if sheet.height * sheet.width > limits.max_dense_cells:
+                raise ReadError(f"工作表“{meta.name}”的使用范围过大（{sheet.height:,} 行 × {sheet.width:,} 列），"
+                                f"超出 czcheck 的读取上限。请删除与公开表无关的内容后{advice}")
+            rows = sheet.to_python(skip_empty_area=False)
+            errors, hidden_rows = _xls_marks(marks.sheet_by_name(meta.name))
+            _overlay(rows, errors)
+            grids.append(Grid(meta.name, rows, hidden=hidden, hidden_rows=hidden_rows))
+    except (ReadError, safety.UnsafeWorkbook):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - calamine and xlrd raise their own, undocumented error types
+        if not _reader_failed(exc):
+            raise
+        raise ReadError(f"读取 Excel 97-2003 工作簿（.xls）的工作表时出错：文件可能已损坏（{_why(exc)}）。{advice}") from exc
+    finally:
+        wb.close()
+        marks.release_resources()
+    return sorted(grids, key=lambda g: g.hidden)
+
+
+def _reader_failed(exc: BaseException) -> bool:
+    """An exception a reader raised over bad bytes: its own types, or a Rust panic (pyo3 raises it as a
+    BaseException); not an interrupt or exit."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _xls_marks(sheet: Any) -> tuple[dict[tuple[int, int], Any], frozenset[int]]:
+    """An xlrd sheet's formula errors (as the sentinels the .xlsx reader puts in) and hidden rows."""
+    import xlrd
+
+    from ..amounts import FormulaError
+
+    errors = {}
+    for r in range(sheet.nrows):
+        types = sheet.row_types(r)
+        if xlrd.XL_CELL_ERROR in types:
+            for c, t in enumerate(types):
+                if t == xlrd.XL_CELL_ERROR:
+                    errors[(r, c)] = FormulaError(xlrd.error_text_from_code.get(sheet.cell_value(r, c), "#VALUE!"))
+    hidden = frozenset(r for r, info in sheet.rowinfo_map.items() if info.hidden)
+    return errors, hidden
 
 
 def _why(exc: BaseException) -> str:
