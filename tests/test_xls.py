@@ -86,3 +86,17 @@ def test_an_xls_sheet_beyond_the_dense_limit_is_refused():
 
     with pytest.raises(ReadError, match="使用范围过大"):
         read_grids(DATA / "weihai-2024-final-accounts.xls", limits=Limits(max_dense_cells=100))
+
+
+def test_other_compound_files_are_told_apart(tmp_path):
+    """An Office 97-2003 file that is not a workbook (no Workbook stream; here the .xls's directory names
+    blanked) is refused as such, and as a WPS 表格 file under .et; the same bytes renamed .xlsx are read as .xls."""
+    data = (DATA / "weihai-2024-final-accounts.xls").read_bytes()
+    blank = data.replace("Workbook".encode("utf-16-le"), "Xorkbook".encode("utf-16-le")).replace(
+        "Book".encode("utf-16-le"), "Xook".encode("utf-16-le"))
+    for name, phrase in [("a.doc", "不是 Excel 工作簿"), ("a.et", "WPS 表格文件（.et）"), ("a.xls", "另存为")]:
+        (tmp_path / name).write_bytes(blank)
+        report = validate_file(tmp_path / name)
+        assert report.error and phrase in report.error, (name, report.error)
+    (tmp_path / "renamed.xlsx").write_bytes(data)
+    assert validate_file(tmp_path / "renamed.xlsx").findings

@@ -124,6 +124,8 @@ def _ole_check(path: Path, data: bytes, whole: bool) -> None:
             "文件扩展名为 .xls，但内容不是完整的 Excel 97-2003 工作簿（可能已损坏）。"
             "请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）再校验"
         )
+    if path.suffix.lower() == ".et":
+        raise ReadError("这是 WPS 表格文件（.et），czcheck 无法直接读取。请在 WPS 中“另存为”Excel 工作簿（*.xlsx）再校验")
     raise ReadError("文件是 Office 97-2003 格式的复合文档，但不是 Excel 工作簿（或已加密），无法读取。"
                     "请确认选对了文件；工作簿请取消密码后另存为 .xlsx 再校验")
 
