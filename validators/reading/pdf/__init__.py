@@ -18,7 +18,7 @@ from .document import open_pdf
 from .lines import Line, group_lines
 from .tables import (
     Box, LogicalTable, PageTable, caption, emit_header, inner_caption, header_paths, merge_code_columns, normalise_paths,
-    page_tables, split_header, body_rows, to_grid,
+    page_tables, split_header, body_rows, to_grid, line_in_header,
 )
 
 __all__ = ["PdfRead", "is_pdf", "read_pdf", "read_pdf_disclosure", "NARRATIVE_SHEET", "COVER_SHEET"]
@@ -118,7 +118,8 @@ def _read(pdf: Any, source: str) -> PdfRead:
                 tables.append(_start_table(pt, cap))
             elif (inner := inner_caption(pt)) is not None:  # the title printed in the table's first row
                 tables.append(_start_table(inner[1], inner[0]))
-            elif tables and not _has_body_text(above) and tables[-1].pages[-1] == page_no - 1 and prev_bottom == 0.0:
+            elif (tables and not _has_body_text(above) and tables[-1].pages[-1] == page_no - 1 and prev_bottom == 0.0
+                  and _may_continue(tables[-1], pt)):
                 used.update(id(ln) for ln in above)
                 _continue_table(tables[-1], pt)
             else:
@@ -225,6 +226,18 @@ def _start_table(pt: PageTable, cap) -> LogicalTable:
     return t
 
 
+def _may_continue(t: LogicalTable, pt: PageTable) -> bool:
+    """Whether a ruled table at the top of a page can continue the previous page's table: not when it is
+    ruled into other columns and opens with a header of its own (neither the table's nor header words),
+    such as a narrative printed in a grid after the last table."""
+    width = len(pt.cells[0]) if pt.cells else 0
+    n_header = split_header(pt)
+    if width == t.n_cols or not n_header:
+        return True
+    paths = header_paths(pt, n_header)
+    return tuple("/".join(p) for p in paths) == t.head_signature or _all_header_words(paths)
+
+
 def _continue_table(t: LogicalTable, pt: PageTable) -> None:
     n_header = split_header(pt)
     start = 0
@@ -232,7 +245,9 @@ def _continue_table(t: LogicalTable, pt: PageTable) -> None:
         paths = header_paths(pt, n_header)
         if tuple("/".join(p) for p in paths) == t.head_signature or _all_header_words(paths):
             start = n_header  # the header repeated on the new page (spans may differ a little)
-    rows, boxes = body_rows(pt, start, mixed_heads=start > 0)
+    # the repeated header's last row is read as a line only when it is one (类/款/项 printed in the 合计 line);
+    # its other texts are sub-headers the first page's rows gave already, not a row of the table
+    rows, boxes = body_rows(pt, start, mixed_heads=start > 0 and line_in_header(pt, start - 1))
     width = len(pt.cells[0]) if pt.cells else 0
     if width != t.n_cols and t.xs and pt.xs:  # ruled differently on this page: columns by position
         centres = [(t.xs[i] + t.xs[i + 1]) / 2 for i in range(t.n_cols)]

@@ -351,6 +351,17 @@ def _header_part(grid: list[list[Cell | None]], ri: int) -> set[int]:
     }
 
 
+def line_in_header(pt: PageTable, ri: int) -> bool:
+    """Whether header row ``ri``, past the header labels _header_part finds in it, holds a line of the
+    table: an amount, or a total's label."""
+    heads = _header_part(pt.cells, ri)
+    return any(
+        c is not None and c.origin == (ri, ci) and ci not in heads and c.text
+        and (_is_amount(c.text) or schemas.norm(c.text) in _TOTALS)
+        for ci, c in enumerate(pt.cells[ri])
+    )
+
+
 def _code_heads(cells: list[Cell | None]) -> list[int]:
     """Columns holding the 类/款/项 labels of a header (printed in the same ruled row as 合计 by some producers)."""
     cols = [ci for ci, c in enumerate(cells) if c is not None and c.origin[1] == ci and schemas.norm(c.text) in _CODE_HEADS]
