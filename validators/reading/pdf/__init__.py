@@ -31,7 +31,8 @@ _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二�
 _LEADER = re.compile(r"…|\.{3,}|·{3,}")
 _NOTE = re.compile(r"^[(（]?(注|说明)[:：]|^【?数据缺失")
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分")
-_COVER_YEAR = re.compile(r"(\d{4})\s*年度?.{0,12}?(预算|决算)")
+_COVER_YEAR = re.compile(r"(\d{4})\s*年度?.{0,40}?(预算|决算)")  # 2024年 延边朝鲜族自治州医疗保障局部门 预算
+_COVER_YEAR_LINE = re.compile(r"年度[:：]?\s*(\d{4})\s*年?度?")  # a cover listing 年度 2024
 
 
 @dataclass
@@ -226,25 +227,29 @@ def _start_table(pt: PageTable, cap) -> LogicalTable:
     return t
 
 
+def _repeated_header(t: LogicalTable, pt: PageTable) -> int:
+    """How many rows at the top of a continuation page repeat the table's header: the most rows that give its
+    signature, else the most that hold only header words (spans may differ a little).  Fewer than
+    split_header counts when the first lines under the header have no amount (a ledger's 其他收入 |
+    十一、节能环保支出 line, a blank 上年结转 | 结转下年 line)."""
+    most = split_header(pt)
+    paths = {n: header_paths(pt, n) for n in range(most, 0, -1)}
+    for n, p in paths.items():  # the table's own header first: a blank line after it may hold header words
+        if tuple("/".join(x) for x in p) == t.head_signature:
+            return n
+    return next((n for n, p in paths.items() if _all_header_words(p)), 0)
+
+
 def _may_continue(t: LogicalTable, pt: PageTable) -> bool:
     """Whether a ruled table at the top of a page can continue the previous page's table: not when it is
     ruled into other columns and opens with a header of its own (neither the table's nor header words),
     such as a narrative printed in a grid after the last table."""
     width = len(pt.cells[0]) if pt.cells else 0
-    n_header = split_header(pt)
-    if width == t.n_cols or not n_header:
-        return True
-    paths = header_paths(pt, n_header)
-    return tuple("/".join(p) for p in paths) == t.head_signature or _all_header_words(paths)
+    return width == t.n_cols or not split_header(pt) or _repeated_header(t, pt) > 0
 
 
 def _continue_table(t: LogicalTable, pt: PageTable) -> None:
-    n_header = split_header(pt)
-    start = 0
-    if n_header:
-        paths = header_paths(pt, n_header)
-        if tuple("/".join(p) for p in paths) == t.head_signature or _all_header_words(paths):
-            start = n_header  # the header repeated on the new page (spans may differ a little)
+    start = _repeated_header(t, pt)
     # the repeated header's last row is read as a line only when it is one (类/款/项 printed in the 合计 line);
     # its other texts are sub-headers the first page's rows gave already, not a row of the table
     rows, boxes = body_rows(pt, start, mixed_heads=start > 0 and line_in_header(pt, start - 1))
@@ -410,11 +415,13 @@ def _cover_grid(lines: list[Line], tables: list[LogicalTable]) -> Grid:
         m = _COVER_YEAR.search(text)
         if m and year is None:
             year, kind = m.group(1), ("单位" if "单位" in text else "部门") + m.group(2)
+        elif year is None and (m := _COVER_YEAR_LINE.fullmatch(text)):
+            year = m.group(1)
         elif (dept is None and text and not re.search(r"\d", text) and "目录" not in text and len(text) < 40
               and not schemas.match_title(text) and "单位：" not in text and "单位:" not in text):
             dept = text
     if dept:
-        dept = re.sub(r"^(预算主管部门|预算单位|编制部门|编制单位|部门|单位)[:：]", "", dept)
+        dept = re.sub(r"^(?:(?:预算主管部门|预算单位|编制部门|编制单位|部门|单位)[:：]|(?:部门|单位)名称[:：]?)\s*", "", dept)
     dept = dept or next((t.department for t in tables if t.department), None)
     rows: list[list[Any]] = [["部门名称", dept or ""], ["年度", year or ""], ["公开类型", kind or ""]]
     return Grid(COVER_SHEET, rows)

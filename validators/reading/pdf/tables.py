@@ -390,11 +390,16 @@ def header_paths(pt: PageTable, n_header: int) -> list[list[str]]:
     return paths
 
 
+_YEAR_GROUP = re.compile(r"(?:\d{4}年度?|上年度?|本年度?)(?:预算|决算|执行)数")
+
+
 def normalise_paths(paths: list[list[str]], layout: str, year: str | None = None) -> list[list[str]]:
     filled = [p for p in paths if p]
     # a caption spanning every column (“财政拨款“三公”经费”) is a title, not a column group
     common = set.intersection(*(set(p) for p in filled)) if len(filled) > 1 else set()
     common = {t for t in common if all(len(p) > 1 for p in filled)}
+    if layout == "flat":  # one year's group over every column (“2024年预算数”) is a group, as the workbook reader has it
+        common = {t for t in common if not _YEAR_GROUP.fullmatch(t)}
     out = []
     for path in paths:
         path = [t for t in path if t not in common]
