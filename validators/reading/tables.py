@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from itertools import compress, count, repeat
 from operator import is_, itemgetter
-from typing import Any
+from typing import Any, Iterable
 
 from .. import schemas
 from ..amounts import normalize_text, try_amount
@@ -47,19 +47,17 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, str]]:
-    """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py)."""
+def find_title_matches(grid: Grid, rows: Iterable[int] | None = None) -> list[tuple[int, int, schemas.TitleMatch, str]]:
+    """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py).
+    ``rows``: the sheet rows holding a candidate (a text with 表 shorter than 80), when the caller's own
+    pass over the sheet found them (``reading.sheet_rows``); else every row is looked at."""
     found = []
     memo = _title_memo()
     match = schemas.match_title_detail
-    for r, row in enumerate(grid.rows):
-        for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
-            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
-                continue
-            if isinstance(v, str) and "表" in v and len(v) < 80:
-                break
-        else:
-            continue
+    if rows is None:
+        rows = _title_rows(grid)
+    for r in rows:
+        row = grid.rows[r]
         for c, v in enumerate(row):
             if isinstance(v, str) and len(v) < 80 and "表" in v:
                 m = memo.get(v, memo)
@@ -68,6 +66,19 @@ def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, s
                 if m:
                     found.append((r, c, m, v.strip()))
     return found
+
+
+def _title_rows(grid: Grid) -> list[int]:
+    """The rows holding a title candidate: a text with 表 shorter than 80 characters."""
+    out = []
+    for r, row in enumerate(grid.rows):
+        for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
+            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
+                continue
+            if isinstance(v, str) and "表" in v and len(v) < 80:
+                out.append(r)
+                break
+    return out
 
 
 _TITLES: list = [None, {}]  # [the alias index the answers hold for, cell text -> TitleMatch | None]
@@ -276,9 +287,32 @@ def _code_text(v: Any, width: int) -> str | None:
 
 def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int) -> Table:
     layout = schemas.table_kinds()[kind].layout
-    width = max((len(row) for row in grid.rows[r0:r_end]), default=0)
-    table = Table(kind=kind, title=title, sheet=grid.name, title_ref=CellRef(grid.name, r0, c0), columns=[], rows=[])
+    width = max(map(len, grid.rows[r0:r_end]), default=0)
+    name = grid.name
+    table = Table(kind=kind, title=title, sheet=name, title_ref=CellRef(name, r0, c0), columns=[], rows=[])
+    head = _known_head(grid, kind, title, r0, c0, r_end, width) if r0 >= 0 else None
+    if head is None:
+        r = _read_head(grid, table, layout, title, r0, c0, r_end, width)
+        if r0 >= 0:
+            _keep_head(grid, table, kind, title, r0, c0, r_end, width, r)
+    else:  # the same title, lines and headers as a table read before: its answers, at this table's place
+        n, unit, unit_at, columns, ambiguous = head
+        r = r0 + n
+        if unit is not None:
+            table.unit = unit
+            table.unit_ref = CellRef(name, r0 + unit_at[0], unit_at[1])
+        table.columns = [Column(*fields) for fields in columns]
+        if ambiguous is not None:
+            table.cache["ambiguous_columns"] = [(key, list(headers), [CellRef(name, r0 + dr, c) for c in at])
+                                                for key, headers, dr, at in ambiguous]
+    _read_rows(grid, table, layout, r, r_end)
+    if layout == "blocks":  # block by block, so each class is followed by its items
+        table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
+    return table
 
+
+def _read_head(grid: Grid, table: Table, layout: str, title: str, r0: int, c0: int, r_end: int, width: int) -> int:
+    """The table's unit, its 部门/单位 lines and header rows, and its columns; the row its data starts at."""
     # the unit: in the title itself (“（单位：万元）”) or another cell of the title row
     matched = schemas.match_title_detail(title)
     if matched is not None and matched.unit:
@@ -308,10 +342,67 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
     table.columns = _make_columns(_header_paths(grid, header_rows, width), layout)
     if layout != "ledger":  # a ledger's two halves repeat their columns by design (read by position)
         _set_apart_ambiguous(table, CellRef(grid.name, header_rows[-1] if header_rows else r0, 0))
-    _read_rows(grid, table, layout, r, r_end)
-    if layout == "blocks":  # block by block, so each class is followed by its items
-        table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
-    return table
+    return r
+
+
+# Heads read before (``_read_head``): tables of one format print the same title, lines and headers, in a
+# book's twenty departments as in a folder of books.  What a head gives depends only on the sheet rows
+# from the title to the first row that is not a line or header (that row too: it ended the head), the
+# table's width and where its title cell and region end; an answer is reused only when those rows hold
+# equal cells of the same types (``==`` alone would take 1 for 1.0 or a formula error for its text).
+# [the alias index the answers hold for, (kind, title, c0, width) -> [(rows, types, bounded, answer)]]
+_HEADS: list = [None, {}]
+_HEADS_PER_KEY = 4
+
+
+def _head_memo() -> dict:
+    index = schemas._alias_index()  # titles (and their units) are matched against it
+    if _HEADS[0] is not index:
+        _HEADS[:] = [index, {}]
+    elif len(_HEADS[1]) > 4096:
+        _HEADS[1].clear()
+    return _HEADS[1]
+
+
+def _types(rows: list[list[Any]]) -> list[tuple[type, ...]]:
+    return [tuple(map(type, row)) for row in rows]
+
+
+def _known_head(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int, width: int) -> tuple | None:
+    entries = _head_memo().get((kind, title, c0, width))
+    if not entries:
+        return None
+    for rows, types, bounded, answer in entries:
+        n = len(rows)
+        if (r0 + n != r_end) if bounded else (r0 + n > r_end):
+            continue  # the head ended at the region's end: it must end there again (else: before it)
+        now = grid.rows[r0:r0 + n]
+        if now == rows and _types(now) == types:
+            return answer
+    return None
+
+
+def _keep_head(grid: Grid, table: Table, kind: str, title: str, r0: int, c0: int, r_end: int, width: int, r: int) -> None:
+    """Remember what ``_read_head`` made of the rows ``r0`` … ``r`` (the first data row, when in the region)."""
+    bounded = r >= r_end
+    rows = [list(row) for row in grid.rows[r0:r_end if bounded else r + 1]]
+    unit_at = None
+    if table.unit is not None:
+        if table.unit_ref is None or table.unit_ref.sheet != grid.name:
+            return
+        unit_at = (table.unit_ref.row - r0, table.unit_ref.col)
+    ambiguous = None
+    if "ambiguous_columns" in table.cache:
+        ambiguous = []
+        for key, headers, refs in table.cache["ambiguous_columns"]:
+            if len({ref.row for ref in refs}) > 1:
+                return
+            ambiguous.append((key, tuple(headers), refs[0].row - r0 if refs else 0, tuple(ref.col for ref in refs)))
+    columns = tuple((c.index, c.header, c.role, c.group, c.side) for c in table.columns)
+    entries = _head_memo().setdefault((kind, title, c0, width), [])
+    if len(entries) >= _HEADS_PER_KEY:
+        del entries[0]
+    entries.append((rows, _types(rows), bounded, (r - r0, table.unit, unit_at, columns, ambiguous)))
 
 
 def _set_apart_ambiguous(table: Table, header: CellRef) -> None:
