@@ -293,10 +293,11 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
     head = _known_head(grid, kind, title, r0, c0, r_end, width) if r0 >= 0 else None
     if head is None:
         r = _read_head(grid, table, layout, title, r0, c0, r_end, width)
+        plan = _row_plan(table.columns, layout)
         if r0 >= 0:
-            _keep_head(grid, table, kind, title, r0, c0, r_end, width, r)
+            _keep_head(grid, table, kind, title, r0, c0, r_end, width, r, plan)
     else:  # the same title, lines and headers as a table read before: its answers, at this table's place
-        n, unit, unit_at, columns, ambiguous = head
+        n, unit, unit_at, columns, ambiguous, plan = head
         r = r0 + n
         if unit is not None:
             table.unit = unit
@@ -305,7 +306,7 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
         if ambiguous is not None:
             table.cache["ambiguous_columns"] = [(key, list(headers), [CellRef(name, r0 + dr, c) for c in at])
                                                 for key, headers, dr, at in ambiguous]
-    _read_rows(grid, table, layout, r, r_end)
+    _read_rows(grid, table, layout, r, r_end, plan)
     if layout == "blocks":  # block by block, so each class is followed by its items
         table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
     return table
@@ -382,8 +383,10 @@ def _known_head(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int,
     return None
 
 
-def _keep_head(grid: Grid, table: Table, kind: str, title: str, r0: int, c0: int, r_end: int, width: int, r: int) -> None:
-    """Remember what ``_read_head`` made of the rows ``r0`` … ``r`` (the first data row, when in the region)."""
+def _keep_head(grid: Grid, table: Table, kind: str, title: str, r0: int, c0: int, r_end: int, width: int, r: int,
+               plan: tuple) -> None:
+    """Remember what ``_read_head`` made of the rows ``r0`` … ``r`` (the first data row, when in the region),
+    with the columns' ``_row_plan``."""
     bounded = r >= r_end
     rows = [list(row) for row in grid.rows[r0:r_end if bounded else r + 1]]
     unit_at = None
@@ -402,7 +405,7 @@ def _keep_head(grid: Grid, table: Table, kind: str, title: str, r0: int, c0: int
     entries = _head_memo().setdefault((kind, title, c0, width), [])
     if len(entries) >= _HEADS_PER_KEY:
         del entries[0]
-    entries.append((rows, _types(rows), bounded, (r - r0, table.unit, unit_at, columns, ambiguous)))
+    entries.append((rows, _types(rows), bounded, (r - r0, table.unit, unit_at, columns, ambiguous, plan)))
 
 
 def _set_apart_ambiguous(table: Table, header: CellRef) -> None:
@@ -839,33 +842,49 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
         table.rows.append(row)
 
 
-def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) -> None:
-    cols = table.columns
-    by_role = {c.role: c for c in cols if c.role}
-    cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
-    last_key: dict[str, str] = {}
-    amount_cols = _amount_columns(table, cols)
+def _row_plan(columns: list[Column], layout: str) -> tuple:
+    """What ``_read_rows`` needs of a table's columns, worked out once per head (``_keep_head`` keeps it):
+    the amount columns (all, and per side of a ledger), the code, name and unit columns by role, and the
+    ``Table.cache`` entries ``_amount_columns`` makes.  Read only: tables with the same head share it."""
+    by_role = {c.role: c.index for c in columns if c.role}
+    cache: dict[tuple, list[tuple[str, int]]] = {}
+
+    def amount(cols: list[Column]) -> list[tuple[str, int]]:  # _amount_columns, into ``cache``
+        key = ("amount_cols", tuple(c.index for c in cols))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = [(c.key, c.index) for c in cols if c.key and c.role not in NON_AMOUNT_ROLES]
+        return found
+
+    amount_cols = amount(columns)
     amount_indexes = [index for _, index in amount_cols]
     key_index = dict(amount_cols)  # key -> the column a row's Value of that key comes from (the last)
-    amount_set = frozenset(amount_indexes)
-    sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
-    side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
+    sides = {side: [c for c in columns if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
+    side_amount_cols = {side: amount(side_cols) for side, side_cols in sides.items()}
     side_key_index = {side: dict(side_cols) for side, side_cols in side_amount_cols.items()}
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
-    name_col = by_role.get(name_role) if name_role else None
-    if name_col is None and layout == "economic":
-        name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
+    name_index = by_role.get(name_role) if name_role else None
+    if name_index is None and layout == "economic":
+        name_index = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
+    # per side of a ledger: (side, its 名称 column)
+    ledger_sides = [(side, next((c.index for c in side_cols if c.role == "名称"), None)) for side, side_cols in sides.items()]
+    return (tuple(cache.items()), amount_cols, amount_indexes, key_index, frozenset(amount_indexes), side_amount_cols,
+            side_key_index, ledger_sides, name_index, by_role)
+
+
+def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, plan: tuple | None = None) -> None:
+    if plan is None:
+        plan = _row_plan(table.columns, layout)
+    (cache, amount_cols, amount_indexes, key_index, amount_set, side_amount_cols, side_key_index, ledger_sides,
+     name_index, by_role) = plan
+    table.cache.update(cache)
+    cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
+    last_key: dict[str, str] = {}
     sheet = grid.name
     norm = schemas.norm
     lazy_row, data_kind = Row.lazy, RowKind.DATA
-    name_index = name_col.index if name_col is not None else None
-    i_class, i_kuan, i_item = (by_role[k].index if k in by_role else None for k in ("类", "款", "项"))
-    i_single = by_role["科目编码"].index if "科目编码" in by_role else None
-    i_unit = by_role["单位代码"].index if "单位代码" in by_role else None
-    i_dc, i_dk, i_gc, i_gk = (by_role[k].index if k in by_role else None for k in ("部门类", "部门款", "政府类", "政府款"))
-    # per side of a ledger: (side, its columns, its 名称 column)
-    ledger_sides = [(side, side_cols, next((c.index for c in side_cols if c.role == "名称"), None))
-                    for side, side_cols in sides.items()]
+    i_class, i_kuan, i_item, i_single, i_unit, i_dc, i_dk, i_gc, i_gk = map(
+        by_role.get, ("类", "款", "项", "科目编码", "单位代码", "部门类", "部门款", "政府类", "政府款"))
     for r in range(r_start, r_end):
         row = grid.rows[r]
         scanned = _scan_row(row, amount_set)
@@ -894,7 +913,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         n = len(row)  # the row's cells by index below: what grid.cell gives ("" and beyond the row: None)
         if layout == "ledger":
             row_keys: dict[str, str | None] = {}
-            for side, side_cols, side_name in ledger_sides:
+            for side, side_name in ledger_sides:
                 label_raw = (row[side_name] if side_name < n else None) if side_name is not None else None
                 if label_raw == "":
                     label_raw = None
@@ -973,9 +992,9 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         if layout == "project" and not item.label:
             for level in reversed(_PROJECT_LEVELS):  # 二级 / 一级 project or 类型 row (吉林 预算表9)
                 col = by_role.get(level)
-                text = schemas.norm(grid.cell(r, col.index)) if col else ""
+                text = schemas.norm(grid.cell(r, col)) if col is not None else ""
                 if text:
-                    item.label, item.label_ref = text, CellRef(grid.name, r, col.index)
+                    item.label, item.label_ref = text, CellRef(grid.name, r, col)
                     if text not in _TOTAL_LABELS:
                         item.key = RowKey(level, RowKey.LEVEL)
                     break
