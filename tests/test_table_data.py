@@ -17,7 +17,7 @@ import pytest
 
 from validators.model import Row, Value
 from validators.reading import disclosure_from_grids, read_grids
-from validators.reading.tables import AmountNumbers, any_amount, odd_rows
+from validators.reading.tables import AmountNumbers, any_amount, any_value, odd_rows
 from validators.rules import run_rules
 from validators.rules.relations import Recorder, _amount_keys
 
@@ -88,10 +88,25 @@ def test_odd_rows_and_any_amount_answer_as_the_values(path: Path):
     for t in d.all_tables():
         odd = {id(r) for r in odd_rows(t.rows)}
         found = any_amount(t.rows)
+        some = any_value(t.rows)
         for r in t.rows:
             if any(v.problem or v.number < 0 for v in r.values.values()):
                 assert id(r) in odd, (t.kind, r.index)
         assert found == any(v.amount is not None for r in t.rows for v in r.values.values())
+        assert some == any(not v.blank for r in t.rows for v in r.values.values())
+
+
+@pytest.mark.parametrize("fill", [" ", "", "\u3000", "无", float("nan"), 0.0], ids=repr)
+def test_any_value_answers_as_the_values_when_every_amount_cell_holds_the_same(fill):
+    path = SAMPLES[0]
+    grids = read_grids(path)
+    by_name = {g.name: g for g in grids}
+    for t in _fresh(grids, path).all_tables():
+        for r in t.rows:
+            for v in r.values.values():
+                by_name[v.ref.sheet].rows[v.ref.row][v.ref.col] = fill
+    for t in _fresh(grids, path).all_tables():
+        assert any_value(t.rows) == any(not v.blank for r in t.rows for v in r.values.values()), t.kind
 
 
 def test_a_reader_row_builds_its_values_when_first_read_and_behaves_as_a_row():

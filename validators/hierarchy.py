@@ -74,11 +74,6 @@ def _code_len(row: Row) -> int | None:
     return None if row.code is None else len(row.code)
 
 
-def _econ3(row: Row) -> int | None:
-    # only the length-3 rows end an economic group; any other length never does
-    return None if row.econ_dept is None else (3 if len(row.econ_dept) == 3 else 1 << 20)
-
-
 class Hierarchy:
     """A table's parent/children groups per layout, computed once (``table.view(Hierarchy)``)."""
 
@@ -181,16 +176,18 @@ def _groups(table: Table, layout: str) -> list[Group]:
             by_head.setdefault(r.econ_dept[:3], []).append(r)
         spans = bool(table.missing_rows)  # a span's end matters only for a marker inside it
         if spans:
-            pos = {id(r): i for i, r in enumerate(table.rows)}
-            ends = _ends(table, _econ3)
             complete = _completeness(table)
-        for parent in subtotals:
+        for k, parent in enumerate(subtotals):
             gov = parent.econ_gov
             kids = [r for r in by_head.get(parent.econ_dept, ())
                     if not (gov and r.econ_gov) or r.econ_gov[:3] == gov[:3]]
             if not kids:
                 continue
-            result.append(Group(parent, kids, complete(parent.index, ends[pos[id(parent)]]) if spans else True, "经济分类类"))
+            if spans:
+                # the span ends at the next 经济分类类 row (only a 3-digit code ends an economic group): the first
+                # later DATA row whose 部门 code has 3 digits, the next of ``subtotals`` (they are in row order)
+                end = subtotals[k + 1].index if k + 1 < len(subtotals) else 1 << 30
+            result.append(Group(parent, kids, complete(parent.index, end) if spans else True, "经济分类类"))
     elif layout == "units":  # rows are units (row.key "单位:502001"; 吉林 收入总表)
         units = {r.key.name: r for r in data if r.key is not None and r.key.kind == RowKey.UNIT}
         top_len = min((len(c) for c in units), default=0)
