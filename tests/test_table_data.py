@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from validators.model import Row, Value
+from validators.model import CellRef, Row, Value
 from validators.reading import disclosure_from_grids, read_grids
 from validators.reading.tables import AmountNumbers, any_amount, any_value, odd_rows
 from validators.rules import run_rules
@@ -127,3 +127,21 @@ def test_a_reader_row_builds_its_values_when_first_read_and_behaves_as_a_row():
         Row.values  # noqa: B018  (the class has no default: a Row made by hand always has its own)
     with pytest.raises(AttributeError):
         Value.ref  # noqa: B018
+    with pytest.raises(AttributeError):
+        Row.label_ref  # noqa: B018
+
+
+def test_a_reader_row_builds_its_label_cell_when_first_read():
+    path = SAMPLES[0]
+    d = _fresh(read_grids(path), path)
+    rows = [r for t in d.all_tables() for r in t.rows if "_label_at" in r.__dict__]
+    assert rows and all("label_ref" not in r.__dict__ for r in rows)
+    row = rows[len(rows) // 2]
+    assert row.label_ref == CellRef(*row.__dict__["_label_at"]) and row.label_ref is row.label_ref
+    eager = Row(row.index, row.kind, row.label, row.label_ref, dict(row.values), row.side, row.key, row.code,
+                row.econ_dept, row.econ_gov)
+    assert rows[0] == replace(rows[0]) and row == eager
+    again = pickle.loads(pickle.dumps(rows[1]))
+    assert again == rows[1] and "_label_at" not in again.__dict__ and again.label_ref == rows[1].label_ref
+    rows[2].label_ref = None
+    assert rows[2].label_ref is None

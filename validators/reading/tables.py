@@ -957,7 +957,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
                 if key:
                     last_key[side] = key
                 row_keys[side] = key
-                item = lazy_row(r, data_kind, norm(label_raw), CellRef(sheet, r, side_name) if side_name is not None else None,
+                item = lazy_row(r, data_kind, norm(label_raw), (sheet, r, side_name) if side_name is not None else None,
                                 _row_cells, (row, sheet, r, side_amount_cols[side], side_key_index[side], odd))
                 item.side = side
                 if key:
@@ -969,7 +969,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
 
         if name_index is not None:
             label = norm(row[name_index]) if name_index < n else ""
-            label_ref = CellRef(sheet, r, name_index)
+            label_ref = (sheet, r, name_index)  # the CellRef is built when first read (Row.lazy)
         else:
             label, label_ref = "", None
         item = lazy_row(r, data_kind, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
