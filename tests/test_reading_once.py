@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from validators.amounts import FormulaError
-from validators.reading import Grid, _cover_rows, _narrative_start, disclosure_from_grids, read_grids, sheet_rows
+from validators.reading import SPACES, Grid, _cover_rows, _narrative_start, disclosure_from_grids, read_grids, sheet_rows
 from validators.reading import tables
 from validators.reading.tables import _title_rows
 
@@ -105,3 +105,7 @@ def test_table_heads_read_before_give_what_reading_them_gives(path: Path, monkey
         assert d == fresh
         assert _tables(d) == _tables(fresh)
         assert [t.unit_ref for t in d.all_tables()] == [t.unit_ref for t in fresh.all_tables()]
+
+
+def test_the_spaces_a_cover_line_may_open_with_are_those_python_strips():
+    assert SPACES == {c for c in map(chr, range(0x110000)) if c.isspace()}

@@ -149,6 +149,13 @@ _COVER_BLANK = re.compile(r"_{2,}|＿{2,}|XX|ＸＸ|××|某某")
 _COVER_REQUIRED = {"部门名称": "部门名称", "单位名称": "单位名称", "年度": "年度"}
 
 
+# every character str.isspace() is true of (what lstrip() strips; tests/test_reading_once.py checks the list)
+SPACES = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                   "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+# what a text that opens (past spaces) as a cover line does opens with: a space or a start's first character
+_COVER_FIRST = frozenset(s[0] for s in _COVER_START) | SPACES
+
+
 def sheet_rows(grid: Grid) -> tuple[list[int], list[int], int | None]:
     """One pass over a sheet's cells for what every sheet is searched for: the rows holding a title
     candidate (``tables._title_rows``), the rows among the first 60 holding a cover text
@@ -157,25 +164,31 @@ def sheet_rows(grid: Grid) -> tuple[list[int], list[int], int | None]:
     titles: list[int] = []
     cover: list[int] = []
     narrative = None
-    starts, norm, narrative_titles = _COVER_START, schemas.norm, NARRATIVE_TITLES
+    starts, norm, narrative_titles, cover_first = _COVER_START, schemas.norm, NARRATIVE_TITLES, _COVER_FIRST
+    text = str
     for r, row in enumerate(grid.rows):
         if r >= 60:  # past the cover's rows: only titles are looked for
             for v in row:
-                if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
-                    continue
-                if isinstance(v, str) and "表" in v and len(v) < 80:
+                if v.__class__ is text:  # a text (or a blank): the usual cells, first
+                    if "表" in v and len(v) < 80:
+                        titles.append(r)
+                        break
+                elif v.__class__ is not float and isinstance(v, str) and "表" in v and len(v) < 80:
                     titles.append(r)
                     break
             continue
         title = is_cover = False
         for v in row:
-            if v.__class__ is float or not v or not isinstance(v, str):
+            if v.__class__ is not text:
+                if v.__class__ is float or not v or not isinstance(v, str):
+                    continue
+            elif not v:
                 continue
             if not title and "表" in v and len(v) < 80:
                 title = True
                 titles.append(r)
-            # v.lstrip().startswith(starts), without a copy when v opens with no space
-            if not is_cover and (v.startswith(starts) or (v[0].isspace() and v.lstrip().startswith(starts))):
+            # v.lstrip().startswith(starts), tried only when v opens with a space or a start's first character
+            if not is_cover and v[0] in cover_first and v.lstrip().startswith(starts):
                 is_cover = True
                 cover.append(r)
             if narrative is None and r < 10 and "说明" in v and norm(v) in narrative_titles:
