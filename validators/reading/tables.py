@@ -925,10 +925,9 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
             continue
         if layout == "ledger":
             parsed = _parse_row(grid, r, amount_cols)
-            has_amount = _has_amount(parsed)
-        else:  # the row's Values are built when first read (Row.lazy)
-            has_amount = _row_has_amount(row, amount_indexes)
-        if ft and not has_amount and _is_note(ft[0]):
+        # a note line: a 注：/ 说明： text and no amount (the row's Values are built when first read, Row.lazy:
+        # whether it has an amount is asked of its cells, and only here and for a project table's first row)
+        if ft and _is_note(ft[0]) and not (_has_amount(parsed) if layout == "ledger" else _row_has_amount(row, amount_indexes)):
             table.note = ft[0]
             continue
 
@@ -1026,7 +1025,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
                     break
         is_total = item.label in _TOTAL_LABELS or (not item.label and ft and schemas.norm(ft[0]) in _TOTAL_LABELS)
         has_code = item.code or item.econ_dept or item.econ_gov
-        if not has_code and (is_total or (layout == "project" and not item.label and not table.rows and has_amount)):
+        if not has_code and (is_total or (layout == "project" and not item.label and not table.rows
+                                          and _row_has_amount(row, amount_indexes))):
             item.kind = RowKind.TOTAL
         table.rows.append(item)
 
