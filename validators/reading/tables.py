@@ -254,6 +254,7 @@ def _split_economic_codes(columns: list[Column]) -> None:
 
 
 _CODES: dict[int, dict[Any, str | None]] = {}  # width -> float or str cell -> _code_part: codes recur
+_MISS = object()
 
 
 def _code_part(v: Any, width: int) -> str | None:
@@ -909,6 +910,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
     sheet = grid.name
     norm = schemas.norm
     lazy_row, data_kind = Row.lazy, RowKind.DATA
+    codes3, codes2, miss = _CODES.setdefault(3, {}), _CODES.setdefault(2, {}), _MISS
+    codes3[""] = codes2[""] = None  # as _code_part answers a blank (kept in its memos for the inline asks below)
     i_class, i_kuan, i_item, i_single, i_unit, i_dc, i_dk, i_gc, i_gk = map(
         by_role.get, ("类", "款", "项", "科目编码", "单位代码", "部门类", "部门款", "政府类", "政府款"))
     for r in range(r_start, r_end):
@@ -974,10 +977,25 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
         item = lazy_row(r, data_kind, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
 
         if layout == "function":
-            lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None
-            kuan = _code_part(row[i_kuan], 2) if i_kuan is not None and i_kuan < n else None
-            xiang = _code_part(row[i_item], 2) if i_item is not None and i_item < n else None
-            single = _code_part(row[i_single], 3) if i_single is not None and i_single < n else None
+            # _code_part, its memo asked inline for a text met before (the usual code cell: "208", "01" or "")
+            lei = kuan = xiang = single = None
+            if i_class is not None and i_class < n:
+                v = row[i_class]
+                lei = codes3.get(v, miss) if v.__class__ is str else miss
+                if lei is miss:
+                    lei = _code_part(v, 3)
+            if i_kuan is not None and i_kuan < n:
+                v = row[i_kuan]
+                kuan = codes2.get(v, miss) if v.__class__ is str else miss
+                if kuan is miss:
+                    kuan = _code_part(v, 2)
+            if i_item is not None and i_item < n:
+                v = row[i_item]
+                xiang = codes2.get(v, miss) if v.__class__ is str else miss
+                if xiang is miss:
+                    xiang = _code_part(v, 2)
+            if i_single is not None and i_single < n:
+                single = _code_part(row[i_single], 3)
             code = None
             if single and len(single) in (3, 5, 7):
                 code = single
@@ -995,10 +1013,27 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
                 unit = _code_part(row[i_unit], 3) if i_unit < n else None
                 item.key = RowKey(f"单位:{unit}", RowKey.UNIT) if unit else None
         elif layout == "economic":
-            dc = _code_part(row[i_dc], 3) if i_dc is not None and i_dc < n else None
-            dk = _code_part(row[i_dk], 2) if i_dk is not None and i_dk < n else None
-            gc = _code_part(row[i_gc], 3) if i_gc is not None and i_gc < n else None
-            gk = _code_part(row[i_gk], 2) if i_gk is not None and i_gk < n else None
+            dc = dk = gc = gk = None  # _code_part, its memo asked inline for a text met before
+            if i_dc is not None and i_dc < n:
+                v = row[i_dc]
+                dc = codes3.get(v, miss) if v.__class__ is str else miss
+                if dc is miss:
+                    dc = _code_part(v, 3)
+            if i_dk is not None and i_dk < n:
+                v = row[i_dk]
+                dk = codes2.get(v, miss) if v.__class__ is str else miss
+                if dk is miss:
+                    dk = _code_part(v, 2)
+            if i_gc is not None and i_gc < n:
+                v = row[i_gc]
+                gc = codes3.get(v, miss) if v.__class__ is str else miss
+                if gc is miss:
+                    gc = _code_part(v, 3)
+            if i_gk is not None and i_gk < n:
+                v = row[i_gk]
+                gk = codes2.get(v, miss) if v.__class__ is str else miss
+                if gk is miss:
+                    gk = _code_part(v, 2)
             if i_single is not None and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
                 single = _code_part(row[i_single], 3) if i_single < n else None
                 if single and len(single) in (3, 5):
