@@ -216,7 +216,8 @@ def _read_cover(grid: Grid, disclosure: Disclosure, rows: list[int] | None = Non
     is_cover = False
     for r in _cover_rows(grid) if rows is None else rows:
         row = grid.rows[r]
-        texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.lstrip().startswith(_COVER_START)]
+        texts = [(c, v) for c, v in enumerate(row)
+                 if isinstance(v, str) and v and v[0] in _COVER_FIRST and v.lstrip().startswith(_COVER_START)]
         for c, v in texts:
             n = schemas.norm(v)
             m = _DEPT.match(n)

@@ -806,6 +806,7 @@ def _is_note(text: str) -> bool:
 
 
 _NOTE_STARTS = ("注:", "注：", "说明:", "说明：")
+_NOTE_OPENERS = ("注", "说明", "(", "（")  # what a text _is_note is true of opens with (a cheap test first)
 
 
 _LEDGER: dict[str, tuple[str | None, str | None]] = {}  # label text -> schemas.ledger_key (pure; labels recur)
@@ -930,7 +931,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
             parsed = _parse_row(grid, r, amount_cols)
         # a note line: a 注：/ 说明： text and no amount (the row's Values are built when first read, Row.lazy:
         # whether it has an amount is asked of its cells, and only here and for a project table's first row)
-        if ft and _is_note(ft[0]) and not (_has_amount(parsed) if layout == "ledger" else _row_has_amount(row, amount_indexes)):
+        if ft and ft[0].startswith(_NOTE_OPENERS) and _is_note(ft[0]) and not (
+                _has_amount(parsed) if layout == "ledger" else _row_has_amount(row, amount_indexes)):
             table.note = ft[0]
             continue
 
