@@ -98,19 +98,22 @@ def _groups(table: Table, layout: str) -> list[Group]:
     # backward pass says, markers are found by bisection (the groups are identical to the former
     # pairwise scans; tests/test_hierarchy_linear.py compares them).
     result: list[Group] = []
-    total = table.total_row()
     data_kind = RowKind.DATA  # a local: an Enum member read per row costs ten times as much
-    data = [r for r in table.rows if r.kind is data_kind] if layout != "function" else []
     if layout == "function":
-        # one pass: the 类 rows, the coded rows that may be parents (not 项), each coded row under the code
-        # two digits shorter (parent code -> positions, in order), the DATA rows without a code
+        # one pass: the total row (``table.total_row()``: the first TOTAL row of no side), the 类 rows, the
+        # coded rows that may be parents (not 项), each coded row under the code two digits shorter (parent
+        # code -> positions, in order), the DATA rows without a code
         rows = table.rows
+        total = total_at = None
+        total_kind = RowKind.TOTAL
         top: list[int] = []
         parents: list[int] = []
         by_parent: dict[str, list[int]] = {}
         no_code: list[Row] = []
         for i, r in enumerate(rows):
             if r.kind is not data_kind:
+                if total is None and r.kind is total_kind and r.side is None:
+                    total, total_at = r, i
                 continue
             code = r.code
             if not code:
@@ -130,7 +133,6 @@ def _groups(table: Table, layout: str) -> list[Group]:
                     top.append(i)
         if total and top:
             group = Group(total, [rows[i] for i in top], not table.truncated, "合计")
-            total_at = next(i for i, r in enumerate(rows) if r is total)
             group.at = (rows, len(rows), total_at, top)  # type: ignore[attr-defined]
             result.append(group)
         uncoded = sorted(no_code, key=_INDEX)
@@ -140,7 +142,7 @@ def _groups(table: Table, layout: str) -> list[Group]:
         if spans:
             ends = _ends(table, _code_len)
             complete = _completeness(table)
-        at = [r.index for r in rows]
+        at = list(map(_INDEX, rows))
         in_order = all(map(lt, at, at[1:]))  # rows in sheet order: kids by code are in printed order
         for p in parents:
             parent = rows[p]
@@ -165,7 +167,10 @@ def _groups(table: Table, layout: str) -> list[Group]:
             if kids_at is not None:  # the positions in ``rows`` of the parent and its children, for the fast pass
                 group.at = (rows, len(rows), p, kids_at)  # type: ignore[attr-defined]
             result.append(group)
-    elif layout == "economic":
+        return result
+    total = table.total_row()
+    data = [r for r in table.rows if r.kind is data_kind]
+    if layout == "economic":
         coded = [r for r in data if r.econ_dept]
         subtotals = [r for r in coded if len(r.econ_dept) == 3]
         items = [r for r in coded if len(r.econ_dept) == 5]
