@@ -83,6 +83,27 @@ def test_amount_numbers_are_the_values_hundredths(path: Path):
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_amount_numbers_read_rows_of_every_length(path: Path):
+    """Sheet rows cut short (a row ends before the table's last columns) are read as blank there."""
+    grids = _changed_grids(path, 5)
+    rng = random.Random(5)
+    for g in grids:
+        for row in g.rows:
+            if len(row) > 2 and rng.random() < 0.3:
+                del row[rng.randrange(1, len(row)):]
+    d = _fresh(grids, path)
+    for t in d.all_tables():
+        numbers = AmountNumbers(t.rows, {None: 0, "": 0})
+        columns = {key: numbers.column(key) for key in dict.fromkeys(_amount_keys(t))}
+        for key, column in columns.items():
+            for row, n in zip(t.rows, column):
+                v = row.values.get(key)
+                if v is None or v.problem or (isinstance(n, Decimal) and n.is_nan()):
+                    continue
+                assert n == v.number * 100, (t.kind, row.index, key, v.raw, n)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
 def test_odd_rows_and_any_amount_answer_as_the_values(path: Path):
     d = _fresh(_changed_grids(path, 4, count=80), path)
     for t in d.all_tables():
