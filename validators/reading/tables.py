@@ -927,12 +927,12 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
             table.missing_rows.append(CellRef(sheet, r, ft[1]))
             table.rows.append(Row(index=r, kind=RowKind.MARKER, label=norm(ft[0]), label_ref=CellRef(sheet, r, ft[1])))
             continue
-        if layout == "ledger":
-            parsed = _parse_row(grid, r, amount_cols)
+        parsed = None  # a ledger row's amount cells parsed (_parse_row), when a test below needs them
         # a note line: a 注：/ 说明： text and no amount (the row's Values are built when first read, Row.lazy:
         # whether it has an amount is asked of its cells, and only here and for a project table's first row)
         if ft and ft[0].startswith(_NOTE_OPENERS) and _is_note(ft[0]) and not (
-                _has_amount(parsed) if layout == "ledger" else _row_has_amount(row, amount_indexes)):
+                _has_amount(parsed := _parse_row(grid, r, amount_cols)) if layout == "ledger"
+                else _row_has_amount(row, amount_indexes)):
             table.note = ft[0]
             continue
 
@@ -948,9 +948,11 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
                 if label_raw == "":
                     label_raw = None
                 label_text = _text(label_raw)
-                if not label_text.strip() and all(parsed[i][1] is None and parsed[i][2] is None
-                                                  for i in side_key_index[side].values()):
-                    continue  # no label and every Value blank (no amount, no problem)
+                if not label_text.strip():
+                    if parsed is None:
+                        parsed = _parse_row(grid, r, amount_cols)
+                    if all(parsed[i][1] is None and parsed[i][2] is None for i in side_key_index[side].values()):
+                        continue  # no label and every Value blank (no amount, no problem)
                 key, code = _ledger_key(label_text)
                 if key is None and not label_text.strip() and side == "支出" and row_keys.get("收入") == "总计":
                     key = "总计"  # one 总计 line printed across both sides (label only on the left)
