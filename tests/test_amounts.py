@@ -76,3 +76,23 @@ def test_fmt_shows_digits_past_the_cent_instead_of_a_zero():
     assert fmt(D("0.002465")) == "0.002465" and fmt(D("-0.0004")) == "-0.0004"
     assert fmt(D("12.300")) == "12.30" and fmt(D("1E+3")) == "1,000.00"
     assert fmt(D("0.0000001")) == "0.00"  # past six decimals: the cents
+
+
+def test_envelope_of_values_printed_to_the_cent_is_the_sum_of_their_halves():
+    """envelope_of's shortcut for the default half_ulp gives the plain sum, digit for digit."""
+    from validators.amounts import envelope_of
+    from validators.model import CellRef, Value
+
+    def plain(values):
+        halves = sorted((v.half_ulp for v in values), reverse=True)
+        if not halves:
+            return Decimal(0)
+        return halves[0] * 2 if len(halves) == 1 else sum(halves, Decimal(0))
+
+    cent = [Value(Decimal("1.00"), 1.0, CellRef("s", 0, i)) for i in range(40)]
+    other = Value(Decimal("1"), 1.0, CellRef("s", 0, 99), half_ulp=Decimal("50"))
+    same = Value(Decimal("1"), 1.0, CellRef("s", 0, 98), half_ulp=Decimal("0.0050"))
+    for n in range(40):
+        for values in (cent[:n], cent[:n] + [other], [other] + cent[:n], cent[:n] + [same]):
+            got, want = envelope_of(values), plain(values)
+            assert got == want and str(got) == str(want), (n, got, want)

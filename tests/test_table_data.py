@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from validators.model import Row, Value
+from validators.model import CellRef, Row, Value
 from validators.reading import disclosure_from_grids, read_grids
-from validators.reading.tables import AmountNumbers, any_amount, odd_rows
+from validators.reading.tables import AmountNumbers, any_amount, any_value, odd_rows
 from validators.rules import run_rules
 from validators.rules.relations import Recorder, _amount_keys
 
@@ -83,15 +83,51 @@ def test_amount_numbers_are_the_values_hundredths(path: Path):
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_amount_numbers_read_rows_of_every_length(path: Path):
+    """Sheet rows cut short (a row ends before the table's last columns) are read as blank there."""
+    grids = _changed_grids(path, 5)
+    rng = random.Random(5)
+    for g in grids:
+        for row in g.rows:
+            if len(row) > 2 and rng.random() < 0.3:
+                del row[rng.randrange(1, len(row)):]
+    d = _fresh(grids, path)
+    for t in d.all_tables():
+        numbers = AmountNumbers(t.rows, {None: 0, "": 0})
+        columns = {key: numbers.column(key) for key in dict.fromkeys(_amount_keys(t))}
+        for key, column in columns.items():
+            for row, n in zip(t.rows, column):
+                v = row.values.get(key)
+                if v is None or v.problem or (isinstance(n, Decimal) and n.is_nan()):
+                    continue
+                assert n == v.number * 100, (t.kind, row.index, key, v.raw, n)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
 def test_odd_rows_and_any_amount_answer_as_the_values(path: Path):
     d = _fresh(_changed_grids(path, 4, count=80), path)
     for t in d.all_tables():
         odd = {id(r) for r in odd_rows(t.rows)}
         found = any_amount(t.rows)
+        some = any_value(t.rows)
         for r in t.rows:
             if any(v.problem or v.number < 0 for v in r.values.values()):
                 assert id(r) in odd, (t.kind, r.index)
         assert found == any(v.amount is not None for r in t.rows for v in r.values.values())
+        assert some == any(not v.blank for r in t.rows for v in r.values.values())
+
+
+@pytest.mark.parametrize("fill", [" ", "", "\u3000", "无", float("nan"), 0.0], ids=repr)
+def test_any_value_answers_as_the_values_when_every_amount_cell_holds_the_same(fill):
+    path = SAMPLES[0]
+    grids = read_grids(path)
+    by_name = {g.name: g for g in grids}
+    for t in _fresh(grids, path).all_tables():
+        for r in t.rows:
+            for v in r.values.values():
+                by_name[v.ref.sheet].rows[v.ref.row][v.ref.col] = fill
+    for t in _fresh(grids, path).all_tables():
+        assert any_value(t.rows) == any(not v.blank for r in t.rows for v in r.values.values()), t.kind
 
 
 def test_a_reader_row_builds_its_values_when_first_read_and_behaves_as_a_row():
@@ -112,3 +148,21 @@ def test_a_reader_row_builds_its_values_when_first_read_and_behaves_as_a_row():
         Row.values  # noqa: B018  (the class has no default: a Row made by hand always has its own)
     with pytest.raises(AttributeError):
         Value.ref  # noqa: B018
+    with pytest.raises(AttributeError):
+        Row.label_ref  # noqa: B018
+
+
+def test_a_reader_row_builds_its_label_cell_when_first_read():
+    path = SAMPLES[0]
+    d = _fresh(read_grids(path), path)
+    rows = [r for t in d.all_tables() for r in t.rows if "_label_at" in r.__dict__]
+    assert rows and all("label_ref" not in r.__dict__ for r in rows)
+    row = rows[len(rows) // 2]
+    assert row.label_ref == CellRef(*row.__dict__["_label_at"]) and row.label_ref is row.label_ref
+    eager = Row(row.index, row.kind, row.label, row.label_ref, dict(row.values), row.side, row.key, row.code,
+                row.econ_dept, row.econ_gov)
+    assert rows[0] == replace(rows[0]) and row == eager
+    again = pickle.loads(pickle.dumps(rows[1]))
+    assert again == rows[1] and "_label_at" not in again.__dict__ and again.label_ref == rows[1].label_ref
+    rows[2].label_ref = None
+    assert rows[2].label_ref is None

@@ -10,7 +10,11 @@ import datetime as _dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
+from operator import is_
 from typing import Iterable, Any
+
+from .model import _HALF_CENT  # a Value's default half_ulp (envelope_of's usual case)
 
 CENT = Decimal("0.01")
 # yuan per amount unit: the one table every unit conversion uses (reading.units, narrative)
@@ -166,9 +170,14 @@ def envelope_of(values: Iterable[Any]) -> Decimal:
     Like ``envelope``, at least two amounts' worth: two amounts that should be equal may differ by
     one unit of the last printed digit.
     """
-    halves = sorted((v.half_ulp for v in values), reverse=True)
+    halves = [v.half_ulp for v in values]
     if not halves:
         return Decimal(0)
+    if halves[0] is _HALF_CENT and all(map(is_, halves, repeat(_HALF_CENT))):
+        # every value printed to the cent (the default half_ulp object): the sum below, n copies of 0.005,
+        # is exactly 0.005 × n (the same digits and exponent)
+        return _HALF_CENT * max(len(halves), 2)
+    halves.sort(reverse=True)
     if len(halves) == 1:
         return halves[0] * 2
     return sum(halves, Decimal(0))

@@ -74,11 +74,6 @@ def _code_len(row: Row) -> int | None:
     return None if row.code is None else len(row.code)
 
 
-def _econ3(row: Row) -> int | None:
-    # only the length-3 rows end an economic group; any other length never does
-    return None if row.econ_dept is None else (3 if len(row.econ_dept) == 3 else 1 << 20)
-
-
 class Hierarchy:
     """A table's parent/children groups per layout, computed once (``table.view(Hierarchy)``)."""
 
@@ -103,19 +98,22 @@ def _groups(table: Table, layout: str) -> list[Group]:
     # backward pass says, markers are found by bisection (the groups are identical to the former
     # pairwise scans; tests/test_hierarchy_linear.py compares them).
     result: list[Group] = []
-    total = table.total_row()
     data_kind = RowKind.DATA  # a local: an Enum member read per row costs ten times as much
-    data = [r for r in table.rows if r.kind is data_kind] if layout != "function" else []
     if layout == "function":
-        # one pass: the 类 rows, the coded rows that may be parents (not 项), each coded row under the code
-        # two digits shorter (parent code -> positions, in order), the DATA rows without a code
+        # one pass: the total row (``table.total_row()``: the first TOTAL row of no side), the 类 rows, the
+        # coded rows that may be parents (not 项), each coded row under the code two digits shorter (parent
+        # code -> positions, in order), the DATA rows without a code
         rows = table.rows
+        total = total_at = None
+        total_kind = RowKind.TOTAL
         top: list[int] = []
         parents: list[int] = []
         by_parent: dict[str, list[int]] = {}
         no_code: list[Row] = []
         for i, r in enumerate(rows):
             if r.kind is not data_kind:
+                if total is None and r.kind is total_kind and r.side is None:
+                    total, total_at = r, i
                 continue
             code = r.code
             if not code:
@@ -135,7 +133,6 @@ def _groups(table: Table, layout: str) -> list[Group]:
                     top.append(i)
         if total and top:
             group = Group(total, [rows[i] for i in top], not table.truncated, "合计")
-            total_at = next(i for i, r in enumerate(rows) if r is total)
             group.at = (rows, len(rows), total_at, top)  # type: ignore[attr-defined]
             result.append(group)
         uncoded = sorted(no_code, key=_INDEX)
@@ -145,7 +142,7 @@ def _groups(table: Table, layout: str) -> list[Group]:
         if spans:
             ends = _ends(table, _code_len)
             complete = _completeness(table)
-        at = [r.index for r in rows]
+        at = list(map(_INDEX, rows))
         in_order = all(map(lt, at, at[1:]))  # rows in sheet order: kids by code are in printed order
         for p in parents:
             parent = rows[p]
@@ -170,7 +167,10 @@ def _groups(table: Table, layout: str) -> list[Group]:
             if kids_at is not None:  # the positions in ``rows`` of the parent and its children, for the fast pass
                 group.at = (rows, len(rows), p, kids_at)  # type: ignore[attr-defined]
             result.append(group)
-    elif layout == "economic":
+        return result
+    total = table.total_row()
+    data = [r for r in table.rows if r.kind is data_kind]
+    if layout == "economic":
         coded = [r for r in data if r.econ_dept]
         subtotals = [r for r in coded if len(r.econ_dept) == 3]
         items = [r for r in coded if len(r.econ_dept) == 5]
@@ -181,16 +181,18 @@ def _groups(table: Table, layout: str) -> list[Group]:
             by_head.setdefault(r.econ_dept[:3], []).append(r)
         spans = bool(table.missing_rows)  # a span's end matters only for a marker inside it
         if spans:
-            pos = {id(r): i for i, r in enumerate(table.rows)}
-            ends = _ends(table, _econ3)
             complete = _completeness(table)
-        for parent in subtotals:
+        for k, parent in enumerate(subtotals):
             gov = parent.econ_gov
             kids = [r for r in by_head.get(parent.econ_dept, ())
                     if not (gov and r.econ_gov) or r.econ_gov[:3] == gov[:3]]
             if not kids:
                 continue
-            result.append(Group(parent, kids, complete(parent.index, ends[pos[id(parent)]]) if spans else True, "经济分类类"))
+            if spans:
+                # the span ends at the next 经济分类类 row (only a 3-digit code ends an economic group): the first
+                # later DATA row whose 部门 code has 3 digits, the next of ``subtotals`` (they are in row order)
+                end = subtotals[k + 1].index if k + 1 < len(subtotals) else 1 << 30
+            result.append(Group(parent, kids, complete(parent.index, end) if spans else True, "经济分类类"))
     elif layout == "units":  # rows are units (row.key "单位:502001"; 吉林 收入总表)
         units = {r.key.name: r for r in data if r.key is not None and r.key.kind == RowKey.UNIT}
         top_len = min((len(c) for c in units), default=0)

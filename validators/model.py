@@ -257,20 +257,29 @@ class Row:
         ``reading.tables.amount_numbers``): a Value per cell was most of the cost of reading a table.  The
         instance is the same Row otherwise (``values`` compares, shows, pickles, ``dataclasses.replace``s as
         a field, and can be assigned).  ``cells`` is kept in ``_cells``; once ``values`` is read (or assigned),
-        the Values are what counts (``"values" in row.__dict__``)."""
+        the Values are what counts (``"values" in row.__dict__``).
+
+        ``label_ref`` may be given as a (sheet, row, col) tuple: the CellRef is then built when first read
+        (``_label_at``; only a finding names a row's label cell), as ``Value.at`` builds ``ref``."""
         self = _new(cls)
         # plain attribute stores: the fastest way to fill an instance (they share the class's key table)
         self.index = index
         self.kind = kind
         self.label = label
-        self.label_ref = label_ref
+        if label_ref.__class__ is tuple:
+            self._label_at = label_ref
+        else:
+            self.label_ref = label_ref
         self._make = make
         self._cells = cells
         return self
 
     def __getstate__(self) -> dict[str, Any]:  # pickled (the process pool) with its Values built, without cells
         self.values
-        return {k: v for k, v in self.__dict__.items() if k not in ("_cells", "_make")}
+        d = self.__dict__
+        if "_label_at" in d and "label_ref" not in d:
+            self.label_ref
+        return {k: v for k, v in d.items() if k not in ("_cells", "_make", "_label_at")}
 
     @property
     def level(self) -> int:
@@ -293,7 +302,15 @@ def _built_values(row: Row) -> dict[str, Value]:
     return d["_make"](*cells)
 
 
+def _built_label_ref(row: Row) -> CellRef:
+    where = row.__dict__.get("_label_at")
+    if where is None:
+        raise AttributeError("'Row' object has no attribute 'label_ref'")
+    return CellRef(*where)
+
+
 Row.values = _Built("values", _built_values)  # type: ignore[assignment]  # a reader's Row (Row.lazy)
+Row.label_ref = _Built("label_ref", _built_label_ref)  # type: ignore[assignment]  # Row.lazy given a (sheet, row, col)
 
 
 class _Viewed:

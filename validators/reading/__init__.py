@@ -31,14 +31,14 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
     for grid in grids:
         if RESULTS_SHEET.match(grid.name):
             continue  # czcheck's own 校验结果 sheet in a marked copy
-        titles = find_title_matches(grid)
+        title_rows, cover_rows, narrative_start = sheet_rows(grid)
+        titles = find_title_matches(grid, title_rows)
         if not titles:
             _table_named_by_sheet(grid, disclosure)
             for t in disclosure.tables.values():
                 if t and t[-1].title_from_sheet and t[-1].sheet == grid.name:
                     _hidden_rows(grid, t[-1], -1)
         last: Table | None = None
-        narrative_start = _narrative_start(grid)
         narrative_sheet = narrative_start is not None
         for i, (r, c, match, title) in enumerate(titles):
             kind = match.kind
@@ -54,7 +54,7 @@ def disclosure_from_grids(grids: list[Grid], source: str = "") -> Disclosure:
                 continue  # 续表: its rows joined the table it continues
             disclosure.tables.setdefault(kind, []).append(table)
             last = table
-        _read_cover(grid, disclosure)
+        _read_cover(grid, disclosure, cover_rows)
         _read_narrative(grid, disclosure, narrative_start)
     # sheets the scan saw no formula in: no finding on them quotes a cached formula value (engine.py)
     disclosure.cache[NO_FORMULAS] = frozenset(g.name for g in grids if not g.formulas)
@@ -149,18 +149,75 @@ _COVER_BLANK = re.compile(r"_{2,}|＿{2,}|XX|ＸＸ|××|某某")
 _COVER_REQUIRED = {"部门名称": "部门名称", "单位名称": "单位名称", "年度": "年度"}
 
 
-def _read_cover(grid: Grid, disclosure: Disclosure) -> None:
-    is_cover = False
+# every character str.isspace() is true of (what lstrip() strips; tests/test_reading_once.py checks the list)
+SPACES = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                   "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+# what a text that opens (past spaces) as a cover line does opens with: a space or a start's first character
+_COVER_FIRST = frozenset(s[0] for s in _COVER_START) | SPACES
+
+
+def sheet_rows(grid: Grid) -> tuple[list[int], list[int], int | None]:
+    """One pass over a sheet's cells for what every sheet is searched for: the rows holding a title
+    candidate (``tables._title_rows``), the rows among the first 60 holding a cover text
+    (``_cover_rows``), and the row of the 情况说明 title (``_narrative_start``).  Each answer is the one
+    its own pass gives (tests/test_table_data.py compares them)."""
+    titles: list[int] = []
+    cover: list[int] = []
+    narrative = None
+    starts, norm, narrative_titles, cover_first = _COVER_START, schemas.norm, NARRATIVE_TITLES, _COVER_FIRST
+    text = str
+    for r, row in enumerate(grid.rows):
+        if r >= 60:  # past the cover's rows: only titles are looked for
+            for v in row:
+                if v.__class__ is text:  # a text (or a blank): the usual cells, first
+                    if "表" in v and len(v) < 80:
+                        titles.append(r)
+                        break
+                elif v.__class__ is not float and isinstance(v, str) and "表" in v and len(v) < 80:
+                    titles.append(r)
+                    break
+            continue
+        title = is_cover = False
+        for v in row:
+            if v.__class__ is not text:
+                if v.__class__ is float or not v or not isinstance(v, str):
+                    continue
+            elif not v:
+                continue
+            if not title and "表" in v and len(v) < 80:
+                title = True
+                titles.append(r)
+            # v.lstrip().startswith(starts), tried only when v opens with a space or a start's first character
+            if not is_cover and v[0] in cover_first and v.lstrip().startswith(starts):
+                is_cover = True
+                cover.append(r)
+            if narrative is None and r < 10 and "说明" in v and norm(v) in narrative_titles:
+                narrative = r
+    return titles, cover, narrative
+
+
+def _cover_rows(grid: Grid) -> list[int]:
+    """The rows among the first 60 with a text opening (past spaces) as a cover line does."""
+    out = []
     starts = _COVER_START
     for r, row in enumerate(grid.rows[:60]):
         for v in row:  # most rows hold none: their cells are looked at once, without positions
             if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
                 continue
             if isinstance(v, str) and v.lstrip().startswith(starts):
+                out.append(r)
                 break
-        else:
-            continue
-        texts = [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.lstrip().startswith(_COVER_START)]
+    return out
+
+
+def _read_cover(grid: Grid, disclosure: Disclosure, rows: list[int] | None = None) -> None:
+    """The cover's 部门名称 / 年度 / 公开类型 / 金额单位 lines; ``rows``: the candidate rows (``_cover_rows``)
+    when the caller's pass over the sheet found them."""
+    is_cover = False
+    for r in _cover_rows(grid) if rows is None else rows:
+        row = grid.rows[r]
+        texts = [(c, v) for c, v in enumerate(row)
+                 if isinstance(v, str) and v and v[0] in _COVER_FIRST and v.lstrip().startswith(_COVER_START)]
         for c, v in texts:
             n = schemas.norm(v)
             m = _DEPT.match(n)

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from itertools import compress, count, repeat
 from operator import is_, itemgetter
-from typing import Any
+from typing import Any, Iterable
 
 from .. import schemas
 from ..amounts import normalize_text, try_amount
@@ -47,19 +47,17 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, str]]:
-    """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py)."""
+def find_title_matches(grid: Grid, rows: Iterable[int] | None = None) -> list[tuple[int, int, schemas.TitleMatch, str]]:
+    """(row, col, match, title text) for every title cell, in reading order (schemas/titles.py).
+    ``rows``: the sheet rows holding a candidate (a text with 表 shorter than 80), when the caller's own
+    pass over the sheet found them (``reading.sheet_rows``); else every row is looked at."""
     found = []
     memo = _title_memo()
     match = schemas.match_title_detail
-    for r, row in enumerate(grid.rows):
-        for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
-            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
-                continue
-            if isinstance(v, str) and "表" in v and len(v) < 80:
-                break
-        else:
-            continue
+    if rows is None:
+        rows = _title_rows(grid)
+    for r in rows:
+        row = grid.rows[r]
         for c, v in enumerate(row):
             if isinstance(v, str) and len(v) < 80 and "表" in v:
                 m = memo.get(v, memo)
@@ -68,6 +66,19 @@ def find_title_matches(grid: Grid) -> list[tuple[int, int, schemas.TitleMatch, s
                 if m:
                     found.append((r, c, m, v.strip()))
     return found
+
+
+def _title_rows(grid: Grid) -> list[int]:
+    """The rows holding a title candidate: a text with 表 shorter than 80 characters."""
+    out = []
+    for r, row in enumerate(grid.rows):
+        for v in row:  # most rows hold no candidate at all: looked at cell by cell only when one does
+            if v.__class__ is float or not v:  # an amount or a blank: the usual cells, first
+                continue
+            if isinstance(v, str) and "表" in v and len(v) < 80:
+                out.append(r)
+                break
+    return out
 
 
 _TITLES: list = [None, {}]  # [the alias index the answers hold for, cell text -> TitleMatch | None]
@@ -243,6 +254,7 @@ def _split_economic_codes(columns: list[Column]) -> None:
 
 
 _CODES: dict[int, dict[Any, str | None]] = {}  # width -> float or str cell -> _code_part: codes recur
+_MISS = object()
 
 
 def _code_part(v: Any, width: int) -> str | None:
@@ -276,9 +288,33 @@ def _code_text(v: Any, width: int) -> str | None:
 
 def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int) -> Table:
     layout = schemas.table_kinds()[kind].layout
-    width = max((len(row) for row in grid.rows[r0:r_end]), default=0)
-    table = Table(kind=kind, title=title, sheet=grid.name, title_ref=CellRef(grid.name, r0, c0), columns=[], rows=[])
+    width = max(map(len, grid.rows[r0:r_end]), default=0)
+    name = grid.name
+    table = Table(kind=kind, title=title, sheet=name, title_ref=CellRef(name, r0, c0), columns=[], rows=[])
+    head = _known_head(grid, kind, title, r0, c0, r_end, width) if r0 >= 0 else None
+    if head is None:
+        r = _read_head(grid, table, layout, title, r0, c0, r_end, width)
+        plan = _row_plan(table.columns, layout)
+        if r0 >= 0:
+            _keep_head(grid, table, kind, title, r0, c0, r_end, width, r, plan)
+    else:  # the same title, lines and headers as a table read before: its answers, at this table's place
+        n, unit, unit_at, columns, ambiguous, plan = head
+        r = r0 + n
+        if unit is not None:
+            table.unit = unit
+            table.unit_ref = CellRef(name, r0 + unit_at[0], unit_at[1])
+        table.columns = [Column(*fields) for fields in columns]
+        if ambiguous is not None:
+            table.cache["ambiguous_columns"] = [(key, list(headers), [CellRef(name, r0 + dr, c) for c in at])
+                                                for key, headers, dr, at in ambiguous]
+    _read_rows(grid, table, layout, r, r_end, plan)
+    if layout == "blocks":  # block by block, so each class is followed by its items
+        table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
+    return table
 
+
+def _read_head(grid: Grid, table: Table, layout: str, title: str, r0: int, c0: int, r_end: int, width: int) -> int:
+    """The table's unit, its 部门/单位 lines and header rows, and its columns; the row its data starts at."""
     # the unit: in the title itself (“（单位：万元）”) or another cell of the title row
     matched = schemas.match_title_detail(title)
     if matched is not None and matched.unit:
@@ -308,10 +344,69 @@ def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int)
     table.columns = _make_columns(_header_paths(grid, header_rows, width), layout)
     if layout != "ledger":  # a ledger's two halves repeat their columns by design (read by position)
         _set_apart_ambiguous(table, CellRef(grid.name, header_rows[-1] if header_rows else r0, 0))
-    _read_rows(grid, table, layout, r, r_end)
-    if layout == "blocks":  # block by block, so each class is followed by its items
-        table.rows.sort(key=lambda row: (row.side or "", row.kind is RowKind.TOTAL, row.index))
-    return table
+    return r
+
+
+# Heads read before (``_read_head``): tables of one format print the same title, lines and headers, in a
+# book's twenty departments as in a folder of books.  What a head gives depends only on the sheet rows
+# from the title to the first row that is not a line or header (that row too: it ended the head), the
+# table's width and where its title cell and region end; an answer is reused only when those rows hold
+# equal cells of the same types (``==`` alone would take 1 for 1.0 or a formula error for its text).
+# [the alias index the answers hold for, (kind, title, c0, width) -> [(rows, types, bounded, answer)]]
+_HEADS: list = [None, {}]
+_HEADS_PER_KEY = 4
+
+
+def _head_memo() -> dict:
+    index = schemas._alias_index()  # titles (and their units) are matched against it
+    if _HEADS[0] is not index:
+        _HEADS[:] = [index, {}]
+    elif len(_HEADS[1]) > 4096:
+        _HEADS[1].clear()
+    return _HEADS[1]
+
+
+def _types(rows: list[list[Any]]) -> list[tuple[type, ...]]:
+    return [tuple(map(type, row)) for row in rows]
+
+
+def _known_head(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int, width: int) -> tuple | None:
+    entries = _head_memo().get((kind, title, c0, width))
+    if not entries:
+        return None
+    for rows, types, bounded, answer in entries:
+        n = len(rows)
+        if (r0 + n != r_end) if bounded else (r0 + n > r_end):
+            continue  # the head ended at the region's end: it must end there again (else: before it)
+        now = grid.rows[r0:r0 + n]
+        if now == rows and _types(now) == types:
+            return answer
+    return None
+
+
+def _keep_head(grid: Grid, table: Table, kind: str, title: str, r0: int, c0: int, r_end: int, width: int, r: int,
+               plan: tuple) -> None:
+    """Remember what ``_read_head`` made of the rows ``r0`` … ``r`` (the first data row, when in the region),
+    with the columns' ``_row_plan``."""
+    bounded = r >= r_end
+    rows = [list(row) for row in grid.rows[r0:r_end if bounded else r + 1]]
+    unit_at = None
+    if table.unit is not None:
+        if table.unit_ref is None or table.unit_ref.sheet != grid.name:
+            return
+        unit_at = (table.unit_ref.row - r0, table.unit_ref.col)
+    ambiguous = None
+    if "ambiguous_columns" in table.cache:
+        ambiguous = []
+        for key, headers, refs in table.cache["ambiguous_columns"]:
+            if len({ref.row for ref in refs}) > 1:
+                return
+            ambiguous.append((key, tuple(headers), refs[0].row - r0 if refs else 0, tuple(ref.col for ref in refs)))
+    columns = tuple((c.index, c.header, c.role, c.group, c.side) for c in table.columns)
+    entries = _head_memo().setdefault((kind, title, c0, width), [])
+    if len(entries) >= _HEADS_PER_KEY:
+        del entries[0]
+    entries.append((rows, _types(rows), bounded, (r - r0, table.unit, unit_at, columns, ambiguous, plan)))
 
 
 def _set_apart_ambiguous(table: Table, header: CellRef) -> None:
@@ -583,8 +678,12 @@ def odd_rows(rows: list[Row]) -> list[Row]:
     (``_scan_row``: a negative or not finite float, or anything but a blank or a float in an amount
     column).  Its Values are then built; the others stay unbuilt."""
     out = []
-    for row in rows:
-        lazy = _unbuilt(row)
+    for row in rows:  # _unbuilt, inline (a call per row was most of the cost)
+        d = row.__dict__
+        if "values" in d:
+            out.append(row)
+            continue
+        lazy = d.get("_cells")
         if lazy is None or lazy[5]:
             out.append(row)
     return out
@@ -611,6 +710,28 @@ def any_amount(rows: list[Row]) -> bool:
                     return True
             elif raw is not None and raw != "" and _parsed(raw)[0] is not None:
                 return True
+    return False
+
+
+def any_value(rows: list[Row]) -> bool:
+    """Whether a Value of these rows is not blank (has an amount or a problem), reading the cells of a
+    reader's Row whose Values are not built (``Row.lazy``), as ``any_amount`` does."""
+    for row in rows:
+        lazy = _unbuilt(row)
+        if lazy is None:
+            if any(not v.blank for v in row.values.values()):
+                return True
+            continue
+        cells, key_index = lazy[0], lazy[4]
+        n = len(cells)
+        for index in key_index.values():  # the cells the Values are of (a key printed twice: the last)
+            raw = cells[index] if index < n else None
+            if raw.__class__ is float:  # an amount, or a problem (not finite): not blank either way
+                return True
+            if raw is not None and raw != "":
+                amount, problem = _parsed(raw)
+                if amount is not None or problem is not None:
+                    return True
     return False
 
 
@@ -685,6 +806,7 @@ def _is_note(text: str) -> bool:
 
 
 _NOTE_STARTS = ("注:", "注：", "说明:", "说明：")
+_NOTE_OPENERS = ("注", "说明", "(", "（")  # what a text _is_note is true of opens with (a cheap test first)
 
 
 _LEDGER: dict[str, tuple[str | None, str | None]] = {}  # label text -> schemas.ledger_key (pure; labels recur)
@@ -748,33 +870,51 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
         table.rows.append(row)
 
 
-def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) -> None:
-    cols = table.columns
-    by_role = {c.role: c for c in cols if c.role}
-    cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
-    last_key: dict[str, str] = {}
-    amount_cols = _amount_columns(table, cols)
+def _row_plan(columns: list[Column], layout: str) -> tuple:
+    """What ``_read_rows`` needs of a table's columns, worked out once per head (``_keep_head`` keeps it):
+    the amount columns (all, and per side of a ledger), the code, name and unit columns by role, and the
+    ``Table.cache`` entries ``_amount_columns`` makes.  Read only: tables with the same head share it."""
+    by_role = {c.role: c.index for c in columns if c.role}
+    cache: dict[tuple, list[tuple[str, int]]] = {}
+
+    def amount(cols: list[Column]) -> list[tuple[str, int]]:  # _amount_columns, into ``cache``
+        key = ("amount_cols", tuple(c.index for c in cols))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = [(c.key, c.index) for c in cols if c.key and c.role not in NON_AMOUNT_ROLES]
+        return found
+
+    amount_cols = amount(columns)
     amount_indexes = [index for _, index in amount_cols]
     key_index = dict(amount_cols)  # key -> the column a row's Value of that key comes from (the last)
-    amount_set = frozenset(amount_indexes)
-    sides = {side: [c for c in cols if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
-    side_amount_cols = {side: _amount_columns(table, side_cols) for side, side_cols in sides.items()}
+    sides = {side: [c for c in columns if c.side == side] for side in ("收入", "支出")} if layout == "ledger" else {}
+    side_amount_cols = {side: amount(side_cols) for side, side_cols in sides.items()}
     side_key_index = {side: dict(side_cols) for side, side_cols in side_amount_cols.items()}
     name_role = {"function": "名称", "economic": "部门经济分类名称", "project": "项目名称"}.get(layout)
-    name_col = by_role.get(name_role) if name_role else None
-    if name_col is None and layout == "economic":
-        name_col = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
+    name_index = by_role.get(name_role) if name_role else None
+    if name_index is None and layout == "economic":
+        name_index = by_role.get("名称")  # one 科目编码 column + 支出经济分类科目名称 (吉林)
+    # per side of a ledger: (side, its 名称 column)
+    ledger_sides = [(side, next((c.index for c in side_cols if c.role == "名称"), None)) for side, side_cols in sides.items()]
+    return (tuple(cache.items()), amount_cols, amount_indexes, key_index, frozenset(amount_indexes), side_amount_cols,
+            side_key_index, ledger_sides, name_index, by_role)
+
+
+def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, plan: tuple | None = None) -> None:
+    if plan is None:
+        plan = _row_plan(table.columns, layout)
+    (cache, amount_cols, amount_indexes, key_index, amount_set, side_amount_cols, side_key_index, ledger_sides,
+     name_index, by_role) = plan
+    table.cache.update(cache)
+    cur_class = cur_kuan = cur_dept_class = cur_gov_class = None
+    last_key: dict[str, str] = {}
     sheet = grid.name
     norm = schemas.norm
     lazy_row, data_kind = Row.lazy, RowKind.DATA
-    name_index = name_col.index if name_col is not None else None
-    i_class, i_kuan, i_item = (by_role[k].index if k in by_role else None for k in ("类", "款", "项"))
-    i_single = by_role["科目编码"].index if "科目编码" in by_role else None
-    i_unit = by_role["单位代码"].index if "单位代码" in by_role else None
-    i_dc, i_dk, i_gc, i_gk = (by_role[k].index if k in by_role else None for k in ("部门类", "部门款", "政府类", "政府款"))
-    # per side of a ledger: (side, its columns, its 名称 column)
-    ledger_sides = [(side, side_cols, next((c.index for c in side_cols if c.role == "名称"), None))
-                    for side, side_cols in sides.items()]
+    codes3, codes2, miss = _CODES.setdefault(3, {}), _CODES.setdefault(2, {}), _MISS
+    codes3[""] = codes2[""] = None  # as _code_part answers a blank (kept in its memos for the inline asks below)
+    i_class, i_kuan, i_item, i_single, i_unit, i_dc, i_dk, i_gc, i_gk = map(
+        by_role.get, ("类", "款", "项", "科目编码", "单位代码", "部门类", "部门款", "政府类", "政府款"))
     for r in range(r_start, r_end):
         row = grid.rows[r]
         scanned = _scan_row(row, amount_set)
@@ -787,12 +927,12 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
             table.missing_rows.append(CellRef(sheet, r, ft[1]))
             table.rows.append(Row(index=r, kind=RowKind.MARKER, label=norm(ft[0]), label_ref=CellRef(sheet, r, ft[1])))
             continue
-        if layout == "ledger":
-            parsed = _parse_row(grid, r, amount_cols)
-            has_amount = _has_amount(parsed)
-        else:  # the row's Values are built when first read (Row.lazy)
-            has_amount = _row_has_amount(row, amount_indexes)
-        if ft and not has_amount and _is_note(ft[0]):
+        parsed = None  # a ledger row's amount cells parsed (_parse_row), when a test below needs them
+        # a note line: a 注：/ 说明： text and no amount (the row's Values are built when first read, Row.lazy:
+        # whether it has an amount is asked of its cells, and only here and for a project table's first row)
+        if ft and ft[0].startswith(_NOTE_OPENERS) and _is_note(ft[0]) and not (
+                _has_amount(parsed := _parse_row(grid, r, amount_cols)) if layout == "ledger"
+                else _row_has_amount(row, amount_indexes)):
             table.note = ft[0]
             continue
 
@@ -803,14 +943,16 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         n = len(row)  # the row's cells by index below: what grid.cell gives ("" and beyond the row: None)
         if layout == "ledger":
             row_keys: dict[str, str | None] = {}
-            for side, side_cols, side_name in ledger_sides:
+            for side, side_name in ledger_sides:
                 label_raw = (row[side_name] if side_name < n else None) if side_name is not None else None
                 if label_raw == "":
                     label_raw = None
                 label_text = _text(label_raw)
-                if not label_text.strip() and all(parsed[i][1] is None and parsed[i][2] is None
-                                                  for i in side_key_index[side].values()):
-                    continue  # no label and every Value blank (no amount, no problem)
+                if not label_text.strip():
+                    if parsed is None:
+                        parsed = _parse_row(grid, r, amount_cols)
+                    if all(parsed[i][1] is None and parsed[i][2] is None for i in side_key_index[side].values()):
+                        continue  # no label and every Value blank (no amount, no problem)
                 key, code = _ledger_key(label_text)
                 if key is None and not label_text.strip() and side == "支出" and row_keys.get("收入") == "总计":
                     key = "总计"  # one 总计 line printed across both sides (label only on the left)
@@ -821,7 +963,7 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 if key:
                     last_key[side] = key
                 row_keys[side] = key
-                item = lazy_row(r, data_kind, norm(label_raw), CellRef(sheet, r, side_name) if side_name is not None else None,
+                item = lazy_row(r, data_kind, norm(label_raw), (sheet, r, side_name) if side_name is not None else None,
                                 _row_cells, (row, sheet, r, side_amount_cols[side], side_key_index[side], odd))
                 item.side = side
                 if key:
@@ -833,16 +975,31 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
 
         if name_index is not None:
             label = norm(row[name_index]) if name_index < n else ""
-            label_ref = CellRef(sheet, r, name_index)
+            label_ref = (sheet, r, name_index)  # the CellRef is built when first read (Row.lazy)
         else:
             label, label_ref = "", None
         item = lazy_row(r, data_kind, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
 
         if layout == "function":
-            lei = _code_part(row[i_class], 3) if i_class is not None and i_class < n else None
-            kuan = _code_part(row[i_kuan], 2) if i_kuan is not None and i_kuan < n else None
-            xiang = _code_part(row[i_item], 2) if i_item is not None and i_item < n else None
-            single = _code_part(row[i_single], 3) if i_single is not None and i_single < n else None
+            # _code_part, its memo asked inline for a text met before (the usual code cell: "208", "01" or "")
+            lei = kuan = xiang = single = None
+            if i_class is not None and i_class < n:
+                v = row[i_class]
+                lei = codes3.get(v, miss) if v.__class__ is str else miss
+                if lei is miss:
+                    lei = _code_part(v, 3)
+            if i_kuan is not None and i_kuan < n:
+                v = row[i_kuan]
+                kuan = codes2.get(v, miss) if v.__class__ is str else miss
+                if kuan is miss:
+                    kuan = _code_part(v, 2)
+            if i_item is not None and i_item < n:
+                v = row[i_item]
+                xiang = codes2.get(v, miss) if v.__class__ is str else miss
+                if xiang is miss:
+                    xiang = _code_part(v, 2)
+            if i_single is not None and i_single < n:
+                single = _code_part(row[i_single], 3)
             code = None
             if single and len(single) in (3, 5, 7):
                 code = single
@@ -860,10 +1017,27 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
                 unit = _code_part(row[i_unit], 3) if i_unit < n else None
                 item.key = RowKey(f"单位:{unit}", RowKey.UNIT) if unit else None
         elif layout == "economic":
-            dc = _code_part(row[i_dc], 3) if i_dc is not None and i_dc < n else None
-            dk = _code_part(row[i_dk], 2) if i_dk is not None and i_dk < n else None
-            gc = _code_part(row[i_gc], 3) if i_gc is not None and i_gc < n else None
-            gk = _code_part(row[i_gk], 2) if i_gk is not None and i_gk < n else None
+            dc = dk = gc = gk = None  # _code_part, its memo asked inline for a text met before
+            if i_dc is not None and i_dc < n:
+                v = row[i_dc]
+                dc = codes3.get(v, miss) if v.__class__ is str else miss
+                if dc is miss:
+                    dc = _code_part(v, 3)
+            if i_dk is not None and i_dk < n:
+                v = row[i_dk]
+                dk = codes2.get(v, miss) if v.__class__ is str else miss
+                if dk is miss:
+                    dk = _code_part(v, 2)
+            if i_gc is not None and i_gc < n:
+                v = row[i_gc]
+                gc = codes3.get(v, miss) if v.__class__ is str else miss
+                if gc is miss:
+                    gc = _code_part(v, 3)
+            if i_gk is not None and i_gk < n:
+                v = row[i_gk]
+                gk = codes2.get(v, miss) if v.__class__ is str else miss
+                if gk is miss:
+                    gk = _code_part(v, 2)
             if i_single is not None and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
                 single = _code_part(row[i_single], 3) if i_single < n else None
                 if single and len(single) in (3, 5):
@@ -882,15 +1056,16 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int) 
         if layout == "project" and not item.label:
             for level in reversed(_PROJECT_LEVELS):  # 二级 / 一级 project or 类型 row (吉林 预算表9)
                 col = by_role.get(level)
-                text = schemas.norm(grid.cell(r, col.index)) if col else ""
+                text = schemas.norm(grid.cell(r, col)) if col is not None else ""
                 if text:
-                    item.label, item.label_ref = text, CellRef(grid.name, r, col.index)
+                    item.label, item.label_ref = text, CellRef(grid.name, r, col)
                     if text not in _TOTAL_LABELS:
                         item.key = RowKey(level, RowKey.LEVEL)
                     break
         is_total = item.label in _TOTAL_LABELS or (not item.label and ft and schemas.norm(ft[0]) in _TOTAL_LABELS)
         has_code = item.code or item.econ_dept or item.econ_gov
-        if not has_code and (is_total or (layout == "project" and not item.label and not table.rows and has_amount)):
+        if not has_code and (is_total or (layout == "project" and not item.label and not table.rows
+                                          and _row_has_amount(row, amount_indexes))):
             item.kind = RowKind.TOTAL
         table.rows.append(item)
 

@@ -11,6 +11,7 @@ from ..amounts import fmt
 from ..model import CellRef, RowKey, RowKind, Severity
 from ..narrative import narrative_text
 from ..reading import COVER_LEFTOVERS
+from ..reading.tables import any_value
 from . import Context, odd_values, rule
 from ._profile import param
 
@@ -21,6 +22,9 @@ _LEFTOVER_CHARS = re.compile(r"[XＸ×x某＿_此示按]")  # with 单位名称:
 
 def _may_be_leftover(text: str) -> bool:
     return _LEFTOVER_CHARS.search(text) is not None or "单位名称" in text
+
+
+_LABELS: dict[str, bool] = {}  # template_leftovers: row label -> _may_be_leftover (pure)
 
 
 # literals one of which is in every LEFTOVER match (XX, ＸＸ, ××, xx年, 某某, ＿{2,}, _{3,}; 此处填写 and
@@ -56,7 +60,7 @@ def empty_table_note(ctx: Context):
     表下注明“本部门没有国有资本经营预算拨款安排的支出，故本表无数据”；预算数填写正数。
     """
     for t in ctx.disclosure.all_tables():
-        has_amount = any(not v.blank for r in t.rows for v in r.values.values())
+        has_amount = any_value(t.rows)  # any(not v.blank for r in t.rows for v in r.values.values())
         if not has_amount and not t.note and not t.truncated and not t.unread_columns:
             yield ctx.finding(message=f"{t.kind}没有数据，也没有注明原因（如“本表无数据”及原因）", cells=[t.title_ref], table=t.kind)
     yield from _negative_budget_amounts(ctx)
@@ -149,9 +153,18 @@ def template_leftovers(ctx: Context):
     d = ctx.disclosure
     for ref, what in d.cache.get(COVER_LEFTOVERS, []):  # 封面: “____年____部门”, empty 部门名称 / 年度
         yield ctx.finding(message=f"{what}：封面仍是模板，请填写部门名称和年度", cells=[ref])
+    known = _LABELS  # label -> _may_be_leftover(label): row labels recur, in a book and across books
+    if len(known) > 16384:
+        known.clear()
     for t in d.all_tables():
         for r in t.rows:
-            if r.label and r.label_ref and leftover(r.label):
+            label = r.label
+            if not label:
+                continue
+            may = known.get(label)
+            if may is None:
+                may = known[label] = _may_be_leftover(label)
+            if may and r.label_ref and leftover(label):
                 yield ctx.finding(message=f"{t.kind}“{r.label}”含模板占位内容", cells=[r.label_ref], table=t.kind)
     for i in narrative_text(d).having_any(*_LEFTOVER_WORDS):  # the other paragraphs hold no LEFTOVER
         p = d.narrative[i]
