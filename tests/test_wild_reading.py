@@ -237,3 +237,27 @@ def test_the_same_tables_laid_out_differently_give_the_same_findings(sample, lay
     layout(wb)
     wb.save(tmp_path / "laid-out.xlsx")
     assert kinds(tmp_path / "laid-out.xlsx") == kinds(SAMPLES / f"{sample}.xlsx")
+
+
+def test_a_table_named_by_its_sheet_on_a_sparse_sheet_is_read(tmp_path):
+    """A sheet named 收入总表 with no title cell, whose used range a stray cell in the last row makes huge (read as
+    sparse rows, whose rows are as long as their last value): the table is read as the same table with its title,
+    its width taken over the whole sheet (it was taken from the last row only, one cell wide)."""
+    wb = openpyxl.load_workbook(SAMPLES / "zibo-2024-budget.xlsx")
+    ws = wb["收入总体情况表"]
+    ws.delete_rows(1)  # no title row: the sheet name names the table
+    ws.title = "收入总表"
+    ws.cell(1048576, 1, "注")
+    wb.save(tmp_path / "sparse.xlsx")
+    grids = {g.name: g for g in read_grids(tmp_path / "sparse.xlsx")}
+    assert type(grids["收入总表"].rows).__name__ == "SparseRows"
+    sparse = read_workbook(tmp_path / "sparse.xlsx").table("收入总表")
+    titled = read_workbook(SAMPLES / "zibo-2024-budget.xlsx").table("收入总表")
+    assert sparse is not None and sparse.title_from_sheet
+    assert sparse.keys() == titled.keys()
+
+    def rows(table):  # (the stray cell's row has neither a label nor an amount)
+        read = [(r.label, {k: v.amount for k, v in r.values.items()}) for r in table.data_rows()]
+        return [(label, values) for label, values in read if label or any(a is not None for a in values.values())]
+
+    assert len(rows(titled)) > 20 and rows(sparse) == rows(titled)

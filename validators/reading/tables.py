@@ -288,7 +288,7 @@ def _code_text(v: Any, width: int) -> str | None:
 
 def parse_table(grid: Grid, kind: str, title: str, r0: int, c0: int, r_end: int) -> Table:
     layout = schemas.table_kinds()[kind].layout
-    width = max(map(len, grid.rows[r0:r_end]), default=0)
+    width = max(map(len, grid.rows[max(r0, 0):r_end]), default=0)  # r0 -1: a table named by its sheet starts at the top
     name = grid.name
     table = Table(kind=kind, title=title, sheet=name, title_ref=CellRef(name, r0, c0), columns=[], rows=[])
     head = _known_head(grid, kind, title, r0, c0, r_end, width) if r0 >= 0 else None
