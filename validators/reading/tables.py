@@ -502,24 +502,9 @@ def _parse_row(grid: Grid, r: int, amount_cols: list[tuple[str, int]]) -> dict[i
     return out
 
 
-def _values(grid: Grid, table: Table, r: int, cols: list[Column],
-            parsed: dict[int, tuple[Any, Decimal | None, str | None]] | None = None,
-            amount_cols: list[tuple[str, int]] | None = None) -> dict[str, Value]:
-    values = {}
-    name = grid.name
-    for key, index in amount_cols if amount_cols is not None else _amount_columns(table, cols):
-        cell = parsed.get(index) if parsed is not None else None
-        if cell is None:
-            raw = grid.cell(r, index)
-            amount, problem = _parsed(raw)
-        else:
-            raw, amount, problem = cell
-        values[key] = Value.at(amount, raw, (name, r, index), problem)
-    return values
-
-
 def _row_values(row: list[Any], sheet: str, r: int, amount_cols: list[tuple[str, int]]) -> tuple[dict[str, Value], bool]:
-    """``_values`` of ``_parse_row`` and ``_has_amount`` in one pass (one side: every layout but ledger).
+    """A row's Values (amount key -> Value) and whether one holds an amount, in one pass (one side: every
+    layout but ledger).
     Column indexes are never negative (``_make_columns``)."""
     n = len(row)
     values = {}
