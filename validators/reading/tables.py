@@ -855,6 +855,16 @@ def _read_block_row(grid: Grid, table: Table, r: int) -> None:
         table.rows.append(row)
 
 
+def _code_in(row: list[Any], n: int, index: int | None, memo: dict, width: int) -> str | None:
+    """``_code_part`` of the row's cell at ``index`` (None without that column), its memo asked first: the
+    usual code cell ("208", "01", "") was met before."""
+    if index is None or index >= n:
+        return None
+    v = row[index]
+    found = memo.get(v, _MISS) if v.__class__ is str else _MISS
+    return _code_part(v, width) if found is _MISS else found
+
+
 def _row_plan(columns: list[Column], layout: str) -> tuple:
     """What ``_read_rows`` needs of a table's columns, worked out once per head (``_keep_head`` keeps it):
     the amount columns (all, and per side of a ledger), the code, name and unit columns by role, and the
@@ -896,8 +906,8 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
     sheet = grid.name
     norm = schemas.norm
     lazy_row, data_kind = Row.lazy, RowKind.DATA
-    codes3, codes2, miss = _CODES.setdefault(3, {}), _CODES.setdefault(2, {}), _MISS
-    codes3[""] = codes2[""] = None  # as _code_part answers a blank (kept in its memos for the inline asks below)
+    codes3, codes2 = _CODES.setdefault(3, {}), _CODES.setdefault(2, {})
+    codes3[""] = codes2[""] = None  # as _code_part answers a blank (kept in its memos for _code_in)
     i_class, i_kuan, i_item, i_single, i_unit, i_dc, i_dk, i_gc, i_gk = map(
         by_role.get, ("类", "款", "项", "科目编码", "单位代码", "部门类", "部门款", "政府类", "政府款"))
     for r in range(r_start, r_end):
@@ -966,23 +976,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
         item = lazy_row(r, data_kind, label, label_ref, _row_cells, (row, sheet, r, amount_cols, key_index, odd))
 
         if layout == "function":
-            # _code_part, its memo asked inline for a text met before (the usual code cell: "208", "01" or "")
-            lei = kuan = xiang = single = None
-            if i_class is not None and i_class < n:
-                v = row[i_class]
-                lei = codes3.get(v, miss) if v.__class__ is str else miss
-                if lei is miss:
-                    lei = _code_part(v, 3)
-            if i_kuan is not None and i_kuan < n:
-                v = row[i_kuan]
-                kuan = codes2.get(v, miss) if v.__class__ is str else miss
-                if kuan is miss:
-                    kuan = _code_part(v, 2)
-            if i_item is not None and i_item < n:
-                v = row[i_item]
-                xiang = codes2.get(v, miss) if v.__class__ is str else miss
-                if xiang is miss:
-                    xiang = _code_part(v, 2)
+            single = None
+            lei = _code_in(row, n, i_class, codes3, 3)
+            kuan = _code_in(row, n, i_kuan, codes2, 2)
+            xiang = _code_in(row, n, i_item, codes2, 2)
             if i_single is not None and i_single < n:
                 single = _code_part(row[i_single], 3)
             code = None
@@ -1002,27 +999,10 @@ def _read_rows(grid: Grid, table: Table, layout: str, r_start: int, r_end: int, 
                 unit = _code_part(row[i_unit], 3) if i_unit < n else None
                 item.key = RowKey(f"单位:{unit}", RowKey.UNIT) if unit else None
         elif layout == "economic":
-            dc = dk = gc = gk = None  # _code_part, its memo asked inline for a text met before
-            if i_dc is not None and i_dc < n:
-                v = row[i_dc]
-                dc = codes3.get(v, miss) if v.__class__ is str else miss
-                if dc is miss:
-                    dc = _code_part(v, 3)
-            if i_dk is not None and i_dk < n:
-                v = row[i_dk]
-                dk = codes2.get(v, miss) if v.__class__ is str else miss
-                if dk is miss:
-                    dk = _code_part(v, 2)
-            if i_gc is not None and i_gc < n:
-                v = row[i_gc]
-                gc = codes3.get(v, miss) if v.__class__ is str else miss
-                if gc is miss:
-                    gc = _code_part(v, 3)
-            if i_gk is not None and i_gk < n:
-                v = row[i_gk]
-                gk = codes2.get(v, miss) if v.__class__ is str else miss
-                if gk is miss:
-                    gk = _code_part(v, 2)
+            dc = _code_in(row, n, i_dc, codes3, 3)
+            dk = _code_in(row, n, i_dk, codes2, 2)
+            gc = _code_in(row, n, i_gc, codes3, 3)
+            gk = _code_in(row, n, i_gk, codes2, 2)
             if i_single is not None and not (dc or dk):  # one column: 301 / 30101 (吉林 预算表6)
                 single = _code_part(row[i_single], 3) if i_single < n else None
                 if single and len(single) in (3, 5):
