@@ -680,42 +680,34 @@ _INF = float("inf")
 def any_amount(rows: list[Row]) -> bool:
     """Whether a Value of these rows has an amount (``v.amount is not None``), reading the cells of a
     reader's Row whose Values are not built (``Row.lazy``)."""
-    for row in rows:
-        lazy = _unbuilt(row)
-        if lazy is None:
-            if any(v.amount is not None for v in row.values.values()):
-                return True
-            continue
-        cells, key_index = lazy[0], lazy[4]
-        n = len(cells)
-        for index in key_index.values():  # the cells the Values are of (a key printed twice: the last)
-            raw = cells[index] if index < n else None
-            if raw.__class__ is float:
-                if raw == raw and raw != _INF and raw != -_INF:
-                    return True
-            elif raw is not None and raw != "" and _parsed(raw)[0] is not None:
-                return True
-    return False
+    return _any_read(rows, problems=False)
 
 
 def any_value(rows: list[Row]) -> bool:
-    """Whether a Value of these rows is not blank (has an amount or a problem), reading the cells of a
-    reader's Row whose Values are not built (``Row.lazy``), as ``any_amount`` does."""
+    """Whether a Value of these rows is not blank (has an amount or a problem), read as ``any_amount`` reads."""
+    return _any_read(rows, problems=True)
+
+
+def _any_read(rows: list[Row], problems: bool) -> bool:
     for row in rows:
         lazy = _unbuilt(row)
         if lazy is None:
-            if any(not v.blank for v in row.values.values()):
+            if problems:
+                if any(not v.blank for v in row.values.values()):
+                    return True
+            elif any(v.amount is not None for v in row.values.values()):
                 return True
             continue
         cells, key_index = lazy[0], lazy[4]
         n = len(cells)
         for index in key_index.values():  # the cells the Values are of (a key printed twice: the last)
             raw = cells[index] if index < n else None
-            if raw.__class__ is float:  # an amount, or a problem (not finite): not blank either way
-                return True
-            if raw is not None and raw != "":
+            if raw.__class__ is float:  # an amount, or (not finite) a problem
+                if problems or (raw == raw and raw != _INF and raw != -_INF):
+                    return True
+            elif raw is not None and raw != "":
                 amount, problem = _parsed(raw)
-                if amount is not None or problem is not None:
+                if amount is not None or (problems and problem is not None):
                     return True
     return False
 
