@@ -347,7 +347,7 @@ def test_running_headers_do_not_enter_the_narrative():
 
 @pytest.mark.parametrize("texts, expected", [
     (["2024年延边朝鲜族自治州医疗保障局部门预算公开表"], ("", "2024", "部门预算")),  # a long name between year and 预算
-    (["部门名称 延边朝鲜族自治州医疗保障局", "年度 2024", "公开类型 部门预算"], ("延边朝鲜族自治州医疗保障局", "2024", "")),
+    (["部门名称 延边朝鲜族自治州医疗保障局", "年度 2024", "公开类型 部门预算"], ("延边朝鲜族自治州医疗保障局", "2024", "部门预算")),
     (["单位名称：某某中心", "2025年度单位决算"], ("某某中心", "2025", "单位决算")),
 ])
 def test_the_cover_page_gives_department_year_and_kind(texts, expected):

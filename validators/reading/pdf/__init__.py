@@ -33,6 +33,7 @@ _NOTE = re.compile(r"^[(（]?(注|说明)[:：]|^【?数据缺失")
 _PART = re.compile(r"^第[一二三四五六七八九十]+部分")
 _COVER_YEAR = re.compile(r"(\d{4})\s*年度?.{0,40}?(预算|决算)")  # 2024年 延边朝鲜族自治州医疗保障局部门 预算
 _COVER_YEAR_LINE = re.compile(r"年度[:：]?\s*(\d{4})\s*年?度?")  # a cover listing 年度 2024
+_COVER_KIND_LINE = re.compile(r"公开类型[:：]?\s*((?:部门|单位)(?:预算|决算))")  # … and 公开类型 部门预算
 
 
 @dataclass
@@ -417,6 +418,8 @@ def _cover_grid(lines: list[Line], tables: list[LogicalTable]) -> Grid:
             year, kind = m.group(1), ("单位" if "单位" in text else "部门") + m.group(2)
         elif year is None and (m := _COVER_YEAR_LINE.fullmatch(text)):
             year = m.group(1)
+        elif kind is None and (m := _COVER_KIND_LINE.fullmatch(text)):
+            kind = m.group(1)
         elif (dept is None and text and not re.search(r"\d", text) and "目录" not in text and len(text) < 40
               and not schemas.match_title(text) and "单位：" not in text and "单位:" not in text):
             dept = text
