@@ -121,9 +121,9 @@ def _read(pdf: Any, source: str) -> PdfRead:
             elif (inner := inner_caption(pt)) is not None:  # the title printed in the table's first row
                 tables.append(_start_table(inner[1], inner[0]))
             elif (tables and not _has_body_text(above) and tables[-1].pages[-1] == page_no - 1 and prev_bottom == 0.0
-                  and _may_continue(tables[-1], pt)):
+                  and (start := _continuation_start(tables[-1], pt)) is not None):
                 used.update(id(ln) for ln in above)
-                _continue_table(tables[-1], pt)
+                _continue_table(tables[-1], pt, start)
             else:
                 taken = False
                 if max((len(r) for r in pt.cells), default=0) <= 2:
@@ -241,16 +241,19 @@ def _repeated_header(t: LogicalTable, pt: PageTable) -> int:
     return next((n for n, p in paths.items() if _all_header_words(p)), 0)
 
 
-def _may_continue(t: LogicalTable, pt: PageTable) -> bool:
-    """Whether a ruled table at the top of a page can continue the previous page's table: not when it is
-    ruled into other columns and opens with a header of its own (neither the table's nor header words),
-    such as a narrative printed in a grid after the last table."""
-    width = len(pt.cells[0]) if pt.cells else 0
-    return width == t.n_cols or not split_header(pt) or _repeated_header(t, pt) > 0
-
-
-def _continue_table(t: LogicalTable, pt: PageTable) -> None:
+def _continuation_start(t: LogicalTable, pt: PageTable) -> int | None:
+    """The first body row of a ruled table at the top of a page that continues the previous page's table
+    (past its repeated header, ``_repeated_header``); None when it cannot continue it: ruled into other
+    columns and opening with a header of its own (neither the table's nor header words), such as a
+    narrative printed in a grid after the last table."""
     start = _repeated_header(t, pt)
+    width = len(pt.cells[0]) if pt.cells else 0
+    if start == 0 and width != t.n_cols and split_header(pt):
+        return None
+    return start
+
+
+def _continue_table(t: LogicalTable, pt: PageTable, start: int) -> None:
     # the repeated header's last row is read as a line only when it is one (类/款/项 printed in the 合计 line);
     # its other texts are sub-headers the first page's rows gave already, not a row of the table
     rows, boxes = body_rows(pt, start, mixed_heads=start > 0 and line_in_header(pt, start - 1))
